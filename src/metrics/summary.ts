@@ -1,0 +1,67 @@
+// The shape of summary.json (DESIGN §7): the public contract. Add fields, never rename.
+
+export type AppServerSummary = {
+  requests: number; // requests that reached this server (including retries sent to it)
+  weight: number;
+  share: number; // requests / all app requests
+  expected_share: number; // weight / total weight of the non-backup, non-down servers
+  local_stock: number;
+  local_sold: number; // local deductions that succeeded
+  redis_ok: number; // sales confirmed by Redis
+  redis_refused: number; // local success, Redis script returned 0
+  redis_errors: number; // local success, Redis call failed
+  sold_out: number; // answered "sold out" (local or remote refusal, or Redis error)
+  lost: number; // requests lost when the server died
+  utilization: number; // busy time / run time
+  alive_at_end: boolean;
+};
+
+export type Summary = {
+  scenario: string;
+  seed: number;
+  tickets: {
+    inventory: number;
+    sold: number;
+    oversold: number;
+    unsold: number;
+    local_stock_total: number;
+    stranded_local: number;
+    orphaned: number; // sold by Redis, but the buyer was never told
+  };
+  users: {
+    total: number;
+    succeeded: number;
+    sold_out: number;
+    failed: number;
+    retried: number;
+  };
+  requests: {
+    total: number;
+    ok: number;
+    sold_out: number;
+    errors: number;
+    timeouts: number;
+  };
+  latency_ms: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
+  throughput: { mean_per_s: number; peak_per_s: number };
+  sell_out_ms: number | null;
+  duration_ms: number;
+  tiers: {
+    app: Record<string, AppServerSummary>;
+    nginx: Record<string, { requests: number; retries: number; bad_gateway: number; per_worker: number[] }>;
+    redis: {
+      commands: number;
+      script_ok: number;
+      script_refused: number;
+      script_errors: number;
+      lost: number;
+      utilization: number;
+      max_queue: number;
+      keyspace: Record<string, Record<string, string> | string>;
+    };
+  };
+  invariants: { no_oversell: boolean; ledger: boolean; conservation: boolean };
+  expect: Record<string, { want: string; value: number | null; held: boolean }>;
+  faults: { at_ms: number; action: string; target: string; detail: string }[];
+  events: number;
+};

@@ -1,0 +1,39 @@
+import type { Summary } from '../metrics/summary.js';
+
+// Everything the report writer needs; produced by metrics at the end of a run.
+
+export type TimeseriesRow = {
+  t_ms: number; // start of the bin
+  arrivals: number; // requests sent by users in this bin
+  ok: number; // responses in this bin, by outcome
+  sold_out: number;
+  errors: number;
+  timeouts: number;
+  sold_total: number; // tickets sold by Redis so far (cumulative, end of bin)
+  latency_mean_ms: number; // mean latency of responses in this bin (0 if none)
+};
+
+export type ServerRow = {
+  tier: string; // 'app' | 'nginx' | 'redis' | ...
+  node: string;
+  requests: number;
+  weight: number;
+  share: number;
+  expected_share: number;
+  local_stock: number;
+  local_sold: number;
+  redis_ok: number;
+  sold_out: number;
+  lost: number;
+  utilization: number;
+};
+
+export type LatencyBucket = { lo_ms: number; hi_ms: number; count: number };
+
+export type ReportInput = {
+  summary: Summary;
+  timeseries: TimeseriesRow[];
+  bin_ms: number;
+  servers: ServerRow[];
+  latency: LatencyBucket[];
+};
