@@ -64,4 +64,5 @@ export type Summary = {
   expect: Record<string, { want: string; value: number | null; held: boolean }>;
   faults: { at_ms: number; action: string; target: string; detail: string }[];
   events: number;
+  fingerprint: string; // FNV-1a over every event's (time, kind, entity): pins exact behaviour
 };

@@ -1,0 +1,68 @@
+// Wires the article's stack on one engine: users -> nginx -> app servers -> Redis, plus faults.
+// Each component owns its state and its event kinds; they meet only through small interfaces.
+import { Engine } from '../engine/engine.js';
+import { RngStreams } from '../engine/rng.js';
+import { Ledger } from '../metrics/ledger.js';
+import { Metrics } from '../metrics/metrics.js';
+import { summarize } from '../metrics/summarize.js';
+import type { ReportInput } from '../report/types.js';
+import type { Scenario } from '../scenario/types.js';
+import { AppTier } from './app.js';
+import { FaultInjector } from './faults.js';
+import { TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from './inventory-scripts.js';
+import { NginxTier } from './nginx.js';
+import { RedisTier } from './redis.js';
+import { RequestTable } from './requests.js';
+import { Users } from './users.js';
+
+export type RunHooks = {
+  onProgress?: (now_us: number, usersArrived: number, usersTotal: number) => void;
+};
+
+export type RunOutput = { report: ReportInput; events: number };
+
+export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
+  const engine = new Engine();
+  const rngs = new RngStreams(s.seed);
+  const servers = s.nginx.upstream.servers.length;
+  const metrics = new Metrics(s.report.bin_us, servers, s.nginx.instances, s.nginx.workers);
+  const requests = new RequestTable(servers);
+  const usersTotal = s.users.load.kind === 'open' ? s.users.load.users : s.users.load.requests;
+  const ledger = new Ledger(usersTotal);
+
+  const users = new Users(engine, s, requests, metrics, ledger, rngs.stream('users'));
+  const workerRngs = Array.from({ length: s.nginx.instances }, (_, k) => rngs.stream(`nginx:nginx${k + 1}`));
+  const nginx = new NginxTier(engine, s, requests, metrics, users.ip, workerRngs);
+  const app = new AppTier(engine, s, requests, metrics, rngs);
+  const redis = new RedisTier(engine, s, metrics, ledger, rngs.stream('redis'));
+  const faults = new FaultInjector(engine, s.faults, metrics, app, redis);
+
+  users.connect(nginx);
+  nginx.connect(app, users);
+  app.connect(redis, nginx);
+  redis.connect(app);
+
+  users.start();
+  faults.start();
+  const onProgress = hooks.onProgress;
+  engine.run({
+    onProgress: onProgress ? (now) => onProgress(now, users.arrived, users.total) : undefined,
+    progressEvery: 1 << 16,
+  });
+  users.closeUnanswered();
+
+  const report = summarize(s, metrics, ledger, {
+    now_us: engine.now_us,
+    events: engine.events,
+    fingerprint: engine.fingerprint,
+    usersTotal,
+    usersFinal: users.final,
+    usersRequests: users.requestsSent,
+    appAlive: app.alive,
+    appRemainingLocal: app.names.map((_, i) => app.remainingLocal(i)),
+    redisSoldField: redis.ticketField(TICKET_SOLD_FIELD),
+    redisTotalField: redis.ticketField(TICKET_TOTAL_FIELD),
+    keyspace: redis.keyspace.snapshot(),
+  });
+  return { report, events: engine.events };
+}

@@ -1,0 +1,173 @@
+// The users: open load (N users arriving as a Poisson or evenly spaced process) or closed load
+// (`concurrency` clients that each send their next request when the last one is answered, as
+// `ab -n requests -c concurrency` does). Each user wants one ticket and has a client IP.
+import type { Engine } from '../engine/engine.js';
+import type { RngStream } from '../engine/rng.js';
+import type { Ledger } from '../metrics/ledger.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Scenario } from '../scenario/types.js';
+import {
+  OUTCOME_ERROR,
+  OUTCOME_NONE,
+  OUTCOME_OK,
+  OUTCOME_SOLD_OUT,
+  OUTCOME_TIMEOUT,
+  type RequestTable,
+} from './requests.js';
+
+export interface FrontDoor {
+  /** Hands a request to the first tier after `delay_us` on the wire. */
+  accept(req: number, delay_us: number): void;
+}
+
+const CLIENT_IP_BASE = (10 << 24) >>> 0; // simulated 10.0.0.0/8 pool; never real traffic
+
+export class Users {
+  readonly total: number;
+  readonly ip: Uint32Array;
+  readonly requestsSent: Uint16Array;
+  readonly final: Uint8Array; // last outcome of each user (OUTCOME_*)
+  private readonly client: Int32Array; // closed load: the client that issued each user
+  private nextUser = 0;
+  private arrivalClock_us = 0; // exact (fractional) arrival time, rounded only when scheduled
+  private readonly kArrival: number;
+  private readonly kResponse: number;
+  private readonly kClientNext: number;
+  private front: FrontDoor | null = null;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly scenario: Scenario,
+    private readonly requests: RequestTable,
+    private readonly metrics: Metrics,
+    private readonly ledger: Ledger,
+    private readonly rng: RngStream,
+  ) {
+    const load = scenario.users.load;
+    this.total = load.kind === 'open' ? load.users : load.requests;
+    this.ip = new Uint32Array(this.total);
+    this.requestsSent = new Uint16Array(this.total);
+    this.final = new Uint8Array(this.total);
+    this.client = new Int32Array(load.kind === 'closed' ? this.total : 0);
+    this.kArrival = engine.register('user.arrive', () => this.onArrival());
+    this.kResponse = engine.register('user.response', (req) => this.onResponse(req));
+    this.kClientNext = engine.register('user.client_next', (client, ip) => this.startUser(client, ip));
+  }
+
+  connect(front: FrontDoor): void {
+    this.front = front;
+  }
+
+  /** Schedules the first arrivals; later ones are scheduled as earlier ones fire. */
+  start(): void {
+    const load = this.scenario.users.load;
+    if (this.total === 0) return;
+    if (load.kind === 'open') {
+      this.engine.at(0, this.kArrival, 0);
+      return;
+    }
+    const clients = Math.min(load.concurrency, this.total);
+    for (let c = 0; c < clients; c++) {
+      this.engine.at(0, this.kClientNext, c, this.rng.int(this.scenario.users.client_ips));
+    }
+  }
+
+  /** The answer to `req` reaches its user after `delay_us`. */
+  respond(req: number, delay_us: number): void {
+    this.engine.schedule(delay_us, this.kResponse, req);
+  }
+
+  private onArrival(): void {
+    const u = this.nextUser++;
+    this.ip[u] = (CLIENT_IP_BASE + this.rng.int(this.scenario.users.client_ips)) >>> 0;
+    this.send(u);
+    if (this.nextUser < this.total) {
+      const load = this.scenario.users.load;
+      if (load.kind !== 'open') return;
+      const gap_us = load.shape === 'poisson' ? this.rng.exp(1e6 / load.rate_per_s) : 1e6 / load.rate_per_s;
+      this.arrivalClock_us += gap_us;
+      this.engine.at(Math.max(this.engine.now_us, Math.round(this.arrivalClock_us)), this.kArrival, 0);
+    }
+  }
+
+  /** Closed load: client `client` (with address index `ipIndex`) starts its next user. */
+  private startUser(client: number, ipIndex: number): void {
+    if (this.nextUser >= this.total) return;
+    const u = this.nextUser++;
+    this.client[u] = client;
+    this.ip[u] = (CLIENT_IP_BASE + ipIndex) >>> 0;
+    this.send(u);
+  }
+
+  private send(u: number): void {
+    const r = this.requests.alloc(u, this.engine.now_us);
+    this.requestsSent[u]++;
+    this.metrics.requestsTotal++;
+    this.metrics.arrivals.add(this.metrics.bin(this.engine.now_us), 1);
+    (this.front as FrontDoor).accept(r, this.scenario.network.latency_us);
+  }
+
+  private onResponse(r: number): void {
+    const now = this.engine.now_us;
+    const u = this.requests.user[r];
+    const latency_us = now - this.requests.sent_us[r];
+    let outcome = this.requests.status[r];
+    // The user stopped waiting at the timeout; a later answer reaches nobody.
+    if (latency_us > this.scenario.users.timeout_us) outcome = OUTCOME_TIMEOUT;
+    this.requests.release(r);
+    this.record(outcome, latency_us, now);
+    this.finishOrRetry(u, outcome);
+  }
+
+  private record(outcome: number, latency_us: number, now: number): void {
+    const m = this.metrics;
+    const bin = m.bin(now);
+    m.lastResponse_us = now;
+    if (outcome === OUTCOME_TIMEOUT) {
+      m.requestsTimeouts++;
+      m.timeouts.add(bin, 1);
+      return;
+    }
+    m.latency.record(latency_us);
+    m.latencySum_us.add(bin, latency_us);
+    if (outcome === OUTCOME_OK) {
+      m.requestsOk++;
+      m.ok.add(bin, 1);
+    } else if (outcome === OUTCOME_SOLD_OUT) {
+      m.requestsSoldOut++;
+      m.soldOut.add(bin, 1);
+    } else {
+      m.requestsErrors++;
+      m.errors.add(bin, 1);
+    }
+  }
+
+  private finishOrRetry(u: number, outcome: number): void {
+    this.final[u] = outcome;
+    if (outcome === OUTCOME_OK) this.ledger.tell(u);
+    const failed = outcome === OUTCOME_ERROR || outcome === OUTCOME_TIMEOUT;
+    if (failed && this.requestsSent[u] <= this.scenario.users.retries) {
+      this.send(u); // the user clicks "buy" again
+      return;
+    }
+    const load = this.scenario.users.load;
+    if (load.kind === 'closed') {
+      const c = this.client[u];
+      this.engine.schedule(load.think_time_us, this.kClientNext, c, (this.ip[u] - CLIENT_IP_BASE) >>> 0);
+    }
+  }
+
+  /** At the end of the run: requests never answered count as timeouts. */
+  closeUnanswered(): void {
+    for (let u = 0; u < this.nextUser; u++) {
+      if (this.final[u] === OUTCOME_NONE) {
+        this.final[u] = OUTCOME_TIMEOUT;
+        this.metrics.requestsTimeouts++;
+      }
+    }
+  }
+
+  get arrived(): number {
+    return this.nextUser;
+  }
+}

@@ -1,0 +1,165 @@
+import fc from 'fast-check';
+import { Engine } from '../src/engine/engine.js';
+import { EventQueue } from '../src/engine/queue.js';
+import { IntRing } from '../src/engine/ring.js';
+import { RngStreams } from '../src/engine/rng.js';
+import { LatencyHistogram } from '../src/metrics/histogram.js';
+
+describe('EventQueue', () => {
+  test('pops in (time, insertion) order for any pushes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 300 }), (times) => {
+        const q = new EventQueue(2); // small, so growth is exercised
+        times.forEach((t, i) => q.push(t, 0, i, 0));
+        const out: [number, number][] = [];
+        while (q.pop()) out.push([q.popped_time_us, q.popped_entity]);
+        const expected = times.map((t, i) => [t, i] as [number, number]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+        expect(out).toEqual(expected);
+      }),
+    );
+  });
+
+  test('events at equal times keep their insertion order', () => {
+    const e = new Engine();
+    const seen: number[] = [];
+    const k = e.register('t', (id) => seen.push(id));
+    for (let i = 0; i < 100; i++) e.at(5, k, i);
+    e.at(1, k, 1000);
+    e.run();
+    expect(seen[0]).toBe(1000);
+    expect(seen.slice(1)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+});
+
+describe('Engine', () => {
+  test('advances the clock and passes entity and arg', () => {
+    const e = new Engine();
+    const log: string[] = [];
+    const k = e.register('ping', (ent, arg) => {
+      log.push(`${e.now_us}:${ent}:${arg}`);
+      if (ent < 3) e.schedule(10, k, ent + 1, arg * 2);
+    });
+    e.at(0, k, 0, 1);
+    e.run();
+    expect(log).toEqual(['0:0:1', '10:1:2', '20:2:4', '30:3:8']);
+    expect(e.events).toBe(4);
+  });
+
+  test('stops at until_us and on stopWhen', () => {
+    const e = new Engine();
+    let n = 0;
+    const k = e.register('tick', () => {
+      n++;
+      e.schedule(1, k, 0);
+    });
+    e.at(0, k, 0);
+    e.run({ until_us: 9 });
+    expect(n).toBe(10);
+    e.run({ stopWhen: () => n >= 15 });
+    expect(n).toBe(15);
+  });
+
+  test('refuses to schedule into the past', () => {
+    const e = new Engine();
+    const k = e.register('x', () => undefined);
+    expect(() => e.schedule(-1, k, 0)).toThrow(/negative/);
+  });
+
+  test('fingerprint depends on the event stream', () => {
+    const fp = (delay: number) => {
+      const e = new Engine();
+      const k = e.register('x', (i) => (i < 5 ? e.schedule(delay, k, i + 1) : undefined));
+      e.at(0, k, 0);
+      e.run();
+      return e.fingerprint;
+    };
+    expect(fp(3)).toBe(fp(3));
+    expect(fp(3)).not.toBe(fp(4));
+  });
+});
+
+describe('RngStreams', () => {
+  test('a stream is reproducible from the seed and its name', () => {
+    const a = new RngStreams(7).stream('users');
+    const b = new RngStreams(7).stream('users');
+    const xs = Array.from({ length: 5 }, () => a.random());
+    expect(Array.from({ length: 5 }, () => b.random())).toEqual(xs);
+    expect(new RngStreams(8).stream('users').random()).not.toBe(xs[0]);
+  });
+
+  test('creating and drawing from another stream does not change a stream', () => {
+    const alone = new RngStreams(1);
+    const u1 = alone.stream('users');
+    const seqAlone = Array.from({ length: 20 }, () => u1.random());
+
+    const mixed = new RngStreams(1);
+    const u2 = mixed.stream('users');
+    const faults = mixed.stream('faults');
+    const seqMixed: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      faults.random();
+      seqMixed.push(u2.random());
+      mixed.stream(`app:${i}`).random();
+    }
+    expect(seqMixed).toEqual(seqAlone);
+  });
+
+  test('exponential draws have the right mean', () => {
+    const r = new RngStreams(3).stream('x');
+    let sum = 0;
+    const n = 200000;
+    for (let i = 0; i < n; i++) sum += r.exp(250);
+    expect(sum / n).toBeGreaterThan(245);
+    expect(sum / n).toBeLessThan(255);
+  });
+});
+
+describe('IntRing', () => {
+  test('is a FIFO across growth and wrap-around', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.constant(-1)), { maxLength: 500 }), (ops) => {
+        const ring = new IntRing(2);
+        const model: number[] = [];
+        for (const op of ops) {
+          if (op >= 0) {
+            ring.push(op);
+            model.push(op);
+          } else {
+            expect(ring.shift()).toBe(model.length ? model.splice(0, 1)[0] : -1);
+          }
+          expect(ring.length).toBe(model.length);
+        }
+      }),
+    );
+  });
+});
+
+describe('LatencyHistogram', () => {
+  test('bucket bounds contain the value and are within 3.2 %', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 38 }), (v) => {
+        const b = LatencyHistogram.bucketOf(v);
+        const lo = LatencyHistogram.lowerOf(b);
+        const hi = LatencyHistogram.upperOf(b);
+        expect(lo).toBeLessThanOrEqual(v);
+        expect(hi).toBeGreaterThan(v);
+        if (v >= 64) expect((hi - lo) / lo).toBeLessThanOrEqual(1 / 32 + 1e-12);
+      }),
+    );
+  });
+
+  test('quantiles are close to exact ones', () => {
+    const h = new LatencyHistogram();
+    const values: number[] = [];
+    for (let i = 1; i <= 10000; i++) {
+      const v = i * 37;
+      values.push(v);
+      h.record(v);
+    }
+    for (const q of [0.5, 0.9, 0.99]) {
+      const exact = values[Math.ceil(q * values.length) - 1];
+      expect(Math.abs(h.quantile_us(q) - exact) / exact).toBeLessThan(0.02);
+    }
+    expect(h.quantile_us(1)).toBe(370000);
+  });
+});
