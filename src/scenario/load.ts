@@ -1,0 +1,483 @@
+// The scenario loader: YAML text -> validated, fully defaulted Scenario (./types.ts).
+// Steps: parse with a LineCounter, apply --seed/--set to the YAML tree, validate with the zod schema,
+// then resolve the defaults that depend on other keys. The first error is thrown as one line naming
+// the file, the line (or the --set that caused it), the key path and what is wrong.
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Document, LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { FIXED_SCRIPT, SOURCE_SCRIPT } from '../model/inventory-scripts.js';
+import { DEFAULT_NEXT_UPSTREAM, DEFAULT_SERVERS, type ParsedScenario, describeValue, scenarioErrorMap, scenarioSchema } from './schema.js';
+import type { Expectation, Fault, InventoryScript, Scenario, UpstreamServer } from './types.js';
+
+export type LoadOptions = { seed?: number; set?: string[] };
+
+type Seg = string | number;
+
+export class ScenarioError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number | null,
+    readonly keyPath: string,
+    readonly detail: string,
+    /** what on the command line caused it, e.g. "--set nginx.workers" or "--seed"; replaces the line */
+    readonly via: string | null = null,
+  ) {
+    super(formatMessage(file, line, keyPath, detail, via));
+    this.name = 'ScenarioError';
+  }
+}
+
+function formatMessage(file: string, line: number | null, keyPath: string, detail: string, via: string | null): string {
+  const parts: string[] = [];
+  const where = file && line !== null ? `${file}:${line}` : file || (line !== null ? `line ${line}` : '');
+  if (where) parts.push(where);
+  if (via) parts.push(via);
+  if (keyPath && !(via && namesKey(via, keyPath))) parts.push(keyPath);
+  parts.push(detail);
+  return parts.join(': ');
+}
+
+// "--set nginx.upstream.servers.1.weight: must be ..." already names the key, so say it once.
+function namesKey(via: string, keyPath: string): boolean {
+  if (via === `--${keyPath}` || via === `--set ${keyPath}`) return true;
+  if (!via.startsWith('--set ')) return false;
+  const segs = parseSetPath(via.slice('--set '.length));
+  return segs !== null && formatKeyPath(segs) === keyPath;
+}
+
+/** nginx.upstream.servers[2].weight */
+export function formatKeyPath(segs: readonly Seg[]): string {
+  let out = '';
+  for (const s of segs) {
+    if (typeof s === 'number') out += `[${s}]`;
+    else out += out ? `.${s}` : s;
+  }
+  return out;
+}
+
+// ---- where a key is in the file -----------------------------------------------------------------
+
+type Located = { line: number | null; found: boolean; ranged: boolean };
+
+/** The line of the deepest existing key along `segs`, and whether the whole path exists. */
+function locate(doc: Document, lc: LineCounter, segs: readonly Seg[]): Located {
+  const lineOf = (n: unknown): number | null =>
+    isNode(n) && n.range ? lc.linePos(n.range[0]).line : null;
+  let node: unknown = doc.contents;
+  let line = lineOf(node);
+  let ranged = line !== null;
+  for (const seg of segs) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find((p) => keyText(p.key) === String(seg));
+      if (!pair) return { line, found: false, ranged: false };
+      // the key's line, not the value's: a block value starts on the next line
+      const l = lineOf(pair.key) ?? lineOf(pair.value);
+      ranged = l !== null;
+      if (l !== null) line = l;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg];
+      if (item === undefined) return { line, found: false, ranged: false };
+      const l = lineOf(item);
+      ranged = l !== null;
+      if (l !== null) line = l;
+      node = item;
+    } else {
+      return { line, found: false, ranged: false };
+    }
+  }
+  return { line, found: true, ranged };
+}
+
+function keyText(k: unknown): string {
+  if (isScalar(k)) return String(k.value);
+  return String(k);
+}
+
+// ---- --set overrides -------------------------------------------------------------------------
+
+type Override = { segs: Seg[]; label: string };
+
+/** "a.b[1].c" or "a.b.1.c" -> ['a', 'b', 1, 'c']. Under expect:, the rest is one summary path. */
+function parseSetPath(key: string): Seg[] | null {
+  if (key.startsWith('expect.') && key.length > 'expect.'.length) return ['expect', key.slice('expect.'.length)];
+  const segs: Seg[] = [];
+  const re = /([^.[\]]+)|\[(\d+)\]|(\.)/gy;
+  let expectKey = true;
+  let m: RegExpExecArray | null;
+  let pos = 0;
+  while (pos < key.length) {
+    re.lastIndex = pos;
+    m = re.exec(key);
+    if (!m) return null;
+    pos = re.lastIndex;
+    if (m[3] !== undefined) {
+      if (expectKey) return null; // empty segment: "a..b" or ".a"
+      expectKey = true;
+    } else if (m[2] !== undefined) {
+      if (segs.length === 0) return null;
+      segs.push(Number(m[2]));
+      expectKey = false;
+    } else if (m[1] !== undefined) {
+      if (!expectKey) return null; // "a[1]b"
+      segs.push(/^\d+$/.test(m[1]) ? Number(m[1]) : m[1]);
+      expectKey = false;
+    }
+  }
+  if (expectKey || segs.length === 0) return null;
+  return segs;
+}
+
+// Lists with a non-empty default, so `--set nginx.upstream.servers.1.weight=5` can index into them
+// even when the file does not write them out.
+function defaultListAt(segs: readonly Seg[]): unknown[] | null {
+  switch (formatKeyPath(segs)) {
+    case 'nginx.upstream.servers':
+      return DEFAULT_SERVERS.map((s) => ({ ...s }));
+    case 'nginx.upstream.next_upstream':
+      return [...DEFAULT_NEXT_UPSTREAM];
+    case 'faults':
+      return [];
+    default:
+      return null;
+  }
+}
+
+function isEmpty(n: unknown): boolean {
+  return n === undefined || n === null || (isScalar(n) && n.value === null);
+}
+
+/** Writes `value` at `segs` in the YAML tree, creating maps (and default lists) on the way. */
+function setAt(doc: Document, segs: readonly Seg[], value: unknown, fail: (detail: string) => never): void {
+  if (isEmpty(doc.contents)) doc.contents = doc.createNode({});
+  let node: unknown = doc.contents;
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i] as Seg;
+    const last = i === segs.length - 1;
+    const here = formatKeyPath(segs.slice(0, i)) || 'the top level';
+    const nextIsIndex = typeof segs[i + 1] === 'number';
+    const makeChild = (): unknown => {
+      if (!nextIsIndex) return doc.createNode({});
+      const list = defaultListAt(segs.slice(0, i + 1));
+      if (list === null) {
+        const p = formatKeyPath(segs.slice(0, i + 1));
+        fail(`${p} is not a list here; set the whole value, e.g. --set ${p}=[...]`);
+      }
+      return doc.createNode(list);
+    };
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      if (typeof seg === 'number') fail(`${here} is a map; name a key, not index ${seg}`);
+      if (last) {
+        node.set(seg, doc.createNode(value));
+        return;
+      }
+      let child: unknown = node.get(seg, true);
+      if (isEmpty(child)) {
+        child = makeChild();
+        node.set(seg, child);
+      }
+      node = child;
+    } else if (isSeq(node)) {
+      if (typeof seg !== 'number') fail(`${here} is a list; index it with a number, e.g. ${here}[0]`);
+      if (seg > node.items.length) fail(`index ${seg} is out of range (${here} has ${node.items.length} items)`);
+      if (last) {
+        if (seg === node.items.length) node.items.push(doc.createNode(value));
+        else node.items[seg] = doc.createNode(value);
+        return;
+      }
+      let child: unknown = node.items[seg];
+      if (isEmpty(child)) {
+        child = makeChild();
+        node.items[seg] = child;
+      }
+      node = child;
+    } else {
+      fail(`${here} is a single value, not a map or list`);
+    }
+  }
+}
+
+// ---- zod issues -> (path, message) ------------------------------------------------------------
+
+type Problem = { segs: Seg[]; detail: string };
+
+function toSegs(p: readonly PropertyKey[]): Seg[] {
+  return p.map((k) => (typeof k === 'number' ? k : String(k)));
+}
+
+function problemsOf(issues: readonly z.core.$ZodIssue[], base: readonly Seg[]): Problem[] {
+  const out: Problem[] = [];
+  for (const iss of issues) {
+    const segs = [...base, ...toSegs(iss.path)];
+    if (iss.code === 'invalid_union') {
+      // Report the alternative whose shape matched (a list vs a map), not "invalid input".
+      const matched = iss.errors.filter(
+        (errs) => !(errs.length === 1 && errs[0]?.path.length === 0 && (errs[0].code === 'invalid_type' || errs[0].code === 'invalid_union')),
+      );
+      if (matched.length === 1 && matched[0]) {
+        out.push(...problemsOf(matched[0], segs));
+        continue;
+      }
+    }
+    if (iss.code === 'unrecognized_keys') {
+      for (const k of iss.keys) out.push({ segs: [...segs, k], detail: iss.message });
+      continue;
+    }
+    out.push({ segs, detail: iss.message });
+  }
+  return out;
+}
+
+// ---- the loader --------------------------------------------------------------------------------
+
+/** Reads and loads a scenario file. */
+export function loadScenario(file: string, opts: LoadOptions = {}): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+    throw new ScenarioError(file, null, '', `cannot read scenario: ${why}`);
+  }
+  return parseScenario(text, file, opts);
+}
+
+/** Loads a scenario from text; `file` names it in messages and anchors relative script paths. */
+export function parseScenario(text: string, file: string, opts: LoadOptions = {}): Scenario {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
+  const syntax = doc.errors[0];
+  if (syntax) {
+    const first = (syntax.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    throw new ScenarioError(file, syntax.linePos?.[0].line ?? null, '', `YAML syntax error: ${first}`);
+  }
+  if (isEmpty(doc.contents)) throw new ScenarioError(file, null, '', 'empty scenario (write at least one key, e.g. `tickets: { inventory: 10000 }`)');
+  if (!isMap(doc.contents)) {
+    const line = locate(doc, lc, []).line;
+    throw new ScenarioError(file, line, '', 'a scenario must be a map of keys (name, tickets, users, nginx, ...)');
+  }
+
+  // Overrides go into the YAML tree so that lines of untouched keys stay right.
+  const overrides: Override[] = [];
+  if (opts.seed !== undefined) {
+    const fail = (detail: string): never => {
+      throw new ScenarioError(file, null, 'seed', detail, '--seed');
+    };
+    setAt(doc, ['seed'], opts.seed, fail);
+    overrides.push({ segs: ['seed'], label: '--seed' });
+  }
+  for (const spec of opts.set ?? []) {
+    const eq = spec.indexOf('=');
+    const key = (eq < 0 ? spec : spec.slice(0, eq)).trim();
+    const label = `--set ${key}`;
+    const fail = (detail: string): never => {
+      throw new ScenarioError(file, null, key, detail, label);
+    };
+    if (eq < 0) throw new ScenarioError(file, null, '', `expected key.path=value (got ${JSON.stringify(spec)})`, `--set ${spec}`);
+    const segs = parseSetPath(key);
+    if (!segs) fail('not a key path (write e.g. nginx.workers or nginx.upstream.servers[1].weight)');
+    const vdoc = parseDocument(spec.slice(eq + 1), { prettyErrors: false });
+    const verr = vdoc.errors[0];
+    if (verr) fail(`cannot parse the value as YAML: ${verr.message.split('\n')[0] ?? ''}`);
+    setAt(doc, segs as Seg[], vdoc.toJS(), fail);
+    overrides.push({ segs: segs as Seg[], label });
+  }
+
+  // An error inside an overridden value names the override; anything else names its line.
+  const errorAt = (segs: readonly Seg[], detail: string): ScenarioError => {
+    const keyPath = formatKeyPath(segs);
+    for (let i = overrides.length - 1; i >= 0; i--) {
+      const o = overrides[i] as Override;
+      if (o.segs.length <= segs.length && o.segs.every((s, j) => s === segs[j])) {
+        return new ScenarioError(file, null, keyPath, detail, o.label);
+      }
+    }
+    const at = locate(doc, lc, segs);
+    if (at.found && !at.ranged) {
+      // a node created by an override whose path runs through this one
+      for (let i = overrides.length - 1; i >= 0; i--) {
+        const o = overrides[i] as Override;
+        if (segs.every((s, j) => s === o.segs[j])) return new ScenarioError(file, null, keyPath, detail, o.label);
+      }
+    }
+    return new ScenarioError(file, at.line, keyPath, detail);
+  };
+
+  let input: unknown;
+  try {
+    input = doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    throw new ScenarioError(file, null, '', `YAML error: ${(e as Error).message}`);
+  }
+  const result = scenarioSchema.safeParse(input, { error: scenarioErrorMap });
+  if (!result.success) {
+    const problems = problemsOf(result.error.issues, []);
+    // The first in document order; errors from overrides (no line) first, as the user just typed them.
+    const errors = problems.map((p) => errorAt(p.segs, p.detail));
+    const rank = (e: ScenarioError): number => (e.via ? -1 : (e.line ?? Number.MAX_SAFE_INTEGER));
+    const first = errors.reduce((best, e) => (rank(e) < rank(best) ? e : best));
+    throw first;
+  }
+  return resolve(result.data, file, (segs, detail) => {
+    throw errorAt(segs, detail);
+  }, (segs) => locate(doc, lc, segs));
+}
+
+// ---- defaults that depend on other keys ---------------------------------------------------------
+
+type Fail = (segs: readonly Seg[], detail: string) => never;
+
+function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: readonly Seg[]) => Located): Scenario {
+  const up = p.nginx.upstream;
+  const servers: UpstreamServer[] = up.servers.map((s, i) => ({
+    name: s.name ?? `app${i + 1}`,
+    weight: s.weight,
+    max_fails: s.max_fails ?? up.max_fails,
+    fail_timeout_us: s.fail_timeout ?? up.fail_timeout,
+    backup: s.backup,
+    down: s.down,
+  }));
+  const seen = new Map<string, number>();
+  servers.forEach((s, i) => {
+    const prev = seen.get(s.name);
+    if (prev !== undefined) {
+      fail(['nginx', 'upstream', 'servers', i, 'name'], `duplicate server name "${s.name}" (also servers[${prev}])`);
+    }
+    seen.set(s.name, i);
+  });
+  if (servers.every((s) => s.backup)) {
+    fail(['nginx', 'upstream', 'servers'], 'at least one server must not be a backup (nginx needs a primary server)');
+  }
+
+  let localStock: number[];
+  if (Array.isArray(p.app.local_stock)) {
+    localStock = p.app.local_stock;
+    if (localStock.length !== servers.length) {
+      fail(['app', 'local_stock'], `must have one entry per server: ${servers.length} servers, got ${localStock.length} entries`);
+    }
+  } else {
+    localStock = splitByWeight(
+      bufferTotal(p.tickets.inventory, p.app.local_stock.buffer),
+      servers.map((s) => s.weight),
+    );
+  }
+
+  const nodes = [...servers.map((s) => s.name), 'redis'];
+  const faults: Fault[] = p.faults.map((f, i) => {
+    if (!nodes.includes(f.target)) {
+      fail(['faults', i, f.action], `unknown node ${JSON.stringify(f.target)} (allowed: ${nodes.join(', ')})`);
+    }
+    return { ...f, line: lineIn(where(['faults', i])) };
+  });
+
+  const expect: Expectation[] = Object.entries(p.expect).map(([key, e]) => {
+    if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(key)) {
+      fail(['expect', key], 'must be a dotted summary.json path like tickets.oversold');
+    }
+    return { path: key, op: e.op, a: e.a, b: e.b, raw: e.raw, line: lineIn(where(['expect', key])) };
+  });
+
+  return {
+    name: p.name ?? (file ? path.basename(file, path.extname(file)) : 'scenario'),
+    description: p.description,
+    seed: p.seed,
+    file,
+    tickets: { inventory: p.tickets.inventory, script: resolveScript(p.tickets.script, file, fail) },
+    users: { load: p.users.load, client_ips: p.users.client_ips, timeout_us: p.users.timeout, retries: p.users.retries },
+    network: { latency_us: p.network.latency },
+    nginx: {
+      instances: p.nginx.instances,
+      workers: p.nginx.workers,
+      proxy_latency_us: p.nginx.proxy_latency,
+      upstream: {
+        balance: up.balance,
+        max_fails: up.max_fails,
+        fail_timeout_us: up.fail_timeout,
+        next_upstream: up.next_upstream,
+        next_upstream_tries: up.next_upstream_tries,
+        servers,
+      },
+    },
+    app: { local_stock: localStock, local_check: p.app.local_check, service_time: p.app.service_time },
+    redis: { latency_us: p.redis.latency, service_time: p.redis.service_time },
+    faults,
+    expect,
+    report: { bin_us: p.report.bin },
+  };
+}
+
+// 0 for entries that came from the command line rather than the file.
+function lineIn(at: Located): number {
+  return at.found && at.ranged && at.line !== null ? at.line : 0;
+}
+
+function resolveScript(s: ParsedScenario['tickets']['script'], file: string, fail: Fail): InventoryScript {
+  if (typeof s !== 'string') {
+    if (s.lua.trim() === '') fail(['tickets', 'script', 'lua'], 'must not be empty');
+    return { kind: 'inline', lua: s.lua, origin: 'inline' };
+  }
+  if (s === 'source') return { kind: 'source', lua: SOURCE_SCRIPT, origin: 'source' };
+  if (s === 'fixed') return { kind: 'fixed', lua: FIXED_SCRIPT, origin: 'fixed' };
+  // Relative to the scenario file, so a scenario and its script move together.
+  const full = path.join(path.dirname(file), s);
+  let lua: string;
+  try {
+    lua = readFileSync(full, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    return fail(
+      ['tickets', 'script'],
+      `cannot read script file ${JSON.stringify(full)} (${code}); write source, fixed, a .lua path relative to the scenario, or { lua: "..." }`,
+    );
+  }
+  return { kind: 'file', lua, origin: s };
+}
+
+/** floor(inventory x buffer), without 1.15 x 100 = 114.999... flooring to 114. */
+export function bufferTotal(inventory: number, buffer: number): number {
+  const x = inventory * buffer;
+  const cleaned = Math.abs(x) < 1e9 ? Math.round(x * 1e6) / 1e6 : x;
+  return Math.floor(cleaned);
+}
+
+/**
+ * Splits `total` in proportion to `weights` by the largest-remainder method: each gets the floor of
+ * its quota, and the leftover units go to the largest remainders, ties to the earlier server.
+ * Integer arithmetic (BigInt), so the result never depends on float rounding.
+ */
+export function splitByWeight(total: number, weights: readonly number[]): number[] {
+  const W = BigInt(weights.reduce((a, b) => a + b, 0));
+  if (weights.length === 0 || W === 0n) return weights.map(() => 0);
+  const T = BigInt(total);
+  const parts = weights.map((w, i) => {
+    const q = T * BigInt(w);
+    return { i, base: q / W, rem: q % W };
+  });
+  let left = T - parts.reduce((a, p) => a + p.base, 0n);
+  const order = [...parts].sort((x, y) => (x.rem === y.rem ? x.i - y.i : x.rem > y.rem ? -1 : 1));
+  const out = parts.map((p) => p.base);
+  for (const p of order) {
+    if (left <= 0n) break;
+    out[p.i] = (out[p.i] ?? 0n) + 1n;
+    left -= 1n;
+  }
+  return out.map((v) => Number(v));
+}
+
+// ---- back to YAML --------------------------------------------------------------------------------
+
+/** The resolved scenario as YAML, for `sim validate`. */
+export function scenarioToYaml(s: Scenario): string {
+  const doc = new Document(s);
+  doc.commentBefore = [
+    ` Resolved scenario "${s.name}"${s.file ? ` from ${s.file}` : ''}, with every default filled in.`,
+    ' Units: durations are integer microseconds (keys ending in _us); rates are per second (_per_s).',
+    ' `line` fields are the lines in the scenario file (0 = set on the command line).',
+  ].join('\n');
+  return doc.toString({ lineWidth: 0 });
+}
