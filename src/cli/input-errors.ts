@@ -1,0 +1,24 @@
+// Turns every kind of bad input into one line on stderr (exit code 2 is the caller's job).
+import { UnknownExpectPath } from '../metrics/expect.js';
+import { ScriptError } from '../model/lua-script.js';
+import { ScenarioError } from '../scenario/load.js';
+import { UsageError } from './errors.js';
+
+/** The scenario file being run, so that errors found after loading can still name it. */
+let currentFile = '';
+export function setCurrentScenarioFile(file: string): void {
+  currentFile = file;
+}
+
+/** Prints a known input error and returns true; returns false for anything else. */
+export function reportInputError(err: unknown): boolean {
+  let msg: string | null = null;
+  if (err instanceof ScenarioError || err instanceof UsageError) msg = err.message;
+  else if (err instanceof UnknownExpectPath) {
+    const e = err.expectation;
+    msg = `${currentFile}:${e.line}: expect.${e.path}: unknown summary.json path, or not a number`;
+  } else if (err instanceof ScriptError) msg = `${currentFile}: tickets.script: ${err.message}`;
+  if (msg === null) return false;
+  process.stderr.write(`sim: ${msg}\n`);
+  return true;
+}

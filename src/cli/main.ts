@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// `sim`: the command-line front of ticketsim (DESIGN §7). Commands live in their own files;
+// this one wires them into yargs and turns known input errors into exit code 2 without a trace.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { explainCommand } from './explain.js';
+import { reportInputError } from './input-errors.js';
+import { runCommand } from './run.js';
+import { validateCommand } from './validate.js';
+
+async function main(): Promise<void> {
+  await yargs(hideBin(process.argv))
+    .scriptName('sim')
+    .usage('$0 <command> [options]\n\nDeterministic simulator of the 12306-style ticket seckill stack.')
+    .command(runCommand)
+    .command(validateCommand)
+    .command(explainCommand)
+    .demandCommand(1, 'Name a command: run, validate or explain (see --help).')
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`sim: ${msg}\nRun 'sim --help' for usage.\n`);
+      process.exit(2);
+    })
+    .parseAsync();
+}
+
+main().catch((err: unknown) => {
+  if (reportInputError(err)) process.exit(2);
+  process.stderr.write(`sim: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(70);
+});

@@ -1,0 +1,21 @@
+// `sim validate FILE`: checks a scenario and prints it resolved, with every default filled in.
+import type { CommandModule } from 'yargs';
+import { loadScenario, scenarioToYaml } from '../scenario/load.js';
+import { setCurrentScenarioFile } from './input-errors.js';
+
+type ValidateArgs = { file: string; seed?: number; set?: string[] };
+
+export const validateCommand: CommandModule<object, ValidateArgs> = {
+  command: 'validate <file>',
+  describe: 'Check a scenario and print the resolved, defaulted scenario',
+  builder: (y) =>
+    y
+      .positional('file', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
+      .option('seed', { type: 'number', describe: "override the scenario's seed" })
+      .option('set', { type: 'string', array: true, describe: 'override a key: --set nginx.workers=2' }),
+  handler: (args) => {
+    setCurrentScenarioFile(args.file);
+    const s = loadScenario(args.file, { seed: args.seed, set: args.set });
+    process.stdout.write(scenarioToYaml(s));
+  },
+};
