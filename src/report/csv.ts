@@ -1,0 +1,53 @@
+import { stringify } from 'csv-stringify/sync';
+import { plain } from './format.js';
+import type { ReportInput, ServerRow, TimeseriesRow } from './types.js';
+
+// Column order is part of the public output (DESIGN §7): append new columns, never reorder.
+export const TIMESERIES_COLUMNS = [
+  't_ms',
+  'arrivals',
+  'ok',
+  'sold_out',
+  'errors',
+  'timeouts',
+  'sold_total',
+  'latency_mean_ms',
+] as const satisfies readonly (keyof TimeseriesRow)[];
+
+export const SERVER_COLUMNS = [
+  'tier',
+  'node',
+  'requests',
+  'weight',
+  'share',
+  'expected_share',
+  'local_stock',
+  'local_sold',
+  'redis_ok',
+  'sold_out',
+  'lost',
+  'utilization',
+] as const satisfies readonly (keyof ServerRow)[];
+
+// Six decimals keep shares and utilisations exact enough and hide float noise like 0.30000000000000004.
+const cellNumber = (v: number): string => (Number.isFinite(v) ? plain(v, 6) : '');
+
+function toCsv<R>(columns: readonly (keyof R & string)[], rows: readonly R[]): string {
+  return stringify(
+    rows.map((r) => columns.map((c) => r[c])),
+    {
+      header: true,
+      columns: [...columns],
+      record_delimiter: '\n',
+      cast: { number: cellNumber, boolean: (b) => (b ? 'true' : 'false') },
+    },
+  );
+}
+
+export function timeseriesCsv(input: ReportInput): string {
+  return toCsv(TIMESERIES_COLUMNS, input.timeseries);
+}
+
+export function serversCsv(input: ReportInput): string {
+  return toCsv(SERVER_COLUMNS, input.servers);
+}

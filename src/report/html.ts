@@ -1,0 +1,175 @@
+import { fmtMs, fmtNum, fmtPct } from './format.js';
+import type { ReportInput } from './types.js';
+
+// index.html: one self-contained page (inline CSS, no scripts, no external assets besides the
+// report's own files). Same input, same bytes: no clock, host or absolute path here (DESIGN §4).
+
+const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for element content and quoted attribute values. */
+export function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => ESC[ch]);
+}
+
+const CSS = `
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 0; color: #222; background: #f6f7f9; }
+main { max-width: 960px; margin: 0 auto; padding: 24px 20px 48px; }
+h1 { font-size: 24px; margin: 0 0 4px; }
+h2 { font-size: 18px; margin: 32px 0 10px; }
+.sub { color: #666; margin: 0 0 20px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 10px; }
+.card { background: #fff; border: 1px solid #e2e4e8; border-radius: 8px; padding: 10px 12px; }
+.card .k { color: #666; font-size: 12px; }
+.card .v { font-size: 20px; font-weight: 600; margin-top: 2px; }
+.card.bad { border-color: #d62728; }
+.card.bad .v { color: #d62728; }
+.badge { display: inline-block; border-radius: 999px; padding: 3px 10px; margin: 0 6px 6px 0; font-size: 13px; font-weight: 600; color: #fff; }
+.ok { background: #1a7f37; }
+.fail { background: #d62728; }
+table { border-collapse: collapse; background: #fff; width: 100%; font-size: 14px; }
+th, td { border: 1px solid #e2e4e8; padding: 5px 8px; text-align: left; }
+th { background: #f0f1f4; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+figure { margin: 0 0 16px; background: #fff; border: 1px solid #e2e4e8; border-radius: 8px; padding: 6px; }
+figure img { width: 100%; height: auto; display: block; }
+.none { color: #666; font-style: italic; }
+`;
+
+type Card = { k: string; v: string; bad?: boolean };
+
+function cards(list: readonly Card[]): string {
+  return (
+    '<div class="cards">\n' +
+    list
+      .map((c) => `<div class="card${c.bad ? ' bad' : ''}"><div class="k">${esc(c.k)}</div><div class="v">${esc(c.v)}</div></div>`)
+      .join('\n') +
+    '\n</div>'
+  );
+}
+
+function badge(label: string, held: boolean): string {
+  return `<span class="badge ${held ? 'ok' : 'fail'}">${held ? '&#10003;' : '&#10007;'} ${esc(label)}</span>`;
+}
+
+function table(head: readonly string[], rows: readonly (readonly string[])[], numeric: readonly boolean[]): string {
+  const th = head.map((h) => `<th>${esc(h)}</th>`).join('');
+  // Cells arrive already escaped (some carry badges).
+  const body = rows.map((r) => '<tr>' + r.map((cell, i) => `<td${numeric[i] ? ' class="n"' : ''}>${cell}</td>`).join('') + '</tr>').join('\n');
+  return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+}
+
+export function indexHtml(input: ReportInput, chartNames: readonly string[]): string {
+  const s = input.summary;
+  const t = s.tickets;
+  const u = s.users;
+  const title = `ticketsim report: ${s.scenario}`;
+
+  const headline = cards([
+    { k: 'tickets sold / inventory', v: `${fmtNum(t.sold)} / ${fmtNum(t.inventory)}` },
+    { k: 'oversold', v: fmtNum(t.oversold), bad: t.oversold > 0 },
+    { k: 'unsold', v: fmtNum(t.unsold) },
+    { k: 'stranded local stock', v: fmtNum(t.stranded_local) },
+    { k: 'users succeeded', v: fmtNum(u.succeeded) },
+    { k: 'users sold out', v: fmtNum(u.sold_out) },
+    { k: 'users failed', v: fmtNum(u.failed), bad: u.failed > 0 },
+    { k: 'users total', v: fmtNum(u.total) },
+    { k: 'latency p50', v: fmtMs(s.latency_ms.p50) },
+    { k: 'latency p99', v: fmtMs(s.latency_ms.p99) },
+    { k: 'throughput (mean)', v: `${fmtNum(s.throughput.mean_per_s, 0)}/s` },
+    { k: 'throughput (peak)', v: `${fmtNum(s.throughput.peak_per_s, 0)}/s` },
+    { k: 'sold out at', v: s.sell_out_ms === null ? 'never' : fmtMs(s.sell_out_ms) },
+    { k: 'simulated duration', v: fmtMs(s.duration_ms) },
+  ]);
+
+  const invariants = Object.entries(s.invariants)
+    .map(([name, held]) => badge(name, held))
+    .join('\n');
+
+  const expectEntries = Object.entries(s.expect);
+  const expectTable =
+    expectEntries.length === 0
+      ? '<p class="none">The scenario has no <code>expect:</code> block.</p>'
+      : table(
+          ['path', 'want', 'value', 'held'],
+          expectEntries.map(([path, e]) => [
+            `<code>${esc(path)}</code>`,
+            esc(e.want),
+            e.value === null ? '<span class="none">missing</span>' : esc(fmtNum(e.value, 6)),
+            badge(e.held ? 'held' : 'broken', e.held),
+          ]),
+          [false, false, true, false],
+        );
+
+  const faultTable =
+    s.faults.length === 0
+      ? '<p class="none">No faults were injected.</p>'
+      : table(
+          ['at', 'action', 'target', 'detail'],
+          s.faults.map((f) => [esc(fmtMs(f.at_ms)), esc(f.action), esc(f.target), esc(f.detail)]),
+          [true, false, false, false],
+        );
+
+  const apps = Object.entries(s.tiers.app);
+  const serverTable =
+    apps.length === 0
+      ? '<p class="none">No app servers.</p>'
+      : table(
+          ['server', 'weight', 'requests', 'share', 'expected', 'local stock', 'local sold', 'redis ok', 'sold out', 'lost', 'utilization', 'alive at end'],
+          apps.map(([name, a]) => [
+            esc(name),
+            esc(fmtNum(a.weight)),
+            esc(fmtNum(a.requests)),
+            esc(fmtPct(a.share, 2)),
+            esc(fmtPct(a.expected_share, 2)),
+            esc(fmtNum(a.local_stock)),
+            esc(fmtNum(a.local_sold)),
+            esc(fmtNum(a.redis_ok)),
+            esc(fmtNum(a.sold_out)),
+            esc(fmtNum(a.lost)),
+            esc(fmtPct(a.utilization, 1)),
+            badge(a.alive_at_end ? 'yes' : 'no', a.alive_at_end),
+          ]),
+          [false, true, true, true, true, true, true, true, true, true, true, false],
+        );
+
+  const figures = chartNames
+    .map((n) => `<figure><img src="${esc(n)}" alt="${esc(n.replace(/\.svg$/, ''))} chart"></figure>`)
+    .join('\n');
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+<h1>${esc(title)}</h1>
+<p class="sub">scenario <code>${esc(s.scenario)}</code>, seed <code>${esc(String(s.seed))}</code>, ${esc(fmtNum(s.events, 0))} events, fingerprint <code>${esc(s.fingerprint)}</code></p>
+${headline}
+<h2>Invariants</h2>
+<div>
+${invariants}
+</div>
+<h2>Expectations</h2>
+${expectTable}
+<h2>Fault timeline</h2>
+${faultTable}
+<h2>Charts</h2>
+${figures || '<p class="none">No charts.</p>'}
+<h2>App servers</h2>
+${serverTable}
+<h2>Data</h2>
+<ul>
+<li><a href="summary.json">summary.json</a> (the contract)</li>
+<li><a href="timeseries.csv">timeseries.csv</a></li>
+<li><a href="servers.csv">servers.csv</a></li>
+</ul>
+</main>
+</body>
+</html>
+`;
+}
