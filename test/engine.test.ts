@@ -10,7 +10,7 @@ describe('EventQueue', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 300 }), (times) => {
         const q = new EventQueue(2); // small, so growth is exercised
-        times.forEach((t, i) => q.push(t, 0, i, 0));
+        times.forEach((t, i) => q.push(t, i, 0, i, 0));
         const out: [number, number][] = [];
         while (q.pop()) out.push([q.popped_time_us, q.popped_entity]);
         const expected = times.map((t, i) => [t, i] as [number, number]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);

@@ -1,6 +1,10 @@
 // The discrete-event core: a clock, an event queue and a dispatch table. It knows nothing of
 // the model. An event is (time_us, kind, entity, arg); components register one handler per
 // kind and keep their own state, so the loop allocates nothing per event.
+// Events run in (time, seq) order, seq being the order they were scheduled in. Events whose
+// delay is one of the declared fixed delays go to a FIFO lane instead of the heap: they are
+// born sorted, and the loop merges the lane heads with the heap top.
+import { Lane } from './lane.js';
 import { EventQueue } from './queue.js';
 
 export type EventHandler = (entity: number, arg: number) => void;
@@ -18,6 +22,8 @@ export class Engine {
   /** FNV-1a over (time, kind, entity) of every event run: a fingerprint of the whole run. */
   fingerprint = 0x811c9dc5;
   private readonly queue = new EventQueue(4096);
+  private readonly lanes: Lane[] = [];
+  private seq = 0;
   private readonly handlers: EventHandler[] = [];
   private readonly kindNames: string[] = [];
 
@@ -32,45 +38,98 @@ export class Engine {
     return this.kindNames[kind] ?? `kind${kind}`;
   }
 
+  /** Declares a delay that many events share (a wire's latency); it gets its own FIFO lane. */
+  declareFixedDelay(delay_us: number): void {
+    if (this.lanes.some((l) => l.delay_us === delay_us)) return;
+    this.lanes.push(new Lane(delay_us));
+  }
+
   /** Schedules an event `delay_us` from now. Delays are whole microseconds. */
   schedule(delay_us: number, kind: number, entity: number, arg = 0): void {
     if (!(delay_us >= 0)) throw new RangeError(`negative or NaN delay ${delay_us} for ${this.kindName(kind)}`);
-    this.queue.push(this.now_us + delay_us, kind, entity, arg);
+    const lanes = this.lanes;
+    for (let i = 0; i < lanes.length; i++) {
+      if (lanes[i].delay_us === delay_us) {
+        lanes[i].push(this.now_us + delay_us, this.seq++, kind, entity, arg);
+        return;
+      }
+    }
+    this.queue.push(this.now_us + delay_us, this.seq++, kind, entity, arg);
   }
 
   /** Schedules an event at an absolute time, which must not be in the past. */
   at(time_us: number, kind: number, entity: number, arg = 0): void {
     if (!(time_us >= this.now_us)) throw new RangeError(`event ${this.kindName(kind)} at ${time_us} is before now (${this.now_us})`);
-    this.queue.push(time_us, kind, entity, arg);
+    this.queue.push(time_us, this.seq++, kind, entity, arg);
   }
 
   get pending(): number {
-    return this.queue.size;
+    let n = this.queue.size;
+    for (const l of this.lanes) n += l.size;
+    return n;
   }
 
-  /** Runs events in (time, seq) order until the queue is empty or a stop condition holds. */
+  /** Runs events in (time, seq) order until none is left or a stop condition holds. */
   run(opts: RunOptions = {}): void {
     const q = this.queue;
+    const lanes = this.lanes;
+    const laneCount = lanes.length;
     const handlers = this.handlers;
     const until = opts.until_us ?? Infinity;
     const stopWhen = opts.stopWhen;
     const onProgress = opts.onProgress;
     const every = opts.progressEvery ?? 1 << 18;
     let fp = this.fingerprint;
-    while (q.size > 0 && q.peekTime() <= until) {
-      q.pop();
-      const t = q.popped_time_us;
-      const kind = q.popped_kind;
-      const entity = q.popped_entity;
+    let events = this.events;
+    for (;;) {
+      // the earliest of the heap top and the lane heads, by (time, seq)
+      let from: Lane | null = null;
+      let t = Infinity;
+      let s = Infinity;
+      if (q.size > 0) {
+        t = q.peekTime();
+        s = q.peekSeq();
+      }
+      for (let i = 0; i < laneCount; i++) {
+        const l = lanes[i];
+        if (l.size === 0) continue;
+        const lt = l.time_us[l.head];
+        if (lt < t || (lt === t && l.seq[l.head] < s)) {
+          from = l;
+          t = lt;
+          s = l.seq[l.head];
+        }
+      }
+      if (t === Infinity || t > until) break;
+      let kind: number;
+      let entity: number;
+      let arg: number;
+      if (from === null) {
+        q.pop();
+        kind = q.popped_kind;
+        entity = q.popped_entity;
+        arg = q.popped_arg;
+      } else {
+        const h = from.head;
+        kind = from.kind[h];
+        entity = from.entity[h];
+        arg = from.arg[h];
+        from.drop();
+      }
       this.now_us = t;
-      fp = Math.imul(fp ^ (t % 4294967296), 16777619);
+      // `t | 0` is t mod 2^32 for whole microseconds: cheap, and enough for a fingerprint
+      fp = Math.imul(fp ^ (t | 0), 16777619);
       fp = Math.imul(fp ^ kind, 16777619);
       fp = Math.imul(fp ^ entity, 16777619);
-      handlers[kind](entity, q.popped_arg);
-      this.events++;
+      handlers[kind](entity, arg);
+      events++;
       if (stopWhen !== undefined && stopWhen()) break;
-      if (onProgress !== undefined && this.events % every === 0) onProgress(t, this.events);
+      if (onProgress !== undefined && events % every === 0) {
+        this.events = events;
+        onProgress(t, events);
+      }
     }
+    this.events = events;
     this.fingerprint = fp >>> 0;
   }
 }

@@ -9,7 +9,6 @@ export class EventQueue {
   private entity: Int32Array;
   private arg: Int32Array;
   private size_ = 0;
-  private nextSeq = 0;
 
   // The event most recently removed by pop().
   popped_time_us = 0;
@@ -29,18 +28,19 @@ export class EventQueue {
     return this.size_;
   }
 
-  get scheduled(): number {
-    return this.nextSeq;
-  }
-
   /** Earliest event time, or Infinity when empty. */
   peekTime(): number {
     return this.size_ > 0 ? this.time_us[0] : Infinity;
   }
 
-  push(time_us: number, kind: number, entity: number, arg: number): void {
+  /** Sequence number of the earliest event (only meaningful when not empty). */
+  peekSeq(): number {
+    return this.seq[0];
+  }
+
+  /** `s` is the caller's insertion counter: ties in time pop in increasing `s`. */
+  push(time_us: number, s: number, kind: number, entity: number, arg: number): void {
     if (this.size_ === this.time_us.length) this.grow();
-    const s = this.nextSeq++;
     // sift up with a hole instead of swaps
     let i = this.size_++;
     const t = this.time_us;

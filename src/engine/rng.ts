@@ -27,11 +27,19 @@ export class RngStream {
     return -mean * Math.log(1 - this.next01());
   }
 
-  /** Standard normal (Box-Muller; one draw pair per call, keeping the stream position simple). */
+  private spareNormal = NaN;
+
+  /** Standard normal (Box-Muller; each pair of uniforms yields two normals). */
   normal(): number {
-    const u1 = 1 - this.next01();
-    const u2 = this.next01();
-    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    if (this.spareNormal === this.spareNormal) {
+      const z = this.spareNormal;
+      this.spareNormal = NaN;
+      return z;
+    }
+    const r = Math.sqrt(-2 * Math.log(1 - this.next01()));
+    const theta = 2 * Math.PI * this.next01();
+    this.spareNormal = r * Math.sin(theta);
+    return r * Math.cos(theta);
   }
 }
 

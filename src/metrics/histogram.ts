@@ -13,9 +13,16 @@ export class LatencyHistogram {
   max_us = 0;
 
   static bucketOf(v_us: number): number {
-    const v = Math.max(0, Math.floor(v_us));
-    if (v < SUB) return v; // exact below 64 us
-    const exp = v <= 0xffffffff ? 31 - Math.clz32(v) : Math.floor(Math.log2(v));
+    if (!(v_us >= 1)) return 0;
+    if (v_us < 0x7fffffff) {
+      // the common case in integer arithmetic
+      const v = v_us | 0;
+      if (v < SUB) return v; // exact below 64 us
+      const exp = 31 - Math.clz32(v);
+      return SUB + (exp - SUB_BITS) * (SUB >> 1) + ((v >>> (exp - SUB_BITS + 1)) - (SUB >> 1));
+    }
+    const v = Math.floor(v_us);
+    const exp = Math.floor(Math.log2(v));
     const half = SUB / 2;
     const sub = Math.floor(v / 2 ** (exp - SUB_BITS + 1)) - half; // 0..31 within this power of two
     return Math.min(SUB + (exp - SUB_BITS) * half + sub, BUCKETS - 1);

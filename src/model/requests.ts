@@ -62,7 +62,7 @@ export class RequestTable {
     this.server[r] = -1;
     this.gen[r]++; // never reset: events still in flight for the previous use stay stale
     this.triesLeft[r] = 0;
-    this.tried.fill(0, r * this.triedWords, (r + 1) * this.triedWords);
+    for (let w = r * this.triedWords, end = w + this.triedWords; w < end; w++) this.tried[w] = 0;
     this.status[r] = OUTCOME_NONE;
     this.redisReply[r] = 0;
     return r;

@@ -23,6 +23,10 @@ export type RunOutput = { report: ReportInput; events: number };
 
 export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   const engine = new Engine();
+  // the wires' fixed latencies: their events need no heap
+  engine.declareFixedDelay(s.network.latency_us);
+  engine.declareFixedDelay(s.nginx.proxy_latency_us);
+  engine.declareFixedDelay(s.redis.latency_us);
   const rngs = new RngStreams(s.seed);
   const servers = s.nginx.upstream.servers.length;
   const metrics = new Metrics(s.report.bin_us, servers, s.nginx.instances, s.nginx.workers);
