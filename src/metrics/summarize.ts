@@ -68,7 +68,7 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: EndState
       redis_errors: m.appRedisErrors[i],
       sold_out: m.appSoldOut[i],
       lost: m.appLost[i],
-      utilization: round(m.appBusy_us[i] / duration_us, 4),
+      utilization: round(m.appBusy_us[i] / duration_us / s.app.concurrency, 4),
       alive_at_end: end.appAlive[i] === 1,
     };
   });

@@ -8,6 +8,8 @@
 //
 // LocalDeductionStock is `LocalSalesVolume++; return LocalSalesVolume < LocalInStock`, which
 // sells LocalInStock - 1 (`local_check: source`); `exact` sells LocalInStock.
+// `concurrency: c` widens the channel to c: up to c requests inside at once, one FIFO queue
+// in front (an M/M/c station with exponential service).
 import type { Engine } from '../engine/engine.js';
 import { IntRing } from '../engine/ring.js';
 import type { RngStreams } from '../engine/rng.js';
@@ -31,9 +33,10 @@ export class AppTier {
   readonly localStock: Int32Array;
   readonly salesVolume: Float64Array; // LocalSalesVolume
   readonly localSold: Float64Array; // local deductions that succeeded (this life of the process)
-  private readonly busy: Uint8Array;
-  private readonly current: Int32Array; // request holding the lock, -1 if none
-  private readonly busySince_us: Float64Array;
+  readonly concurrency: number;
+  private readonly busy: Int32Array; // requests inside the lock
+  private readonly slots: Int32Array; // [server * concurrency + k]: request in slot k, -1 if free
+  private readonly slotSince_us: Float64Array;
   private readonly queues: IntRing[];
   private readonly samplers: Sampler[];
   private readonly slowFactor: Float64Array;
@@ -57,9 +60,10 @@ export class AppTier {
     this.localStock = Int32Array.from(scenario.app.local_stock);
     this.salesVolume = new Float64Array(this.count);
     this.localSold = new Float64Array(this.count);
-    this.busy = new Uint8Array(this.count);
-    this.current = new Int32Array(this.count).fill(-1);
-    this.busySince_us = new Float64Array(this.count);
+    this.concurrency = scenario.app.concurrency;
+    this.busy = new Int32Array(this.count);
+    this.slots = new Int32Array(this.count * this.concurrency).fill(-1);
+    this.slotSince_us = new Float64Array(this.count * this.concurrency);
     this.queues = servers.map(() => new IntRing(256));
     this.samplers = servers.map((s) => makeSampler(scenario.app.service_time, rngs.stream(`app:${s.name}`)));
     this.slowFactor = new Float64Array(this.count).fill(1);
@@ -91,14 +95,17 @@ export class AppTier {
       (this.nginx as UpstreamClient).upstreamResponse(r, this.scenario.nginx.proxy_latency_us);
       return;
     }
-    if (this.busy[s]) this.queues[s].push(r);
+    if (this.busy[s] >= this.concurrency) this.queues[s].push(r);
     else this.startService(s, r);
   }
 
   private startService(s: number, r: number): void {
-    this.busy[s] = 1;
-    this.current[s] = r;
-    this.busySince_us[s] = this.engine.now_us;
+    const base = s * this.concurrency;
+    let k = base;
+    while (this.slots[k] >= 0) k++;
+    this.slots[k] = r;
+    this.slotSince_us[k] = this.engine.now_us;
+    this.busy[s]++;
     const st = Math.round(this.samplers[s]() * this.slowFactor[s]);
     this.engine.schedule(st, this.kDone, r, this.requests.gen[r]);
   }
@@ -149,9 +156,11 @@ export class AppTier {
 
   private finish(s: number, r: number): void {
     (this.nginx as UpstreamClient).upstreamResponse(r, this.scenario.nginx.proxy_latency_us);
-    this.metrics.appBusy_us[s] += this.engine.now_us - this.busySince_us[s];
-    this.busy[s] = 0;
-    this.current[s] = -1;
+    let k = s * this.concurrency;
+    while (this.slots[k] !== r) k++;
+    this.slots[k] = -1;
+    this.metrics.appBusy_us[s] += this.engine.now_us - this.slotSince_us[k];
+    this.busy[s]--;
     const next = this.queues[s].shift();
     if (next >= 0) this.startService(s, next);
   }
@@ -169,14 +178,15 @@ export class AppTier {
       lost++;
       (this.nginx as UpstreamClient).upstreamResponse(r, this.scenario.nginx.proxy_latency_us);
     };
-    if (this.busy[s]) {
-      this.metrics.appBusy_us[s] += this.engine.now_us - this.busySince_us[s];
-      reset(this.current[s]);
+    for (let k = s * this.concurrency; k < (s + 1) * this.concurrency; k++) {
+      if (this.slots[k] < 0) continue;
+      this.metrics.appBusy_us[s] += this.engine.now_us - this.slotSince_us[k];
+      reset(this.slots[k]);
+      this.slots[k] = -1;
     }
     const q = this.queues[s];
     for (let r = q.shift(); r >= 0; r = q.shift()) reset(r);
     this.busy[s] = 0;
-    this.current[s] = -1;
     this.metrics.appLost[s] += lost;
     return { lostRequests: lost, strandedLocal: stranded };
   }

@@ -403,7 +403,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
         servers,
       },
     },
-    app: { local_stock: localStock, local_check: p.app.local_check, service_time: p.app.service_time },
+    app: { local_stock: localStock, local_check: p.app.local_check, concurrency: p.app.concurrency, service_time: p.app.service_time },
     redis: { latency_us: p.redis.latency, service_time: p.redis.service_time },
     faults,
     expect,

@@ -361,6 +361,7 @@ export const scenarioSchema = section({
   app: section({
     local_stock: localStock.prefault({ buffer: 1.2 }), // default: { buffer: 1.2 }
     local_check: oneOf(['source', 'exact']).default('source'), // default: source (LocalSalesVolume++ then <, sells stock-1)
+    concurrency: int(1).default(1), // default: 1 (the article's `done` channel of size 1: one request at a time)
     service_time: serviceTime.prefault({ const: '300us' }), // default: { const: 300us }
   }).prefault({}),
   redis: section({

@@ -103,6 +103,7 @@ export type Scenario = {
   app: {
     local_stock: number[]; // one per upstream server, in server order
     local_check: 'source' | 'exact';
+    concurrency: number; // requests served at once: the size of the handler's `done` channel
     service_time: ServiceTime;
   };
   redis: {
