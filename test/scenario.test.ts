@@ -58,7 +58,7 @@ describe('defaults', () => {
         },
       },
       // 10000 x 1.2 = 12000 split 1:2:3:4
-      app: { local_stock: [1_200, 2_400, 3_600, 4_800], local_check: 'source', service_time: { kind: 'const', value_us: 300 } },
+      app: { local_stock: [1_200, 2_400, 3_600, 4_800], local_check: 'source', concurrency: 1, service_time: { kind: 'const', value_us: 300 } },
       redis: { latency_us: 100, service_time: { kind: 'const', value_us: 50 } },
       faults: [],
       expect: [],
