@@ -14,7 +14,8 @@ import type { Engine } from '../engine/engine.js';
 import { IntRing } from '../engine/ring.js';
 import type { RngStreams } from '../engine/rng.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { Scenario } from '../scenario/types.js';
+import type { Fault, Scenario } from '../scenario/types.js';
+import type { FaultTarget } from './faults.js';
 import { OUTCOME_ERROR, OUTCOME_OK, OUTCOME_SOLD_OUT, type RequestTable } from './requests.js';
 import { makeSampler, type Sampler } from './service-time.js';
 
@@ -189,6 +190,20 @@ export class AppTier {
     this.busy[s] = 0;
     this.metrics.appLost[s] += lost;
     return { lostRequests: lost, strandedLocal: stranded };
+  }
+
+  /** The fault target for server `s`. */
+  faultTarget(s: number): FaultTarget {
+    return {
+      applyFault: (f: Fault) => {
+        if (f.action === 'kill') {
+          const { lostRequests, strandedLocal } = this.kill(s);
+          return `${lostRequests} requests reset, ${strandedLocal} local tickets stranded`;
+        }
+        this.recover(s);
+        return `restarted with local stock ${this.localStock[s]}`;
+      },
+    };
   }
 
   /** Restarts the process: it reads its configured stock again, with LocalSalesVolume = 0. */

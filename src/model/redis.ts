@@ -8,7 +8,8 @@ import { IntRing } from '../engine/ring.js';
 import type { RngStream } from '../engine/rng.js';
 import type { Ledger } from '../metrics/ledger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { Scenario } from '../scenario/types.js';
+import type { Fault, Scenario } from '../scenario/types.js';
+import type { FaultTarget } from './faults.js';
 import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from './inventory-scripts.js';
 import { LuaScript, isTruthyReply } from './lua-script.js';
 import { Keyspace, RedisError } from './redis-keyspace.js';
@@ -21,7 +22,7 @@ export interface ScriptClient {
 const KEYS = [TICKET_HASH_KEY] as const;
 const ARGV = [TICKET_TOTAL_FIELD, TICKET_SOLD_FIELD] as const;
 
-export class RedisTier {
+export class RedisTier implements FaultTarget {
   readonly keyspace = new Keyspace();
   private readonly script: LuaScript;
   alive = true;
@@ -155,6 +156,12 @@ export class RedisTier {
 
   recover(): void {
     this.alive = true;
+  }
+
+  applyFault(f: Fault): string {
+    if (f.action === 'kill') return `${this.kill()} commands reset`;
+    this.recover();
+    return 'back, keyspace kept';
   }
 
   /** HGET on the ticket hash, as a number (NaN if missing or not a number). */

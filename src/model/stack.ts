@@ -39,7 +39,9 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   const nginx = new NginxTier(engine, s, requests, metrics, users.ip, workerRngs);
   const app = new AppTier(engine, s, requests, metrics, rngs);
   const redis = new RedisTier(engine, s, metrics, ledger, rngs.stream('redis'));
-  const faults = new FaultInjector(engine, s.faults, metrics, app, redis);
+  const faults = new FaultInjector(engine, s.faults, metrics);
+  app.names.forEach((name, i) => faults.addTarget(name, app.faultTarget(i)));
+  faults.addTarget('redis', redis);
 
   users.connect(nginx);
   nginx.connect(app, users);
