@@ -163,3 +163,38 @@ describe('LatencyHistogram', () => {
     expect(h.quantile_us(1)).toBe(370000);
   });
 });
+
+import { DeadlineQueue } from '../src/engine/deadlines.js';
+
+describe('DeadlineQueue', () => {
+  test('fires only live timeouts, at their deadlines, with few wake-ups', () => {
+    const e = new Engine();
+    const done = new Uint8Array(100);
+    const fired: [number, number][] = [];
+    const dq = new DeadlineQueue(e, 't', 1000, (i) => !done[i], (i) => fired.push([i, e.now_us]));
+    const kStart = e.register('start', (i) => dq.arm(i, 0));
+    const kDone = e.register('done', (i) => (done[i] = 1));
+    for (let i = 0; i < 100; i++) {
+      e.at(i * 10, kStart, i);
+      if (i % 10 !== 3) e.at(i * 10 + 5, kDone, i); // all but 3, 13, 23, ... finish in time
+    }
+    e.run();
+    expect(fired).toEqual(Array.from({ length: 10 }, (_, k) => [k * 10 + 3, (k * 10 + 3) * 10 + 1000]));
+    // 100 starts + 90 completions + one wake-up per live deadline
+    // 100 starts + 90 completions + a wake-up per live deadline (+1 for a deadline that died)
+    expect(e.events).toBeLessThanOrEqual(100 + 90 + 11);
+  });
+
+  test('an expiry handler may arm a new timeout', () => {
+    const e = new Engine();
+    const times: number[] = [];
+    const dq: DeadlineQueue = new DeadlineQueue(e, 't', 50, () => true, (i) => {
+      times.push(e.now_us);
+      if (i < 3) dq.arm(i + 1, 0);
+    });
+    const k = e.register('go', () => dq.arm(0, 0));
+    e.at(0, k, 0);
+    e.run();
+    expect(times).toEqual([50, 100, 150, 200]);
+  });
+});
