@@ -41,6 +41,7 @@ export class Metrics {
   requestsErrors = 0;
   requestsTimeouts = 0;
   lastResponse_us = 0;
+  usersRetried = 0;
 
   // tickets
   ticketsGranted = 0; // script replies that granted a ticket
@@ -55,12 +56,17 @@ export class Metrics {
   readonly appSoldOut: Float64Array;
   readonly appLost: Float64Array;
   readonly appBusy_us: Float64Array;
-  readonly appRedisOkLost: Float64Array; // tickets granted while the server was dying: nobody told
+  readonly appRedisOkLost: Float64Array; // tickets granted after the server stopped waiting (died, timed out)
+  readonly appBurnedLocal: Float64Array; // local deductions whose Redis call failed, not given back
+  readonly appRolledBack: Float64Array; // local deductions given back (local_rollback)
+  strandedAtKill = 0; // local stock lost with killed processes, summed over kills
+  lateAnswers = 0; // answers that reached a user who had stopped waiting
 
   // per nginx instance
   readonly nginxRequests: Float64Array;
   readonly nginxRetries: Float64Array;
   readonly nginxBadGateway: Float64Array;
+  readonly nginxGatewayTimeout: Float64Array;
   readonly nginxPerWorker: Float64Array[];
 
   // redis
@@ -71,6 +77,7 @@ export class Metrics {
   redisLost = 0;
   redisBusy_us = 0;
   redisMaxQueue = 0;
+  redisWritesLost = 0; // writes a crash took with it (not persisted)
   readonly redisErrorMessages = new Map<string, number>();
 
   readonly faults: FaultRecord[] = [];
@@ -86,9 +93,12 @@ export class Metrics {
     this.appLost = new Float64Array(appServers);
     this.appBusy_us = new Float64Array(appServers);
     this.appRedisOkLost = new Float64Array(appServers);
+    this.appBurnedLocal = new Float64Array(appServers);
+    this.appRolledBack = new Float64Array(appServers);
     this.nginxRequests = new Float64Array(nginxInstances);
     this.nginxRetries = new Float64Array(nginxInstances);
     this.nginxBadGateway = new Float64Array(nginxInstances);
+    this.nginxGatewayTimeout = new Float64Array(nginxInstances);
     this.nginxPerWorker = Array.from({ length: nginxInstances }, () => new Float64Array(nginxWorkers));
   }
 

@@ -29,7 +29,8 @@ const round = (x: number, digits = 3) => {
 export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: EndState): ReportInput {
   const servers = s.nginx.upstream.servers;
   const inventory = s.tickets.inventory;
-  const sold = Number.isFinite(end.redisSoldField) ? end.redisSoldField : ledger.granted;
+  // tickets handed out: script calls that granted one (Redis's own counter may have forgotten some)
+  const sold = ledger.granted;
   const oversold = Math.max(0, sold - inventory);
   const unsold = Math.max(0, inventory - sold);
   const localStockTotal = s.app.local_stock.reduce((a, b) => a + b, 0);
@@ -37,6 +38,12 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: EndState
   servers.forEach((_, i) => {
     if (!end.appAlive[i]) strandedLocal += end.appRemainingLocal[i];
   });
+  // Why tickets stayed unsold, in this order: local stock stranded on dead servers, local stock
+  // spent on Redis calls that failed, and the rest (nobody asked a server that still had stock,
+  // including the one ticket per server that the article's local check never sells).
+  const burnedLocal = m.appBurnedLocal.reduce((a, b) => a + b, 0);
+  const splitStranded = Math.min(unsold, strandedLocal);
+  const splitBurned = Math.min(unsold - splitStranded, burnedLocal);
 
   // users: count each user once, by their final outcome
   let succeeded = 0;
@@ -53,7 +60,8 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: EndState
 
   const appRequestsTotal = m.appRequests.reduce((a, b) => a + b, 0);
   const weightTotal = servers.reduce((a, sv) => a + (sv.backup || sv.down ? 0 : sv.weight), 0);
-  const duration_us = Math.max(end.now_us, 1);
+  // the last answer, not the last event: idle timeout wake-ups may run long after it
+  const duration_us = Math.max(m.lastResponse_us, 1);
   const app: Record<string, AppServerSummary> = {};
   servers.forEach((sv, i) => {
     app[sv.name] = {
@@ -68,6 +76,8 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: EndState
       redis_errors: m.appRedisErrors[i],
       sold_out: m.appSoldOut[i],
       lost: m.appLost[i],
+      burned_local: m.appBurnedLocal[i],
+      rolled_back: m.appRolledBack[i],
       utilization: round(m.appBusy_us[i] / duration_us / s.app.concurrency, 4),
       alive_at_end: end.appAlive[i] === 1,
     };
@@ -78,6 +88,7 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: EndState
       requests: m.nginxRequests[k],
       retries: m.nginxRetries[k],
       bad_gateway: m.nginxBadGateway[k],
+      gateway_timeout: m.nginxGatewayTimeout[k],
       per_worker: Array.from(m.nginxPerWorker[k]),
     };
   }
@@ -125,8 +136,15 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: EndState
       local_stock_total: localStockTotal,
       stranded_local: strandedLocal,
       orphaned: audit.orphaned,
+      unsold_split: {
+        stranded_local: splitStranded,
+        burned_local: splitBurned,
+        never_reached: unsold - splitStranded - splitBurned,
+      },
+      burned_local: burnedLocal,
+      stranded_at_kills: m.strandedAtKill,
     },
-    users: { total: end.usersTotal, succeeded, sold_out: soldOut, failed, retried },
+    users: { total: end.usersTotal, succeeded, sold_out: soldOut, failed, retried, late_answers: m.lateAnswers, double_holders: audit.doubleHolders },
     requests: {
       total: m.requestsTotal,
       ok: m.requestsOk,
@@ -147,7 +165,7 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: EndState
       peak_per_s: round(peak, 1),
     },
     sell_out_ms: m.sellOut_us >= 0 ? ms(m.sellOut_us) : null,
-    duration_ms: ms(end.now_us),
+    duration_ms: ms(m.lastResponse_us),
     tiers: {
       app,
       nginx,
@@ -158,6 +176,7 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: EndState
         script_errors: m.redisScriptErrors,
         lost: m.redisLost,
         utilization: round(m.redisBusy_us / duration_us, 4),
+        writes_lost: m.redisWritesLost,
         max_queue: m.redisMaxQueue,
         keyspace: end.keyspace,
       },
@@ -165,10 +184,11 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: EndState
     invariants: {
       no_oversell: sold <= inventory,
       // every success holds exactly one ticket, no one holds two, every sold ticket has a holder
-      ledger: audit.doubleHolders === 0 && audit.toldWithoutTicket === 0 && audit.toldTwice === 0 && ledger.granted === sold,
-      // the hash still says the inventory, and the apps' confirmed sales plus the grants whose
-      // server died before hearing back add up to Redis's sold count
-      conservation: end.redisTotalField === inventory && confirmedByApps + grantedToDeadApps === ledger.granted,
+      ledger: audit.doubleHolders === 0 && audit.toldWithoutTicket === 0 && audit.toldTwice === 0,
+      // the hash still says the inventory and counts every ticket handed out, and the apps'
+      // confirmed sales plus the grants nobody waited for any more add up to the same number
+      conservation:
+        end.redisTotalField === inventory && end.redisSoldField === sold && confirmedByApps + grantedToDeadApps === sold,
     },
     expect: {},
     faults: m.faults.map((f) => ({ at_ms: ms(f.at_us), action: f.action, target: f.target, detail: f.detail })),

@@ -12,6 +12,8 @@ export type AppServerSummary = {
   redis_errors: number; // local success, Redis call failed
   sold_out: number; // answered "sold out" (local or remote refusal, or Redis error)
   lost: number; // requests lost when the server died
+  burned_local: number; // local deductions spent on failed Redis calls
+  rolled_back: number; // local deductions given back (local_rollback)
   utilization: number; // busy time / run time
   alive_at_end: boolean;
 };
@@ -27,6 +29,10 @@ export type Summary = {
     local_stock_total: number;
     stranded_local: number;
     orphaned: number; // sold by Redis, but the buyer was never told
+    // unsold = stranded_local + burned_local + never_reached
+    unsold_split: { stranded_local: number; burned_local: number; never_reached: number };
+    burned_local: number; // local deductions whose Redis call failed (not rolled back)
+    stranded_at_kills: number; // local stock lost with killed processes, summed over all kills
   };
   users: {
     total: number;
@@ -34,6 +40,8 @@ export type Summary = {
     sold_out: number;
     failed: number;
     retried: number;
+    late_answers: number; // answers that came after the user had stopped waiting
+    double_holders: number; // users holding two tickets (a retry after a lost success)
   };
   requests: {
     total: number;
@@ -48,7 +56,7 @@ export type Summary = {
   duration_ms: number;
   tiers: {
     app: Record<string, AppServerSummary>;
-    nginx: Record<string, { requests: number; retries: number; bad_gateway: number; per_worker: number[] }>;
+    nginx: Record<string, { requests: number; retries: number; bad_gateway: number; gateway_timeout: number; per_worker: number[] }>;
     redis: {
       commands: number;
       script_ok: number;
@@ -57,11 +65,12 @@ export type Summary = {
       lost: number;
       utilization: number;
       max_queue: number;
+      writes_lost: number; // writes a crash took with it
       keyspace: Record<string, Record<string, string> | string>;
     };
   };
   invariants: { no_oversell: boolean; ledger: boolean; conservation: boolean };
-  expect: Record<string, { want: string; value: number | null; held: boolean }>;
+  expect: Record<string, { want: string; value: number | string | null; held: boolean }>; // string for fingerprint
   faults: { at_ms: number; action: string; target: string; detail: string }[];
   events: number;
   fingerprint: string; // FNV-1a over every event's (time, kind, entity): pins exact behaviour

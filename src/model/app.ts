@@ -8,23 +8,34 @@
 //
 // LocalDeductionStock is `LocalSalesVolume++; return LocalSalesVolume < LocalInStock`, which
 // sells LocalInStock - 1 (`local_check: source`); `exact` sells LocalInStock.
+// RemoteDeductionStock returns false on any Redis error, so the user hears "sold out" and the
+// local deduction stays spent (`local_rollback: true` gives it back).
 // `concurrency: c` widens the channel to c: up to c requests inside at once, one FIFO queue
 // in front (an M/M/c station with exponential service).
+import { DeadlineQueue } from '../engine/deadlines.js';
 import type { Engine } from '../engine/engine.js';
 import { IntRing } from '../engine/ring.js';
-import type { RngStreams } from '../engine/rng.js';
+import type { RngStream, RngStreams } from '../engine/rng.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Fault, Scenario } from '../scenario/types.js';
+import { type Connectivity, DATA_RTO_US, SYN_RTO_US, transmitDelay_us } from './connectivity.js';
 import type { FaultTarget } from './faults.js';
 import { OUTCOME_ERROR, OUTCOME_OK, OUTCOME_SOLD_OUT, type RequestTable } from './requests.js';
 import { makeSampler, type Sampler } from './service-time.js';
 
+export const REDIS_GRANTED = 1;
+export const REDIS_REFUSED = 0;
+export const REDIS_FAILED = -1;
+
 export interface Inventory {
   /** Sends the deduction for `req` to Redis; the reply comes back through AppTier.redisReply. */
   submit(server: number, req: number, gen: number, user: number, delay_us: number): void;
+  /** Is the Redis process up (a dial to it is not refused)? */
+  readonly alive: boolean;
 }
 export interface UpstreamClient {
-  upstreamResponse(req: number, delay_us: number): void;
+  upstreamResponse(req: number, gen: number, delay_us: number): void;
+  connected(req: number): void;
 }
 
 export class AppTier {
@@ -41,9 +52,15 @@ export class AppTier {
   private readonly queues: IntRing[];
   private readonly samplers: Sampler[];
   private readonly slowFactor: Float64Array;
+  private readonly redisConnBroken: Uint8Array; // the pooled connection was reset: the next call dials
   private readonly exact: boolean;
+  private readonly rollback: boolean;
+  private readonly linkRngs: RngStream[]; // [k * count + s] nginx->app, then [nginxes * count + s] app->redis
   private readonly kArrive: number;
   private readonly kDone: number;
+  private readonly kDialed: number;
+  private readonly redisTimers: DeadlineQueue | null;
+  private readonly dialTimers: DeadlineQueue | null;
   private inventory: Inventory | null = null;
   private nginx: UpstreamClient | null = null;
 
@@ -52,6 +69,7 @@ export class AppTier {
     private readonly scenario: Scenario,
     private readonly requests: RequestTable,
     private readonly metrics: Metrics,
+    private readonly net: Connectivity,
     rngs: RngStreams,
   ) {
     const servers = scenario.nginx.upstream.servers;
@@ -68,9 +86,28 @@ export class AppTier {
     this.queues = servers.map(() => new IntRing(256));
     this.samplers = servers.map((s) => makeSampler(scenario.app.service_time, rngs.stream(`app:${s.name}`)));
     this.slowFactor = new Float64Array(this.count).fill(1);
+    this.redisConnBroken = new Uint8Array(this.count);
     this.exact = scenario.app.local_check === 'exact';
+    this.rollback = scenario.app.local_rollback;
+    const nginxes = scenario.nginx.instances;
+    this.linkRngs = [
+      ...Array.from({ length: nginxes * this.count }, (_, i) => net.rngFor(`nginx${Math.floor(i / this.count) + 1}-${this.names[i % this.count]}`)),
+      ...this.names.map((n) => net.rngFor(`${n}-redis`)),
+    ];
     this.kArrive = engine.register('app.request', (req, gen) => this.onArrive(req, gen));
     this.kDone = engine.register('app.local_done', (req, gen) => this.onLocalDone(req, gen));
+    this.kDialed = engine.register('app.redis_dialed', (req, gen) => this.onDialed(req, gen));
+    const rq = requests;
+    const awaiting = (r: number, gen: number) => rq.awaitingRedis[r] === 1 && rq.gen[r] === gen;
+    const timeoutReply = (r: number, gen: number) => this.redisReply(rq.server[r], r, gen, REDIS_FAILED);
+    this.redisTimers =
+      scenario.app.redis_read_timeout_us > 0
+        ? new DeadlineQueue(engine, 'app.redis_read', scenario.app.redis_read_timeout_us, awaiting, timeoutReply)
+        : null;
+    this.dialTimers =
+      scenario.app.redis_connect_timeout_us > 0
+        ? new DeadlineQueue(engine, 'app.redis_dial', scenario.app.redis_connect_timeout_us, awaiting, timeoutReply)
+        : null;
   }
 
   connect(inventory: Inventory, nginx: UpstreamClient): void {
@@ -78,24 +115,31 @@ export class AppTier {
     this.nginx = nginx;
   }
 
-  deliver(req: number, server: number, delay_us: number): void {
+  /** nginx instance `k` proxies `req` to server `s`: a new connection (SYN, then the request). */
+  deliver(req: number, s: number, k: number): void {
     const rq = this.requests;
-    rq.server[req] = server;
+    rq.server[req] = s;
     rq.gen[req]++;
-    this.engine.schedule(delay_us, this.kArrive, req, rq.gen[req]);
+    if (!this.net.reachable(this.net.nginxNode[k], this.net.appNode[s])) return; // lost: nginx's connect timer fires
+    const link = k * this.count + s;
+    const delay = transmitDelay_us(this.scenario.nginx.proxy_latency_us, this.net.nginxAppLoss[link], SYN_RTO_US, this.linkRngs[link]);
+    if (delay < 0) return;
+    this.engine.schedule(delay, this.kArrive, req, rq.gen[req]);
   }
 
   private onArrive(r: number, gen: number): void {
     const rq = this.requests;
-    if (rq.gen[r] !== gen) return;
+    if (rq.gen[r] !== gen) return; // nginx moved on, or the user is gone
     const s = rq.server[r];
     if (!this.alive[s]) {
       // the process is gone: the connection is refused, nginx sees an error one hop later
       rq.status[r] = OUTCOME_ERROR;
       this.metrics.appLost[s]++;
-      (this.nginx as UpstreamClient).upstreamResponse(r, this.scenario.nginx.proxy_latency_us);
+      this.answerNginx(s, r);
       return;
     }
+    rq.hold(r);
+    (this.nginx as UpstreamClient).connected(r);
     if (this.busy[s] >= this.concurrency) this.queues[s].push(r);
     else this.startService(s, r);
   }
@@ -132,36 +176,88 @@ export class AppTier {
     this.localSold[s]++;
     this.metrics.appLocalSold[s]++;
     // the lock stays held while Redis answers
-    (this.inventory as Inventory).submit(s, r, gen, rq.user[r], this.scenario.redis.latency_us);
+    rq.awaitingRedis[r] = 1;
+    if (this.redisConnBroken[s]) this.dial(s, r, gen);
+    else this.sendToRedis(s, r, gen);
   }
 
-  /** Redis's reply for a request: 1 ticket granted, 0 refused, -1 error (or the connection failed). */
-  redisReply(server: number, r: number, gen: number, reply: number): void {
-    const rq = this.requests;
-    if (rq.gen[r] !== gen || rq.server[r] !== server || !this.alive[server]) {
-      if (reply === 1) this.metrics.appRedisOkLost[server]++;
+  /** A new connection to Redis after the old one was reset: refused at once, or hanging if cut off. */
+  private dial(s: number, r: number, gen: number): void {
+    if (!this.net.reachable(this.net.appNode[s], this.net.redisNode)) {
+      this.dialTimers?.arm(r, gen); // without a connect timeout the handler hangs here
       return;
     }
-    if (reply === 1) {
+    this.engine.schedule(2 * this.scenario.redis.latency_us, this.kDialed, r, gen);
+  }
+
+  private onDialed(r: number, gen: number): void {
+    const rq = this.requests;
+    if (rq.gen[r] !== gen || !rq.awaitingRedis[r]) return;
+    const s = rq.server[r];
+    if (!(this.inventory as Inventory).alive) {
+      this.redisReply(s, r, gen, REDIS_FAILED); // connection refused
+      return;
+    }
+    this.redisConnBroken[s] = 0;
+    this.sendToRedis(s, r, gen);
+  }
+
+  private sendToRedis(s: number, r: number, gen: number): void {
+    this.redisTimers?.arm(r, gen);
+    if (!this.net.reachable(this.net.appNode[s], this.net.redisNode)) return; // vanishes: only a timeout helps
+    const link = this.scenario.nginx.instances * this.count + s;
+    const delay = transmitDelay_us(this.scenario.redis.latency_us, this.net.appRedisLoss[s], DATA_RTO_US, this.linkRngs[link]);
+    if (delay < 0) return;
+    (this.inventory as Inventory).submit(s, r, gen, this.requests.user[r], delay);
+  }
+
+  /** Redis's reply for a request (or the app's own timeout): REDIS_GRANTED, _REFUSED or _FAILED. */
+  redisReply(server: number, r: number, gen: number, reply: number): void {
+    const rq = this.requests;
+    if (rq.gen[r] !== gen || rq.server[r] !== server || !rq.awaitingRedis[r] || !this.alive[server]) {
+      if (reply === REDIS_GRANTED) this.metrics.appRedisOkLost[server]++;
+      return;
+    }
+    rq.awaitingRedis[r] = 0;
+    if (reply === REDIS_GRANTED) {
       rq.status[r] = OUTCOME_OK;
       this.metrics.appRedisOk[server]++;
     } else {
       // RemoteDeductionStock returned false: the article answers "sold out" for both
       rq.status[r] = OUTCOME_SOLD_OUT;
-      if (reply === 0) this.metrics.appRedisRefused[server]++;
-      else this.metrics.appRedisErrors[server]++;
       this.metrics.appSoldOut[server]++;
+      if (reply === REDIS_REFUSED) this.metrics.appRedisRefused[server]++;
+      else {
+        this.metrics.appRedisErrors[server]++;
+        this.redisConnBroken[server] = 1;
+        if (this.rollback) {
+          this.salesVolume[server]--;
+          this.localSold[server]--;
+          this.metrics.appRolledBack[server]++;
+        } else this.metrics.appBurnedLocal[server]++;
+      }
     }
     this.finish(server, r);
   }
 
+  /** The answer goes back over the same connection; it vanishes if nginx is cut off. */
+  private answerNginx(s: number, r: number): void {
+    const k = this.requests.nginx[r];
+    if (!this.net.reachable(this.net.appNode[s], this.net.nginxNode[k])) return;
+    const link = k * this.count + s;
+    const delay = transmitDelay_us(this.scenario.nginx.proxy_latency_us, this.net.nginxAppLoss[link], DATA_RTO_US, this.linkRngs[link]);
+    if (delay < 0) return;
+    (this.nginx as UpstreamClient).upstreamResponse(r, this.requests.gen[r], delay);
+  }
+
   private finish(s: number, r: number): void {
-    (this.nginx as UpstreamClient).upstreamResponse(r, this.scenario.nginx.proxy_latency_us);
+    this.answerNginx(s, r);
     let k = s * this.concurrency;
     while (this.slots[k] !== r) k++;
     this.slots[k] = -1;
     this.metrics.appBusy_us[s] += this.engine.now_us - this.slotSince_us[k];
     this.busy[s]--;
+    this.requests.unhold(r);
     const next = this.queues[s].shift();
     if (next >= 0) this.startService(s, next);
   }
@@ -175,35 +271,25 @@ export class AppTier {
     let lost = 0;
     const reset = (r: number) => {
       rq.gen[r]++; // its pending events (service end, Redis reply) are now stale
+      rq.awaitingRedis[r] = 0;
       rq.status[r] = OUTCOME_ERROR;
       lost++;
-      (this.nginx as UpstreamClient).upstreamResponse(r, this.scenario.nginx.proxy_latency_us);
+      this.answerNginx(s, r); // the kernel resets the connection
+      rq.unhold(r);
     };
     for (let k = s * this.concurrency; k < (s + 1) * this.concurrency; k++) {
-      if (this.slots[k] < 0) continue;
+      const r = this.slots[k];
+      if (r < 0) continue;
       this.metrics.appBusy_us[s] += this.engine.now_us - this.slotSince_us[k];
-      reset(this.slots[k]);
       this.slots[k] = -1;
+      reset(r);
     }
     const q = this.queues[s];
     for (let r = q.shift(); r >= 0; r = q.shift()) reset(r);
     this.busy[s] = 0;
     this.metrics.appLost[s] += lost;
+    this.metrics.strandedAtKill += stranded;
     return { lostRequests: lost, strandedLocal: stranded };
-  }
-
-  /** The fault target for server `s`. */
-  faultTarget(s: number): FaultTarget {
-    return {
-      applyFault: (f: Fault) => {
-        if (f.action === 'kill') {
-          const { lostRequests, strandedLocal } = this.kill(s);
-          return `${lostRequests} requests reset, ${strandedLocal} local tickets stranded`;
-        }
-        this.recover(s);
-        return `restarted with local stock ${this.localStock[s]}`;
-      },
-    };
   }
 
   /** Restarts the process: it reads its configured stock again, with LocalSalesVolume = 0. */
@@ -212,15 +298,38 @@ export class AppTier {
     this.alive[s] = 1;
     this.salesVolume[s] = 0;
     this.localSold[s] = 0;
+    this.redisConnBroken[s] = 1;
+  }
+
+  /** The fault target for server `s`: kill, recover, slow. */
+  faultTarget(s: number): FaultTarget {
+    return {
+      applyFault: (f: Fault) => {
+        if (f.action === 'kill') {
+          const { lostRequests, strandedLocal } = this.kill(s);
+          return `${lostRequests} requests reset, ${strandedLocal} local tickets stranded`;
+        }
+        if (f.action === 'slow') {
+          this.slowFactor[s] = f.factor;
+          return `service time x${f.factor}`;
+        }
+        this.recover(s);
+        return `restarted with local stock ${this.localStock[s]}`;
+      },
+      endFault: (f: Fault) => {
+        if (f.action === 'slow') {
+          this.slowFactor[s] = 1;
+          return 'service time back to normal';
+        }
+        this.recover(s);
+        return `restarted with local stock ${this.localStock[s]}`;
+      },
+    };
   }
 
   /** Local sales this server could still make. */
   remainingLocal(s: number): number {
     const left = this.exact ? this.localStock[s] - this.salesVolume[s] : this.localStock[s] - 1 - this.salesVolume[s];
     return Math.max(0, left);
-  }
-
-  queueLength(s: number): number {
-    return this.queues[s].length + this.busy[s];
   }
 }

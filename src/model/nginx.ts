@@ -2,11 +2,12 @@
 // (ngx_http_upstream_get_round_robin_peer, ngx_http_upstream_get_peer,
 // ngx_http_upstream_free_round_robin_peer) and ngx_http_upstream_tries().
 // Times inside the peer state are whole seconds, because nginx uses ngx_time().
+import { DeadlineQueue } from '../engine/deadlines.js';
 import type { Engine } from '../engine/engine.js';
 import type { RngStream } from '../engine/rng.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { NextUpstreamCondition, Scenario } from '../scenario/types.js';
-import { OUTCOME_ERROR, type RequestTable } from './requests.js';
+import { OUTCOME_ERROR, OUTCOME_TIMEOUT, type RequestTable } from './requests.js';
 
 export type PeerConfig = {
   name: string;
@@ -29,6 +30,9 @@ export class RoundRobinPeers {
   readonly accessed_s: Float64Array;
   readonly checked_s: Float64Array;
   readonly down: Uint8Array;
+  readonly conns: Int32Array; // this worker's open connections to each peer
+  /** Sum of weights of all peers, down ones included (peers->total_weight; ip_hash uses it). */
+  readonly totalWeight: number;
   /** nginx's peers->single: one primary and no backup list; no failure accounting at all. */
   single = false;
 
@@ -45,6 +49,8 @@ export class RoundRobinPeers {
     this.accessed_s = new Float64Array(n);
     this.checked_s = new Float64Array(n);
     this.down = Uint8Array.from(peers, (p) => (p.down ? 1 : 0));
+    this.conns = new Int32Array(n);
+    this.totalWeight = peers.reduce((a, p) => a + p.weight, 0);
   }
 
   /** Non-down peers: nginx's peers->tries. */
@@ -69,6 +75,7 @@ export class RoundRobinPeers {
   pick(now_s: number, tried: Uint32Array, triedOffset: number): number {
     if (this.single) {
       if (this.down[0]) return -1;
+      this.conns[0]++;
       return 0;
     }
     let best = -1;
@@ -86,13 +93,86 @@ export class RoundRobinPeers {
     }
     if (best < 0) return -1;
     this.currentWeight[best] -= total;
+    return this.chosen(best, now_s, tried, triedOffset);
+  }
+
+  private chosen(best: number, now_s: number, tried: Uint32Array, triedOffset: number): number {
     tried[triedOffset + (best >>> 5)] |= 1 << (best & 31);
     if (now_s - this.checked_s[best] > this.failTimeout_s[best]) this.checked_s[best] = now_s;
+    this.conns[best]++;
     return best;
+  }
+
+  private eligible(i: number, now_s: number, tried: Uint32Array, triedOffset: number): boolean {
+    if (tried[triedOffset + (i >>> 5)] & (1 << (i & 31))) return false;
+    return !this.down[i] && !this.isFailedOut(i, now_s);
+  }
+
+  /**
+   * ngx_http_upstream_get_least_conn_peer (ngx_http_upstream_least_conn_module.c): the peer with
+   * the fewest connections per weight; among several such, smooth WRR from the first of them.
+   */
+  pickLeastConn(now_s: number, tried: Uint32Array, triedOffset: number): number {
+    if (this.single) return this.pick(now_s, tried, triedOffset);
+    let best = -1;
+    let many = false;
+    for (let i = 0; i < this.count; i++) {
+      if (!this.eligible(i, now_s, tried, triedOffset)) continue;
+      if (best < 0 || this.conns[i] * this.weight[best] < this.conns[best] * this.weight[i]) {
+        best = i;
+        many = false;
+      } else if (this.conns[i] * this.weight[best] === this.conns[best] * this.weight[i]) many = true;
+    }
+    if (best < 0) return -1;
+    if (many) {
+      let total = 0;
+      const first = best;
+      for (let i = first; i < this.count; i++) {
+        if (!this.eligible(i, now_s, tried, triedOffset)) continue;
+        if (this.conns[i] * this.weight[first] !== this.conns[first] * this.weight[i]) continue;
+        const ew = this.effectiveWeight[i];
+        this.currentWeight[i] += ew;
+        total += ew;
+        if (ew < this.weight[i]) this.effectiveWeight[i] = ew + 1;
+        if (this.currentWeight[i] > this.currentWeight[best]) best = i;
+      }
+      this.currentWeight[best] -= total;
+    }
+    return this.chosen(best, now_s, tried, triedOffset);
+  }
+
+  /**
+   * ngx_http_upstream_get_ip_hash_peer (ngx_http_upstream_ip_hash_module.c): hash the first three
+   * bytes of the IPv4 address; on a miss re-hash from the current hash; after 20 misses, or with
+   * fewer than two peers, plain round robin. `state` holds [hash, tries] for this request.
+   */
+  pickIpHash(now_s: number, tried: Uint32Array, triedOffset: number, ip: number, state: Int32Array, stateIndex: number, triesState: Int32Array): number {
+    if (triesState[stateIndex] > 20 || this.count < 2) return this.pick(now_s, tried, triedOffset);
+    let hash = state[stateIndex];
+    const b0 = (ip >>> 24) & 255;
+    const b1 = (ip >>> 16) & 255;
+    const b2 = (ip >>> 8) & 255;
+    for (;;) {
+      hash = (hash * 113 + b0) % 6271;
+      hash = (hash * 113 + b1) % 6271;
+      hash = (hash * 113 + b2) % 6271;
+      let w = hash % this.totalWeight;
+      let p = 0;
+      while (w >= this.weight[p]) {
+        w -= this.weight[p];
+        p++;
+      }
+      if (this.eligible(p, now_s, tried, triedOffset)) {
+        state[stateIndex] = hash;
+        return this.chosen(p, now_s, tried, triedOffset);
+      }
+      if (++triesState[stateIndex] > 20) return this.pick(now_s, tried, triedOffset);
+    }
   }
 
   /** ngx_http_upstream_free_round_robin_peer, for the peer a request used. */
   free(i: number, now_s: number, failed: boolean): void {
+    this.conns[i]--;
     if (this.single) {
       this.fails[i] = 0;
       return;
@@ -134,28 +214,42 @@ export function smoothWrrSequence(weights: readonly number[], picks: number): nu
 
 /** Where nginx sends a request upstream, and where it sends the answer back. */
 export interface UpstreamTier {
-  deliver(req: number, server: number, delay_us: number): void;
+  /** Proxies `req` to app server `server` from nginx instance `instance`. */
+  deliver(req: number, server: number, instance: number): void;
 }
 export interface Downstream {
   respond(req: number, delay_us: number): void;
 }
 
+const BALANCE_RR = 0;
+const BALANCE_IP_HASH = 1;
+const BALANCE_LEAST_CONN = 2;
+
 /**
  * The nginx tier: `instances` nginx servers, each with `workers` worker processes. Every worker
  * keeps its own peer state, as real nginx does without a shared `zone`.
- * Request flow follows ngx_http_upstream.c: pick a peer, proxy, and on an upstream error free
- * the peer as failed and retry the next one (ngx_http_upstream_next) while tries remain and
- * `error` is listed in proxy_next_upstream.
+ * Request flow follows ngx_http_upstream.c: pick a peer, connect (proxy_connect_timeout), wait
+ * for the answer (proxy_read_timeout); on an error or a timeout, free the peer as failed and
+ * move on (ngx_http_upstream_next) while tries remain, the condition is listed in
+ * proxy_next_upstream, proxy_next_upstream_timeout has not passed, and the request may be
+ * repeated (a non-idempotent one that was already sent is not, unless `non_idempotent`).
  */
 export class NginxTier {
   private readonly primary: RoundRobinPeers[]; // [instance * workers + worker]
   private readonly backup: (RoundRobinPeers | null)[];
   readonly primaryServer: Int32Array; // peer index -> app server index
   readonly backupServer: Int32Array;
+  private readonly balance: number;
   private readonly retryOnError: boolean;
+  private readonly retryOnTimeout: boolean;
+  private readonly retryNonIdempotent: boolean;
+  private readonly idempotent: boolean;
   private readonly maxTries: number;
+  private readonly nextUpstreamTimeout_us: number;
   private readonly kRequest: number;
   private readonly kResponse: number;
+  private readonly connectTimers: DeadlineQueue;
+  private readonly readTimers: DeadlineQueue;
   private upstream: UpstreamTier | null = null;
   private downstream: Downstream | null = null;
 
@@ -167,7 +261,8 @@ export class NginxTier {
     private readonly clientIp: Uint32Array,
     private readonly workerRng: RngStream[], // one stream per instance
   ) {
-    const up = scenario.nginx.upstream;
+    const nginx = scenario.nginx;
+    const up = nginx.upstream;
     const toPeer = (i: number): PeerConfig => ({
       name: up.servers[i].name,
       weight: up.servers[i].weight,
@@ -181,7 +276,7 @@ export class NginxTier {
     up.servers.forEach((s, i) => (s.backup ? backupIdx : primaryIdx).push(i));
     this.primaryServer = Int32Array.from(primaryIdx);
     this.backupServer = Int32Array.from(backupIdx);
-    const n = scenario.nginx.instances * scenario.nginx.workers;
+    const n = nginx.instances * nginx.workers;
     this.primary = [];
     this.backup = [];
     for (let k = 0; k < n; k++) {
@@ -190,11 +285,23 @@ export class NginxTier {
       this.primary.push(p);
       this.backup.push(backupIdx.length > 0 ? new RoundRobinPeers(backupIdx.map(toPeer)) : null);
     }
+    this.balance = up.balance === 'ip_hash' ? BALANCE_IP_HASH : up.balance === 'least_conn' ? BALANCE_LEAST_CONN : BALANCE_RR;
     const conds: readonly NextUpstreamCondition[] = up.next_upstream;
-    this.retryOnError = conds.includes('error') && !conds.includes('off');
+    const off = conds.includes('off');
+    this.retryOnError = !off && conds.includes('error');
+    this.retryOnTimeout = !off && conds.includes('timeout');
+    this.retryNonIdempotent = conds.includes('non_idempotent');
+    this.idempotent = scenario.users.method === 'GET';
     this.maxTries = up.next_upstream_tries;
+    this.nextUpstreamTimeout_us = up.next_upstream_timeout_us;
     this.kRequest = engine.register('nginx.request', (req) => this.onRequest(req));
-    this.kResponse = engine.register('nginx.upstream_response', (req) => this.onUpstreamResponse(req));
+    this.kResponse = engine.register('nginx.upstream_response', (req, gen) => this.onUpstreamResponse(req, gen));
+    const rq = requests;
+    const waiting = (r: number, gen: number) => rq.ngxWaiting[r] === 1 && rq.gen[r] === gen;
+    this.connectTimers = new DeadlineQueue(engine, 'nginx.connect', nginx.proxy_connect_timeout_us, (r, gen) => waiting(r, gen) && !rq.connected[r], (r) =>
+      this.upstreamFailed(r, true),
+    );
+    this.readTimers = new DeadlineQueue(engine, 'nginx.read', nginx.proxy_read_timeout_us, waiting, (r) => this.upstreamFailed(r, true));
   }
 
   connect(upstream: UpstreamTier, downstream: Downstream): void {
@@ -206,9 +313,15 @@ export class NginxTier {
     this.engine.schedule(delay_us, this.kRequest, req);
   }
 
-  /** The app server's answer (or its failure, in requests.status) reaches nginx. */
-  upstreamResponse(req: number, delay_us: number): void {
-    this.engine.schedule(delay_us, this.kResponse, req);
+  /** The app server's answer (in requests.status) for attempt `gen` reaches nginx after `delay_us`. */
+  upstreamResponse(req: number, gen: number, delay_us: number): void {
+    this.engine.schedule(delay_us, this.kResponse, req, gen);
+  }
+
+  /** The app accepted the connection of the current attempt: the read timeout starts. */
+  connected(req: number): void {
+    this.requests.connected[req] = 1;
+    this.readTimers.arm(req, this.requests.gen[req]);
   }
 
   private onRequest(r: number): void {
@@ -220,6 +333,7 @@ export class NginxTier {
     const worker = nginx.workers > 1 ? this.workerRng[inst].int(nginx.workers) : 0;
     rq.nginx[r] = inst;
     rq.worker[r] = worker;
+    rq.nginxStart_us[r] = this.engine.now_us;
     const k = inst * nginx.workers + worker;
     const b = this.backup[k];
     // ngx_http_upstream_tries(): non-down primaries + non-down backups
@@ -231,56 +345,90 @@ export class NginxTier {
     this.forward(r, k);
   }
 
+  private pickFrom(peers: RoundRobinPeers, r: number, now_s: number): number {
+    const rq = this.requests;
+    const off = r * rq.triedWords;
+    if (this.balance === BALANCE_LEAST_CONN) return peers.pickLeastConn(now_s, rq.tried, off);
+    if (this.balance === BALANCE_IP_HASH) return peers.pickIpHash(now_s, rq.tried, off, this.clientIp[rq.user[r]], rq.hashState, r, rq.hashTries);
+    return peers.pick(now_s, rq.tried, off);
+  }
+
   private forward(r: number, k: number): void {
     const rq = this.requests;
     const now_s = Math.floor(this.engine.now_us / 1e6);
-    const off = r * rq.triedWords;
     let peer = -1;
-    if (!rq.onBackup[r]) peer = this.primary[k].pick(now_s, rq.tried, off);
+    if (!rq.onBackup[r]) peer = this.pickFrom(this.primary[k], r, now_s);
     const b = this.backup[k];
     if (peer < 0 && b !== null) {
       if (!rq.onBackup[r]) {
         // all primaries failed: switch to the backup list for the rest of this request
         rq.onBackup[r] = 1;
+        const off = r * rq.triedWords;
         rq.tried.fill(0, off, off + rq.triedWords);
       }
-      peer = b.pick(now_s, rq.tried, off);
+      peer = this.pickFrom(b, r, now_s);
     }
     if (peer < 0) {
       // NGX_BUSY: "no live upstreams" -> 502 without contacting anyone
-      this.badGateway(r);
+      this.answer(r, OUTCOME_ERROR);
       return;
     }
     rq.peer[r] = peer;
     const server = rq.onBackup[r] ? this.backupServer[peer] : this.primaryServer[peer];
     this.metrics.appRequests[server]++;
-    (this.upstream as UpstreamTier).deliver(r, server, this.scenario.nginx.proxy_latency_us);
+    rq.ngxWaiting[r] = 1;
+    rq.connected[r] = 0;
+    rq.upstreamTimedOut[r] = 0;
+    (this.upstream as UpstreamTier).deliver(r, server, rq.nginx[r]);
+    this.connectTimers.arm(r, rq.gen[r]);
   }
 
-  private onUpstreamResponse(r: number): void {
+  private peersOf(r: number): RoundRobinPeers {
     const rq = this.requests;
     const k = rq.nginx[r] * this.scenario.nginx.workers + rq.worker[r];
-    const peers = rq.onBackup[r] ? (this.backup[k] as RoundRobinPeers) : this.primary[k];
-    const now_s = Math.floor(this.engine.now_us / 1e6);
-    const failed = rq.status[r] === OUTCOME_ERROR;
-    peers.free(rq.peer[r], now_s, failed);
-    if (rq.triesLeft[r] > 0) rq.triesLeft[r]--;
-    if (peers.single) rq.triesLeft[r] = 0; // a single peer is never retried
-    if (failed) {
-      if (this.retryOnError && rq.triesLeft[r] > 0) {
-        this.metrics.nginxRetries[rq.nginx[r]]++;
-        this.forward(r, k);
-        return;
-      }
-      this.badGateway(r);
+    return rq.onBackup[r] ? (this.backup[k] as RoundRobinPeers) : this.primary[k];
+  }
+
+  private onUpstreamResponse(r: number, gen: number): void {
+    const rq = this.requests;
+    if (!rq.ngxWaiting[r] || rq.gen[r] !== gen) return; // nginx gave up on that attempt already
+    if (rq.status[r] === OUTCOME_ERROR) {
+      this.upstreamFailed(r, false);
       return;
     }
+    rq.ngxWaiting[r] = 0;
+    const peers = this.peersOf(r);
+    peers.free(rq.peer[r], Math.floor(this.engine.now_us / 1e6), false);
+    if (rq.triesLeft[r] > 0) rq.triesLeft[r]--;
     (this.downstream as Downstream).respond(r, this.scenario.network.latency_us);
   }
 
-  private badGateway(r: number): void {
-    this.requests.status[r] = OUTCOME_ERROR;
-    this.metrics.nginxBadGateway[this.requests.nginx[r]]++;
+  /** ngx_http_upstream_next: an error (reset, refused) or a timeout on the current attempt. */
+  private upstreamFailed(r: number, timedOut: boolean): void {
+    const rq = this.requests;
+    rq.ngxWaiting[r] = 0;
+    const peers = this.peersOf(r);
+    // error and timeout always count as a failure of the peer, retried or not
+    peers.free(rq.peer[r], Math.floor(this.engine.now_us / 1e6), true);
+    if (rq.triesLeft[r] > 0) rq.triesLeft[r]--;
+    if (peers.single) rq.triesLeft[r] = 0; // a single peer is never retried
+    const sent = rq.connected[r] === 1;
+    const listed = timedOut ? this.retryOnTimeout : this.retryOnError;
+    const repeatable = this.idempotent || this.retryNonIdempotent || !sent;
+    const inTime = this.nextUpstreamTimeout_us === 0 || this.engine.now_us - rq.nginxStart_us[r] < this.nextUpstreamTimeout_us;
+    if (rq.triesLeft[r] > 0 && listed && repeatable && inTime) {
+      this.metrics.nginxRetries[rq.nginx[r]]++;
+      this.forward(r, rq.nginx[r] * this.scenario.nginx.workers + rq.worker[r]);
+      return;
+    }
+    // 504 for a timeout, 502 for anything else
+    this.answer(r, timedOut ? OUTCOME_TIMEOUT : OUTCOME_ERROR);
+  }
+
+  private answer(r: number, outcome: number): void {
+    this.requests.status[r] = outcome;
+    if (outcome === OUTCOME_TIMEOUT) this.metrics.nginxGatewayTimeout[this.requests.nginx[r]]++;
+    else this.metrics.nginxBadGateway[this.requests.nginx[r]]++;
     (this.downstream as Downstream).respond(r, this.scenario.network.latency_us);
   }
 }

@@ -1,18 +1,23 @@
 // The Redis tier: one command thread, FIFO, a service time per command. EVAL runs the inventory
 // script atomically (it is one command), so concurrency cannot interleave two deductions; the
 // script itself is real Lua run by fengari against the simulated keyspace (lua-script.ts).
-// Killing Redis resets the connections of queued commands (the apps see errors); the keyspace
-// survives a kill/recover here, as with persistence on.
+// A crash (kill, restart) resets the connections of queued commands and loses memory; the
+// restarted server loads what its persistence kept (src/aof.c, src/rdb.c, serverCron's `save`
+// check in src/server.c): the whole log with appendfsync always, the log up to the last
+// once-a-second fsync with everysec, up to the last 30 s kernel flush with `no`; without AOF the
+// last RDB snapshot taken by the `save` rules; with neither, nothing — the ticket hash is gone.
 import type { Engine } from '../engine/engine.js';
 import { IntRing } from '../engine/ring.js';
-import type { RngStream } from '../engine/rng.js';
+import type { RngStream, RngStreams } from '../engine/rng.js';
 import type { Ledger } from '../metrics/ledger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Fault, Scenario } from '../scenario/types.js';
+import { REDIS_FAILED, REDIS_GRANTED, REDIS_REFUSED } from './app.js';
+import { type Connectivity, DATA_RTO_US, transmitDelay_us } from './connectivity.js';
 import type { FaultTarget } from './faults.js';
 import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from './inventory-scripts.js';
 import { LuaScript, isTruthyReply } from './lua-script.js';
-import { Keyspace, RedisError } from './redis-keyspace.js';
+import { type Command, Keyspace, RedisError, type RedisReply } from './redis-keyspace.js';
 import { makeSampler, type Sampler } from './service-time.js';
 
 export interface ScriptClient {
@@ -21,17 +26,51 @@ export interface ScriptClient {
 
 const KEYS = [TICKET_HASH_KEY] as const;
 const ARGV = [TICKET_TOTAL_FIELD, TICKET_SOLD_FIELD] as const;
+const CRON_PERIOD_US = 100_000; // serverCron at the default hz 10 checks the save rules
+const NO_FSYNC_FLUSH_US = 30_000_000; // appendfsync no: the kernel writes dirty pages within ~30 s
+
+/** A keyspace that keeps the log of its writes, as the AOF does. */
+class LoggedKeyspace extends Keyspace {
+  readonly log: { at_us: number; argv: readonly string[] }[] = [];
+  now_us = 0;
+
+  override exec(cmd: Command, argv: readonly string[]): RedisReply {
+    const reply = super.exec(cmd, argv);
+    if (cmd.write && !(reply instanceof RedisError)) this.log.push({ at_us: this.now_us, argv: [...argv] });
+    return reply;
+  }
+}
+
+/** The time of the last RDB snapshot before `crash_us`, by redis.conf's `save` rules; -1 if none. */
+export function lastSnapshot_us(writeTimes: readonly number[], save: readonly [number, number][], crash_us: number): number {
+  if (save.length === 0) return -1;
+  let lastSave = 0; // the inventory was loaded (and saved) before the run
+  let saved = 0; // writes in the last snapshot
+  let upTo = 0; // writes done by time t
+  for (let t = CRON_PERIOD_US; t < crash_us; t += CRON_PERIOD_US) {
+    while (upTo < writeTimes.length && writeTimes[upTo] <= t) upTo++;
+    const changes = upTo - saved;
+    if (save.some(([sec, n]) => changes >= n && t - lastSave >= sec * 1e6)) {
+      lastSave = t;
+      saved = upTo;
+    }
+  }
+  return lastSave;
+}
 
 export class RedisTier implements FaultTarget {
-  readonly keyspace = new Keyspace();
+  private readonly ks = new LoggedKeyspace();
   private readonly script: LuaScript;
+  private readonly initialWrites: number;
   alive = true;
-  private epoch = 0; // bumped on kill, so service completions of lost commands are ignored
+  private epoch = 0; // bumped on a crash, so service completions of lost commands are ignored
   private busy = false;
   private busySince_us = 0;
   private current = -1; // the command being served
+  private slowFactor = 1;
   private readonly queue = new IntRing(1024);
   private readonly sample: Sampler;
+  private readonly linkRngs: RngStream[];
   // commands in flight, struct-of-arrays with a free list
   private cmdServer = new Int32Array(1024);
   private cmdReq = new Int32Array(1024);
@@ -50,14 +89,22 @@ export class RedisTier implements FaultTarget {
     private readonly scenario: Scenario,
     private readonly metrics: Metrics,
     private readonly ledger: Ledger,
-    rng: RngStream,
+    private readonly net: Connectivity,
+    rngs: RngStreams,
   ) {
-    this.keyspace.command(['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(scenario.tickets.inventory), TICKET_SOLD_FIELD, '0']);
-    this.script = new LuaScript(scenario.tickets.script.lua, this.keyspace);
-    this.sample = makeSampler(scenario.redis.service_time, rng);
+    this.ks.command(['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(scenario.tickets.inventory), TICKET_SOLD_FIELD, '0']);
+    this.ks.log.push({ at_us: 0, argv: ['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(scenario.tickets.inventory), TICKET_SOLD_FIELD, '0'] });
+    this.initialWrites = this.ks.log.length;
+    this.script = new LuaScript(scenario.tickets.script.lua, this.ks);
+    this.sample = makeSampler(scenario.redis.service_time, rngs.stream('redis'));
+    this.linkRngs = scenario.nginx.upstream.servers.map((s) => net.rngFor(`${s.name}-redis`));
     this.kArrive = engine.register('redis.command', (cmd) => this.onArrive(cmd));
     this.kDone = engine.register('redis.done', (cmd, epoch) => this.onDone(cmd, epoch));
     this.kReply = engine.register('redis.reply', (cmd) => this.onReplyAtApp(cmd));
+  }
+
+  get keyspace(): Keyspace {
+    return this.ks;
   }
 
   connect(app: ScriptClient): void {
@@ -70,14 +117,14 @@ export class RedisTier implements FaultTarget {
     this.cmdReq[c] = req;
     this.cmdGen[c] = gen;
     this.cmdUser[c] = user;
-    this.cmdReply[c] = -1;
+    this.cmdReply[c] = REDIS_FAILED;
     this.engine.schedule(delay_us, this.kArrive, c);
   }
 
   private onArrive(c: number): void {
     this.metrics.redisCommands++;
     if (!this.alive) {
-      this.replyError(c); // connection refused
+      this.reply(c, REDIS_FAILED); // the connection is refused
       return;
     }
     if (this.busy) {
@@ -90,29 +137,31 @@ export class RedisTier implements FaultTarget {
     this.busy = true;
     this.current = c;
     this.busySince_us = this.engine.now_us;
-    this.engine.schedule(this.sample(), this.kDone, c, this.epoch);
+    this.engine.schedule(Math.round(this.sample() * this.slowFactor), this.kDone, c, this.epoch);
   }
 
   private onDone(c: number, epoch: number): void {
     if (epoch !== this.epoch) return;
+    this.ks.now_us = this.engine.now_us;
     const reply = this.script.call(KEYS, ARGV);
     const m = this.metrics;
+    let result: number;
     if (reply instanceof RedisError) {
-      this.cmdReply[c] = -1;
+      result = REDIS_FAILED;
       m.redisScriptErrors++;
       m.redisErrorMessages.set(reply.message, (m.redisErrorMessages.get(reply.message) ?? 0) + 1);
     } else if (isTruthyReply(reply)) {
-      this.cmdReply[c] = 1;
+      result = REDIS_GRANTED;
       m.redisScriptOk++;
       this.ledger.grant(this.cmdUser[c]);
       m.ticketsGranted++;
       m.sold.add(m.bin(this.engine.now_us), 1);
       if (m.sellOut_us < 0 && m.ticketsGranted >= this.scenario.tickets.inventory) m.sellOut_us = this.engine.now_us;
     } else {
-      this.cmdReply[c] = 0;
+      result = REDIS_REFUSED;
       m.redisScriptRefused++;
     }
-    this.engine.schedule(this.scenario.redis.latency_us, this.kReply, c);
+    this.reply(c, result);
     m.redisBusy_us += this.engine.now_us - this.busySince_us;
     this.busy = false;
     this.current = -1;
@@ -120,9 +169,18 @@ export class RedisTier implements FaultTarget {
     if (next >= 0) this.start(next);
   }
 
-  private replyError(c: number): void {
-    this.cmdReply[c] = -1;
-    this.engine.schedule(this.scenario.redis.latency_us, this.kReply, c);
+  /** Sends a reply back to the app server; it vanishes if the server is cut off. */
+  private reply(c: number, result: number): void {
+    this.cmdReply[c] = result;
+    const s = this.cmdServer[c];
+    const delay = this.net.reachable(this.net.redisNode, this.net.appNode[s])
+      ? transmitDelay_us(this.scenario.redis.latency_us, this.net.appRedisLoss[s], DATA_RTO_US, this.linkRngs[s])
+      : -1;
+    if (delay < 0) {
+      this.free.push(c);
+      return;
+    }
+    this.engine.schedule(delay, this.kReply, c);
   }
 
   private onReplyAtApp(c: number): void {
@@ -134,7 +192,7 @@ export class RedisTier implements FaultTarget {
     (this.app as ScriptClient).redisReply(server, req, gen, reply);
   }
 
-  /** Kills the server: every queued or running command's connection is reset. */
+  /** The process dies: every queued or running command's connection is reset, memory is lost. */
   kill(): number {
     if (!this.alive) return 0;
     this.alive = false;
@@ -143,30 +201,75 @@ export class RedisTier implements FaultTarget {
     if (this.busy) {
       this.metrics.redisBusy_us += this.engine.now_us - this.busySince_us;
       this.busy = false;
-      this.replyError(this.current);
+      this.reply(this.current, REDIS_FAILED);
       lost++;
     }
     for (let c = this.queue.shift(); c >= 0; c = this.queue.shift()) {
-      this.replyError(c);
+      this.reply(c, REDIS_FAILED);
       lost++;
     }
     this.metrics.redisLost += lost;
+    this.crashedAt_us = this.engine.now_us;
     return lost;
   }
 
-  recover(): void {
+  private crashedAt_us = 0;
+
+  /** Starts again and loads what persistence kept up to the crash; returns what it loaded. */
+  recover(): string {
+    if (this.alive) return 'already up';
     this.alive = true;
+    const r = this.scenario.redis;
+    const crash = this.crashedAt_us;
+    let upTo_us: number; // writes up to this time survive
+    let source: string;
+    if (r.appendonly) {
+      if (r.appendfsync === 'always') upTo_us = crash;
+      else if (r.appendfsync === 'everysec') upTo_us = Math.floor(crash / 1e6) * 1e6;
+      else upTo_us = Math.floor(crash / NO_FSYNC_FLUSH_US) * NO_FSYNC_FLUSH_US;
+      source = `AOF (appendfsync ${r.appendfsync})`;
+    } else {
+      const writeTimes = this.ks.log.slice(this.initialWrites).map((w) => w.at_us);
+      upTo_us = lastSnapshot_us(writeTimes, r.save, crash);
+      source = upTo_us < 0 ? 'nothing (no AOF, no RDB)' : `RDB snapshot of ${(upTo_us / 1e6).toFixed(1)} s`;
+    }
+    // rebuild memory from the log entries that were on disk
+    const log = this.ks.log.splice(0);
+    this.ks.clear();
+    let kept = 0;
+    if (upTo_us >= 0) {
+      for (let i = 0; i < log.length; i++) {
+        if (i >= this.initialWrites && log[i].at_us > upTo_us) break;
+        this.ks.command(log[i].argv as string[]);
+        this.ks.log.push(log[i]);
+        kept++;
+      }
+    }
+    const lostWrites = log.length - kept;
+    this.metrics.redisWritesLost += lostWrites;
+    return `loaded ${source}; ${lostWrites} writes lost`;
   }
 
   applyFault(f: Fault): string {
-    if (f.action === 'kill') return `${this.kill()} commands reset`;
-    this.recover();
-    return 'back, keyspace kept';
+    if (f.action === 'slow') {
+      this.slowFactor = f.factor;
+      return `service time x${f.factor}`;
+    }
+    if (f.action === 'recover') return this.recover();
+    return `${this.kill()} commands reset`;
+  }
+
+  endFault(f: Fault): string {
+    if (f.action === 'slow') {
+      this.slowFactor = 1;
+      return 'service time back to normal';
+    }
+    return this.recover(); // the end of a kill with `for`, or of a restart
   }
 
   /** HGET on the ticket hash, as a number (NaN if missing or not a number). */
   ticketField(field: string): number {
-    const v = this.keyspace.command(['HGET', TICKET_HASH_KEY, field]);
+    const v = this.ks.command(['HGET', TICKET_HASH_KEY, field]);
     return typeof v === 'string' ? Number(v) : NaN;
   }
 

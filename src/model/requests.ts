@@ -5,7 +5,15 @@ export const OUTCOME_NONE = 0;
 export const OUTCOME_OK = 1; // the user got a ticket
 export const OUTCOME_SOLD_OUT = 2; // the app answered "sold out" (the article answers this for any failure too)
 export const OUTCOME_ERROR = 3; // 502: nginx had no live upstream left, or the upstream failed
-export const OUTCOME_TIMEOUT = 4; // the answer came after the user's timeout, or never
+export const OUTCOME_TIMEOUT = 4; // 504 from nginx, or the user stopped waiting
+
+type Column = Int32Array | Float64Array | Uint8Array | Int8Array | Uint32Array;
+
+function grown<T extends Column>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
+}
 
 export class RequestTable {
   capacity: number;
@@ -14,35 +22,52 @@ export class RequestTable {
   sent_us: Float64Array; // when the user sent it
   nginx: Int32Array; // nginx instance
   worker: Int32Array; // nginx worker within the instance
+  nginxStart_us: Float64Array; // when nginx took it (proxy_next_upstream_timeout counts from here)
   onBackup: Uint8Array; // nginx switched to the backup list for this request
   peer: Int32Array; // index of the current peer in nginx's current list
+  hashState: Int32Array; // ip_hash: the hash carried across retries (starts at 89)
+  hashTries: Int32Array; // ip_hash: misses so far; past 20 it falls back to round robin
+  holds: Uint8Array; // who still refers to this slot: the user (1) and the app server holding it
+  ngxWaiting: Uint8Array; // nginx waits for the answer of the current attempt
   server: Int32Array; // app server currently holding it, -1 if none
-  gen: Int32Array; // bumped on every hand-off to an app server, so stale replies can be told apart
+  gen: Int32Array; // bumped on every hand-off to an app server and on release: stale events are told apart
+  connected: Uint8Array; // the app accepted the connection for the current attempt (the request was sent)
+  awaitingRedis: Uint8Array; // the app waits for Redis's reply for it
+  abandoned: Uint8Array; // the user stopped waiting; the answer, if it comes, reaches nobody
   triesLeft: Int32Array; // nginx's pc->tries
   tried: Uint32Array; // nginx's per-request tried bitmap, triedWords words per request
-  status: Uint8Array; // the app's answer (an OUTCOME_*)
-  redisReply: Int8Array; // 1 ticket granted, 0 refused, -1 error
+  status: Uint8Array; // the answer so far (an OUTCOME_*)
+  upstreamTimedOut: Uint8Array; // the attempt failed by timeout (for 504 and proxy_next_upstream timeout)
   private free: Int32Array;
   private freeCount = 0;
   private used = 0;
   live = 0;
 
   constructor(peerCount: number, initialCapacity = 1024) {
-    this.capacity = initialCapacity;
+    const n = initialCapacity;
+    this.capacity = n;
     this.triedWords = Math.max(1, Math.ceil(peerCount / 32));
-    this.user = new Int32Array(initialCapacity);
-    this.sent_us = new Float64Array(initialCapacity);
-    this.nginx = new Int32Array(initialCapacity);
-    this.worker = new Int32Array(initialCapacity);
-    this.onBackup = new Uint8Array(initialCapacity);
-    this.peer = new Int32Array(initialCapacity);
-    this.server = new Int32Array(initialCapacity);
-    this.gen = new Int32Array(initialCapacity);
-    this.triesLeft = new Int32Array(initialCapacity);
-    this.tried = new Uint32Array(initialCapacity * this.triedWords);
-    this.status = new Uint8Array(initialCapacity);
-    this.redisReply = new Int8Array(initialCapacity);
-    this.free = new Int32Array(initialCapacity);
+    this.user = new Int32Array(n);
+    this.sent_us = new Float64Array(n);
+    this.nginx = new Int32Array(n);
+    this.worker = new Int32Array(n);
+    this.nginxStart_us = new Float64Array(n);
+    this.onBackup = new Uint8Array(n);
+    this.peer = new Int32Array(n);
+    this.hashState = new Int32Array(n);
+    this.hashTries = new Int32Array(n);
+    this.holds = new Uint8Array(n);
+    this.ngxWaiting = new Uint8Array(n);
+    this.server = new Int32Array(n);
+    this.gen = new Int32Array(n);
+    this.connected = new Uint8Array(n);
+    this.awaitingRedis = new Uint8Array(n);
+    this.abandoned = new Uint8Array(n);
+    this.triesLeft = new Int32Array(n);
+    this.tried = new Uint32Array(n * this.triedWords);
+    this.status = new Uint8Array(n);
+    this.upstreamTimedOut = new Uint8Array(n);
+    this.free = new Int32Array(n);
   }
 
   alloc(user: number, now_us: number): number {
@@ -57,18 +82,36 @@ export class RequestTable {
     this.sent_us[r] = now_us;
     this.nginx[r] = 0;
     this.worker[r] = 0;
+    this.nginxStart_us[r] = now_us;
     this.onBackup[r] = 0;
     this.peer[r] = -1;
+    this.hashState[r] = 89; // ngx_http_upstream_init_ip_hash_peer
+    this.hashTries[r] = 0;
+    this.holds[r] = 1;
+    this.ngxWaiting[r] = 0;
     this.server[r] = -1;
     this.gen[r]++; // never reset: events still in flight for the previous use stay stale
+    this.connected[r] = 0;
+    this.awaitingRedis[r] = 0;
+    this.abandoned[r] = 0;
     this.triesLeft[r] = 0;
     for (let w = r * this.triedWords, end = w + this.triedWords; w < end; w++) this.tried[w] = 0;
     this.status[r] = OUTCOME_NONE;
-    this.redisReply[r] = 0;
+    this.upstreamTimedOut[r] = 0;
     return r;
   }
 
-  release(r: number): void {
+  /** Another component (an app server) keeps a reference to `r` until it calls unhold. */
+  hold(r: number): void {
+    this.holds[r]++;
+  }
+
+  /** Drops one reference; the slot is reused once nobody refers to it. */
+  unhold(r: number): void {
+    if (--this.holds[r] === 0) this.release(r);
+  }
+
+  private release(r: number): void {
     this.server[r] = -1;
     this.gen[r]++;
     this.free[this.freeCount++] = r;
@@ -77,34 +120,27 @@ export class RequestTable {
 
   private grow(): void {
     const n = this.capacity * 2;
-    const g32 = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.user = g32(this.user);
-    this.nginx = g32(this.nginx);
-    this.worker = g32(this.worker);
-    this.peer = g32(this.peer);
-    this.server = g32(this.server);
-    this.gen = g32(this.gen);
-    this.triesLeft = g32(this.triesLeft);
-    this.free = g32(this.free);
-    const s = new Float64Array(n);
-    s.set(this.sent_us);
-    this.sent_us = s;
-    const b = new Uint8Array(n);
-    b.set(this.onBackup);
-    this.onBackup = b;
-    const st = new Uint8Array(n);
-    st.set(this.status);
-    this.status = st;
-    const rr = new Int8Array(n);
-    rr.set(this.redisReply);
-    this.redisReply = rr;
-    const t = new Uint32Array(n * this.triedWords);
-    t.set(this.tried);
-    this.tried = t;
+    this.user = grown(this.user, n);
+    this.sent_us = grown(this.sent_us, n);
+    this.nginx = grown(this.nginx, n);
+    this.worker = grown(this.worker, n);
+    this.nginxStart_us = grown(this.nginxStart_us, n);
+    this.onBackup = grown(this.onBackup, n);
+    this.peer = grown(this.peer, n);
+    this.hashState = grown(this.hashState, n);
+    this.hashTries = grown(this.hashTries, n);
+    this.holds = grown(this.holds, n);
+    this.ngxWaiting = grown(this.ngxWaiting, n);
+    this.server = grown(this.server, n);
+    this.gen = grown(this.gen, n);
+    this.connected = grown(this.connected, n);
+    this.awaitingRedis = grown(this.awaitingRedis, n);
+    this.abandoned = grown(this.abandoned, n);
+    this.triesLeft = grown(this.triesLeft, n);
+    this.tried = grown(this.tried, n * this.triedWords);
+    this.status = grown(this.status, n);
+    this.upstreamTimedOut = grown(this.upstreamTimedOut, n);
+    this.free = grown(this.free, n);
     this.capacity = n;
   }
 }

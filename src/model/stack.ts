@@ -8,6 +8,7 @@ import { summarize } from '../metrics/summarize.js';
 import type { ReportInput } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { AppTier } from './app.js';
+import { Connectivity } from './connectivity.js';
 import { FaultInjector } from './faults.js';
 import { TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from './inventory-scripts.js';
 import { NginxTier } from './nginx.js';
@@ -34,14 +35,21 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   const usersTotal = s.users.load.kind === 'open' ? s.users.load.users : s.users.load.requests;
   const ledger = new Ledger(usersTotal);
 
-  const users = new Users(engine, s, requests, metrics, ledger, rngs.stream('users'));
+  const users = new Users(engine, s, requests, metrics, ledger, rngs.stream('users'), rngs.stream('users:retry'));
   const workerRngs = Array.from({ length: s.nginx.instances }, (_, k) => rngs.stream(`nginx:nginx${k + 1}`));
   const nginx = new NginxTier(engine, s, requests, metrics, users.ip, workerRngs);
-  const app = new AppTier(engine, s, requests, metrics, rngs);
-  const redis = new RedisTier(engine, s, metrics, ledger, rngs.stream('redis'));
-  const faults = new FaultInjector(engine, s.faults, metrics);
-  app.names.forEach((name, i) => faults.addTarget(name, app.faultTarget(i)));
+  const appNames = s.nginx.upstream.servers.map((sv) => sv.name);
+  const net = new Connectivity(s.nginx.instances, appNames, rngs);
+  const app = new AppTier(engine, s, requests, metrics, net, rngs);
+  const redis = new RedisTier(engine, s, metrics, ledger, net, rngs);
+  const faults = new FaultInjector(engine, s.faults, s.random_faults, rngs.stream('faults'), metrics);
+  appNames.forEach((name, i) => {
+    faults.addTarget(name, app.faultTarget(i));
+    faults.addTarget(`${name}-redis`, net.linkTarget(`${name}-redis`, appNames));
+    for (let k = 1; k <= s.nginx.instances; k++) faults.addTarget(`nginx${k}-${name}`, net.linkTarget(`nginx${k}-${name}`, appNames));
+  });
   faults.addTarget('redis', redis);
+  faults.addTarget('partition', net.partitionTarget());
 
   users.connect(nginx);
   nginx.connect(app, users);

@@ -1,6 +1,9 @@
 // The users: open load (N users arriving as a Poisson or evenly spaced process) or closed load
 // (`concurrency` clients that each send their next request when the last one is answered, as
-// `ab -n requests -c concurrency` does). Each user wants one ticket and has a client IP.
+// `ab -n requests -c concurrency` does). Each user wants one ticket and has a client IP. A user
+// stops waiting after `timeout`; after an error or a timeout they may click again (`retries`),
+// after a jittered backoff. A user counts once in users.*, however many requests they send.
+import { DeadlineQueue } from '../engine/deadlines.js';
 import type { Engine } from '../engine/engine.js';
 import type { RngStream } from '../engine/rng.js';
 import type { Ledger } from '../metrics/ledger.js';
@@ -33,6 +36,8 @@ export class Users {
   private readonly kArrival: number;
   private readonly kResponse: number;
   private readonly kClientNext: number;
+  private readonly kRetry: number;
+  private readonly timers: DeadlineQueue | null;
   private front: FrontDoor | null = null;
 
   constructor(
@@ -41,7 +46,8 @@ export class Users {
     private readonly requests: RequestTable,
     private readonly metrics: Metrics,
     private readonly ledger: Ledger,
-    private readonly rng: RngStream,
+    private readonly rng: RngStream, // arrivals and addresses
+    private readonly retryRng: RngStream, // backoff jitter: retries must not shift arrivals
   ) {
     const load = scenario.users.load;
     this.total = load.kind === 'open' ? load.users : load.requests;
@@ -52,6 +58,12 @@ export class Users {
     this.kArrival = engine.register('user.arrive', () => this.onArrival());
     this.kResponse = engine.register('user.response', (req) => this.onResponse(req));
     this.kClientNext = engine.register('user.client_next', (client, ip) => this.startUser(client, ip));
+    this.kRetry = engine.register('user.retry', (u) => this.send(u));
+    const rq = requests;
+    this.timers =
+      scenario.users.timeout_us > 0
+        ? new DeadlineQueue(engine, 'user', scenario.users.timeout_us, (r, gen) => rq.gen[r] === gen && !rq.abandoned[r], (r) => this.onTimeout(r))
+        : null;
   }
 
   connect(front: FrontDoor): void {
@@ -102,19 +114,35 @@ export class Users {
   private send(u: number): void {
     const r = this.requests.alloc(u, this.engine.now_us);
     this.requestsSent[u]++;
+    if (this.requestsSent[u] === 2) this.metrics.usersRetried++;
     this.metrics.requestsTotal++;
     this.metrics.arrivals.add(this.metrics.bin(this.engine.now_us), 1);
+    this.timers?.arm(r, this.requests.gen[r]);
     (this.front as FrontDoor).accept(r, this.scenario.network.latency_us);
   }
 
+  /** The user stops waiting; the request goes on without them. */
+  private onTimeout(r: number): void {
+    const rq = this.requests;
+    rq.abandoned[r] = 1;
+    this.record(OUTCOME_TIMEOUT, this.scenario.users.timeout_us, this.engine.now_us);
+    this.finishOrRetry(rq.user[r], OUTCOME_TIMEOUT);
+  }
+
   private onResponse(r: number): void {
+    const rq = this.requests;
+    if (rq.abandoned[r]) {
+      // nobody is listening: a ticket granted now has a holder who was never told
+      this.metrics.lateAnswers++;
+      rq.unhold(r);
+      return;
+    }
     const now = this.engine.now_us;
-    const u = this.requests.user[r];
-    const latency_us = now - this.requests.sent_us[r];
-    let outcome = this.requests.status[r];
-    // The user stopped waiting at the timeout; a later answer reaches nobody.
-    if (latency_us > this.scenario.users.timeout_us) outcome = OUTCOME_TIMEOUT;
-    this.requests.release(r);
+    const u = rq.user[r];
+    const outcome = rq.status[r];
+    const latency_us = now - rq.sent_us[r];
+    rq.abandoned[r] = 1; // answered: its timeout is void
+    rq.unhold(r);
     this.record(outcome, latency_us, now);
     this.finishOrRetry(u, outcome);
   }
@@ -126,6 +154,7 @@ export class Users {
     if (outcome === OUTCOME_TIMEOUT) {
       m.requestsTimeouts++;
       m.timeouts.add(bin, 1);
+      if (latency_us < this.scenario.users.timeout_us) m.latency.record(latency_us); // nginx's 504
       return;
     }
     m.latency.record(latency_us);
@@ -147,7 +176,9 @@ export class Users {
     if (outcome === OUTCOME_OK) this.ledger.tell(u);
     const failed = outcome === OUTCOME_ERROR || outcome === OUTCOME_TIMEOUT;
     if (failed && this.requestsSent[u] <= this.scenario.users.retries) {
-      this.send(u); // the user clicks "buy" again
+      // the user clicks "buy" again after a backoff, jittered +-50 %
+      const backoff = Math.round(this.scenario.users.retry_backoff_us * (0.5 + this.retryRng.random()));
+      this.engine.schedule(backoff, this.kRetry, u);
       return;
     }
     const load = this.scenario.users.load;
@@ -157,7 +188,7 @@ export class Users {
     }
   }
 
-  /** At the end of the run: requests never answered count as timeouts. */
+  /** At the end of the run: users never answered (no timeout set) count as timed out. */
   closeUnanswered(): void {
     for (let u = 0; u < this.nextUser; u++) {
       if (this.final[u] === OUTCOME_NONE) {

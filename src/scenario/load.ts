@@ -9,7 +9,7 @@ import { Document, LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDo
 import type { z } from 'zod';
 import { FIXED_SCRIPT, SOURCE_SCRIPT } from '../model/inventory-scripts.js';
 import { DEFAULT_NEXT_UPSTREAM, DEFAULT_SERVERS, type ParsedScenario, describeValue, scenarioErrorMap, scenarioSchema } from './schema.js';
-import type { Expectation, Fault, InventoryScript, Scenario, UpstreamServer } from './types.js';
+import type { Expectation, Fault, InventoryScript, RandomFaults, Scenario, UpstreamServer } from './types.js';
 
 export type LoadOptions = { seed?: number; set?: string[] };
 
@@ -367,12 +367,53 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
     );
   }
 
-  const nodes = [...servers.map((s) => s.name), 'redis'];
-  const faults: Fault[] = p.faults.map((f, i) => {
-    if (!nodes.includes(f.target)) {
-      fail(['faults', i, f.action], `unknown node ${JSON.stringify(f.target)} (allowed: ${nodes.join(', ')})`);
+  // Fault targets: processes, the wires between them, and the nodes a partition can cut off.
+  const nginxNodes = Array.from({ length: p.nginx.instances }, (_, k) => `nginx${k + 1}`);
+  const appNodes = servers.map((s) => s.name);
+  const processNodes = [...appNodes, 'redis'];
+  const partitionNodes = [...nginxNodes, ...appNodes, 'redis'];
+  const links = [...nginxNodes.flatMap((n) => appNodes.map((a) => `${n}-${a}`)), ...appNodes.map((a) => `${a}-redis`)];
+  const allowedFor = (action: string): string[] =>
+    action === 'drop' ? links : action === 'restart' ? ['redis'] : action === 'partition' ? partitionNodes : processNodes;
+  const shortList = (xs: string[]) => (xs.length > 12 ? `${xs.slice(0, 12).join(', ')}, ...` : xs.join(', '));
+  const checkNode = (segs: Seg[], name: string, allowed: string[]) => {
+    if (!allowed.includes(name)) fail(segs, `unknown node ${JSON.stringify(name)} (allowed: ${shortList(allowed)})`);
+  };
+  const faults: Fault[] = [];
+  const randomFaults: RandomFaults[] = [];
+  const openLoad = p.users.load.kind === 'open' ? p.users.load : null;
+  const loadEnd_us = openLoad ? Math.round((openLoad.users / openLoad.rate_per_s) * 1e6) : 60_000_000;
+  p.faults.forEach((f, i) => {
+    const line = lineIn(where(['faults', i]));
+    if (f.kind === 'random') {
+      const allowed = f.action === 'partition' ? partitionNodes : processNodes;
+      f.nodes.forEach((n, j) => checkNode(['faults', i, 'nodes', j], n, allowed));
+      randomFaults.push({
+        action: f.action,
+        nodes: f.nodes,
+        mtbf_us: f.mtbf_us,
+        mttr_us: f.mttr_us,
+        factor: f.factor,
+        from_us: f.from_us,
+        until_us: f.until_us >= 0 ? f.until_us : loadEnd_us,
+        line,
+      });
+      return;
     }
-    return { ...f, line: lineIn(where(['faults', i])) };
+    if (f.action === 'partition') {
+      if (f.nodes.length === 0) fail(['faults', i, 'partition'], 'must list at least one node');
+      f.nodes.forEach((n, j) => checkNode(['faults', i, 'partition', j], n, partitionNodes));
+    } else checkNode(['faults', i, f.action], f.target, allowedFor(f.action));
+    faults.push({
+      at_us: f.at_us,
+      action: f.action,
+      target: f.target,
+      for_us: f.for_us,
+      factor: f.factor,
+      fraction: f.fraction,
+      nodes: f.nodes,
+      line,
+    });
   });
 
   const expect: Expectation[] = Object.entries(p.expect).map(([key, e]) => {
@@ -388,24 +429,49 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
     seed: p.seed,
     file,
     tickets: { inventory: p.tickets.inventory, script: resolveScript(p.tickets.script, file, fail) },
-    users: { load: p.users.load, client_ips: p.users.client_ips, timeout_us: p.users.timeout, retries: p.users.retries },
+    users: {
+      load: p.users.load,
+      client_ips: p.users.client_ips,
+      timeout_us: p.users.timeout,
+      retries: p.users.retries,
+      retry_backoff_us: p.users.retry_backoff,
+      method: p.users.method,
+    },
     network: { latency_us: p.network.latency },
     nginx: {
       instances: p.nginx.instances,
       workers: p.nginx.workers,
       proxy_latency_us: p.nginx.proxy_latency,
+      proxy_connect_timeout_us: p.nginx.proxy_connect_timeout,
+      proxy_read_timeout_us: p.nginx.proxy_read_timeout,
       upstream: {
         balance: up.balance,
         max_fails: up.max_fails,
         fail_timeout_us: up.fail_timeout,
         next_upstream: up.next_upstream,
         next_upstream_tries: up.next_upstream_tries,
+        next_upstream_timeout_us: up.next_upstream_timeout,
         servers,
       },
     },
-    app: { local_stock: localStock, local_check: p.app.local_check, concurrency: p.app.concurrency, service_time: p.app.service_time },
-    redis: { latency_us: p.redis.latency, service_time: p.redis.service_time },
+    app: {
+      local_stock: localStock,
+      local_check: p.app.local_check,
+      concurrency: p.app.concurrency,
+      local_rollback: p.app.local_rollback,
+      redis_connect_timeout_us: p.app.redis_connect_timeout,
+      redis_read_timeout_us: p.app.redis_read_timeout,
+      service_time: p.app.service_time,
+    },
+    redis: {
+      latency_us: p.redis.latency,
+      service_time: p.redis.service_time,
+      appendonly: p.redis.appendonly,
+      appendfsync: p.redis.appendfsync,
+      save: p.redis.save,
+    },
     faults,
+    random_faults: randomFaults,
     expect,
     report: { bin_us: p.report.bin },
   };

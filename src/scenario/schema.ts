@@ -245,11 +245,12 @@ const nextUpstream = z
   });
 
 const upstream = section({
-  balance: oneOf(['round_robin']).default('round_robin'), // default: round_robin (nginx's smooth weighted); the only one so far
+  balance: oneOf(['round_robin', 'ip_hash', 'least_conn']).default('round_robin'), // default: round_robin (nginx's smooth weighted)
   max_fails: int(0).default(1), // default: 1 (nginx's default)
   fail_timeout: duration().prefault('10s'), // default: 10s (nginx's default)
   next_upstream: nextUpstream.prefault([...DEFAULT_NEXT_UPSTREAM]), // default: [error, timeout] (nginx's default)
   next_upstream_tries: int(0).default(0), // default: 0 = unlimited (nginx's default)
+  next_upstream_timeout: duration().prefault('0s'), // default: 0s = unlimited (nginx's default)
   servers: list(server, 'servers')
     .min(1, { message: 'must list at least one server' })
     .prefault(DEFAULT_SERVERS.map((s) => ({ ...s }))), // default: app1..app4 with weights 1,2,3,4
@@ -265,17 +266,98 @@ const localStock = z.union(
   { error: (iss) => `must be a list of integers (one per server) or { buffer: x } (got ${describeValue(iss.input)})` },
 );
 
+// ---- redis ---------------------------------------------------------------------------------
+
+// redis.conf's `save` as "seconds changes [seconds changes ...]", or a list of [seconds, changes].
+const saveRules = z.unknown().transform((v, ctx: Ctx): [number, number][] => {
+  const usage = 'must be like "3600 1 300 100 60 10000" (pairs of seconds and changes), or "" for no snapshots';
+  let nums: unknown[];
+  if (typeof v === 'string') nums = v.trim() === '' ? [] : v.trim().split(/\s+/).map(Number);
+  else if (Array.isArray(v)) nums = v.flat();
+  else {
+    ctx.addIssue({ code: 'custom', message: `${usage} (got ${describeValue(v)})` });
+    return z.NEVER;
+  }
+  if (nums.length % 2 !== 0 || !nums.every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n > 0)) {
+    ctx.addIssue({ code: 'custom', message: `${usage} (got ${describeValue(v)})` });
+    return z.NEVER;
+  }
+  const rules: [number, number][] = [];
+  for (let i = 0; i < nums.length; i += 2) rules.push([nums[i] as number, nums[i + 1] as number]);
+  return rules;
+});
+
 // ---- faults and expectations ---------------------------------------------------------------
 
+function fraction() {
+  return z.unknown().transform((v, ctx: Ctx): number => {
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
+      ctx.addIssue({ code: 'custom', message: `must be a number between 0 and 1 (got ${describeValue(v)})` });
+      return z.NEVER;
+    }
+    return v;
+  });
+}
+
+const FAULT_ACTIONS = ['kill', 'recover', 'slow', 'restart', 'partition', 'drop'] as const;
+
+// One entry of `faults:`: exactly one action key naming its target, plus the options it takes.
+// `{ at: 2s, kill: app3 }`, `{ at: 2s, slow: app3, factor: 10, for: 5s }`,
+// `{ at: 2s, partition: [app3, redis], for: 5s }`, `{ at: 2s, drop: app3-redis, fraction: 0.1 }`,
+// `{ at: 2s, restart: redis, for: 1s }`, and the random form
+// `{ random: kill, nodes: [app1, app2], mtbf: 20s, mttr: 3s, until: 10s }`.
 const fault = section({
-  at: duration(), // required: when, from the start of the run
-  kill: text().optional(), // a server name or "redis"
-  recover: text().optional(), // a server name or "redis"
+  at: duration().optional(), // required for a fixed fault: when, from the start of the run
+  kill: text().optional(), // a node: an app server or "redis"
+  recover: text().optional(),
+  slow: text().optional(),
+  restart: text().optional(), // "redis"
+  partition: list(text(), 'node names').optional(),
+  drop: text().optional(), // a link: nginx1-app3 or app3-redis
+  for: duration().optional(), // default: until the end of the run (restart: 0s downtime)
+  factor: positiveNumber().optional(), // slow: default 10
+  fraction: fraction().optional(), // drop: default 0.1
+  random: oneOf(['kill', 'slow', 'partition']).optional(),
+  nodes: list(text(), 'node names').optional(), // random: the nodes that may fail
+  mtbf: duration({ positive: true }).optional(), // random: mean time between failures per node
+  mttr: duration({ positive: true }).optional(), // random: mean time to repair
+  from: duration().optional(), // random: default 0s
+  until: duration().optional(), // random: default the end of the open load's arrivals, else 60s
 }).transform((v, ctx: Ctx) => {
-  const which = exactlyOne(v, ['kill', 'recover'] as const, ctx);
-  const target = which === 'kill' ? v.kill : which === 'recover' ? v.recover : undefined;
-  if (which === null || target === undefined) return z.NEVER;
-  return { at_us: v.at, action: which, target };
+  if (v.random !== undefined) {
+    const missing = (['nodes', 'mtbf', 'mttr'] as const).filter((k) => v[k] === undefined);
+    if (missing.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `a random fault needs ${missing.join(', ')}` });
+      return z.NEVER;
+    }
+    return {
+      kind: 'random' as const,
+      action: v.random,
+      nodes: v.nodes ?? [],
+      mtbf_us: v.mtbf ?? 0,
+      mttr_us: v.mttr ?? 0,
+      factor: v.factor ?? 10,
+      from_us: v.from ?? 0,
+      until_us: v.until ?? -1,
+    };
+  }
+  const which = exactlyOne(v, FAULT_ACTIONS, ctx);
+  if (which === null) return z.NEVER;
+  if (v.at === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['at'], message: 'is required (write e.g. at: 2s)' });
+    return z.NEVER;
+  }
+  const target = which === 'partition' ? 'partition' : (v[which] as string);
+  return {
+    kind: 'fixed' as const,
+    at_us: v.at,
+    action: which,
+    target,
+    for_us: v.for ?? 0,
+    factor: v.factor ?? 10,
+    fraction: v.fraction ?? 0.1,
+    nodes: which === 'partition' ? (v.partition ?? []) : [],
+  };
 });
 
 const NUM = String.raw`[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?`;
@@ -286,8 +368,30 @@ const OPS: Record<string, ExpectOp> = { '<=': 'le', '>=': 'ge', '==': 'eq', '<':
 
 export type ParsedExpectation = { op: ExpectOp; a: number; b: number; raw: string };
 
-/** An expect value: a number (==), "<= 10", ">= 9990", "< x", "> x", "== x", "between A and B". */
-export function parseExpectation(value: unknown): ParsedExpectation {
+// Paths whose value is text, held by equality. A fingerprint is 8 hex digits; YAML reads an
+// unquoted all-digit one as a number, so that is taken back to its 8 digits.
+const TEXT_PATHS: Record<string, { re: RegExp; usage: string }> = {
+  fingerprint: { re: /^[0-9a-f]{8}$/, usage: 'must be 8 hex digits in quotes, like "0badf00d"' },
+};
+
+function parseTextExpectation(value: unknown, rule: { re: RegExp; usage: string }): ParsedExpectation {
+  const text =
+    typeof value === 'string'
+      ? value.trim().toLowerCase()
+      : typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+        ? String(value).padStart(8, '0')
+        : null;
+  if (text === null || !rule.re.test(text)) throw new Error(`${rule.usage} (got ${describeValue(value)})`);
+  return { op: 'eq_text', a: NaN, b: NaN, raw: text };
+}
+
+/**
+ * An expect value: a number (==), "<= 10", ">= 9990", "< x", "> x", "== x", "between A and B";
+ * for a text path (fingerprint), the text itself.
+ */
+export function parseExpectation(value: unknown, path = ''): ParsedExpectation {
+  const textRule = TEXT_PATHS[path];
+  if (textRule) return parseTextExpectation(value, textRule);
   const usage = 'must be a number or a string like "<= 10", ">= 9990", "== 1", "between 0.39 and 0.41"';
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new Error(`${usage} (got ${describeValue(value)})`);
@@ -314,14 +418,18 @@ export function parseExpectation(value: unknown): ParsedExpectation {
   throw new Error(`${usage} (got ${describeValue(value)})`);
 }
 
-const expectValue = z.unknown().transform((v, ctx: Ctx): ParsedExpectation => {
-  try {
-    return parseExpectation(v);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-    return z.NEVER;
+// Parsed per entry so that the path can choose how its value reads (number or text).
+const expectValues = (rec: Record<string, unknown>, ctx: Ctx): Record<string, ParsedExpectation> => {
+  const out: Record<string, ParsedExpectation> = {};
+  for (const [path, v] of Object.entries(rec)) {
+    try {
+      out[path] = parseExpectation(v, path);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', path: [path], message: (e as Error).message });
+    }
   }
-});
+  return out;
+};
 
 // ---- the whole file ------------------------------------------------------------------------
 
@@ -347,7 +455,9 @@ export const scenarioSchema = section({
     load: load.prefault({ open: {} }), // default: open (1000000 users at 200k/s, poisson); or closed
     client_ips: int(1).default(65_536), // default: 65536 distinct source addresses
     timeout: duration().prefault('30s'), // default: 30s
-    retries: int(0).default(0), // default: 0 (a user's own re-clicks after an error)
+    retries: int(0).default(0), // default: 0 (a user's own re-clicks after an error or a timeout)
+    retry_backoff: duration().prefault('1s'), // default: 1s before a re-click (+-50 % jitter)
+    method: oneOf(['GET', 'POST']).default('GET'), // default: GET (ab's); POST is not retried by nginx once sent
   }).prefault({}),
   network: section({
     latency: duration().prefault('1ms'), // default: 1ms one-way users <-> nginx (stands in for the routed network)
@@ -356,27 +466,37 @@ export const scenarioSchema = section({
     instances: int(1).default(1), // default: 1
     workers: int(1).default(1), // default: 1 (each worker keeps its own round-robin state)
     proxy_latency: duration().prefault('100us'), // default: 100us one-way nginx <-> app
+    proxy_connect_timeout: duration({ positive: true }).prefault('60s'), // default: 60s (nginx's)
+    proxy_read_timeout: duration({ positive: true }).prefault('60s'), // default: 60s (nginx's)
     upstream: upstream.prefault({}),
   }).prefault({}),
   app: section({
     local_stock: localStock.prefault({ buffer: 1.2 }), // default: { buffer: 1.2 }
     local_check: oneOf(['source', 'exact']).default('source'), // default: source (LocalSalesVolume++ then <, sells stock-1)
     concurrency: int(1).default(1), // default: 1 (the article's `done` channel of size 1: one request at a time)
+    local_rollback: flag().default(false), // default: false (the article keeps the local deduction when Redis fails)
+    redis_connect_timeout: duration().prefault('0s'), // default: 0s = none (redigo's Dial without options)
+    redis_read_timeout: duration().prefault('0s'), // default: 0s = none
     service_time: serviceTime.prefault({ const: '300us' }), // default: { const: 300us }
   }).prefault({}),
   redis: section({
     latency: duration().prefault('100us'), // default: 100us one-way app <-> redis
     service_time: serviceTime.prefault({ const: '50us' }), // default: { const: 50us }
+    appendonly: flag().default(false), // default: false (redis.conf's default)
+    appendfsync: oneOf(['always', 'everysec', 'no']).default('everysec'), // default: everysec
+    save: saveRules.prefault('3600 1 300 100 60 10000'), // default: redis.conf's "3600 1 300 100 60 10000"; "" = no RDB
   }).prefault({}),
   faults: z
-    .preprocess((v) => (v === null ? [] : v), list(fault, 'faults ({ at: 1s, kill: app1 } or { at: 2s, recover: app1 })'))
+    .preprocess((v) => (v === null ? [] : v), list(fault, 'faults ({ at: 1s, kill: app1 }, { at: 2s, recover: app1 }, ...)'))
     .prefault([]), // default: [] (no faults); applied in the order written
   expect: z
     .preprocess(
       (v) => (v === null ? {} : v),
-      z.record(text(), expectValue, {
-        error: (iss) => (iss.code === 'invalid_type' ? `must be a map of summary.json paths to values (got ${describeValue(iss.input)})` : undefined),
-      }),
+      z
+        .record(text(), z.unknown(), {
+          error: (iss) => (iss.code === 'invalid_type' ? `must be a map of summary.json paths to values (got ${describeValue(iss.input)})` : undefined),
+        })
+        .transform(expectValues),
     )
     .prefault({}), // default: {} (no expectations)
   report: section({

@@ -49,23 +49,46 @@ export type InventoryScript = {
   origin: string; // 'source', 'fixed', the file path as written, or 'inline'
 };
 
-export type FaultAction = 'kill' | 'recover';
+export type FaultAction =
+  | 'kill' // the process dies: its connections are reset, its memory (local stock) is lost
+  | 'recover' // the process starts again
+  | 'slow' // service time x factor (a gray failure)
+  | 'restart' // Redis: down for `for_us`, then back with what its persistence kept
+  | 'partition' // `nodes` cut off from the rest: their packets vanish
+  | 'drop'; // a link loses `fraction` of its packets; TCP retransmits after its RTO
 
 export type Fault = {
   at_us: number;
   action: FaultAction;
-  target: string; // a node name: app1..N or redis
+  target: string; // a node (app1, redis, ...), a link (nginx1-app3, app3-redis), or 'partition'
+  for_us: number; // how long the fault lasts; 0 = until the run ends (or a later fault)
+  factor: number; // slow: service-time multiplier
+  fraction: number; // drop: share of packets lost
+  nodes: string[]; // partition: the nodes cut off
   line: number; // line in the scenario file, for error messages
 };
 
-export type ExpectOp = 'eq' | 'lt' | 'le' | 'gt' | 'ge' | 'between';
+/** `{ random: kill, nodes: [...], mtbf, mttr, until }`: failures drawn per node from the `faults` stream. */
+export type RandomFaults = {
+  action: 'kill' | 'slow' | 'partition';
+  nodes: string[];
+  mtbf_us: number; // mean time between failures of each node (exponential)
+  mttr_us: number; // mean time to repair (exponential)
+  factor: number; // for slow
+  from_us: number;
+  until_us: number;
+  line: number;
+};
+
+// eq_text: string equality (the fingerprint); its text is `raw`, and a, b are NaN.
+export type ExpectOp = 'eq' | 'lt' | 'le' | 'gt' | 'ge' | 'between' | 'eq_text';
 
 export type Expectation = {
   path: string; // a summary.json path, e.g. tickets.oversold
   op: ExpectOp;
   a: number;
   b: number; // upper bound for 'between', else equal to a
-  raw: string; // as written, for messages
+  raw: string; // as written, for messages; for eq_text, the text to equal
   line: number;
 };
 
@@ -83,6 +106,8 @@ export type Scenario = {
     client_ips: number;
     timeout_us: number;
     retries: number;
+    retry_backoff_us: number; // a re-click waits this long, with +-50 % jitter
+    method: 'GET' | 'POST'; // POST is non-idempotent: nginx does not retry it once sent
   };
   network: {
     latency_us: number; // one-way users <-> nginx; stands in for the routed network
@@ -91,12 +116,15 @@ export type Scenario = {
     instances: number;
     workers: number;
     proxy_latency_us: number; // one-way nginx <-> app server
+    proxy_connect_timeout_us: number;
+    proxy_read_timeout_us: number;
     upstream: {
-      balance: 'round_robin';
+      balance: 'round_robin' | 'ip_hash' | 'least_conn';
       max_fails: number;
       fail_timeout_us: number;
       next_upstream: NextUpstreamCondition[];
       next_upstream_tries: number; // 0 = unlimited
+      next_upstream_timeout_us: number; // 0 = unlimited
       servers: UpstreamServer[];
     };
   };
@@ -104,13 +132,20 @@ export type Scenario = {
     local_stock: number[]; // one per upstream server, in server order
     local_check: 'source' | 'exact';
     concurrency: number; // requests served at once: the size of the handler's `done` channel
+    local_rollback: boolean; // give the local ticket back when Redis fails (the article does not)
+    redis_connect_timeout_us: number; // 0 = none (redigo's Dial without options)
+    redis_read_timeout_us: number; // 0 = none
     service_time: ServiceTime;
   };
   redis: {
     latency_us: number; // one-way app server <-> redis
     service_time: ServiceTime;
+    appendonly: boolean; // AOF on: a restart replays the log
+    appendfsync: 'always' | 'everysec' | 'no'; // how much of the log survives a crash
+    save: [number, number][]; // RDB rules (seconds, changes), as redis.conf's `save`
   };
   faults: Fault[];
+  random_faults: RandomFaults[];
   expect: Expectation[];
   report: {
     bin_us: number; // time-series bin width
