@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
+import { checkExpectPaths } from '../metrics/expect-paths.js';
 import { runScenario } from '../model/stack.js';
 import { writeReport } from '../report/write.js';
 import { loadScenario } from '../scenario/load.js';
@@ -29,6 +30,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
   handler: async (args) => {
     setCurrentScenarioFile(args.file);
     const scenario = loadScenario(args.file, { seed: args.seed, set: args.set });
+    checkExpectPaths(scenario); // a typo in expect: costs no run
     const outDir = args.out ?? path.join('reports', scenario.name);
     const t0 = process.hrtime.bigint();
     const progress = startProgress(args.quiet);

@@ -1,5 +1,6 @@
 // `sim validate FILE`: checks a scenario and prints it resolved, with every default filled in.
 import type { CommandModule } from 'yargs';
+import { checkExpectPaths } from '../metrics/expect-paths.js';
 import { loadScenario, scenarioToYaml } from '../scenario/load.js';
 import { setCurrentScenarioFile } from './input-errors.js';
 
@@ -16,6 +17,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
   handler: (args) => {
     setCurrentScenarioFile(args.file);
     const s = loadScenario(args.file, { seed: args.seed, set: args.set });
+    checkExpectPaths(s); // expect paths that no run could check
     process.stdout.write(scenarioToYaml(s));
   },
 };

@@ -19,8 +19,9 @@ export function numericValue(v: unknown): number | null | undefined {
   return undefined;
 }
 
-export function holds(e: Expectation, v: number | null): boolean {
-  if (v === null) return false;
+export function holds(e: Expectation, v: number | string | null): boolean {
+  if (e.op === 'eq_text') return v === e.raw;
+  if (typeof v !== 'number') return false;
   switch (e.op) {
     case 'eq':
       return v === e.a;
@@ -37,7 +38,7 @@ export function holds(e: Expectation, v: number | null): boolean {
   }
 }
 
-export type ExpectResult = { want: string; value: number | null; held: boolean };
+export type ExpectResult = { want: string; value: number | string | null; held: boolean };
 
 export class UnknownExpectPath extends Error {
   constructor(readonly expectation: Expectation) {
@@ -48,7 +49,8 @@ export class UnknownExpectPath extends Error {
 export function evaluateExpectations(summary: unknown, expects: readonly Expectation[]): Record<string, ExpectResult> {
   const out: Record<string, ExpectResult> = {};
   for (const e of expects) {
-    const v = numericValue(lookupPath(summary, e.path));
+    const found = lookupPath(summary, e.path);
+    const v = e.op === 'eq_text' ? (typeof found === 'string' ? found : undefined) : numericValue(found);
     if (v === undefined) throw new UnknownExpectPath(e);
     out[e.path] = { want: e.raw, value: v, held: holds(e, v) };
   }

@@ -95,7 +95,7 @@ export function indexHtml(input: ReportInput, chartNames: readonly string[]): st
           expectEntries.map(([path, e]) => [
             `<code>${esc(path)}</code>`,
             esc(e.want),
-            e.value === null ? '<span class="none">missing</span>' : esc(fmtNum(e.value, 6)),
+            e.value === null ? '<span class="none">missing</span>' : esc(typeof e.value === 'string' ? e.value : fmtNum(e.value, 6)),
             badge(e.held ? 'held' : 'broken', e.held),
           ]),
           [false, false, true, false],
