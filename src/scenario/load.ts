@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Document, LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { FIXED_SCRIPT, SOURCE_SCRIPT } from '../model/inventory-scripts.js';
+import { networkFaultTargets, resolveNetwork } from './network-resolve.js';
 import { DEFAULT_NEXT_UPSTREAM, DEFAULT_SERVERS, type ParsedScenario, describeValue, scenarioErrorMap, scenarioSchema } from './schema.js';
 import type { Expectation, Fault, InventoryScript, RandomFaults, Scenario, UpstreamServer } from './types.js';
 
@@ -373,8 +374,23 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
   const processNodes = [...appNodes, 'redis'];
   const partitionNodes = [...nginxNodes, ...appNodes, 'redis'];
   const links = [...nginxNodes.flatMap((n) => appNodes.map((a) => `${n}-${a}`)), ...appNodes.map((a) => `${a}-redis`)];
+  // the routed network in front (issue #4): routers, links "a-b", lvs1..N, nginx1..N
+  const routed = resolveNetwork(p.network, p.lvs, p.nginx.instances, processNodes, fail);
+  const netTargets = networkFaultTargets(routed, p.nginx.instances);
   const allowedFor = (action: string): string[] =>
-    action === 'drop' ? links : action === 'restart' ? ['redis'] : action === 'partition' ? partitionNodes : processNodes;
+    action === 'drop'
+      ? links
+      : action === 'restart'
+        ? ['redis']
+        : action === 'partition'
+          ? partitionNodes
+          : action === 'down' || action === 'up'
+            ? netTargets.links
+            : action === 'stop'
+              ? netTargets.directors
+              : action === 'kill' || action === 'recover'
+                ? [...processNodes, ...netTargets.nodes]
+                : processNodes;
   const shortList = (xs: string[]) => (xs.length > 12 ? `${xs.slice(0, 12).join(', ')}, ...` : xs.join(', '));
   const checkNode = (segs: Seg[], name: string, allowed: string[]) => {
     if (!allowed.includes(name)) fail(segs, `unknown node ${JSON.stringify(name)} (allowed: ${shortList(allowed)})`);
@@ -386,7 +402,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
   p.faults.forEach((f, i) => {
     const line = lineIn(where(['faults', i]));
     if (f.kind === 'random') {
-      const allowed = f.action === 'partition' ? partitionNodes : processNodes;
+      const allowed = f.action === 'partition' ? partitionNodes : f.action === 'kill' ? [...processNodes, ...netTargets.nodes] : processNodes;
       f.nodes.forEach((n, j) => checkNode(['faults', i, 'nodes', j], n, allowed));
       randomFaults.push({
         action: f.action,
@@ -437,7 +453,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
       retry_backoff_us: p.users.retry_backoff,
       method: p.users.method,
     },
-    network: { latency_us: p.network.latency },
+    network: { latency_us: p.network.latency, ...(routed.topology ? { topology: routed.topology } : {}) },
     nginx: {
       instances: p.nginx.instances,
       workers: p.nginx.workers,
@@ -470,6 +486,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
       appendfsync: p.redis.appendfsync,
       save: p.redis.save,
     },
+    ...(routed.lvs ? { lvs: routed.lvs } : {}),
     faults,
     random_faults: randomFaults,
     expect,

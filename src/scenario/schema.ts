@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { ExpectOp, NextUpstreamCondition, ServiceTime } from './types.js';
 import { parseDuration_us, parseRate_per_s } from './units.js';
+import { lvsSchema, networkKeys } from './network-schema.js';
 
 type Ctx = z.RefinementCtx;
 
@@ -20,7 +21,7 @@ export function describeValue(v: unknown): string {
 }
 
 // A map section: strict, and `key:` with nothing after it means "all defaults".
-function section<S extends z.ZodRawShape>(shape: S) {
+export function section<S extends z.ZodRawShape>(shape: S) {
   const allowed = Object.keys(shape).join(', ');
   const obj = z.strictObject(shape, {
     error: (iss) => {
@@ -32,7 +33,7 @@ function section<S extends z.ZodRawShape>(shape: S) {
   return z.preprocess((v) => (v === null ? {} : v), obj);
 }
 
-function int(min: number) {
+export function int(min: number) {
   return z.unknown().transform((v, ctx: Ctx): number => {
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
       ctx.addIssue({ code: 'custom', message: `must be an integer >= ${min} (got ${describeValue(v)})` });
@@ -53,7 +54,7 @@ function positiveNumber() {
 }
 
 // A bare YAML number is handed to the parser as text so that `0` passes and `30` gets "missing unit".
-function duration(opts: { positive?: boolean } = {}) {
+export function duration(opts: { positive?: boolean } = {}) {
   return z.unknown().transform((v, ctx: Ctx): number => {
     if (v === undefined) {
       ctx.addIssue({ code: 'custom', message: 'is required (write e.g. 1s)' });
@@ -99,21 +100,21 @@ function rate(opts: { positive?: boolean } = {}) {
   });
 }
 
-function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
   return z.enum(values, {
     error: (iss) => `must be one of ${values.join(', ')} (got ${describeValue(iss.input)})`,
   });
 }
 
-function text() {
+export function text() {
   return z.string({ error: (iss) => (iss.input === undefined ? 'is required' : `must be a string (got ${describeValue(iss.input)})`) });
 }
 
-function flag() {
+export function flag() {
   return z.boolean({ error: (iss) => `must be true or false (got ${describeValue(iss.input)})` });
 }
 
-function list<T extends z.ZodType>(item: T, what: string) {
+export function list<T extends z.ZodType>(item: T, what: string) {
   return z.array(item, {
     error: (iss) => (iss.code === 'invalid_type' ? `must be a list of ${what} (got ${describeValue(iss.input)})` : undefined),
   });
@@ -299,7 +300,7 @@ function fraction() {
   });
 }
 
-const FAULT_ACTIONS = ['kill', 'recover', 'slow', 'restart', 'partition', 'drop'] as const;
+const FAULT_ACTIONS = ['kill', 'recover', 'slow', 'restart', 'partition', 'drop', 'down', 'up', 'stop'] as const;
 
 // One entry of `faults:`: exactly one action key naming its target, plus the options it takes.
 // `{ at: 2s, kill: app3 }`, `{ at: 2s, slow: app3, factor: 10, for: 5s }`,
@@ -314,6 +315,9 @@ const fault = section({
   restart: text().optional(), // "redis"
   partition: list(text(), 'node names').optional(),
   drop: text().optional(), // a link: nginx1-app3 or app3-redis
+  down: text().optional(), // a network link: r1-lvs1 (network.links)
+  up: text().optional(), // a network link
+  stop: text().optional(), // an LVS director: keepalived stops cleanly
   for: duration().optional(), // default: until the end of the run (restart: 0s downtime)
   factor: positiveNumber().optional(), // slow: default 10
   fraction: fraction().optional(), // drop: default 0.1
@@ -460,8 +464,10 @@ export const scenarioSchema = section({
     method: oneOf(['GET', 'POST']).default('GET'), // default: GET (ab's); POST is not retried by nginx once sent
   }).prefault({}),
   network: section({
-    latency: duration().prefault('1ms'), // default: 1ms one-way users <-> nginx (stands in for the routed network)
+    latency: duration().prefault('1ms'), // default: 1ms one-way users <-> nginx; with routers: users -> ingress router
+    ...networkKeys(), // routers, ingress, links, hash_policy, maximum_paths, ospf, bfd (./network-schema.ts)
   }).prefault({}),
+  lvs: lvsSchema().optional(), // default: none; with network.routers, the defaults of ./network-schema.ts
   nginx: section({
     instances: int(1).default(1), // default: 1
     workers: int(1).default(1), // default: 1 (each worker keeps its own round-robin state)

@@ -3,6 +3,8 @@
 // The YAML keys (DESIGN §7) carry units as strings ("250us", "200k/s"); the loader in
 // ./load.ts converts them and fills every default, so nothing below is optional.
 
+import type { LvsConfig, NetworkTopology } from './network-types.js';
+
 export type ServiceTime =
   | { kind: 'const'; value_us: number }
   | { kind: 'exp'; mean_us: number }
@@ -55,7 +57,10 @@ export type FaultAction =
   | 'slow' // service time x factor (a gray failure)
   | 'restart' // Redis: down for `for_us`, then back with what its persistence kept
   | 'partition' // `nodes` cut off from the rest: their packets vanish
-  | 'drop'; // a link loses `fraction` of its packets; TCP retransmits after its RTO
+  | 'drop' // a link loses `fraction` of its packets; TCP retransmits after its RTO
+  | 'down' // a network link (r1-lvs1) stops passing packets
+  | 'up' // the link works again
+  | 'stop'; // an LVS director's keepalived stops cleanly (VRRP priority 0)
 
 export type Fault = {
   at_us: number;
@@ -110,7 +115,8 @@ export type Scenario = {
     method: 'GET' | 'POST'; // POST is non-idempotent: nginx does not retry it once sent
   };
   network: {
-    latency_us: number; // one-way users <-> nginx; stands in for the routed network
+    latency_us: number; // one-way users <-> nginx; with a topology: users -> ingress router
+    topology?: NetworkTopology; // routers, links, OSPF/ECMP (absent: no routed network)
   };
   nginx: {
     instances: number;
@@ -144,6 +150,7 @@ export type Scenario = {
     appendfsync: 'always' | 'everysec' | 'no'; // how much of the log survives a crash
     save: [number, number][]; // RDB rules (seconds, changes), as redis.conf's `save`
   };
+  lvs?: LvsConfig; // LVS directors in front of the nginx instances (absent: users reach nginx directly)
   faults: Fault[];
   random_faults: RandomFaults[];
   expect: Expectation[];
