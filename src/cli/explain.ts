@@ -34,7 +34,6 @@ export const EXPLAIN_ALGORITHMS = [
   'spf',
 ] as const;
 
-const NOT_YET = new Set(['nginx-ip-hash', 'nginx-least-conn']);
 
 /** The parsed command line; values are checked here, so they are typed loosely on purpose. */
 export type ExplainInput = {
@@ -186,6 +185,73 @@ function explainNginx(a: ExplainInput): ExplainResult {
     table(['pick', 'current before', '+ effective_weight', 'chosen', `after (chosen - ${total})`], rows) +
     `\norder: ${names.join(' ')}\n`;
   return { text, json: { picks: names } };
+}
+
+function nginxPeers(s: { names: string[]; weights: number[] }): RoundRobinPeers {
+  const peers = new RoundRobinPeers(
+    s.names.map((name, i) => ({ name, weight: s.weights[i], max_fails: 1, fail_timeout_s: 10, down: false })),
+  );
+  peers.single = s.names.length === 1;
+  return peers;
+}
+
+function explainNginxIpHash(a: ExplainInput): ExplainResult {
+  const s = serversArg(a, 1, 1_000_000);
+  const peers = nginxPeers(s);
+  const clients =
+    listArg(a.clients, 'clients') ??
+    Array.from({ length: picksArg(a, 8) }, (_, k) => formatIPv4((parseIPv4('10.0.0.0') + ((k + 1) << 8)) >>> 0));
+  const tried = new Uint32Array(Math.max(1, Math.ceil(s.names.length / 32)));
+  const hash = new Int32Array(1);
+  const tries = new Int32Array(1);
+  const out: string[] = [];
+  const rows: string[][] = [];
+  for (const c of clients) {
+    let ip: number;
+    try {
+      ip = parseIPv4(c);
+    } catch {
+      throw new UsageError(`--clients: "${c}" is not an IPv4 address`);
+    }
+    tried.fill(0);
+    hash[0] = 89;
+    tries[0] = 0;
+    const i = peers.pickIpHash(0, tried, 0, ip, hash, 0, tries);
+    peers.free(i, 0, false);
+    out.push(s.names[i]);
+    rows.push([c, `${(ip >>> 24) & 255}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}`, String(hash[0]), String(hash[0] % peers.totalWeight), s.names[i]]);
+  }
+  const text =
+    'nginx ip_hash (nginx src/http/modules/ngx_http_upstream_ip_hash_module.c, ngx_http_upstream_get_ip_hash_peer):\n' +
+    'hash = 89; for each of the first 3 bytes of the IPv4 address: hash = (hash * 113 + byte) % 6271;\n' +
+    `w = hash % total_weight (${peers.totalWeight}), then walk the peers subtracting weights: ${weightsLine(s)}\n\n` +
+    table(['client', 'key (3 bytes)', 'hash', 'w', 'chosen'], rows);
+  return { text, json: { picks: out } };
+}
+
+function explainNginxLeastConn(a: ExplainInput): ExplainResult {
+  const s = serversArg(a, 1, 1_000_000);
+  const total = s.weights.reduce((x, y) => x + y, 0);
+  const picks = picksArg(a, total);
+  const peers = nginxPeers(s);
+  const tried = new Uint32Array(Math.max(1, Math.ceil(s.names.length / 32)));
+  const out: string[] = [];
+  const rows: string[][] = [];
+  for (let k = 0; k < picks; k++) {
+    const conns = Array.from(peers.conns);
+    tried.fill(0);
+    // arrivals without departures: every connection stays open
+    const i = peers.pickLeastConn(0, tried, 0);
+    out.push(s.names[i]);
+    rows.push([String(k + 1), `[${conns.map((c, j) => `${c}/${s.weights[j]}`).join(', ')}]`, s.names[i]]);
+  }
+  const text =
+    'nginx least_conn (nginx src/http/modules/ngx_http_upstream_least_conn_module.c): the peer with the\n' +
+    'fewest conns/weight (compared as a.conns * b.weight < b.conns * a.weight); ties go to smooth WRR\n' +
+    `among the tied peers, scanning from the first. peers: ${weightsLine(s)}\n\n` +
+    table(['pick', 'conns/weight before', 'chosen'], rows) +
+    `\norder: ${out.join(' ')}\n`;
+  return { text, json: { picks: out } };
 }
 
 function explainIpvs(a: ExplainInput, kind: Exclude<IpvsSchedulerName, 'sh'>): ExplainResult {
@@ -425,10 +491,13 @@ function explainSpf(a: ExplainInput): ExplainResult {
 /** Runs one explanation; throws UsageError on bad input. */
 export function runExplain(argv: ExplainInput): ExplainResult {
   const algorithm = typeof argv.algorithm === 'string' ? argv.algorithm : '';
-  if (NOT_YET.has(algorithm)) throw new UsageError(`explain ${algorithm}: not implemented yet`);
   switch (algorithm) {
     case 'nginx':
       return explainNginx(argv);
+    case 'nginx-ip-hash':
+      return explainNginxIpHash(argv);
+    case 'nginx-least-conn':
+      return explainNginxLeastConn(argv);
     case 'ipvs-rr':
       return explainIpvs(argv, 'rr');
     case 'ipvs-wrr':

@@ -78,6 +78,7 @@ export class Metrics {
   redisBusy_us = 0;
   redisMaxQueue = 0;
   redisWritesLost = 0; // writes a crash took with it (not persisted)
+  grantRepliesLost = 0; // granted tickets whose reply TCP never delivered
   readonly redisErrorMessages = new Map<string, number>();
 
   readonly faults: FaultRecord[] = [];

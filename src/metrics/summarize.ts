@@ -120,7 +120,7 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: EndState
 
   const audit = ledger.audit();
   const confirmedByApps = m.appRedisOk.reduce((a, b) => a + b, 0);
-  const grantedToDeadApps = m.appRedisOkLost.reduce((a, b) => a + b, 0);
+  const grantedToDeadApps = m.appRedisOkLost.reduce((a, b) => a + b, 0) + m.grantRepliesLost;
   const responses = m.requestsOk + m.requestsSoldOut + m.requestsErrors + m.requestsTimeouts;
   const h = m.latency;
   const ms = (us: number) => round(us / 1000);

@@ -18,7 +18,7 @@ import { IntRing } from '../engine/ring.js';
 import type { RngStream, RngStreams } from '../engine/rng.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Fault, Scenario } from '../scenario/types.js';
-import { type Connectivity, DATA_RTO_US, SYN_RTO_US, transmitDelay_us } from './connectivity.js';
+import { type Connectivity, DATA_RTO_US, SYN_RTO_US } from './connectivity.js';
 import type { FaultTarget } from './faults.js';
 import { OUTCOME_ERROR, OUTCOME_OK, OUTCOME_SOLD_OUT, type RequestTable } from './requests.js';
 import { makeSampler, type Sampler } from './service-time.js';
@@ -28,13 +28,16 @@ export const REDIS_REFUSED = 0;
 export const REDIS_FAILED = -1;
 
 export interface Inventory {
-  /** Sends the deduction for `req` to Redis; the reply comes back through AppTier.redisReply. */
-  submit(server: number, req: number, gen: number, user: number, delay_us: number): void;
+  /** Takes a command slot for the deduction of `req`; the slot is the entity of commandKind. */
+  newCommand(server: number, req: number, gen: number, user: number): number;
+  /** The event kind of a command arriving at Redis. */
+  readonly commandKind: number;
   /** Is the Redis process up (a dial to it is not refused)? */
   readonly alive: boolean;
 }
 export interface UpstreamClient {
-  upstreamResponse(req: number, gen: number, delay_us: number): void;
+  /** The event kind of an answer (entity req, arg gen) reaching nginx. */
+  readonly responseKind: number;
   connected(req: number): void;
 }
 
@@ -120,11 +123,9 @@ export class AppTier {
     const rq = this.requests;
     rq.server[req] = s;
     rq.gen[req]++;
-    if (!this.net.reachable(this.net.nginxNode[k], this.net.appNode[s])) return; // lost: nginx's connect timer fires
     const link = k * this.count + s;
-    const delay = transmitDelay_us(this.scenario.nginx.proxy_latency_us, this.net.nginxAppLoss[link], SYN_RTO_US, this.linkRngs[link]);
-    if (delay < 0) return;
-    this.engine.schedule(delay, this.kArrive, req, rq.gen[req]);
+    const net = this.net;
+    net.send(net.nginxNode[k], net.appNode[s], this.scenario.nginx.proxy_latency_us, net.nginxAppLoss[link], SYN_RTO_US, this.linkRngs[link], this.kArrive, req, rq.gen[req]);
   }
 
   private onArrive(r: number, gen: number): void {
@@ -181,13 +182,12 @@ export class AppTier {
     else this.sendToRedis(s, r, gen);
   }
 
-  /** A new connection to Redis after the old one was reset: refused at once, or hanging if cut off. */
+  /** A new connection to Redis after the old one was reset (one round trip; SYNs retransmitted). */
   private dial(s: number, r: number, gen: number): void {
-    if (!this.net.reachable(this.net.appNode[s], this.net.redisNode)) {
-      this.dialTimers?.arm(r, gen); // without a connect timeout the handler hangs here
-      return;
-    }
-    this.engine.schedule(2 * this.scenario.redis.latency_us, this.kDialed, r, gen);
+    this.dialTimers?.arm(r, gen); // without a connect timeout the handler waits as long as TCP does
+    const link = this.scenario.nginx.instances * this.count + s;
+    const net = this.net;
+    net.send(net.appNode[s], net.redisNode, 2 * this.scenario.redis.latency_us, net.appRedisLoss[s], SYN_RTO_US, this.linkRngs[link], this.kDialed, r, gen);
   }
 
   private onDialed(r: number, gen: number): void {
@@ -204,11 +204,11 @@ export class AppTier {
 
   private sendToRedis(s: number, r: number, gen: number): void {
     this.redisTimers?.arm(r, gen);
-    if (!this.net.reachable(this.net.appNode[s], this.net.redisNode)) return; // vanishes: only a timeout helps
+    const inv = this.inventory as Inventory;
+    const c = inv.newCommand(s, r, gen, this.requests.user[r]);
     const link = this.scenario.nginx.instances * this.count + s;
-    const delay = transmitDelay_us(this.scenario.redis.latency_us, this.net.appRedisLoss[s], DATA_RTO_US, this.linkRngs[link]);
-    if (delay < 0) return;
-    (this.inventory as Inventory).submit(s, r, gen, this.requests.user[r], delay);
+    const net = this.net;
+    net.send(net.appNode[s], net.redisNode, this.scenario.redis.latency_us, net.appRedisLoss[s], DATA_RTO_US, this.linkRngs[link], inv.commandKind, c, 0);
   }
 
   /** Redis's reply for a request (or the app's own timeout): REDIS_GRANTED, _REFUSED or _FAILED. */
@@ -240,14 +240,13 @@ export class AppTier {
     this.finish(server, r);
   }
 
-  /** The answer goes back over the same connection; it vanishes if nginx is cut off. */
+  /** The answer goes back over the same connection. */
   private answerNginx(s: number, r: number): void {
     const k = this.requests.nginx[r];
-    if (!this.net.reachable(this.net.appNode[s], this.net.nginxNode[k])) return;
     const link = k * this.count + s;
-    const delay = transmitDelay_us(this.scenario.nginx.proxy_latency_us, this.net.nginxAppLoss[link], DATA_RTO_US, this.linkRngs[link]);
-    if (delay < 0) return;
-    (this.nginx as UpstreamClient).upstreamResponse(r, this.requests.gen[r], delay);
+    const net = this.net;
+    const kind = (this.nginx as UpstreamClient).responseKind;
+    net.send(net.appNode[s], net.nginxNode[k], this.scenario.nginx.proxy_latency_us, net.nginxAppLoss[link], DATA_RTO_US, this.linkRngs[link], kind, r, this.requests.gen[r]);
   }
 
   private finish(s: number, r: number): void {

@@ -1,14 +1,19 @@
 // Who can reach whom, and how lossy the wires are: partitions and packet drops between the
-// nodes of the stack (nginx instances, app servers, Redis). A message into a partition
-// vanishes; a message on a lossy link is retransmitted by TCP after its RTO, doubling each time
-// (Linux: TCP_TIMEOUT_INIT = 1 s for a SYN, TCP_RTO_MIN = 200 ms for data; include/net/tcp.h).
+// nodes of the stack (nginx instances, app servers, Redis). TCP retransmits a lost segment after
+// its RTO, doubling each time (Linux include/net/tcp.h: TCP_TIMEOUT_INIT = 1 s for a SYN,
+// TCP_RTO_MIN = 200 ms for data), so a message into a partition arrives at the first
+// retransmission after the partition heals, or never once TCP gives up (tcp_syn_retries = 6,
+// tcp_retries2 = 15).
+import type { Engine } from '../engine/engine.js';
 import type { RngStream, RngStreams } from '../engine/rng.js';
 import type { Fault } from '../scenario/types.js';
 import type { FaultTarget } from './faults.js';
 
 export const SYN_RTO_US = 1_000_000;
 export const DATA_RTO_US = 200_000;
-const MAX_RETRANSMITS = 6; // tcp_syn_retries / a bound on data retries: the connection is then dead
+const MAX_RETRANSMITS = 6; // tcp_syn_retries; also bounds the loss retries of one data segment
+export const SYN_RETRIES = 6;
+export const DATA_RETRIES = 15; // tcp_retries2
 
 /** Delay of a message that is retransmitted after each loss; -1 if every try is lost. */
 export function transmitDelay_us(latency_us: number, lossFraction: number, rto_us: number, rng: RngStream): number {
@@ -33,8 +38,28 @@ export class Connectivity {
   readonly appRedisLoss: Float64Array; // [s]
   private readonly linkRng = new Map<string, RngStream>();
   private readonly apps: number;
+  // messages waiting for a partition to heal, struct-of-arrays with a free list
+  private pFrom = new Int32Array(64);
+  private pTo = new Int32Array(64);
+  private pKind = new Int32Array(64);
+  private pEntity = new Int32Array(64);
+  private pArg = new Int32Array(64);
+  private pRto = new Float64Array(64);
+  private pLatency = new Float64Array(64);
+  private pLeft = new Int32Array(64);
+  private pFree: number[] = [];
+  private pUsed = 0;
+  private readonly kRetransmit: number;
+  /** Called when TCP gives up on a message (kind, entity, arg): the connection is dead. */
+  onGiveUp: ((kind: number, entity: number, arg: number) => void) | null = null;
 
-  constructor(nginxInstances: number, appNames: readonly string[], private readonly rngs: RngStreams) {
+  constructor(
+    private readonly engine: Engine,
+    nginxInstances: number,
+    appNames: readonly string[],
+    private readonly rngs: RngStreams,
+  ) {
+    this.kRetransmit = engine.register('net.retransmit', (p) => this.retransmit(p));
     this.apps = appNames.length;
     const names = [...Array.from({ length: nginxInstances }, (_, k) => `nginx${k + 1}`), ...appNames, 'redis'];
     names.forEach((n, i) => this.nodeIds.set(n, i));
@@ -48,6 +73,64 @@ export class Connectivity {
 
   reachable(nodeA: number, nodeB: number): boolean {
     return this.group[nodeA] === this.group[nodeB];
+  }
+
+  /**
+   * Sends a message from node `from` to node `to`: event (kind, entity, arg) fires on arrival.
+   * `loss` is the link's loss fraction, `rto_us` the first retransmission timeout (SYN or data).
+   */
+  send(from: number, to: number, latency_us: number, loss: number, rto_us: number, rng: RngStream, kind: number, entity: number, arg: number): void {
+    if (this.group[from] === this.group[to]) {
+      const d = loss > 0 ? transmitDelay_us(latency_us, loss, rto_us, rng) : latency_us;
+      if (d >= 0) this.engine.schedule(d, kind, entity, arg);
+      else this.onGiveUp?.(kind, entity, arg);
+      return;
+    }
+    let p = this.pFree.pop();
+    if (p === undefined) {
+      if (this.pUsed === this.pFrom.length) this.growPending();
+      p = this.pUsed++;
+    }
+    this.pFrom[p] = from;
+    this.pTo[p] = to;
+    this.pKind[p] = kind;
+    this.pEntity[p] = entity;
+    this.pArg[p] = arg;
+    this.pRto[p] = rto_us;
+    this.pLatency[p] = latency_us;
+    this.pLeft[p] = rto_us >= SYN_RTO_US ? SYN_RETRIES : DATA_RETRIES;
+    this.engine.schedule(rto_us, this.kRetransmit, p);
+  }
+
+  private retransmit(p: number): void {
+    if (this.group[this.pFrom[p]] === this.group[this.pTo[p]]) {
+      this.engine.schedule(this.pLatency[p], this.pKind[p], this.pEntity[p], this.pArg[p]);
+      this.pFree.push(p);
+      return;
+    }
+    if (--this.pLeft[p] <= 0) {
+      this.pFree.push(p);
+      this.onGiveUp?.(this.pKind[p], this.pEntity[p], this.pArg[p]);
+      return;
+    }
+    this.pRto[p] *= 2;
+    this.engine.schedule(this.pRto[p], this.kRetransmit, p);
+  }
+
+  private growPending(): void {
+    const n = this.pFrom.length * 2;
+    const g = <T extends Int32Array | Float64Array>(a: T, b: T): T => {
+      b.set(a);
+      return b;
+    };
+    this.pFrom = g(this.pFrom, new Int32Array(n));
+    this.pTo = g(this.pTo, new Int32Array(n));
+    this.pKind = g(this.pKind, new Int32Array(n));
+    this.pEntity = g(this.pEntity, new Int32Array(n));
+    this.pArg = g(this.pArg, new Int32Array(n));
+    this.pRto = g(this.pRto, new Float64Array(n));
+    this.pLatency = g(this.pLatency, new Float64Array(n));
+    this.pLeft = g(this.pLeft, new Int32Array(n));
   }
 
   /** The stream that decides the losses on one link. */

@@ -247,7 +247,7 @@ export class NginxTier {
   private readonly maxTries: number;
   private readonly nextUpstreamTimeout_us: number;
   private readonly kRequest: number;
-  private readonly kResponse: number;
+  readonly responseKind: number;
   private readonly connectTimers: DeadlineQueue;
   private readonly readTimers: DeadlineQueue;
   private upstream: UpstreamTier | null = null;
@@ -295,7 +295,7 @@ export class NginxTier {
     this.maxTries = up.next_upstream_tries;
     this.nextUpstreamTimeout_us = up.next_upstream_timeout_us;
     this.kRequest = engine.register('nginx.request', (req) => this.onRequest(req));
-    this.kResponse = engine.register('nginx.upstream_response', (req, gen) => this.onUpstreamResponse(req, gen));
+    this.responseKind = engine.register('nginx.upstream_response', (req, gen) => this.onUpstreamResponse(req, gen));
     const rq = requests;
     const waiting = (r: number, gen: number) => rq.ngxWaiting[r] === 1 && rq.gen[r] === gen;
     this.connectTimers = new DeadlineQueue(engine, 'nginx.connect', nginx.proxy_connect_timeout_us, (r, gen) => waiting(r, gen) && !rq.connected[r], (r) =>
@@ -311,11 +311,6 @@ export class NginxTier {
 
   accept(req: number, delay_us: number): void {
     this.engine.schedule(delay_us, this.kRequest, req);
-  }
-
-  /** The app server's answer (in requests.status) for attempt `gen` reaches nginx after `delay_us`. */
-  upstreamResponse(req: number, gen: number, delay_us: number): void {
-    this.engine.schedule(delay_us, this.kResponse, req, gen);
   }
 
   /** The app accepted the connection of the current attempt: the read timeout starts. */

@@ -13,7 +13,7 @@ import type { Ledger } from '../metrics/ledger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Fault, Scenario } from '../scenario/types.js';
 import { REDIS_FAILED, REDIS_GRANTED, REDIS_REFUSED } from './app.js';
-import { type Connectivity, DATA_RTO_US, transmitDelay_us } from './connectivity.js';
+import { type Connectivity, DATA_RTO_US } from './connectivity.js';
 import type { FaultTarget } from './faults.js';
 import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from './inventory-scripts.js';
 import { LuaScript, isTruthyReply } from './lua-script.js';
@@ -79,7 +79,7 @@ export class RedisTier implements FaultTarget {
   private cmdReply = new Int8Array(1024);
   private free: number[] = [];
   private used = 0;
-  private readonly kArrive: number;
+  readonly commandKind: number;
   private readonly kDone: number;
   private readonly kReply: number;
   private app: ScriptClient | null = null;
@@ -98,7 +98,7 @@ export class RedisTier implements FaultTarget {
     this.script = new LuaScript(scenario.tickets.script.lua, this.ks);
     this.sample = makeSampler(scenario.redis.service_time, rngs.stream('redis'));
     this.linkRngs = scenario.nginx.upstream.servers.map((s) => net.rngFor(`${s.name}-redis`));
-    this.kArrive = engine.register('redis.command', (cmd) => this.onArrive(cmd));
+    this.commandKind = engine.register('redis.command', (cmd) => this.onArrive(cmd));
     this.kDone = engine.register('redis.done', (cmd, epoch) => this.onDone(cmd, epoch));
     this.kReply = engine.register('redis.reply', (cmd) => this.onReplyAtApp(cmd));
   }
@@ -111,14 +111,25 @@ export class RedisTier implements FaultTarget {
     this.app = app;
   }
 
-  submit(server: number, req: number, gen: number, user: number, delay_us: number): void {
+  newCommand(server: number, req: number, gen: number, user: number): number {
     const c = this.allocCommand();
     this.cmdServer[c] = server;
     this.cmdReq[c] = req;
     this.cmdGen[c] = gen;
     this.cmdUser[c] = user;
     this.cmdReply[c] = REDIS_FAILED;
-    this.engine.schedule(delay_us, this.kArrive, c);
+    return c;
+  }
+
+  /** TCP gave up on a message: a command never delivered fails at the app; a lost reply is never heard. */
+  messageLost(kind: number, c: number): void {
+    if (kind === this.commandKind) {
+      this.cmdReply[c] = REDIS_FAILED;
+      this.onReplyAtApp(c); // the app's socket reports the error
+    } else if (kind === this.kReply) {
+      if (this.cmdReply[c] === REDIS_GRANTED) this.metrics.grantRepliesLost++;
+      this.free.push(c);
+    }
   }
 
   private onArrive(c: number): void {
@@ -169,18 +180,12 @@ export class RedisTier implements FaultTarget {
     if (next >= 0) this.start(next);
   }
 
-  /** Sends a reply back to the app server; it vanishes if the server is cut off. */
+  /** Sends a reply back to the app server over its connection. */
   private reply(c: number, result: number): void {
     this.cmdReply[c] = result;
     const s = this.cmdServer[c];
-    const delay = this.net.reachable(this.net.redisNode, this.net.appNode[s])
-      ? transmitDelay_us(this.scenario.redis.latency_us, this.net.appRedisLoss[s], DATA_RTO_US, this.linkRngs[s])
-      : -1;
-    if (delay < 0) {
-      this.free.push(c);
-      return;
-    }
-    this.engine.schedule(delay, this.kReply, c);
+    const net = this.net;
+    net.send(net.redisNode, net.appNode[s], this.scenario.redis.latency_us, net.appRedisLoss[s], DATA_RTO_US, this.linkRngs[s], this.kReply, c, 0);
   }
 
   private onReplyAtApp(c: number): void {

@@ -31,6 +31,7 @@ export class RequestTable {
   ngxWaiting: Uint8Array; // nginx waits for the answer of the current attempt
   server: Int32Array; // app server currently holding it, -1 if none
   gen: Int32Array; // bumped on every hand-off to an app server and on release: stale events are told apart
+  use: Int32Array; // bumped on every alloc: tells this use of the slot from earlier ones (the user's timer)
   connected: Uint8Array; // the app accepted the connection for the current attempt (the request was sent)
   awaitingRedis: Uint8Array; // the app waits for Redis's reply for it
   abandoned: Uint8Array; // the user stopped waiting; the answer, if it comes, reaches nobody
@@ -60,6 +61,7 @@ export class RequestTable {
     this.ngxWaiting = new Uint8Array(n);
     this.server = new Int32Array(n);
     this.gen = new Int32Array(n);
+    this.use = new Int32Array(n);
     this.connected = new Uint8Array(n);
     this.awaitingRedis = new Uint8Array(n);
     this.abandoned = new Uint8Array(n);
@@ -91,6 +93,7 @@ export class RequestTable {
     this.ngxWaiting[r] = 0;
     this.server[r] = -1;
     this.gen[r]++; // never reset: events still in flight for the previous use stay stale
+    this.use[r]++;
     this.connected[r] = 0;
     this.awaitingRedis[r] = 0;
     this.abandoned[r] = 0;
@@ -133,6 +136,7 @@ export class RequestTable {
     this.ngxWaiting = grown(this.ngxWaiting, n);
     this.server = grown(this.server, n);
     this.gen = grown(this.gen, n);
+    this.use = grown(this.use, n);
     this.connected = grown(this.connected, n);
     this.awaitingRedis = grown(this.awaitingRedis, n);
     this.abandoned = grown(this.abandoned, n);

@@ -39,7 +39,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   const workerRngs = Array.from({ length: s.nginx.instances }, (_, k) => rngs.stream(`nginx:nginx${k + 1}`));
   const nginx = new NginxTier(engine, s, requests, metrics, users.ip, workerRngs);
   const appNames = s.nginx.upstream.servers.map((sv) => sv.name);
-  const net = new Connectivity(s.nginx.instances, appNames, rngs);
+  const net = new Connectivity(engine, s.nginx.instances, appNames, rngs);
   const app = new AppTier(engine, s, requests, metrics, net, rngs);
   const redis = new RedisTier(engine, s, metrics, ledger, net, rngs);
   const faults = new FaultInjector(engine, s.faults, s.random_faults, rngs.stream('faults'), metrics);
@@ -49,6 +49,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
     for (let k = 1; k <= s.nginx.instances; k++) faults.addTarget(`nginx${k}-${name}`, net.linkTarget(`nginx${k}-${name}`, appNames));
   });
   faults.addTarget('redis', redis);
+  net.onGiveUp = (kind, entity) => redis.messageLost(kind, entity);
   faults.addTarget('partition', net.partitionTarget());
 
   users.connect(nginx);

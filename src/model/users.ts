@@ -62,7 +62,7 @@ export class Users {
     const rq = requests;
     this.timers =
       scenario.users.timeout_us > 0
-        ? new DeadlineQueue(engine, 'user', scenario.users.timeout_us, (r, gen) => rq.gen[r] === gen && !rq.abandoned[r], (r) => this.onTimeout(r))
+        ? new DeadlineQueue(engine, 'user', scenario.users.timeout_us, (r, use) => rq.use[r] === use && !rq.abandoned[r], (r) => this.onTimeout(r))
         : null;
   }
 
@@ -117,7 +117,7 @@ export class Users {
     if (this.requestsSent[u] === 2) this.metrics.usersRetried++;
     this.metrics.requestsTotal++;
     this.metrics.arrivals.add(this.metrics.bin(this.engine.now_us), 1);
-    this.timers?.arm(r, this.requests.gen[r]);
+    this.timers?.arm(r, this.requests.use[r]);
     (this.front as FrontDoor).accept(r, this.scenario.network.latency_us);
   }
 
