@@ -294,7 +294,7 @@ export class NginxTier {
     this.idempotent = scenario.users.method === 'GET';
     this.maxTries = up.next_upstream_tries;
     this.nextUpstreamTimeout_us = up.next_upstream_timeout_us;
-    this.kRequest = engine.register('nginx.request', (req) => this.onRequest(req));
+    this.kRequest = engine.register('nginx.request', (req, instance) => this.onRequest(req, instance));
     this.responseKind = engine.register('nginx.upstream_response', (req, gen) => this.onUpstreamResponse(req, gen));
     const rq = requests;
     const waiting = (r: number, gen: number) => rq.ngxWaiting[r] === 1 && rq.gen[r] === gen;
@@ -309,8 +309,9 @@ export class NginxTier {
     this.downstream = downstream;
   }
 
-  accept(req: number, delay_us: number): void {
-    this.engine.schedule(delay_us, this.kRequest, req);
+  /** A request reaches nginx after `delay_us`: at `instance` when an LVS director chose it (-1: none). */
+  accept(req: number, delay_us: number, instance = -1): void {
+    this.engine.schedule(delay_us, this.kRequest, req, instance);
   }
 
   /** The app accepted the connection of the current attempt: the read timeout starts. */
@@ -319,11 +320,11 @@ export class NginxTier {
     this.readTimers.arm(req, this.requests.gen[req]);
   }
 
-  private onRequest(r: number): void {
+  private onRequest(r: number, chosen: number): void {
     const rq = this.requests;
     const nginx = this.scenario.nginx;
-    // Until the LVS tier exists, a client address hash spreads users over instances.
-    const inst = nginx.instances > 1 ? this.clientIp[rq.user[r]] % nginx.instances : 0;
+    // The LVS director's choice; without an LVS tier, a client address hash spreads users over instances.
+    const inst = chosen >= 0 ? chosen : nginx.instances > 1 ? this.clientIp[rq.user[r]] % nginx.instances : 0;
     // Which worker accepts a connection is up to the kernel; model it as a fair draw.
     const worker = nginx.workers > 1 ? this.workerRng[inst].int(nginx.workers) : 0;
     rq.nginx[r] = inst;
