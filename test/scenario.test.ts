@@ -42,25 +42,49 @@ describe('defaults', () => {
         client_ips: 65_536,
         timeout_us: 30_000_000,
         retries: 0,
+        retry_backoff_us: 1_000_000,
+        method: 'GET',
       },
       network: { latency_us: 1_000 },
       nginx: {
         instances: 1,
         workers: 1,
         proxy_latency_us: 100,
+        proxy_connect_timeout_us: 60_000_000,
+        proxy_read_timeout_us: 60_000_000,
         upstream: {
           balance: 'round_robin',
           max_fails: 1,
           fail_timeout_us: 10_000_000,
           next_upstream: ['error', 'timeout'],
           next_upstream_tries: 0,
+          next_upstream_timeout_us: 0,
           servers: [server('app1', 1), server('app2', 2), server('app3', 3), server('app4', 4)],
         },
       },
       // 10000 x 1.2 = 12000 split 1:2:3:4
-      app: { local_stock: [1_200, 2_400, 3_600, 4_800], local_check: 'source', concurrency: 1, service_time: { kind: 'const', value_us: 300 } },
-      redis: { latency_us: 100, service_time: { kind: 'const', value_us: 50 } },
+      app: {
+        local_stock: [1_200, 2_400, 3_600, 4_800],
+        local_check: 'source',
+        concurrency: 1,
+        local_rollback: false,
+        redis_connect_timeout_us: 0,
+        redis_read_timeout_us: 0,
+        service_time: { kind: 'const', value_us: 300 },
+      },
+      redis: {
+        latency_us: 100,
+        service_time: { kind: 'const', value_us: 50 },
+        appendonly: false,
+        appendfsync: 'everysec',
+        save: [
+          [3600, 1],
+          [300, 100],
+          [60, 10000],
+        ],
+      },
       faults: [],
+      random_faults: [],
       expect: [],
       report: { bin_us: 100_000 },
     };
@@ -132,12 +156,12 @@ describe('defaults', () => {
 describe('errors name the file, line and key path', () => {
   test('an unknown key lists the allowed ones', () => {
     const e = errorOf('seed: 1\nusers:\n  lod: { open: {} }\n');
-    expect(e.message).toBe('scenarios/x.yaml:3: users.lod: unknown key (allowed: load, client_ips, timeout, retries)');
+    expect(e.message).toBe('scenarios/x.yaml:3: users.lod: unknown key (allowed: load, client_ips, timeout, retries, retry_backoff, method)');
     expect([e.file, e.line, e.keyPath]).toEqual([FILE, 3, 'users.lod']);
   });
 
   test('an unknown top-level key', () => {
-    expect(errorOf('seed: 1\n\nlvs:\n  directors: 2\n').message).toMatch(/^scenarios\/x\.yaml:3: lvs: unknown key \(allowed: name, description, seed, tickets,/);
+    expect(errorOf('seed: 1\n\nlbs:\n  directors: 2\n').message).toMatch(/^scenarios\/x\.yaml:3: lbs: unknown key \(allowed: name, description, seed, tickets,/);
   });
 
   test('a negative weight names the server index and the line', () => {
@@ -190,8 +214,8 @@ describe('errors name the file, line and key path', () => {
   });
 
   test('enumerations name the allowed values', () => {
-    expect(errorOf('nginx:\n  upstream:\n    balance: least_conn\n').message).toBe(
-      'scenarios/x.yaml:3: nginx.upstream.balance: must be one of round_robin (got "least_conn")',
+    expect(errorOf('nginx:\n  upstream:\n    balance: random\n').message).toBe(
+      'scenarios/x.yaml:3: nginx.upstream.balance: must be one of round_robin, ip_hash, least_conn (got "random")',
     );
     expect(errorOf('app:\n  local_check: strict\n').message).toContain('app.local_check: must be one of source, exact (got "strict")');
   });
@@ -380,7 +404,7 @@ describe('--set overrides', () => {
       'scenarios/x.yaml: --set nginx.upstream.servers.1.weight: must be an integer >= 1 (got -2)',
     );
     expect(errorOf(base, { set: ['users.lod=1'] }).message).toBe(
-      'scenarios/x.yaml: --set users.lod: unknown key (allowed: load, client_ips, timeout, retries)',
+      'scenarios/x.yaml: --set users.lod: unknown key (allowed: load, client_ips, timeout, retries, retry_backoff, method)',
     );
     expect(errorOf(base, { set: ['faults=[{at: 1s, kill: app9}]'] }).message).toBe(
       'scenarios/x.yaml: --set faults: faults[0].kill: unknown node "app9" (allowed: app1, app2, app3, app4, redis)',
@@ -446,9 +470,9 @@ describe('faults', () => {
   test('kill and recover resolve with their lines', () => {
     const text = 'seed: 1\nfaults:\n  - { at: 0s, kill: app4 }\n  - at: 2.5s\n    recover: app4\n  - { at: 1m, kill: redis }\n';
     expect(parseScenario(text, FILE).faults).toEqual([
-      { at_us: 0, action: 'kill', target: 'app4', line: 3 },
-      { at_us: 2_500_000, action: 'recover', target: 'app4', line: 4 },
-      { at_us: 60_000_000, action: 'kill', target: 'redis', line: 6 },
+      { at_us: 0, action: 'kill', target: 'app4', line: 3, for_us: 0, factor: 10, fraction: 0.1, nodes: [] },
+      { at_us: 2_500_000, action: 'recover', target: 'app4', line: 4, for_us: 0, factor: 10, fraction: 0.1, nodes: [] },
+      { at_us: 60_000_000, action: 'kill', target: 'redis', line: 6, for_us: 0, factor: 10, fraction: 0.1, nodes: [] },
     ]);
   });
 
@@ -461,9 +485,12 @@ describe('faults', () => {
   });
 
   test('each fault needs at and exactly one action', () => {
-    expect(errorOf('faults:\n  - { kill: app1 }\n').message).toBe('scenarios/x.yaml:2: faults[0].at: is required (write e.g. 1s)');
-    expect(errorOf('faults:\n  - { at: 1s }\n').message).toBe('scenarios/x.yaml:2: faults[0]: give exactly one of kill, recover (got none)');
-    expect(errorOf('faults:\n  - { at: 1s, slow: app1 }\n').message).toBe('scenarios/x.yaml:2: faults[0].slow: unknown key (allowed: at, kill, recover)');
+    expect(errorOf('faults:\n  - { kill: app1 }\n').message).toBe('scenarios/x.yaml:2: faults[0].at: is required (write e.g. at: 2s)');
+    expect(errorOf('faults:\n  - { at: 1s }\n').message).toMatch(/^scenarios\/x\.yaml:2: faults\[0\]: give exactly one of kill, recover, slow, restart, partition, drop\b.* \(got none\)$/);
+    expect(errorOf('faults:\n  - { at: 1s, slow: app1, bogus: 1 }\n').message).toMatch(/^scenarios\/x\.yaml:2: faults\[0\]\.bogus: unknown key \(allowed: at, kill, recover, slow,/);
+    expect(errorOf('faults:\n  - { at: 1s, kill: app1, recover: app2 }\n').message).toMatch(/give exactly one of/);
+    expect(errorOf('faults:\n  - { at: 1s, drop: app1-app2 }\n').message).toMatch(/faults\[0\]\.drop: unknown node "app1-app2"/);
+    expect(errorOf('faults:\n  - { random: kill, nodes: [app1] }\n').message).toMatch(/a random fault needs mtbf, mttr/);
   });
 });
 

@@ -69,7 +69,12 @@ export function indexHtml(input: ReportInput, chartNames: readonly string[]): st
     { k: 'tickets sold / inventory', v: `${fmtNum(t.sold)} / ${fmtNum(t.inventory)}` },
     { k: 'oversold', v: fmtNum(t.oversold), bad: t.oversold > 0 },
     { k: 'unsold', v: fmtNum(t.unsold) },
+    {
+      k: 'unsold: stranded / burned / never reached',
+      v: `${fmtNum(t.unsold_split.stranded_local)} / ${fmtNum(t.unsold_split.burned_local)} / ${fmtNum(t.unsold_split.never_reached)}`,
+    },
     { k: 'stranded local stock', v: fmtNum(t.stranded_local) },
+    { k: 'orphaned tickets (buyer never told)', v: fmtNum(t.orphaned), bad: t.orphaned > 0 },
     { k: 'users succeeded', v: fmtNum(u.succeeded) },
     { k: 'users sold out', v: fmtNum(u.sold_out) },
     { k: 'users failed', v: fmtNum(u.failed), bad: u.failed > 0 },
