@@ -166,3 +166,24 @@ describe('determinism', () => {
     expect(faulty.map((r) => r.arrivals)).toEqual(plain.map((r) => r.arrivals));
   });
 });
+
+import { Tracer } from '../src/metrics/trace.js';
+
+describe('--trace', () => {
+  test('one row per hop, every request sent and answered, streamed to a renamed file', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'ts-trace-')), 'trace.csv');
+    const tracer = new Tracer(file);
+    const s = runScenario(parseScenario(base(), 'test.yaml'), { tracer }).report.summary;
+    tracer.close();
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('time_us,request,user,client_ip,tier,node,event,outcome');
+    const rows = lines.slice(1).map((l) => l.split(','));
+    expect(rows.filter((r) => r[6] === 'send')).toHaveLength(s.requests.total);
+    expect(rows.filter((r) => r[6] === 'answer' && r[7] === 'ok')).toHaveLength(s.requests.ok);
+    expect(rows.filter((r) => r[4] === 'redis' && r[7] === 'ok')).toHaveLength(s.tickets.sold);
+    // time never goes backwards in the stream
+    const times = rows.map((r) => Number(r[0]));
+    expect(times.every((t, i) => i === 0 || t >= times[i - 1])).toBe(true);
+    expect(readdirSync(path.dirname(file))).toEqual(['trace.csv']);
+  });
+});

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { checkExpectPaths } from '../metrics/expect-paths.js';
+import { Tracer } from '../metrics/trace.js';
 import { runScenario } from '../model/stack.js';
 import { writeReport } from '../report/write.js';
 import { loadScenario } from '../scenario/load.js';
@@ -11,7 +12,7 @@ import type { Scenario } from '../scenario/types.js';
 import { setCurrentScenarioFile } from './input-errors.js';
 import { startProgress } from './progress.js';
 
-type RunArgs = { file: string; seed?: number; out?: string; set?: string[]; quiet: boolean };
+type RunArgs = { file: string; seed?: number; out?: string; set?: string[]; trace?: string; quiet: boolean };
 
 export function parseSeed(v: unknown): number | undefined {
   return v === undefined ? undefined : Number(v);
@@ -26,6 +27,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('seed', { type: 'number', describe: "override the scenario's seed" })
       .option('out', { type: 'string', describe: 'report directory (default reports/<name>/)' })
       .option('set', { type: 'string', array: true, describe: 'override a key: --set nginx.workers=2 (repeatable)' })
+      .option('trace', { type: 'string', describe: 'write one CSV row per request hop to this file (streamed)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' }),
   handler: async (args) => {
     setCurrentScenarioFile(args.file);
@@ -34,7 +36,16 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const outDir = args.out ?? path.join('reports', scenario.name);
     const t0 = process.hrtime.bigint();
     const progress = startProgress(args.quiet);
-    const { report, events } = runScenario(scenario, { onProgress: progress.update });
+    const tracer = args.trace ? new Tracer(args.trace) : undefined;
+    let out: ReturnType<typeof runScenario>;
+    try {
+      out = runScenario(scenario, { onProgress: progress.update, tracer });
+    } catch (e) {
+      tracer?.abort();
+      throw e;
+    }
+    tracer?.close();
+    const { report, events } = out;
     progress.stop();
     const wall_s = Number(process.hrtime.bigint() - t0) / 1e9;
     const run = {

@@ -98,23 +98,25 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: EndState
   const timeseries: TimeseriesRow[] = [];
   let soldCum = 0;
   let peak = 0;
+  // each series grows on its own: past a series' length its bins are empty (0), not undefined
+  const at = (v: Float64Array, b: number): number => (b < v.length ? v[b] : 0);
   for (let b = 0; b < bins; b++) {
-    soldCum += m.sold.values[b];
-    const ok = m.ok.values[b];
-    const so = m.soldOut.values[b];
-    const er = m.errors.values[b];
-    const to = m.timeouts.values[b];
+    soldCum += at(m.sold.values, b);
+    const ok = at(m.ok.values, b);
+    const so = at(m.soldOut.values, b);
+    const er = at(m.errors.values, b);
+    const to = at(m.timeouts.values, b);
     const answered = ok + so + er;
     peak = Math.max(peak, (answered + to) * (1e6 / m.bin_us));
     timeseries.push({
       t_ms: round((b * m.bin_us) / 1000),
-      arrivals: m.arrivals.values[b],
+      arrivals: at(m.arrivals.values, b),
       ok,
       sold_out: so,
       errors: er,
       timeouts: to,
       sold_total: soldCum,
-      latency_mean_ms: answered > 0 ? round(m.latencySum_us.values[b] / answered / 1000) : 0,
+      latency_mean_ms: answered > 0 ? round(at(m.latencySum_us.values, b) / answered / 1000) : 0,
     });
   }
 

@@ -22,6 +22,7 @@ import { type Connectivity, DATA_RTO_US, SYN_RTO_US } from './connectivity.js';
 import type { FaultTarget } from './faults.js';
 import { OUTCOME_ERROR, OUTCOME_OK, OUTCOME_SOLD_OUT, type RequestTable } from './requests.js';
 import { makeSampler, type Sampler } from './service-time.js';
+import type { TraceHook } from './trace-hook.js';
 
 export const REDIS_GRANTED = 1;
 export const REDIS_REFUSED = 0;
@@ -29,7 +30,7 @@ export const REDIS_FAILED = -1;
 
 export interface Inventory {
   /** Takes a command slot for the deduction of `req`; the slot is the entity of commandKind. */
-  newCommand(server: number, req: number, gen: number, user: number): number;
+  newCommand(server: number, req: number, gen: number, user: number, reqId: number): number;
   /** The event kind of a command arriving at Redis. */
   readonly commandKind: number;
   /** Is the Redis process up (a dial to it is not refused)? */
@@ -66,6 +67,7 @@ export class AppTier {
   private readonly dialTimers: DeadlineQueue | null;
   private inventory: Inventory | null = null;
   private nginx: UpstreamClient | null = null;
+  trace: TraceHook | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -136,10 +138,12 @@ export class AppTier {
       // the process is gone: the connection is refused, nginx sees an error one hop later
       rq.status[r] = OUTCOME_ERROR;
       this.metrics.appLost[s]++;
+      this.trace?.hop(r, 'app', this.names[s], 'refused', OUTCOME_ERROR);
       this.answerNginx(s, r);
       return;
     }
     rq.hold(r);
+    this.trace?.hop(r, 'app', this.names[s], 'arrive');
     (this.nginx as UpstreamClient).connected(r);
     if (this.busy[s] >= this.concurrency) this.queues[s].push(r);
     else this.startService(s, r);
@@ -168,6 +172,7 @@ export class AppTier {
       this.salesVolume[s]++;
       ok = this.salesVolume[s] < this.localStock[s];
     }
+    this.trace?.hop(r, 'app', this.names[s], ok ? 'local_ok' : 'local_sold_out', ok ? 0 : OUTCOME_SOLD_OUT);
     if (!ok) {
       rq.status[r] = OUTCOME_SOLD_OUT;
       this.metrics.appSoldOut[s]++;
@@ -205,7 +210,7 @@ export class AppTier {
   private sendToRedis(s: number, r: number, gen: number): void {
     this.redisTimers?.arm(r, gen);
     const inv = this.inventory as Inventory;
-    const c = inv.newCommand(s, r, gen, this.requests.user[r]);
+    const c = inv.newCommand(s, r, gen, this.requests.user[r], this.requests.id[r]);
     const link = this.scenario.nginx.instances * this.count + s;
     const net = this.net;
     net.send(net.appNode[s], net.redisNode, this.scenario.redis.latency_us, net.appRedisLoss[s], DATA_RTO_US, this.linkRngs[link], inv.commandKind, c, 0);
@@ -219,6 +224,7 @@ export class AppTier {
       return;
     }
     rq.awaitingRedis[r] = 0;
+    this.trace?.hop(r, 'app', this.names[server], reply === REDIS_GRANTED ? 'redis_ok' : reply === REDIS_REFUSED ? 'redis_refused' : 'redis_failed', reply === REDIS_GRANTED ? OUTCOME_OK : OUTCOME_SOLD_OUT);
     if (reply === REDIS_GRANTED) {
       rq.status[r] = OUTCOME_OK;
       this.metrics.appRedisOk[server]++;

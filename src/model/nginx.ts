@@ -8,6 +8,7 @@ import type { RngStream } from '../engine/rng.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { NextUpstreamCondition, Scenario } from '../scenario/types.js';
 import { OUTCOME_ERROR, OUTCOME_TIMEOUT, type RequestTable } from './requests.js';
+import type { TraceHook } from './trace-hook.js';
 
 export type PeerConfig = {
   name: string;
@@ -252,6 +253,9 @@ export class NginxTier {
   private readonly readTimers: DeadlineQueue;
   private upstream: UpstreamTier | null = null;
   private downstream: Downstream | null = null;
+  trace: TraceHook | null = null;
+  private readonly nodeNames: string[];
+  private readonly serverNames: string[];
 
   constructor(
     private readonly engine: Engine,
@@ -263,6 +267,8 @@ export class NginxTier {
   ) {
     const nginx = scenario.nginx;
     const up = nginx.upstream;
+    this.nodeNames = Array.from({ length: nginx.instances }, (_, k) => `nginx${k + 1}`);
+    this.serverNames = up.servers.map((s) => s.name);
     const toPeer = (i: number): PeerConfig => ({
       name: up.servers[i].name,
       weight: up.servers[i].weight,
@@ -338,6 +344,7 @@ export class NginxTier {
     rq.triesLeft[r] = tries;
     this.metrics.nginxRequests[inst]++;
     this.metrics.nginxPerWorker[inst][worker]++;
+    this.trace?.hop(r, 'nginx', this.nodeNames[inst], 'accept');
     this.forward(r, k);
   }
 
@@ -372,6 +379,7 @@ export class NginxTier {
     rq.peer[r] = peer;
     const server = rq.onBackup[r] ? this.backupServer[peer] : this.primaryServer[peer];
     this.metrics.appRequests[server]++;
+    this.trace?.hop(r, 'nginx', this.nodeNames[rq.nginx[r]], `proxy:${this.serverNames[server]}`);
     rq.ngxWaiting[r] = 1;
     rq.connected[r] = 0;
     rq.upstreamTimedOut[r] = 0;
@@ -396,6 +404,7 @@ export class NginxTier {
     const peers = this.peersOf(r);
     peers.free(rq.peer[r], Math.floor(this.engine.now_us / 1e6), false);
     if (rq.triesLeft[r] > 0) rq.triesLeft[r]--;
+    this.trace?.hop(r, 'nginx', this.nodeNames[rq.nginx[r]], 'respond', rq.status[r]);
     (this.downstream as Downstream).respond(r, this.scenario.network.latency_us);
   }
 
@@ -403,6 +412,7 @@ export class NginxTier {
   private upstreamFailed(r: number, timedOut: boolean): void {
     const rq = this.requests;
     rq.ngxWaiting[r] = 0;
+    this.trace?.hop(r, 'nginx', this.nodeNames[rq.nginx[r]], timedOut ? 'upstream_timeout' : 'upstream_error');
     const peers = this.peersOf(r);
     // error and timeout always count as a failure of the peer, retried or not
     peers.free(rq.peer[r], Math.floor(this.engine.now_us / 1e6), true);
@@ -423,6 +433,7 @@ export class NginxTier {
 
   private answer(r: number, outcome: number): void {
     this.requests.status[r] = outcome;
+    this.trace?.hop(r, 'nginx', this.nodeNames[this.requests.nginx[r]], outcome === OUTCOME_TIMEOUT ? 'respond_504' : 'respond_502', outcome);
     if (outcome === OUTCOME_TIMEOUT) this.metrics.nginxGatewayTimeout[this.requests.nginx[r]]++;
     else this.metrics.nginxBadGateway[this.requests.nginx[r]]++;
     (this.downstream as Downstream).respond(r, this.scenario.network.latency_us);

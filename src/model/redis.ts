@@ -19,6 +19,7 @@ import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from './invent
 import { LuaScript, isTruthyReply } from './lua-script.js';
 import { type Command, Keyspace, RedisError, type RedisReply } from './redis-keyspace.js';
 import { makeSampler, type Sampler } from './service-time.js';
+import type { TraceHook } from './trace-hook.js';
 
 export interface ScriptClient {
   redisReply(server: number, req: number, gen: number, reply: number): void;
@@ -83,6 +84,8 @@ export class RedisTier implements FaultTarget {
   private readonly kDone: number;
   private readonly kReply: number;
   private app: ScriptClient | null = null;
+  trace: TraceHook | null = null;
+  private cmdReqId = new Float64Array(1024);
 
   constructor(
     private readonly engine: Engine,
@@ -111,13 +114,14 @@ export class RedisTier implements FaultTarget {
     this.app = app;
   }
 
-  newCommand(server: number, req: number, gen: number, user: number): number {
+  newCommand(server: number, req: number, gen: number, user: number, reqId: number): number {
     const c = this.allocCommand();
     this.cmdServer[c] = server;
     this.cmdReq[c] = req;
     this.cmdGen[c] = gen;
     this.cmdUser[c] = user;
     this.cmdReply[c] = REDIS_FAILED;
+    if (this.trace) this.cmdReqId[c] = reqId;
     return c;
   }
 
@@ -172,6 +176,7 @@ export class RedisTier implements FaultTarget {
       result = REDIS_REFUSED;
       m.redisScriptRefused++;
     }
+    this.trace?.hopById(this.cmdReqId[c], this.cmdUser[c], 'redis', 'redis', 'script', result === REDIS_GRANTED ? 1 : result === REDIS_REFUSED ? 2 : 3);
     this.reply(c, result);
     m.redisBusy_us += this.engine.now_us - this.busySince_us;
     this.busy = false;
@@ -292,6 +297,9 @@ export class RedisTier implements FaultTarget {
       this.cmdReq = g(this.cmdReq, (k) => new Int32Array(k));
       this.cmdGen = g(this.cmdGen, (k) => new Int32Array(k));
       this.cmdUser = g(this.cmdUser, (k) => new Int32Array(k));
+      const ids = new Float64Array(n);
+      ids.set(this.cmdReqId);
+      this.cmdReqId = ids;
       this.cmdReply = g(this.cmdReply, (k) => new Int8Array(k));
     }
     return this.used++;

@@ -19,6 +19,7 @@ export class RequestTable {
   capacity: number;
   readonly triedWords: number;
   user: Int32Array;
+  id: Float64Array; // 0, 1, 2, ... in the order users sent them (for traces)
   sent_us: Float64Array; // when the user sent it
   nginx: Int32Array; // nginx instance
   worker: Int32Array; // nginx worker within the instance
@@ -42,6 +43,7 @@ export class RequestTable {
   private free: Int32Array;
   private freeCount = 0;
   private used = 0;
+  private sent = 0;
   live = 0;
 
   constructor(peerCount: number, initialCapacity = 1024) {
@@ -49,6 +51,7 @@ export class RequestTable {
     this.capacity = n;
     this.triedWords = Math.max(1, Math.ceil(peerCount / 32));
     this.user = new Int32Array(n);
+    this.id = new Float64Array(n);
     this.sent_us = new Float64Array(n);
     this.nginx = new Int32Array(n);
     this.worker = new Int32Array(n);
@@ -81,6 +84,7 @@ export class RequestTable {
     }
     this.live++;
     this.user[r] = user;
+    this.id[r] = this.sent++;
     this.sent_us[r] = now_us;
     this.nginx[r] = 0;
     this.worker[r] = 0;
@@ -124,6 +128,7 @@ export class RequestTable {
   private grow(): void {
     const n = this.capacity * 2;
     this.user = grown(this.user, n);
+    this.id = grown(this.id, n);
     this.sent_us = grown(this.sent_us, n);
     this.nginx = grown(this.nginx, n);
     this.worker = grown(this.worker, n);

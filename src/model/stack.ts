@@ -5,18 +5,22 @@ import { RngStreams } from '../engine/rng.js';
 import { Ledger } from '../metrics/ledger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { summarize } from '../metrics/summarize.js';
+import type { Tracer } from '../metrics/trace.js';
 import type { ReportInput } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { AppTier } from './app.js';
 import { Connectivity } from './connectivity.js';
 import { FaultInjector } from './faults.js';
 import { TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from './inventory-scripts.js';
+import { LvsTier } from './lvs.js';
 import { NginxTier } from './nginx.js';
 import { RedisTier } from './redis.js';
 import { RequestTable } from './requests.js';
+import { TraceHook } from './trace-hook.js';
 import { Users } from './users.js';
 
 export type RunHooks = {
+  tracer?: Tracer; // one row per request hop
   onProgress?: (now_us: number, usersArrived: number, usersTotal: number) => void;
 };
 
@@ -51,12 +55,23 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   faults.addTarget('redis', redis);
   net.onGiveUp = (kind, entity) => redis.messageLost(kind, entity);
   faults.addTarget('partition', net.partitionTarget());
+  // the network in front (issue #4): routers, LVS directors, keepalived; absent, users reach nginx directly
+  const lvs = s.lvs && s.network.topology ? new LvsTier(engine, s, s.lvs, s.network.topology, requests, rngs) : null;
+  lvs?.registerFaults(faults);
 
-  users.connect(nginx);
-  nginx.connect(app, users);
+  users.connect(lvs ?? nginx);
+  nginx.connect(app, lvs ?? users);
+  lvs?.connect(users, nginx);
   app.connect(redis, nginx);
   redis.connect(app);
 
+  if (hooks.tracer) {
+    const hook = new TraceHook(engine, requests, users.ip, hooks.tracer);
+    users.trace = hook;
+    nginx.trace = hook;
+    app.trace = hook;
+    redis.trace = hook;
+  }
   users.start();
   faults.start();
   const onProgress = hooks.onProgress;
@@ -78,6 +93,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
     redisSoldField: redis.ticketField(TICKET_SOLD_FIELD),
     redisTotalField: redis.ticketField(TICKET_TOTAL_FIELD),
     keyspace: redis.keyspace.snapshot(),
+    ...(lvs ? { frontEnd: lvs.finish(engine.now_us) } : {}),
   });
   return { report, events: engine.events };
 }

@@ -9,6 +9,7 @@ import type { RngStream } from '../engine/rng.js';
 import type { Ledger } from '../metrics/ledger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Scenario } from '../scenario/types.js';
+import type { TraceHook } from './trace-hook.js';
 import {
   OUTCOME_ERROR,
   OUTCOME_NONE,
@@ -39,6 +40,7 @@ export class Users {
   private readonly kRetry: number;
   private readonly timers: DeadlineQueue | null;
   private front: FrontDoor | null = null;
+  trace: TraceHook | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -118,6 +120,7 @@ export class Users {
     this.metrics.requestsTotal++;
     this.metrics.arrivals.add(this.metrics.bin(this.engine.now_us), 1);
     this.timers?.arm(r, this.requests.use[r]);
+    this.trace?.hop(r, 'user', 'user', this.requestsSent[u] > 1 ? 'retry' : 'send');
     (this.front as FrontDoor).accept(r, this.scenario.network.latency_us);
   }
 
@@ -125,6 +128,7 @@ export class Users {
   private onTimeout(r: number): void {
     const rq = this.requests;
     rq.abandoned[r] = 1;
+    this.trace?.hop(r, 'user', 'user', 'gave_up', OUTCOME_TIMEOUT);
     this.record(OUTCOME_TIMEOUT, this.scenario.users.timeout_us, this.engine.now_us);
     this.finishOrRetry(rq.user[r], OUTCOME_TIMEOUT);
   }
@@ -134,6 +138,7 @@ export class Users {
     if (rq.abandoned[r]) {
       // nobody is listening: a ticket granted now has a holder who was never told
       this.metrics.lateAnswers++;
+      this.trace?.hop(r, 'user', 'user', 'late_answer', rq.status[r]);
       rq.unhold(r);
       return;
     }
@@ -142,6 +147,7 @@ export class Users {
     const outcome = rq.status[r];
     const latency_us = now - rq.sent_us[r];
     rq.abandoned[r] = 1; // answered: its timeout is void
+    this.trace?.hop(r, 'user', 'user', 'answer', outcome);
     rq.unhold(r);
     this.record(outcome, latency_us, now);
     this.finishOrRetry(u, outcome);
