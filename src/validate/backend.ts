@@ -1,0 +1,74 @@
+// The article's app server, in Node, for `npm run validate:real`: one process per backend.
+//   <-done                                   (a channel of size 1: one request at a time)
+//   if LocalDeductionStock() && RemoteDeductionStock(conn) { RespJson(1, "抢票成功") } else { RespJson(-1, "已售罄") }
+//   done <- 1
+//   writeLog("result:1,localSales:N", "./stat.log")
+// LocalDeductionStock: LocalSalesVolume++; return LocalSalesVolume < LocalInStock.
+// RemoteDeductionStock: EVALSHA of the article's script; redigo's redis.Int(reply) != 0, false on error.
+// Usage: node backend.js NAME PORT LOCAL_STOCK REDIS_PORT SCRIPT_SHA LOG_FILE
+import { openSync, writeSync } from 'node:fs';
+import http from 'node:http';
+import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../model/inventory-scripts.js';
+import { isTruthyReply } from '../model/lua-script.js';
+import { RespClient } from './resp.js';
+
+const [name, portArg, stockArg, redisPortArg, sha, logFile] = process.argv.slice(2);
+if (name === undefined || logFile === undefined || sha === undefined) {
+  process.stderr.write('usage: backend.js NAME PORT LOCAL_STOCK REDIS_PORT SCRIPT_SHA LOG_FILE\n');
+  process.exit(2);
+}
+const localInStock = Number(stockArg);
+let localSalesVolume = 0;
+let requests = 0;
+const log = openSync(logFile, 'a'); // written per request, so a SIGKILL loses nothing already answered
+
+const redis = await RespClient.connect(Number(redisPortArg));
+
+function localDeductionStock(): boolean {
+  localSalesVolume++;
+  return localSalesVolume < localInStock;
+}
+
+async function remoteDeductionStock(): Promise<boolean> {
+  try {
+    return isTruthyReply(await redis.command(['EVALSHA', sha, '1', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, TICKET_SOLD_FIELD]));
+  } catch {
+    return false;
+  }
+}
+
+// The channel of size 1: a promise chain, so handlers run one after another in arrival order.
+let tail: Promise<void> = Promise.resolve();
+function withLock(f: () => Promise<void>): Promise<void> {
+  const run = tail.then(f);
+  tail = run.catch(() => undefined);
+  return run;
+}
+
+function respJson(res: http.ServerResponse, code: number, msg: string): void {
+  const body = JSON.stringify({ code, msg, data: null });
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+const server = http.createServer((_req, res) => {
+  requests++;
+  void withLock(async () => {
+    // && short-circuits: Redis is asked only after a local success
+    const ok = localDeductionStock() && (await remoteDeductionStock());
+    if (ok) respJson(res, 1, '抢票成功');
+    else respJson(res, -1, '已售罄');
+    writeSync(log, `result:${ok ? 1 : 0},localSales:${localSalesVolume}\n`);
+  });
+});
+server.keepAliveTimeout = 0;
+server.listen(Number(portArg), '127.0.0.1', () => process.stdout.write(`${name} listening\n`));
+
+process.on('SIGTERM', () => {
+  // what the validation needs for calibration: requests served and CPU time spent
+  const cpu = process.cpuUsage();
+  process.stdout.write(`STATS ${JSON.stringify({ name, requests, cpu_us: cpu.user + cpu.system })}\n`);
+  redis.close();
+  server.close();
+  process.exit(0);
+});

@@ -1,0 +1,401 @@
+// `npm run validate:real`: the article's stack for real, next to the simulator.
+// Real redis-server, four Node backends running the article's handler (./backend.ts), real nginx
+// with the article's upstream block, and `ab -n 10000 -c 100` (Debian apache2-utils), all on
+// 127.0.0.1; then scenarios/source-ab.yaml in the simulator, with the same inventory, local
+// stocks, weights and load. Four runs: all alive, one backend dead from the start, one killed
+// during the sale and one after the sell-out. Prints side-by-side tables, then the simulator
+// recalibrated to the measured throughput (docs/validation.md explains the calibration).
+// Bounded: fixed request counts, ab stopped after AB_DEADLINE_MS; every process stopped by PID.
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Summary } from '../metrics/summary.js';
+import { runScenario } from '../model/stack.js';
+import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../model/inventory-scripts.js';
+import { loadScenario } from '../scenario/load.js';
+import type { Scenario } from '../scenario/types.js';
+import { freePort, Proc, requireBinary, sleep, waitForPort } from './procs.js';
+import { RespClient } from './resp.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '../..');
+const SCENARIO_FILE = path.join(ROOT, 'scenarios/source-ab.yaml');
+const AB_DEADLINE_MS = 180_000; // ab is stopped if a run takes longer than this
+
+/** One run's figures, real or simulated, in the same units. */
+export type Row = {
+  requests: Record<string, number>; // requests each backend answered (not those refused or reset by its death)
+  sold: number;
+  oversold: number;
+  unsold: number;
+  succeeded: number; // users told "success"
+  throughput: number; // answers per second
+  p50_ms: number;
+  p99_ms: number;
+  errors: number; // non-2xx answers (502 from nginx) and failed requests
+};
+
+type Variant = { label: string; dead?: string; killAtFraction?: number };
+
+const VARIANTS: Variant[] = [
+  { label: 'all four alive' },
+  { label: 'app4 dead from the start', dead: 'app4' },
+  { label: 'app4 killed during the sale (after 3 % of the requests)', killAtFraction: 0.03 },
+  { label: 'app4 killed after the sell-out (after 50 % of the requests)', killAtFraction: 0.5 },
+];
+const KILLED = 'app4';
+
+// ---- the real stack ----
+
+type Ab = { rps: number; p50: number; p99: number; complete: number; non2xx: number; failedExceptLength: number; seconds: number };
+
+/** The figures ab prints (apache2-utils 2.3). */
+function parseAb(out: string): Ab {
+  const num = (re: RegExp): number => {
+    const m = re.exec(out);
+    if (m === null) throw new Error(`ab output lacks ${re}:\n${out}`);
+    return Number(m[1]);
+  };
+  const opt = (re: RegExp): number => Number(re.exec(out)?.[1] ?? 0);
+  // "Failed requests: N (Connect: a, Receive: b, Length: c, Exceptions: d)": Length only means the
+  // bodies differ in size (success and sold-out JSON do), not a failure
+  const failed = /Connect: (\d+), Receive: (\d+), Length: \d+, Exceptions: (\d+)/.exec(out);
+  return {
+    rps: num(/Requests per second:\s+([\d.]+)/),
+    p50: num(/^\s+50%\s+(\d+)/m),
+    p99: num(/^\s+99%\s+(\d+)/m),
+    complete: num(/Complete requests:\s+(\d+)/),
+    non2xx: opt(/Non-2xx responses:\s+(\d+)/),
+    failedExceptLength: failed ? Number(failed[1]) + Number(failed[2]) + Number(failed[3]) : 0,
+    seconds: num(/Time taken for tests:\s+([\d.]+)/),
+  };
+}
+
+type RealRow = Row & { seconds: number; cpuPerRequest_us: Record<string, number>; killedAt_s: number | null };
+
+/** A function that returns how many lines the files hold now, reading only what is new. */
+function lineCounter(files: string[]): () => number {
+  const offset = files.map(() => 0);
+  let lines = 0;
+  const buf = Buffer.alloc(64 * 1024);
+  return () => {
+    files.forEach((f, i) => {
+      let fd: number;
+      try {
+        fd = openSync(f, 'r');
+      } catch {
+        return; // not created yet (or never: a dead backend)
+      }
+      try {
+        for (;;) {
+          const n = readSync(fd, buf, 0, buf.length, offset[i]!);
+          if (n <= 0) break;
+          offset[i]! += n;
+          for (let k = 0; k < n; k++) if (buf[k] === 10) lines++;
+        }
+      } finally {
+        closeSync(fd);
+      }
+    });
+    return lines;
+  };
+}
+
+class RealStack {
+  private redisProc: Proc | null = null;
+  private redis: RespClient | null = null;
+  private redisPort = 0;
+  private readonly procs = new Set<Proc>();
+
+  constructor(private readonly s: Scenario, private readonly bins: { nginx: string; redis: string; ab: string }) {}
+
+  async startRedis(dir: string): Promise<void> {
+    this.redisPort = await freePort();
+    this.redisProc = this.track(new Proc(this.bins.redis, ['--port', String(this.redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], dir));
+    await waitForPort(this.redisPort, 5000, this.redisProc);
+    this.redis = await RespClient.connect(this.redisPort);
+  }
+
+  private track(p: Proc): Proc {
+    this.procs.add(p);
+    void p.exited.then(() => this.procs.delete(p));
+    return p;
+  }
+
+  private async cmd(argv: string[]): Promise<unknown> {
+    const r = await (this.redis as RespClient).command(argv);
+    if (r !== null && typeof r === 'object' && 'message' in r) throw new Error(`redis ${argv[0]}: ${r.message}`);
+    return r;
+  }
+
+  /** One `ab` run through nginx; `killAfter` answered requests, KILLED's process is killed by PID. */
+  async run(v: Variant, killAfter: number | null): Promise<RealRow> {
+    const s = this.s;
+    const dir = mkdtempSync(path.join(tmpdir(), 'ticketsim-real-'));
+    const started: Proc[] = [];
+    try {
+      await this.cmd(['FLUSHALL']);
+      await this.cmd(['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(s.tickets.inventory), TICKET_SOLD_FIELD, '0']);
+      const sha = String(await this.cmd(['SCRIPT', 'LOAD', s.tickets.script.lua]));
+
+      const servers = s.nginx.upstream.servers;
+      const ports: number[] = [];
+      const backends = new Map<string, Proc>();
+      for (let i = 0; i < servers.length; i++) {
+        const name = servers[i]!.name;
+        const port = await freePort();
+        ports.push(port);
+        if (name === v.dead) continue; // nothing listens: nginx's connect() is refused
+        const p = this.track(new Proc(process.execPath, [path.join(HERE, 'backend.js'), name, String(port), String(s.app.local_stock[i]), String(this.redisPort), sha, path.join(dir, `${name}.log`)]));
+        started.push(p);
+        backends.set(name, p);
+        await waitForPort(port, 5000, p);
+      }
+
+      const up = s.nginx.upstream;
+      const nginxPort = await freePort();
+      const conf = [
+        'daemon off;',
+        'master_process on;',
+        `worker_processes ${s.nginx.workers};`,
+        'error_log stderr error;',
+        `pid ${path.join(dir, 'nginx.pid')};`,
+        'events { worker_connections 4096; }',
+        'http {',
+        '  access_log off;',
+        ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((m) => `  ${m}_temp_path ${path.join(dir, m)};`),
+        '  upstream load_rule {',
+        ...servers.map(
+          (sv, i) => `    server 127.0.0.1:${ports[i]} weight=${sv.weight} max_fails=${sv.max_fails} fail_timeout=${Math.floor(sv.fail_timeout_us / 1e6)}s;`,
+        ),
+        '  }',
+        '  server {',
+        `    listen 127.0.0.1:${nginxPort};`,
+        `    location / { proxy_pass http://load_rule; proxy_next_upstream ${up.next_upstream.join(' ')}; }`,
+        '  }',
+        '}',
+        '',
+      ].join('\n');
+      writeFileSync(path.join(dir, 'nginx.conf'), conf);
+      const nginx = this.track(new Proc(this.bins.nginx, ['-p', dir, '-e', 'stderr', '-c', path.join(dir, 'nginx.conf')]));
+      started.push(nginx);
+      await waitForPort(nginxPort, 5000, nginx);
+
+      const load = s.users.load;
+      if (load.kind !== 'closed') throw new Error('source-ab must have a closed load (ab -n -c)');
+      const ab = this.track(
+        new Proc(this.bins.ab, ['-n', String(load.requests), '-c', String(load.concurrency), '-s', String(Math.ceil(s.users.timeout_us / 1e6)), '-r', `http://127.0.0.1:${nginxPort}/buy/ticket`]),
+      );
+      started.push(ab);
+      let killer: NodeJS.Timeout | undefined;
+      let killedAt_s: number | null = null;
+      if (killAfter !== null) {
+        // kill KILLED by PID once the backends have answered `killAfter` requests (their logs say)
+        const t0 = Date.now();
+        const answered = lineCounter(servers.map((sv) => path.join(dir, `${sv.name}.log`)));
+        killer = setInterval(() => {
+          if (answered() < killAfter) return;
+          clearInterval(killer);
+          killedAt_s = (Date.now() - t0) / 1000;
+          void backends.get(KILLED)?.stop('SIGKILL');
+        }, 5);
+      }
+      const deadline = setTimeout(() => void ab.stop('SIGKILL'), AB_DEADLINE_MS);
+      const code = await ab.exited;
+      clearTimeout(deadline);
+      clearInterval(killer);
+      if (code !== 0) throw new Error(`ab exited with ${code}:\n${ab.output.slice(-2000)}`);
+      const res = parseAb(ab.output);
+
+      await nginx.stop('SIGTERM');
+      const cpuPerRequest_us: Record<string, number> = {};
+      for (const [name, p] of backends) {
+        await p.stop('SIGTERM');
+        const m = /STATS (\{.*\})/.exec(p.output);
+        if (m) {
+          const st = JSON.parse(m[1]!) as { requests: number; cpu_us: number };
+          cpuPerRequest_us[name] = st.requests > 0 ? Math.round(st.cpu_us / st.requests) : 0;
+        }
+      }
+
+      const requests: Record<string, number> = {};
+      let succeeded = 0;
+      for (const sv of servers) {
+        let lines: string[] = [];
+        try {
+          lines = readFileSync(path.join(dir, `${sv.name}.log`), 'utf8').split('\n').filter((l) => l !== '');
+        } catch {
+          // never started
+        }
+        requests[sv.name] = lines.length;
+        succeeded += lines.filter((l) => l.startsWith('result:1')).length;
+      }
+      const sold = Number(await this.cmd(['HGET', TICKET_HASH_KEY, TICKET_SOLD_FIELD]));
+      const inv = s.tickets.inventory;
+      return {
+        requests,
+        sold,
+        oversold: Math.max(0, sold - inv),
+        unsold: Math.max(0, inv - sold),
+        succeeded,
+        throughput: res.rps,
+        p50_ms: res.p50,
+        p99_ms: res.p99,
+        errors: res.non2xx + res.failedExceptLength + (load.requests - res.complete),
+        seconds: res.seconds,
+        cpuPerRequest_us,
+        killedAt_s,
+      };
+    } finally {
+      for (const p of started) await p.stop('SIGKILL', 1000);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Stops everything still running, by PID. */
+  async stop(): Promise<void> {
+    this.redis?.close();
+    for (const p of [...this.procs]) await p.stop('SIGTERM', 2000);
+  }
+}
+
+// ---- the simulator ----
+
+function simRow(sum: Summary): Row & { seconds: number } {
+  const requests: Record<string, number> = {};
+  // handled: the attempts nginx made, minus those refused or reset by a dead process
+  for (const [name, a] of Object.entries(sum.tiers.app)) requests[name] = a.requests - a.lost;
+  return {
+    requests,
+    sold: sum.tickets.sold,
+    oversold: sum.tickets.oversold,
+    unsold: sum.tickets.unsold,
+    succeeded: sum.users.succeeded,
+    throughput: sum.throughput.mean_per_s,
+    p50_ms: sum.latency_ms.p50,
+    p99_ms: sum.latency_ms.p99,
+    errors: sum.requests.errors + sum.requests.timeouts,
+    seconds: sum.duration_ms / 1000,
+  };
+}
+
+type SimRun = Row & { seconds: number; answeredBy_s: (k: number) => number };
+
+function simulate(set: string[]): SimRun {
+  // 1 ms bins, to tell when the k-th answer went out
+  const report = runScenario(loadScenario(SCENARIO_FILE, { set: ['report.bin=1ms', ...set] })).report;
+  const answeredBy_s = (k: number): number => {
+    let n = 0;
+    for (const b of report.timeseries) {
+      n += b.ok + b.sold_out + b.errors + b.timeouts;
+      if (n >= k) return (b.t_ms + report.bin_ms) / 1000;
+    }
+    return report.summary.duration_ms / 1000;
+  };
+  return { ...simRow(report.summary), answeredBy_s };
+}
+
+const faultSet = (at_ms: number): string => `faults=${JSON.stringify([{ at: `${at_ms.toFixed(1)}ms`, kill: KILLED }])}`;
+
+// ---- the table ----
+
+function table(title: string, names: string[], real: Row, sim: Row): string {
+  const total = (r: Row): number => Object.values(r.requests).reduce((a, b) => a + b, 0);
+  const share = (r: Row, n: string): string => `${r.requests[n] ?? 0} (${total(r) > 0 ? (((r.requests[n] ?? 0) / total(r)) * 100).toFixed(1) : '0.0'} %)`;
+  const rows: [string, string, string][] = [
+    ...names.map((n): [string, string, string] => [`requests answered by ${n}`, share(real, n), share(sim, n)]),
+    ['sold (Redis)', String(real.sold), String(sim.sold)],
+    ['oversold', String(real.oversold), String(sim.oversold)],
+    ['unsold', String(real.unsold), String(sim.unsold)],
+    ['users told success', String(real.succeeded), String(sim.succeeded)],
+    ['errors (non-2xx, failed)', String(real.errors), String(sim.errors)],
+    ['throughput (answers/s)', real.throughput.toFixed(0), sim.throughput.toFixed(0)],
+    ['latency p50 (ms)', String(real.p50_ms), sim.p50_ms.toFixed(2)],
+    ['latency p99 (ms)', String(real.p99_ms), sim.p99_ms.toFixed(2)],
+  ];
+  return [`### ${title}`, '', '| | real | simulated |', '|---|---:|---:|', ...rows.map((r) => `| ${r.join(' | ')} |`), ''].join('\n');
+}
+
+async function main(): Promise<void> {
+  const bins = {
+    nginx: requireBinary('nginx', 'nginx-light'),
+    redis: requireBinary('redis-server', 'redis-server'),
+    ab: requireBinary('ab', 'apache2-utils'),
+  };
+  const s = loadScenario(SCENARIO_FILE);
+  const names = s.nginx.upstream.servers.map((sv) => sv.name);
+  const load = s.users.load;
+  if (load.kind !== 'closed') throw new Error('source-ab must have a closed load');
+  const stack = new RealStack(s, bins);
+  const redisDir = mkdtempSync(path.join(tmpdir(), 'ticketsim-redis-'));
+  const onSignal = (): void => void stack.stop().then(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const out: string[] = [
+    `## ab -n ${load.requests} -c ${load.concurrency}, inventory ${s.tickets.inventory}, local stock ${s.app.local_stock.join('/')}, weights ${s.nginx.upstream.servers.map((sv) => sv.weight).join(':')}`,
+    '',
+  ];
+  try {
+    await stack.startRedis(redisDir);
+    let baseline: { sim: SimRun; realRps: number } | null = null;
+    for (const v of VARIANTS) {
+      let killAfter: number | null = null;
+      let simKill_s = 0;
+      const set: string[] = [];
+      if (v.dead !== undefined) set.push(`faults=${JSON.stringify([{ at: '0s', kill: v.dead }])}`);
+      if (v.killAtFraction !== undefined && baseline !== null) {
+        // after that share of the requests: real, counted in the backends' logs; simulated, the
+        // time the fault-free run had answered as many (it is the same run up to the kill)
+        killAfter = Math.round(load.requests * v.killAtFraction);
+        simKill_s = baseline.sim.answeredBy_s(killAfter);
+        set.push(faultSet(simKill_s * 1000));
+      }
+      process.stderr.write(`validate:real: ${v.label} ...\n`);
+      const real = await stack.run(v, killAfter);
+      const sim = simulate(set);
+      if (baseline === null) baseline = { sim, realRps: real.throughput };
+      const when =
+        killAfter !== null
+          ? ` (real: killed at ${real.killedAt_s?.toFixed(2) ?? '-'} s of ${real.seconds.toFixed(2)} s; simulated: at ${simKill_s.toFixed(2)} s of ${sim.seconds.toFixed(2)} s)`
+          : '';
+      out.push(table(`${v.label}${when}`, names, real, sim));
+      out.push(`Real backends' CPU per request (us): ${Object.entries(real.cpuPerRequest_us).map(([n, c]) => `${n} ${c}`).join(', ')}; ab took ${real.seconds.toFixed(2)} s, the simulated run ${sim.seconds.toFixed(2)} s.`, '');
+    }
+    // Calibration (docs/validation.md): the heaviest server is the closed system's bottleneck, so
+    // X = 1 / (share_max * E[S]); scale the service-time distribution to the measured X.
+    if (baseline !== null) {
+      const st = s.app.service_time;
+      if (st.kind === 'lognormal') {
+        const totalW = s.nginx.upstream.servers.reduce((a, sv) => a + sv.weight, 0);
+        const shareMax = Math.max(...s.nginx.upstream.servers.map((sv) => sv.weight)) / totalW;
+        const sigma = Math.log(st.p99_us / st.median_us) / 2.3263478740408408;
+        const meanNow = st.median_us * Math.exp((sigma * sigma) / 2);
+        const target = 1e6 / (shareMax * baseline.realRps);
+        const k = target / meanNow;
+        const median = Math.round(st.median_us * k);
+        const p99 = Math.round(st.p99_us * k);
+        const cal = simulate([`app.service_time={lognormal: {median: ${median}us, p99: ${p99}us}}`]);
+        const err = (cal.throughput / baseline.realRps - 1) * 100;
+        out.push(
+          '### calibrated',
+          '',
+          `Measured ${baseline.realRps.toFixed(0)} answers/s; E[S] = 1/(${shareMax} x ${baseline.realRps.toFixed(0)}/s) = ${target.toFixed(0)} us, so ` +
+            `\`--set 'app.service_time={lognormal: {median: ${median}us, p99: ${p99}us}}'\` (x${k.toFixed(3)}): simulated ${cal.throughput.toFixed(0)} answers/s (${err >= 0 ? '+' : ''}${err.toFixed(1)} %), p50 ${cal.p50_ms} ms, p99 ${cal.p99_ms} ms.`,
+          '',
+        );
+      }
+    }
+  } finally {
+    await stack.stop();
+    rmSync(redisDir, { recursive: true, force: true });
+  }
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+main().catch(async (e: unknown) => {
+  process.stderr.write(`validate:real: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  // let pending stops finish, then leave
+  await sleep(100);
+  process.exit(1);
+});
