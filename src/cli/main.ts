@@ -3,6 +3,7 @@
 // this one wires them into yargs and turns known input errors into exit code 2 without a trace.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { checkCommand } from './check.js';
 import { explainCommand } from './explain.js';
 import { reportInputError } from './input-errors.js';
 import { runCommand } from './run.js';
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     .command(runCommand)
     .command(validateCommand)
     .command(explainCommand)
+    .command(checkCommand)
     .demandCommand(1, 'Name a command: run, validate or explain (see --help).')
     .strict()
     .help()
