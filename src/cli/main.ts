@@ -5,6 +5,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { checkCommand } from './check.js';
 import { explainCommand } from './explain.js';
+import { exploreCommand } from './explore.js';
 import { reportInputError } from './input-errors.js';
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
     .command(validateCommand)
     .command(explainCommand)
     .command(checkCommand)
+    .command(exploreCommand)
     .demandCommand(1, 'Name a command: run, validate or explain (see --help).')
     .strict()
     .help()
