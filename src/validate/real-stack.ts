@@ -34,6 +34,7 @@ export type Row = {
   p50_ms: number;
   p99_ms: number;
   errors: number; // non-2xx answers (502 from nginx) and failed requests
+  failedAttempts: number; // upstream attempts that failed (refused, reset) and were retried or 502
 };
 
 type Variant = { label: string; dead?: string; killAtFraction?: number };
@@ -243,6 +244,8 @@ class RealStack {
         p50_ms: res.p50,
         p99_ms: res.p99,
         errors: res.non2xx + res.failedExceptLength + (load.requests - res.complete),
+        // nginx logs each failed upstream attempt once, at level error
+        failedAttempts: nginx.output.split('\n').filter((l) => l.includes('[error]') && l.includes('upstream') && !l.includes('no live upstreams')).length,
         seconds: res.seconds,
         cpuPerRequest_us,
         killedAt_s,
@@ -276,6 +279,7 @@ function simRow(sum: Summary): Row & { seconds: number } {
     p50_ms: sum.latency_ms.p50,
     p99_ms: sum.latency_ms.p99,
     errors: sum.requests.errors + sum.requests.timeouts,
+    failedAttempts: Object.values(sum.tiers.app).reduce((a, x) => a + x.lost, 0),
     seconds: sum.duration_ms / 1000,
   };
 }
@@ -310,6 +314,7 @@ function table(title: string, names: string[], real: Row, sim: Row): string {
     ['unsold', String(real.unsold), String(sim.unsold)],
     ['users told success', String(real.succeeded), String(sim.succeeded)],
     ['errors (non-2xx, failed)', String(real.errors), String(sim.errors)],
+    ['failed upstream attempts (retried by nginx)', String(real.failedAttempts), String(sim.failedAttempts)],
     ['throughput (answers/s)', real.throughput.toFixed(0), sim.throughput.toFixed(0)],
     ['latency p50 (ms)', String(real.p50_ms), sim.p50_ms.toFixed(2)],
     ['latency p99 (ms)', String(real.p99_ms), sim.p99_ms.toFixed(2)],
