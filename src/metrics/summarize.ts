@@ -2,6 +2,7 @@
 import type { ReportInput, ServerRow, TimeseriesRow } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { evaluateExpectations } from './expect.js';
+import { frontEndReport, type FrontEndState } from './network-summary.js';
 import type { Ledger } from './ledger.js';
 import type { Metrics } from './metrics.js';
 import type { AppServerSummary, Summary } from './summary.js';
@@ -19,6 +20,7 @@ export type EndState = {
   redisSoldField: number; // HGET sold at the end (NaN if gone)
   redisTotalField: number;
   keyspace: Record<string, Record<string, string> | string>;
+  frontEnd?: FrontEndState; // routers, LVS directors (issue #4)
 };
 
 const round = (x: number, digits = 3) => {
@@ -82,6 +84,7 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: EndState
       alive_at_end: end.appAlive[i] === 1,
     };
   });
+  const fe = frontEndReport(s, end.frontEnd ?? null, end.now_us);
   const nginx: Summary['tiers']['nginx'] = {};
   for (let k = 0; k < s.nginx.instances; k++) {
     nginx[`nginx${k + 1}`] = {
@@ -90,6 +93,7 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: EndState
       bad_gateway: m.nginxBadGateway[k],
       gateway_timeout: m.nginxGatewayTimeout[k],
       per_worker: Array.from(m.nginxPerWorker[k]),
+      ...(fe ? fe.nginx[`nginx${k + 1}`] : {}),
     };
   }
 
@@ -182,7 +186,9 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: EndState
         max_queue: m.redisMaxQueue,
         keyspace: end.keyspace,
       },
+      ...(fe ? { lvs: fe.directors, router: fe.routers } : {}),
     },
+    ...(fe ? { network: fe.network, lvs: fe.lvs } : {}),
     invariants: {
       no_oversell: sold <= inventory,
       // every success holds exactly one ticket, no one holds two, every sold ticket has a holder

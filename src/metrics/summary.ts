@@ -1,5 +1,7 @@
 // The shape of summary.json (DESIGN §7): the public contract. Add fields, never rename.
 
+import type { DirectorSummary, LvsSummary, NetworkSummary, RouterSummary } from './network-summary.js';
+
 export type AppServerSummary = {
   requests: number; // requests that reached this server (including retries sent to it)
   weight: number;
@@ -56,7 +58,10 @@ export type Summary = {
   duration_ms: number;
   tiers: {
     app: Record<string, AppServerSummary>;
-    nginx: Record<string, { requests: number; retries: number; bad_gateway: number; gateway_timeout: number; per_worker: number[] }>;
+    // lost, alive_at_end: with an LVS tier (issue #4)
+    nginx: Record<string, { requests: number; retries: number; bad_gateway: number; gateway_timeout: number; per_worker: number[]; lost?: number; alive_at_end?: boolean }>;
+    lvs?: Record<string, DirectorSummary>; // with an LVS tier: per director
+    router?: Record<string, RouterSummary>; // with a routed network: per router
     redis: {
       commands: number;
       script_ok: number;
@@ -69,6 +74,8 @@ export type Summary = {
       keyspace: Record<string, Record<string, string> | string>;
     };
   };
+  network?: NetworkSummary; // with a routed network: losses, reconvergence, timeline
+  lvs?: LvsSummary; // with an LVS tier: failover losses, VIP holders
   invariants: { no_oversell: boolean; ledger: boolean; conservation: boolean };
   expect: Record<string, { want: string; value: number | string | null; held: boolean }>; // string for fingerprint
   faults: { at_ms: number; action: string; target: string; detail: string }[];

@@ -1,0 +1,542 @@
+// LVS directors: the IPVS virtual service in front of the nginx instances (the real servers).
+// Follows torvalds/linux net/netfilter/ipvs/: ip_vs_core.c (the scheduler runs for the first packet
+// of a connection; ip_vs_leave answers ICMP port unreachable when no real server is available),
+// ip_vs_conn.c (the connection table; an entry counts as active in ESTABLISHED, inactive after the
+// client's FIN, and expires after its state's timeout: `ipvsadm --set tcp tcpfin`, 900 s / 120 s),
+// ip_vs_xmit.c (DR: the director rewrites the MAC only, the reply goes from the real server to the
+// client; NAT: it rewrites the address, so the reply must come back through it), ip_vs_sync.c
+// (connection sync to the backup), and keepalived's ipwrapper.c / ipvswrapper.c (real servers are
+// added one by one, each at the head of the kernel's list: IpvsService.fromAdds).
+//
+// Connections: each request is one TCP connection (HTTP/1.1 without keep-alive, like ab without
+// -k), from the user's address and an ephemeral port derived from (user, attempt). The scheduler
+// picks its nginx instance when the request reaches the director. An entry stays active until
+// nginx answers, then inactive for tcp_fin; only lc and wlc look at the counts, so only they keep
+// them (expiries in a FIFO per director, drained lazily). A crash or a clean stop loses the
+// director's table; with `sync: true` the peer holds a copy of every entry made while it was up
+// (ip_vs_sync sends an entry once it has seen 3 packets, as a request's SYN, ACK and data are).
+//
+// Losses, all counted (the user times out: the request is never answered): a packet that reaches a
+// dead director (active_active before OSPF reconverges), one sent to the VIP's old holder during a
+// VRRP failover or after a clean stop, a NAT reply without a live holder or without an entry, a
+// request sent to (or held by) an nginx instance whose host died. With no real server left, IPVS
+// refuses the connection (ICMP port unreachable): the user gets an error at once.
+import type { Engine } from '../engine/engine.js';
+import type { FrontEndState } from '../metrics/network-summary.js';
+import type { RngStream, RngStreams } from '../engine/rng.js';
+import type { LvsConfig, NetworkTopology } from '../scenario/network-types.js';
+import type { Fault, Scenario } from '../scenario/types.js';
+import type { FaultInjector, FaultTarget } from './faults.js';
+import { HealthCheckers, type CheckedPool } from './healthcheck.js';
+import { IpvsService, type IpvsFlow } from './ipvs.js';
+import { NetMetrics } from './net-metrics.js';
+import { NetworkTier, type VipHolders } from './network.js';
+import type { Downstream } from './nginx.js';
+import { OUTCOME_ERROR, type RequestTable } from './requests.js';
+import type { FrontDoor } from './users.js';
+import { VRRP_MASTER, VrrpPairs } from './vrrp.js';
+
+/** What the LVS tier needs of the users: addresses, attempts, and the way back to them. */
+export interface UserSide {
+  readonly ip: Uint32Array;
+  readonly requestsSent: Uint16Array;
+  readonly arrived: number;
+  readonly total: number;
+  respond(req: number, delay_us: number): void;
+}
+
+/** What it needs of nginx: to hand a request to a chosen instance. */
+export interface RealServers {
+  accept(req: number, delay_us: number, instance: number): void;
+}
+
+/** Linux ip_local_port_range 32768..60999; the port is a hash of (user, attempt). */
+export function ephemeralPort(user: number, attempt: number): number {
+  let h = Math.imul(user ^ 0x5bd1e995, 0x9e3779b1) ^ Math.imul(attempt, 0x85ebca6b);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return 32768 + ((h >>> 0) % 28232);
+}
+
+export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
+  readonly D: number;
+  readonly K: number;
+  readonly m: NetMetrics;
+  readonly net: NetworkTier;
+  readonly vrrp: VrrpPairs | null;
+  readonly checks: HealthCheckers | null;
+  readonly alive: Uint8Array; // the director's host
+  readonly running: Uint8Array; // keepalived runs and its IPVS service exists
+  private readonly life: Int32Array; // bumped whenever the director's connection table is lost
+  private readonly svc: IpvsService[];
+  private readonly destOf: Int32Array; // [d * K + k] dest index of nginx k in d's list, -1 if removed
+  private readonly rsOfDest: Int32Array[]; // per director: dest index -> nginx k
+  private readonly destGen: Int32Array; // [d * K + k] bumped when the dest is removed or added
+  private readonly open: Float64Array; // per director: connections not yet answered (this life)
+  private readonly openSynced: Float64Array; // of those, copied to the peer
+  readonly nginxAlive: Uint8Array;
+  private readonly nginxEpoch: Int32Array;
+  private readonly flow: IpvsFlow = { saddr: 0, sport: 0 };
+  private readonly trackConns: boolean;
+  private readonly portNeeded: boolean;
+  private readonly aa: boolean;
+  private readonly nat: boolean;
+  private readonly lat_us: number;
+  // per request slot (grown with the request table)
+  private reqDir = new Int32Array(1024);
+  private reqLife = new Int32Array(1024);
+  private reqRs = new Int32Array(1024);
+  private reqSync = new Int32Array(1024); // peer's life + 1 when the entry was synced to it, else 0
+  private reqDestGen = new Int32Array(1024);
+  private reqPath = new Float64Array(1024); // user -> director, one way
+  private reqEpoch = new Int32Array(1024); // nginx instance's epoch when the request was handed to it
+  private reqPort = new Int32Array(1024);
+  // inactive-connection expiries (lc, wlc): FIFO per director of (time, d * K + k, life, destGen)
+  private expT = new Float64Array(1024);
+  private expI = new Int32Array(1024);
+  private expL = new Int32Array(1024);
+  private expG = new Int32Array(1024);
+  private expHead = 0;
+  private expSize = 0;
+  private readonly kArrive: number;
+  private readonly kNatReply: number;
+  private readonly dirRng: RngStream[];
+  private front: RealServers | null = null;
+  private users: UserSide | null = null;
+  private lastSend_us = 0;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly s: Scenario,
+    private readonly cfg: LvsConfig,
+    topo: NetworkTopology,
+    private readonly requests: RequestTable,
+    rngs: RngStreams,
+  ) {
+    this.D = cfg.directors.length;
+    this.K = s.nginx.instances;
+    this.m = new NetMetrics(s.report.bin_us, topo.routers.length, this.D, this.K);
+    this.net = new NetworkTier(engine, topo, cfg, rngs, this.m);
+    this.net.connectHolders(this);
+    this.aa = cfg.mode === 'active_active';
+    this.nat = cfg.forwarding === 'nat';
+    this.lat_us = cfg.latency_us;
+    this.trackConns = cfg.scheduler === 'lc' || cfg.scheduler === 'wlc';
+    this.portNeeded = topo.hash_policy === 'l4' || (cfg.scheduler === 'sh' && cfg.sh_port);
+    this.alive = new Uint8Array(this.D).fill(1);
+    this.running = new Uint8Array(this.D).fill(1);
+    this.life = new Int32Array(this.D);
+    this.open = new Float64Array(this.D);
+    this.openSynced = new Float64Array(this.D);
+    this.destOf = new Int32Array(this.D * this.K);
+    this.destGen = new Int32Array(this.D * this.K);
+    this.svc = [];
+    this.rsOfDest = [];
+    for (let d = 0; d < this.D; d++) {
+      this.svc.push(this.freshService());
+      this.rsOfDest.push(new Int32Array(this.K));
+      this.reindex(d);
+    }
+    this.nginxAlive = new Uint8Array(this.K).fill(1);
+    this.nginxEpoch = new Int32Array(this.K);
+    this.dirRng = cfg.directors.map((n) => rngs.stream(`lvs:${n}`));
+    this.vrrp = this.aa ? null : new VrrpPairs(engine, cfg, rngs, this.m);
+    this.checks = cfg.health_check ? new HealthCheckers(engine, cfg, rngs, this.m, this, this.K) : null;
+    this.kArrive = engine.register('lvs.arrive', (req, d) => this.onArrive(req, d));
+    this.kNatReply = engine.register('lvs.nat_reply', (req) => this.onNatReply(req));
+    // the fixed hops of the data path get FIFO lanes
+    engine.declareFixedDelay(cfg.latency_us);
+    for (const p of this.net.initialPathLatencies()) engine.declareFixedDelay(s.network.latency_us + p);
+  }
+
+  connect(users: UserSide, nginx: RealServers): void {
+    this.users = users;
+    this.front = nginx;
+  }
+
+  /** keepalived's virtual_server: the real servers added in config order (each at the list head). */
+  private freshService(): IpvsService {
+    const dests = this.cfg.weights.map((weight, k) => ({ name: `nginx${k + 1}`, weight }));
+    return IpvsService.fromAdds(this.cfg.scheduler, dests, { port: this.cfg.sh_port, fallback: this.cfg.sh_fallback });
+  }
+
+  private reindex(d: number): void {
+    const names = this.svc[d].dests.names;
+    for (let k = 0; k < this.K; k++) this.destOf[d * this.K + k] = -1;
+    const map = this.rsOfDest[d];
+    names.forEach((n, i) => {
+      const k = Number(n.slice(5)) - 1;
+      map[i] = k;
+      this.destOf[d * this.K + k] = i;
+    });
+  }
+
+  // ---- the data path ------------------------------------------------------------------------
+
+  /** Users' FrontDoor: the request enters the network after the access latency. */
+  accept(r: number, access_us: number): void {
+    const rq = this.requests;
+    if (r >= this.reqDir.length) this.growRequests(rq.capacity);
+    const users = this.users as UserSide;
+    this.lastSend_us = this.engine.now_us;
+    const u = rq.user[r];
+    const src = users.ip[u];
+    // the source port matters only to L4 hashing and sh-port
+    const sport = this.portNeeded ? ephemeralPort(u, users.requestsSent[u]) : 0;
+    const d = this.net.route(src, sport);
+    if (d < 0) {
+      this.m.lost(this.engine.now_us);
+      return;
+    }
+    const path = access_us + this.net.pathLat_us;
+    this.reqPath[r] = path;
+    this.reqPort[r] = sport;
+    this.engine.schedule(path, this.kArrive, r, d);
+  }
+
+  private onArrive(r: number, d: number): void {
+    const m = this.m;
+    const now = this.engine.now_us;
+    if (!this.alive[d]) {
+      // a dead director still in the routes (active_active), or the dead VRRP master
+      if (this.aa) {
+        m.blackholed++;
+        m.dirBlackholed[d]++;
+      } else m.dirLostOnFailover[d]++;
+      m.lost(now);
+      return;
+    }
+    if (!this.running[d] || (this.vrrp !== null && this.vrrp.state[d] !== VRRP_MASTER)) {
+      // keepalived took the VIP (and the IPVS service) away: the packet is dropped
+      m.dirLostOnFailover[d]++;
+      m.lost(now);
+      return;
+    }
+    m.dirRequests[d]++;
+    const rq = this.requests;
+    const svc = this.svc[d];
+    if (this.trackConns) this.expire(now);
+    const flow = this.flow;
+    flow.saddr = (this.users as UserSide).ip[rq.user[r]];
+    flow.sport = this.reqPort[r];
+    const i = svc.schedule(flow);
+    if (i < 0) {
+      m.dirNoDest[d]++;
+      rq.status[r] = OUTCOME_ERROR;
+      (this.users as UserSide).respond(r, this.reqPath[r]);
+      return;
+    }
+    const k = this.rsOfDest[d][i];
+    if (this.trackConns) svc.bind(i);
+    this.reqDir[r] = d;
+    this.reqLife[r] = this.life[d];
+    this.reqRs[r] = k;
+    this.reqDestGen[r] = this.destGen[d * this.K + k];
+    this.open[d]++;
+    m.dirConnections[d]++;
+    m.dirPerRs[d * this.K + k]++;
+    this.reqSync[r] = 0;
+    if (this.cfg.sync && this.vrrp !== null) {
+      const p = d ^ 1;
+      if (this.alive[p] && this.running[p]) {
+        this.reqSync[r] = this.life[p] + 1;
+        this.openSynced[d]++;
+        const j = this.destOf[p * this.K + k];
+        if (this.trackConns && j >= 0) this.svc[p].bind(j);
+      }
+    }
+    if (!this.nginxAlive[k]) {
+      // the SYN goes to a dead host: nobody answers
+      m.nginxLost[k]++;
+      m.lost(now);
+      return;
+    }
+    this.reqEpoch[r] = this.nginxEpoch[k];
+    (this.front as RealServers).accept(r, this.lat_us, k);
+  }
+
+  /** nginx's Downstream: its answer (or its 502/504) leaves nginx instance rq.nginx[r]. */
+  respond(r: number, _delay_us: number): void {
+    const k = this.reqRs[r];
+    const now = this.engine.now_us;
+    if (this.nginxEpoch[k] !== this.reqEpoch[r]) {
+      // the instance died with the connection open: the user never hears back
+      this.m.nginxLost[k]++;
+      this.m.lost(now);
+      return;
+    }
+    const d = this.reqDir[r];
+    if (this.reqLife[r] === this.life[d]) {
+      this.open[d]--;
+      if (this.reqSync[r] > 0) this.openSynced[d]--;
+      if (this.trackConns) this.closeConn(d, k, r);
+    }
+    if (this.trackConns && this.reqSync[r] > 0 && this.reqSync[r] === this.life[d ^ 1] + 1) this.closeConn(d ^ 1, k, r);
+    // DR: straight to the user. DR needs the real servers on the director's LAN (only the MAC is
+    // rewritten), so the reply leaves through the same routers: the request's path, backwards.
+    if (this.nat) this.engine.schedule(this.lat_us, this.kNatReply, r);
+    else (this.users as UserSide).respond(r, this.reqPath[r]);
+  }
+
+  /** NAT: the reply reaches the holder of the pair's (internal) VIP, which needs the entry. */
+  private onNatReply(r: number): void {
+    const m = this.m;
+    const d0 = this.reqDir[r];
+    const h = (this.vrrp as VrrpPairs).holder[d0 >> 1];
+    const live = h >= 0 && this.alive[h] && this.running[h] && (this.vrrp as VrrpPairs).state[h] === VRRP_MASTER;
+    const hasEntry = live && ((h === d0 && this.reqLife[r] === this.life[h]) || (h === (d0 ^ 1) && this.reqSync[r] === this.life[h] + 1));
+    if (!hasEntry) {
+      m.dirLostOnFailover[h >= 0 ? h : d0]++;
+      m.lost(this.engine.now_us);
+      return;
+    }
+    (this.users as UserSide).respond(r, this.reqPath[r]);
+  }
+
+  /** The client's FIN: the entry turns inactive and expires tcp_fin later. */
+  private closeConn(d: number, k: number, r: number): void {
+    const di = d * this.K + k;
+    if (this.destGen[di] !== this.reqDestGen[r] && d === this.reqDir[r]) return;
+    const i = this.destOf[di];
+    if (i < 0) return;
+    this.svc[d].deactivate(i);
+    if (this.expSize === this.expT.length) this.growExpiries();
+    const j = (this.expHead + this.expSize) & (this.expT.length - 1);
+    this.expT[j] = this.engine.now_us + this.cfg.timeouts.tcp_fin_us;
+    this.expI[j] = di;
+    this.expL[j] = this.life[d];
+    this.expG[j] = this.destGen[di];
+    this.expSize++;
+  }
+
+  /** ip_vs_conn_expire for the entries whose FIN_WAIT timeout has passed. */
+  private expire(now: number): void {
+    const mask = this.expT.length - 1;
+    while (this.expSize > 0 && this.expT[this.expHead] <= now) {
+      const h = this.expHead;
+      const di = this.expI[h];
+      const d = Math.floor(di / this.K);
+      if (this.expL[h] === this.life[d] && this.expG[h] === this.destGen[di]) {
+        const i = this.destOf[di];
+        if (i >= 0) this.svc[d].unbind(i, false);
+      }
+      this.expHead = (h + 1) & mask;
+      this.expSize--;
+    }
+  }
+
+  private growExpiries(): void {
+    const n = this.expT.length * 2;
+    const mask = this.expT.length - 1;
+    const t = new Float64Array(n);
+    const i = new Int32Array(n);
+    const l = new Int32Array(n);
+    const g = new Int32Array(n);
+    for (let k = 0; k < this.expSize; k++) {
+      const j = (this.expHead + k) & mask;
+      t[k] = this.expT[j];
+      i[k] = this.expI[j];
+      l[k] = this.expL[j];
+      g[k] = this.expG[j];
+    }
+    this.expT = t;
+    this.expI = i;
+    this.expL = l;
+    this.expG = g;
+    this.expHead = 0;
+  }
+
+  private growRequests(capacity: number): void {
+    let n = this.reqDir.length;
+    while (n <= capacity) n *= 2;
+    const g32 = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.reqDir = g32(this.reqDir);
+    this.reqLife = g32(this.reqLife);
+    this.reqRs = g32(this.reqRs);
+    this.reqSync = g32(this.reqSync);
+    this.reqDestGen = g32(this.reqDestGen);
+    this.reqEpoch = g32(this.reqEpoch);
+    this.reqPort = g32(this.reqPort);
+    const p = new Float64Array(n);
+    p.set(this.reqPath);
+    this.reqPath = p;
+  }
+
+  // ---- VipHolders, CheckedPool ------------------------------------------------------------------
+
+  holderOf(pair: number): number {
+    return this.vrrp === null ? -1 : this.vrrp.holder[pair];
+  }
+
+  rsAlive(k: number): boolean {
+    return this.nginxAlive[k] === 1;
+  }
+
+  /** Users still arriving, or requests a user may still wait for (bounded, so every run ends). */
+  busy(): boolean {
+    const u = this.users as UserSide;
+    if (u.arrived < u.total) return true;
+    const us = this.s.users;
+    const span = (us.retries + 1) * (us.timeout_us + 2 * us.retry_backoff_us);
+    return this.requests.live > 0 && this.engine.now_us < this.lastSend_us + span;
+  }
+
+  rsVerdict(d: number, k: number, up: boolean): void {
+    const svc = this.svc[d];
+    const name = `nginx${k + 1}`;
+    const di = d * this.K + k;
+    if (up) {
+      if (this.destOf[di] >= 0) return;
+      svc.addDest({ name, weight: this.cfg.weights[k] });
+    } else {
+      if (this.destOf[di] < 0) return;
+      svc.removeDest(name); // sh rebuilds its table (ip_vs_sh_del_dest)
+      this.m.dirRsRemoved[d]++;
+    }
+    this.destGen[di]++;
+    this.reindex(d);
+  }
+
+  // ---- faults -----------------------------------------------------------------------------
+
+  /** The director's table is gone: count the open connections the peer did not get. */
+  private loseTable(d: number): number {
+    const lost = this.open[d] - this.openSynced[d];
+    this.m.dirConnectionsLost[d] += lost;
+    this.open[d] = 0;
+    this.openSynced[d] = 0;
+    this.life[d]++;
+    return lost;
+  }
+
+  killDirector(d: number): string {
+    if (!this.alive[d]) return 'already down';
+    this.alive[d] = 0;
+    const wasRunning = this.running[d] === 1;
+    this.running[d] = 0;
+    const lost = this.loseTable(d);
+    this.checks?.directorDown(d);
+    if (this.aa) this.net.nodeDown(this.net.R + d);
+    else if (wasRunning) this.vrrp?.crash(d);
+    return `${lost} open connections lost`;
+  }
+
+  stopDirector(d: number): string {
+    if (!this.alive[d] || !this.running[d]) return 'not running';
+    this.running[d] = 0;
+    const lost = this.loseTable(d);
+    this.checks?.directorDown(d);
+    if (this.aa) this.net.setVip(d, false);
+    else this.vrrp?.stop(d);
+    return `keepalived stopped (VIP released), ${lost} open connections lost`;
+  }
+
+  recoverDirector(d: number): string {
+    if (this.alive[d] && this.running[d]) return 'already running';
+    const booted = !this.alive[d];
+    this.alive[d] = 1;
+    this.running[d] = 1;
+    this.life[d]++;
+    this.svc[d] = this.freshService();
+    for (let k = 0; k < this.K; k++) this.destGen[d * this.K + k]++;
+    this.reindex(d);
+    const rng = this.dirRng[d];
+    this.checks?.directorUp(d, () => rng.random());
+    if (this.aa) {
+      if (booted) this.net.nodeUp(this.net.R + d);
+      this.net.setVip(d, true);
+    } else this.vrrp?.start(d);
+    return booted ? 'booted, keepalived started' : 'keepalived started';
+  }
+
+  killNginx(k: number): string {
+    if (!this.nginxAlive[k]) return 'already down';
+    this.nginxAlive[k] = 0;
+    this.nginxEpoch[k]++;
+    this.checks?.rsChanged(k);
+    return 'host down: its connections hang';
+  }
+
+  recoverNginx(k: number): string {
+    if (this.nginxAlive[k]) return 'already up';
+    this.nginxAlive[k] = 1;
+    this.checks?.rsChanged(k);
+    return 'up again';
+  }
+
+  /** Registers routers, links, directors and nginx instances with the fault injector. */
+  registerFaults(faults: FaultInjector): void {
+    const net = this.net;
+    const m = this.m;
+    const now = () => this.engine.now_us;
+    const unsupported = (f: Fault) => `${f.action} does not apply to ${f.target}`;
+    const target = (apply: (f: Fault) => string, end: (f: Fault) => string): FaultTarget => ({
+      applyFault: (f) => {
+        m.faultApplied(now(), f.action, f.target);
+        m.log(now(), f.target, f.action, 'fault');
+        return apply(f);
+      },
+      endFault: (f) => {
+        m.faultApplied(now(), `${f.action} ends`, f.target);
+        m.log(now(), f.target, `${f.action} ends`, 'fault');
+        return end(f);
+      },
+    });
+    for (let r = 0; r < net.R; r++) {
+      const node = (f: Fault, up: boolean) => {
+        if (f.action !== 'kill' && f.action !== 'recover') return unsupported(f);
+        if (up) net.nodeUp(r);
+        else net.nodeDown(r);
+        return up ? 'booted: adjacencies form with the next hellos' : 'router down: silent until its neighbours notice';
+      };
+      faults.addTarget(net.names[r], target((f) => node(f, f.action === 'recover'), (f) => node(f, f.action === 'kill')));
+    }
+    net.linkNames.forEach((name, l) => {
+      const link = (f: Fault, up: boolean) => {
+        if (f.action !== 'down' && f.action !== 'up') return unsupported(f);
+        if (up) net.linkUp(l);
+        else net.linkDown(l);
+        return up ? 'link up' : 'link down';
+      };
+      const t = target((f) => link(f, f.action === 'up'), (f) => link(f, f.action === 'down'));
+      faults.addTarget(name, t);
+      faults.addTarget(`${net.names[net.linkB[l]]}-${net.names[net.linkA[l]]}`, t); // either way round
+    });
+    this.cfg.directors.forEach((name, d) => {
+      const apply = (f: Fault): string =>
+        f.action === 'kill' ? this.killDirector(d) : f.action === 'stop' ? this.stopDirector(d) : f.action === 'recover' ? this.recoverDirector(d) : unsupported(f);
+      const end = (f: Fault): string => (f.action === 'kill' || f.action === 'stop' ? this.recoverDirector(d) : unsupported(f));
+      faults.addTarget(name, target(apply, end));
+    });
+    for (let k = 0; k < this.K; k++) {
+      const apply = (f: Fault): string => (f.action === 'kill' ? this.killNginx(k) : f.action === 'recover' ? this.recoverNginx(k) : unsupported(f));
+      const end = (f: Fault): string => (f.action === 'kill' ? this.recoverNginx(k) : unsupported(f));
+      faults.addTarget(`nginx${k + 1}`, target(apply, end));
+    }
+  }
+
+  /** Closes the open intervals and hands the end state to the summary. */
+  finish(end_us: number): FrontEndState {
+    this.vrrp?.finish(end_us);
+    const state = (d: number): string => {
+      if (!this.alive[d]) return 'DOWN';
+      if (!this.running[d]) return 'STOPPED';
+      if (this.vrrp === null) return 'ACTIVE';
+      return this.vrrp.state[d] === VRRP_MASTER ? 'MASTER' : 'BACKUP';
+    };
+    return {
+      m: this.m,
+      routerAlive: this.net.nodeAlive.subarray(0, this.net.R),
+      routeText: Array.from({ length: this.net.R }, (_, r) => this.net.routeText(r)),
+      directorAlive: this.alive,
+      directorState: Array.from({ length: this.D }, (_, d) => state(d)),
+      nginxAlive: this.nginxAlive,
+    };
+  }
+
+}
