@@ -33,6 +33,7 @@ import { NetMetrics } from './net-metrics.js';
 import { NetworkTier, type VipHolders } from './network.js';
 import type { Downstream } from './nginx.js';
 import { OUTCOME_ERROR, type RequestTable } from './requests.js';
+import type { TraceHook } from './trace-hook.js';
 import type { FrontDoor } from './users.js';
 import { VRRP_MASTER, VrrpPairs } from './vrrp.js';
 
@@ -103,6 +104,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
   private readonly kNatReply: number;
   private readonly dirRng: RngStream[];
   private front: RealServers | null = null;
+  trace: TraceHook | null = null;
   private users: UserSide | null = null;
   private lastSend_us = 0;
 
@@ -187,6 +189,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     const d = this.net.route(src, sport);
     if (d < 0) {
       this.m.lost(this.engine.now_us);
+      this.trace?.hop(r, 'router', this.net.names[this.net.lossNode], this.net.lossWhy);
       return;
     }
     const path = access_us + this.net.pathLat_us;
@@ -205,12 +208,14 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
         m.dirBlackholed[d]++;
       } else m.dirLostOnFailover[d]++;
       m.lost(now);
+      this.trace?.hop(r, 'lvs', this.cfg.directors[d], 'lost:director_down');
       return;
     }
     if (!this.running[d] || (this.vrrp !== null && this.vrrp.state[d] !== VRRP_MASTER)) {
       // keepalived took the VIP (and the IPVS service) away: the packet is dropped
       m.dirLostOnFailover[d]++;
       m.lost(now);
+      this.trace?.hop(r, 'lvs', this.cfg.directors[d], 'lost:no_vip');
       return;
     }
     m.dirRequests[d]++;
@@ -223,6 +228,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     const i = svc.schedule(flow);
     if (i < 0) {
       m.dirNoDest[d]++;
+      this.trace?.hop(r, 'lvs', this.cfg.directors[d], 'refused:no_real_server', OUTCOME_ERROR);
       rq.status[r] = OUTCOME_ERROR;
       (this.users as UserSide).respond(r, this.reqPath[r]);
       return;
@@ -246,10 +252,12 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
         if (this.trackConns && j >= 0) this.svc[p].bind(j);
       }
     }
+    this.trace?.hop(r, 'lvs', this.cfg.directors[d], `schedule:nginx${k + 1}`);
     if (!this.nginxAlive[k]) {
       // the SYN goes to a dead host: nobody answers
       m.nginxLost[k]++;
       m.lost(now);
+      this.trace?.hop(r, 'nginx', `nginx${k + 1}`, 'lost:host_down');
       return;
     }
     this.reqEpoch[r] = this.nginxEpoch[k];
@@ -264,6 +272,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
       // the instance died with the connection open: the user never hears back
       this.m.nginxLost[k]++;
       this.m.lost(now);
+      this.trace?.hop(r, 'nginx', `nginx${k + 1}`, 'lost:host_down');
       return;
     }
     const d = this.reqDir[r];
@@ -286,11 +295,14 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     const h = (this.vrrp as VrrpPairs).holder[d0 >> 1];
     const live = h >= 0 && this.alive[h] && this.running[h] && (this.vrrp as VrrpPairs).state[h] === VRRP_MASTER;
     const hasEntry = live && ((h === d0 && this.reqLife[r] === this.life[h]) || (h === (d0 ^ 1) && this.reqSync[r] === this.life[h] + 1));
+    const who = this.cfg.directors[h >= 0 ? h : d0];
     if (!hasEntry) {
       m.dirLostOnFailover[h >= 0 ? h : d0]++;
       m.lost(this.engine.now_us);
+      this.trace?.hop(r, 'lvs', who, live ? 'lost:reply_without_entry' : 'lost:reply_no_holder');
       return;
     }
+    this.trace?.hop(r, 'lvs', who, 'nat_reply');
     (this.users as UserSide).respond(r, this.reqPath[r]);
   }
 

@@ -182,6 +182,9 @@ export class NetworkTier {
   private readonly kSpf: number;
   /** Latency of the path found by the last route() call, in µs. */
   pathLat_us = 0;
+  /** Where and why the last lost packet was lost (for --trace). */
+  lossNode = 0;
+  lossWhy = '';
   private holders: VipHolders | null = null;
 
   constructor(
@@ -325,7 +328,7 @@ export class NetworkTier {
         // a dead router that its neighbours still route through
         m.blackholed++;
         m.routerBlackholed[node]++;
-        return -1;
+        return this.loss(node, 'blackholed:router_down');
       }
       m.routerRequests[node]++;
       let l: number;
@@ -336,7 +339,7 @@ export class NetworkTier {
         if (l < 0) {
           m.noRoute++;
           m.routerNoRoute[node]++;
-          return -1;
+          return this.loss(node, 'no_route');
         }
         next = R + d;
       } else {
@@ -344,7 +347,7 @@ export class NetworkTier {
         if (n === 0) {
           m.noRoute++;
           m.routerNoRoute[node]++;
-          return -1;
+          return this.loss(node, 'no_route');
         }
         let i = 0;
         if (n > 1) {
@@ -358,7 +361,7 @@ export class NetworkTier {
       if (!this.linkAlive[l]) {
         m.blackholed++;
         m.routerBlackholed[node]++;
-        return -1;
+        return this.loss(node, `blackholed:${this.linkNames[l]}`);
       }
       lat += this.linkLat[l];
       node = next;
@@ -366,6 +369,12 @@ export class NetworkTier {
     // a transient loop between routers with different LSDBs: the TTL runs out
     m.looped++;
     m.blackholed++;
+    return this.loss(node, 'looped');
+  }
+
+  private loss(node: number, why: string): number {
+    this.lossNode = node;
+    this.lossWhy = why;
     return -1;
   }
 

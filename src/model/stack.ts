@@ -71,6 +71,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
     nginx.trace = hook;
     app.trace = hook;
     redis.trace = hook;
+    if (lvs) lvs.trace = hook;
   }
   users.start();
   faults.start();
