@@ -109,6 +109,24 @@ describe('ecmp, vrrp, spf', () => {
   });
 });
 
+describe('nginx ip_hash and least_conn', () => {
+  test('ip_hash hashes the first three bytes: 10.0.0.1 -> 89 -> 3796 -> 2520 -> 2565, 2565 % 3 = 0 -> s1', () => {
+    // ngx_http_upstream_get_ip_hash_peer: hash = (hash * 113 + byte) % 6271 over 10, 0, 0
+    expect(json({ algorithm: 'nginx-ip-hash', weights: '1,1,1', clients: '10.0.0.1,10.0.0.200' })).toEqual({ picks: ['s1', 's1'] });
+  });
+
+  test('ip_hash walks the weights: 192.168.7.9 -> hash 160 (computed by hand), w = 160 % 6 = 4 -> past 1 and 2: the third peer of 1,2,3', () => {
+    expect(json({ algorithm: 'nginx-ip-hash', weights: '1,2,3', clients: '192.168.7.9' })).toEqual({ picks: ['s3'] });
+  });
+
+  test('least_conn: fewest conns per weight, ties by smooth WRR from the first tied peer', () => {
+    // ngx_http_upstream_get_least_conn_peer, arrivals without departures, weights 1,2,3
+    expect(json({ algorithm: 'nginx-least-conn', weights: '1,2,3', picks: 8 })).toEqual({
+      picks: ['s3', 's2', 's1', 's3', 's2', 's3', 's1', 's2'],
+    });
+  });
+});
+
 describe('bad input -> UsageError, exit code 2', () => {
   test.each<[string, ExplainInput, RegExp]>([
     ['negative weight', { algorithm: 'nginx', weights: '1,-2' }, /weight -2 of s2 is negative/],
@@ -117,8 +135,8 @@ describe('bad input -> UsageError, exit code 2', () => {
     ['length mismatch', { algorithm: 'ipvs-wrr', weights: '1,2', names: 'a,b,c' }, /3 names but --weights has 2/],
     ['duplicate name', { algorithm: 'nginx', weights: '1,2', names: 'a,a' }, /a appears twice/],
     ['unknown algorithm', { algorithm: 'ipvs-foo' }, /unknown algorithm "ipvs-foo"/],
-    ['ip_hash later', { algorithm: 'nginx-ip-hash' }, /not implemented yet/],
-    ['least_conn later', { algorithm: 'nginx-least-conn' }, /not implemented yet/],
+    ['ip_hash bad client', { algorithm: 'nginx-ip-hash', clients: '10.0.0.x' }, /not an IPv4 address/],
+    ['least_conn weight 0', { algorithm: 'nginx-least-conn', weights: '0,1' }, /outside 1\.\./],
     ['bad client', { algorithm: 'ipvs-sh', clients: '10.0.0.300' }, /not an IPv4 address/],
     ['ecmp weight 300', { algorithm: 'ecmp', weights: '1,300' }, /outside 1\.\.256/],
     ['ecmp unknown --down', { algorithm: 'ecmp', weights: '1,1', down: 'x' }, /unknown next hop x/],
