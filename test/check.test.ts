@@ -1,7 +1,7 @@
 // `sim check`, the CI gate: exit codes, failure and replay lines, JUnit XML, and
 // --update-fingerprints. Runs the built dist/ (npm test builds first).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 // a strict, non-validating XML parser (it comes with jsdom, under d3-node): well-formedness only
@@ -117,7 +117,7 @@ describe('sim check', () => {
   });
 
   test('--junit: well-formed, one suite per scenario, one case per expectation and invariant, failures with messages', () => {
-    const xmlFile = path.join(dir, 'junit.xml');
+    const xmlFile = path.join(dir, 'new-dir', 'junit.xml'); // its directory is made
     const r = sim('check', tiny, strict, '--junit', xmlFile);
     expect(r.code).toBe(1);
     const xml = readFileSync(xmlFile, 'utf8');
@@ -132,7 +132,7 @@ describe('sim check', () => {
     expect(cases[0]?.failure?.text).toContain(`replay: sim check ${strict} --seed 3`);
     expect(cases[2]?.failure?.message).toMatch(/sold 21 > inventory 20/);
     expect(xml).toMatch(/<testsuites name="sim check" tests="10" failures="2"/);
-    expect(existsSync(path.join(dir, '.junit.xml.tmp'))).toBe(false);
+    expect(readdirSync(path.dirname(xmlFile))).toEqual(['junit.xml']);
   });
 
   test('exit 2 on bad input, and no scenario runs when any file is bad', () => {

@@ -11,7 +11,7 @@ import type { FaultAction } from '../src/scenario/types.js';
 import { exploreSeed, scenarioWith } from '../src/study/explore-worker.js';
 import { ddmin } from '../src/study/shrink.js';
 import { FAULT_KINDS, type FaultSpec, faultsBlock, formatDuration, swarmPlan } from '../src/study/swarm.js';
-import { broken, judge } from '../src/study/verdict.js';
+import { broken, judge, runGuarded } from '../src/study/verdict.js';
 
 const SIM = path.resolve('dist/cli/main.js');
 const sim = (...args: string[]) => {
@@ -139,6 +139,19 @@ describe('swarm schedules', () => {
     expect(faultsBlock([{ at: '1ms', kill: 'app1' }, { at: '2ms', partition: ['app2', 'redis'], for: '1ms' }])).toBe(
       'faults:\n  - { at: 1ms, kill: app1 }\n  - { at: 2ms, partition: [ app2, redis ], for: 1ms }\n',
     );
+  });
+});
+
+describe('a run that throws', () => {
+  test('is a broken check, not a crash of the tool', () => {
+    const s = loadScenario(write('throws.yaml', ROBUST + 'faults:\n  - { at: 1ms, kill: app1 }\n'));
+    // a target the model has no node for gets past no loader; the injector throws
+    const bad = { ...s, faults: s.faults.map((f) => ({ ...f, target: 'app99' })) };
+    const r = runGuarded(bad);
+    expect(r.out).toBeNull();
+    expect(r.crash).toMatchObject({ kind: 'invariant', name: 'run', want: 'to finish', held: false });
+    expect(r.crash?.got).toMatch(/^threw Error: .*app99/);
+    expect(runGuarded(s).crash).toBeNull();
   });
 });
 

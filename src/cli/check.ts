@@ -4,16 +4,15 @@
 // so a typo in the last file costs no run.
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { isMap, isScalar, parseDocument, Scalar } from 'yaml';
 import type { CommandModule } from 'yargs';
 import { checkExpectPaths } from '../metrics/expect-paths.js';
-import { runScenario } from '../model/stack.js';
 import { writeFileAtomic } from '../report/atomic.js';
 import { writeReport } from '../report/write.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
-import { broken, type CheckResult, describeCheck, judge } from '../study/verdict.js';
+import { broken, type CheckResult, describeCheck, judge, runGuarded } from '../study/verdict.js';
 import { UsageError } from './errors.js';
 import { setCurrentScenarioFile } from './input-errors.js';
 
@@ -78,8 +77,14 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     for (const { file, s } of scenarios) {
       setCurrentScenarioFile(file);
       const t0 = process.hrtime.bigint();
-      const { report, events } = runScenario(s);
+      const run = runGuarded(s);
       const wall_s = Number(process.hrtime.bigint() - t0) / 1e9;
+      if (run.crash) {
+        outcomes.push({ file, scenario: s, results: [run.crash], fingerprint: '', wall_s });
+        process.stdout.write(describeOutcome(file, s, [run.crash], set));
+        continue;
+      }
+      const { report, events } = run.out;
       const results = judge(s, report.summary, skip);
       outcomes.push({ file, scenario: s, results, fingerprint: report.summary.fingerprint, wall_s });
       process.stdout.write(describeOutcome(file, s, results, set));
@@ -98,6 +103,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
 
     if (update) {
       for (const o of outcomes) {
+        if (o.fingerprint === '') continue; // the run crashed: nothing to pin
         const before = o.scenario.expect.find((e) => e.path === 'fingerprint')?.raw;
         if (before === o.fingerprint) {
           process.stdout.write(`fingerprint ${o.fingerprint} unchanged in ${o.file}\n`);
@@ -108,7 +114,10 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
         process.stdout.write(`fingerprint ${o.fingerprint} written to ${o.file}${before ? ` (was ${before})` : ''}\n`);
       }
     }
-    if (args.junit !== undefined) await writeFileAtomic(args.junit, junitXml(outcomes, set));
+    if (args.junit !== undefined) {
+      await mkdir(path.dirname(args.junit), { recursive: true });
+      await writeFileAtomic(args.junit, junitXml(outcomes, set));
+    }
 
     const failed = outcomes.filter((o) => broken(o.results).length > 0);
     if (outcomes.length > 1) {

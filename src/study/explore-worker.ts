@@ -3,12 +3,11 @@
 // result is small plain JSON and depends only on the task, never on the thread that ran it.
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import { runScenario } from '../model/stack.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { ddmin } from './shrink.js';
 import { type FaultSpec, type KindKnobs, kindsNamed, swarmPlan } from './swarm.js';
-import { broken, type CheckResult, describeCheck, judge } from './verdict.js';
+import { broken, type CheckResult, describeCheck, judge, runGuarded } from './verdict.js';
 
 export type ExploreTask = {
   file: string;
@@ -51,7 +50,9 @@ export function scenarioWith(file: string, set: readonly string[], seed: number,
 }
 
 function check(s: Scenario): { results: CheckResult[]; fingerprint: string } {
-  const sum = runScenario(s).report.summary;
+  const r = runGuarded(s);
+  if (r.crash) return { results: [r.crash], fingerprint: '' };
+  const sum = r.out.report.summary;
   return { results: judge(s, sum, SKIP), fingerprint: sum.fingerprint };
 }
 

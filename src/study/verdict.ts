@@ -1,6 +1,11 @@
 // Holds one finished run to its scenario: every expectation, and every invariant (DESIGN §5).
 // Shared by `sim check` and `sim explore`, so both judge a run the same way.
+import { UnknownExpectPath } from '../metrics/expect.js';
 import type { Summary } from '../metrics/summary.js';
+import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../model/inventory-scripts.js';
+import { ScriptError } from '../model/lua-script.js';
+import { type RunOutput, runScenario } from '../model/stack.js';
+import { ScenarioError } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 
 export type CheckResult = {
@@ -26,9 +31,13 @@ function invariantDetail(name: string, s: Summary): string {
     case 'no_oversell':
       return `sold ${t.sold} > inventory ${t.inventory}`;
     case 'ledger':
-      return `sold ${t.sold}, users told success ${s.users.succeeded}, orphaned ${t.orphaned}`;
-    case 'conservation':
-      return `redis sold ${t.sold}, confirmed by app servers ${Object.values(s.tiers.app).reduce((a, x) => a + x.redis_ok, 0)}`;
+      return `tickets handed out ${t.sold}, users told success ${s.users.succeeded}, users holding two ${s.users.double_holders}`;
+    case 'conservation': {
+      const hash = s.tiers.redis.keyspace[TICKET_HASH_KEY];
+      const field = (f: string) => (typeof hash === 'object' ? (hash[f] ?? 'gone') : 'gone');
+      const confirmed = Object.values(s.tiers.app).reduce((a, x) => a + x.redis_ok, 0);
+      return `tickets handed out ${t.sold}; the Redis hash says total ${field(TICKET_TOTAL_FIELD)}, sold ${field(TICKET_SOLD_FIELD)}; confirmed by app servers ${confirmed}`;
+    }
     default:
       return 'broken';
   }
@@ -72,4 +81,18 @@ export function broken(results: readonly CheckResult[]): CheckResult[] {
 /** "tickets.oversold: wanted 0, got 1" or "invariant no_oversell: wanted holds, got broken (...)". */
 export function describeCheck(r: CheckResult): string {
   return r.kind === 'expect' ? `${r.name}: wanted ${r.want}, got ${r.got}` : `invariant ${r.name}: wanted ${r.want}, got ${r.got}`;
+}
+
+/**
+ * Runs `s`. A run that throws is a finding (as in VOPR, a crash under some schedule is a bug),
+ * reported as the broken check "invariant run"; bad input is still thrown, for exit code 2.
+ */
+export function runGuarded(s: Scenario): { out: RunOutput; crash: null } | { out: null; crash: CheckResult } {
+  try {
+    return { out: runScenario(s), crash: null };
+  } catch (e) {
+    if (e instanceof ScenarioError || e instanceof ScriptError || e instanceof UnknownExpectPath) throw e;
+    const msg = (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split('\n')[0] ?? '';
+    return { out: null, crash: { kind: 'invariant', name: 'run', want: 'to finish', got: `threw ${msg}`, held: false } };
+  }
 }
