@@ -76,6 +76,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
   private readonly destGen: Int32Array; // [d * K + k] bumped when the dest is removed or added
   private readonly open: Float64Array; // per director: connections not yet answered (this life)
   private readonly openSynced: Float64Array; // of those, copied to the peer
+  private readonly servingSince: Float64Array; // active_active: when the director last started serving, -1 if not
   readonly nginxAlive: Uint8Array;
   private readonly nginxEpoch: Int32Array;
   private readonly flow: IpvsFlow = { saddr: 0, sport: 0 };
@@ -131,6 +132,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     this.life = new Int32Array(this.D);
     this.open = new Float64Array(this.D);
     this.openSynced = new Float64Array(this.D);
+    this.servingSince = new Float64Array(this.D).fill(this.aa ? 0 : -1);
     this.destOf = new Int32Array(this.D * this.K);
     this.destGen = new Int32Array(this.D * this.K);
     this.svc = [];
@@ -416,6 +418,18 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
 
   // ---- faults -----------------------------------------------------------------------------
 
+  /** active_active: director d stops (or starts) announcing and serving the VIP. */
+  private serving(d: number, on: boolean): void {
+    if (!this.aa) return;
+    const now = this.engine.now_us;
+    if (on) {
+      if (this.servingSince[d] < 0) this.servingSince[d] = now;
+      return;
+    }
+    if (this.servingSince[d] >= 0) this.m.vip.push({ pair: -1, director: this.cfg.directors[d], from_us: this.servingSince[d], to_us: now });
+    this.servingSince[d] = -1;
+  }
+
   /** The director's table is gone: count the open connections the peer did not get. */
   private loseTable(d: number): number {
     const lost = this.open[d] - this.openSynced[d];
@@ -432,6 +446,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     const wasRunning = this.running[d] === 1;
     this.running[d] = 0;
     const lost = this.loseTable(d);
+    this.serving(d, false);
     this.checks?.directorDown(d);
     if (this.aa) this.net.nodeDown(this.net.R + d);
     else if (wasRunning) this.vrrp?.crash(d);
@@ -442,6 +457,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     if (!this.alive[d] || !this.running[d]) return 'not running';
     this.running[d] = 0;
     const lost = this.loseTable(d);
+    this.serving(d, false);
     this.checks?.directorDown(d);
     if (this.aa) this.net.setVip(d, false);
     else this.vrrp?.stop(d);
@@ -459,6 +475,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     this.reindex(d);
     const rng = this.dirRng[d];
     this.checks?.directorUp(d, () => rng.random());
+    this.serving(d, true);
     if (this.aa) {
       if (booted) this.net.nodeUp(this.net.R + d);
       this.net.setVip(d, true);
@@ -535,6 +552,9 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
   /** Closes the open intervals and hands the end state to the summary. */
   finish(end_us: number): FrontEndState {
     this.vrrp?.finish(end_us);
+    for (let d = 0; d < this.D; d++) {
+      if (this.aa && this.servingSince[d] >= 0) this.m.vip.push({ pair: -1, director: this.cfg.directors[d], from_us: this.servingSince[d], to_us: end_us });
+    }
     const state = (d: number): string => {
       if (!this.alive[d]) return 'DOWN';
       if (!this.running[d]) return 'STOPPED';

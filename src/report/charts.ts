@@ -613,6 +613,142 @@ function latencyChart(D3Node: D3NodeCtor, input: ReportInput): string {
   return c.svg();
 }
 
+// ---------------------------------------------------------------- 5. network (issue #4)
+
+type Span = { from: number; to: number };
+
+/** Up-intervals of a node from the fault timeline: kill / stop end one, recover / "kill ends" start one. */
+function upSpans(events: readonly { at_ms: number; node: string; event: string }[], node: string, endMs: number): Span[] {
+  const out: Span[] = [];
+  let from: number | null = 0;
+  for (const e of events) {
+    if (e.node !== node) continue;
+    const down = e.event === 'kill' || e.event === 'stop';
+    const up = e.event === 'recover' || e.event === 'kill ends' || e.event === 'stop ends';
+    if (down && from !== null) {
+      out.push({ from, to: e.at_ms });
+      from = null;
+    } else if (up && from === null) from = e.at_ms;
+  }
+  if (from !== null) out.push({ from, to: endMs });
+  return out;
+}
+
+/**
+ * Which director serves the VIP (VRRP master, or an active director), when each router's route to
+ * the VIP changed (SPF), the window from each fault until routes or the VIP settled, and the
+ * requests lost in front per time bin.
+ */
+function networkChart(D3Node: D3NodeCtor, input: ReportInput): string {
+  const s = input.summary;
+  const net = s.network;
+  const lvs = s.lvs;
+  const routers = Object.keys(s.tiers.router ?? {});
+  const directors = Object.keys(s.tiers.lvs ?? {});
+  const lost = net?.lost ?? 0;
+  const c = new Chart(
+    new D3Node(),
+    'Network: who serves the VIP, when routes converged',
+    `${fmtNum(lost)} requests lost in front (black-holed ${fmtNum(net?.blackholed ?? 0)}, at failover ${fmtNum(lvs?.lost_on_failover ?? 0)}, ` +
+      `at a dead nginx ${fmtNum(lvs?.nginx_lost ?? 0)}); ${lvs ? `${lvs.mode}, ${lvs.forwarding}, ${lvs.scheduler}` : ''}`,
+  );
+  const events = net?.timeline ?? [];
+  // up to the last thing that happened in front (VIP spans are cut there)
+  let endMs = Math.max(1, s.duration_ms);
+  for (const e of events) endMs = Math.max(endMs, e.at_ms);
+  for (const b of net?.lost_by_bin ?? []) endMs = Math.max(endMs, b.t_ms);
+  const div = endMs >= 2000 ? 1000 : 1;
+  const x = c.d3
+    .scaleLinear()
+    .domain([0, endMs / div])
+    .range([c.P.x0, c.P.x1])
+    .nice(8);
+  const ticks = x.ticks(8).map((t): [number, string] => [t, fmtNum(t, 3)]);
+  const px = (ms: number) => x(ms / div);
+  c.xAxis(x, ticks, `time (${div === 1000 ? 's' : 'ms'})`);
+
+  // rows: directors, routers, then a band for the lost requests
+  const rows = [...directors, ...routers];
+  const lostBand = 70;
+  const rowH = Math.min(34, (c.P.y1 - c.P.y0 - lostBand - 10) / Math.max(1, rows.length));
+  const rowY = (i: number) => c.P.y0 + i * rowH;
+  const barH = Math.max(6, rowH * 0.55);
+
+  // reconvergence windows, shaded behind everything
+  for (const r of net?.reconvergence ?? []) {
+    if (r.converged_ms === null || r.converged_ms <= r.at_ms) continue;
+    const x0 = px(r.at_ms);
+    const x1 = px(r.converged_ms);
+    const band = c.root
+      .append('rect')
+      .attr('x', p(x0))
+      .attr('y', p(c.P.y0))
+      .attr('width', p(Math.max(1, x1 - x0)))
+      .attr('height', p(c.P.y1 - c.P.y0))
+      .attr('fill', C.oversold)
+      .attr('fill-opacity', 0.07);
+    band.append('title').text(xmlText(`${r.action} ${r.target}: settled after ${fmtMs(r.converged_ms - r.at_ms)}, ${fmtNum(r.lost)} lost`));
+  }
+
+  rows.forEach((name, i) => {
+    const y = rowY(i) + (rowH - barH) / 2;
+    c.text(c.P.x0 - 8, y + barH / 2 + 4, name, { 'text-anchor': 'end', fill: C.axis });
+    c.line(c.P.x0, rowY(i) + rowH, c.P.x1, rowY(i) + rowH, C.grid);
+    const isDirector = i < directors.length;
+    const spans: Span[] = isDirector
+      ? (lvs?.vip_holders ?? []).filter((v) => v.director === name && v.from_ms < endMs).map((v) => ({ from: v.from_ms, to: Math.min(v.to_ms, endMs) }))
+      : upSpans(events, name, endMs);
+    for (const sp of spans) {
+      const bar = c.root
+        .append('rect')
+        .attr('x', p(px(sp.from)))
+        .attr('y', p(y))
+        .attr('width', p(Math.max(1, px(sp.to) - px(sp.from))))
+        .attr('height', p(barH))
+        .attr('fill', isDirector ? C.ok : C.dead)
+        .attr('fill-opacity', isDirector ? 0.85 : 0.45);
+      bar.append('title').text(xmlText(`${name}: ${isDirector ? 'serves the VIP' : 'up'} ${fmtMs(sp.from)} to ${fmtMs(sp.to)}`));
+    }
+    if (!isDirector) {
+      for (const e of events) {
+        if (e.node !== name || e.event !== 'route') continue;
+        const cx = px(e.at_ms);
+        const dot = c.root.append('circle').attr('cx', p(cx)).attr('cy', p(y + barH / 2)).attr('r', 4.5).attr('fill', C.sold);
+        dot.append('title').text(xmlText(`${fmtMs(e.at_ms)} ${name}: ${e.detail}`));
+      }
+    }
+  });
+
+  // lost requests per bin
+  const bandTop = c.P.y1 - lostBand;
+  const bins = net?.lost_by_bin ?? [];
+  const binW = binMs(input) > 0 ? binMs(input) : 100;
+  const maxLost = bins.reduce((a, b) => Math.max(a, b.lost), 0);
+  c.text(c.P.x0 - 8, bandTop + lostBand / 2 + 4, 'lost', { 'text-anchor': 'end', fill: C.errors });
+  c.line(c.P.x0, c.P.y1, c.P.x1, c.P.y1, C.axis);
+  for (const b of bins) {
+    const h = maxLost > 0 ? (b.lost / maxLost) * (lostBand - 14) : 0;
+    const bar = c.root
+      .append('rect')
+      .attr('x', p(px(b.t_ms)))
+      .attr('y', p(c.P.y1 - h))
+      .attr('width', p(Math.max(1, px(b.t_ms + binW) - px(b.t_ms))))
+      .attr('height', p(h))
+      .attr('fill', C.errors);
+    bar.append('title').text(xmlText(`${fmtMs(b.t_ms)}: ${fmtNum(b.lost)} lost`));
+  }
+  if (maxLost > 0) c.text(c.P.x1, bandTop + 10, `peak ${fmtNum(maxLost)} lost per ${fmtMs(binW)}`, { 'text-anchor': 'end', fill: C.errors, 'font-size': 11 });
+  drawFaults(c, input, { x, div, unit: div === 1000 ? 's' : 'ms', ticks });
+  c.legend([
+    { label: 'serves the VIP', color: C.ok, kind: 'box' },
+    { label: 'router up', color: C.dead, kind: 'box' },
+    { label: 'route to VIP changed', color: C.sold, kind: 'marker' },
+    { label: 'lost', color: C.errors, kind: 'box' },
+    ...faultLegend(input),
+  ]);
+  return c.svg();
+}
+
 // ---------------------------------------------------------------- entry point
 
 /** Renders every chart; returns file name -> SVG text, in a fixed order. */
@@ -623,5 +759,7 @@ export async function renderCharts(input: ReportInput): Promise<Record<string, s
     'throughput.svg': throughputChart(D3Node, input),
     'servers.svg': serversChart(D3Node, input),
     'latency.svg': latencyChart(D3Node, input),
+    // only with a routed network in front
+    ...(input.summary.network ? { 'network.svg': networkChart(D3Node, input) } : {}),
   };
 }
