@@ -152,7 +152,7 @@ export class HealthCheckers {
     this.up[i] = up ? 1 : 0;
     this.m.log(now, this.cfg.directors[d], up ? 'real server up' : 'real server down', `nginx${k + 1} (${this.hc.type})`);
     if (!up) this.m.detected(now);
-    else this.m.converged(now);
+    this.m.converged(now); // the pool changed: what the fault asked of the front end is done
     this.pool.rsVerdict(d, k, up);
   }
 }
