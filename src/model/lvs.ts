@@ -205,10 +205,8 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     const now = this.engine.now_us;
     if (!this.alive[d]) {
       // a dead director still in the routes (active_active), or the dead VRRP master
-      if (this.aa) {
-        m.blackholed++;
-        m.dirBlackholed[d]++;
-      } else m.dirLostOnFailover[d]++;
+      if (this.aa) m.dirBlackholed[d]++;
+      else m.dirLostOnFailover[d]++;
       m.lost(now);
       this.trace?.hop(r, 'lvs', this.cfg.directors[d], 'lost:director_down');
       return;
