@@ -17,7 +17,10 @@ import {
 } from '../model/keepalived.js';
 import type { VrrpVersion } from '../model/keepalived.js';
 import { RoundRobinPeers, smoothWrrSequence } from '../model/nginx.js';
+import { ospfTopologyOf } from '../model/network.js';
 import { OSPF_MAXIMUM_PATHS_DEFAULT, spfAll, validateTopology } from '../model/ospf.js';
+import { loadScenario } from '../scenario/load.js';
+import type { Scenario } from '../scenario/types.js';
 import type { OspfLink, OspfStub, OspfTopology } from '../model/ospf.js';
 
 export const EXPLAIN_ALGORITHMS = [
@@ -466,12 +469,27 @@ function loadTopology(file: string): OspfTopology {
   return topo;
 }
 
+/**
+ * A scenario file with a routed network: the OSPF topology exactly as the model builds it (directors
+ * as routers announcing the VIP in active_active; in active_backup the routers on a pair's LAN
+ * announce it). Null when the file is not such a scenario.
+ */
+function scenarioTopology(file: string): OspfTopology | null {
+  let s: Scenario;
+  try {
+    s = loadScenario(file);
+  } catch {
+    return null;
+  }
+  return s.network.topology && s.lvs ? ospfTopologyOf(s.network.topology, s.lvs) : null;
+}
+
 function explainSpf(a: ExplainInput): ExplainResult {
   if (typeof a.topology !== 'string' || a.topology === '') {
     throw new UsageError('explain spf needs --topology FILE.yaml (routers, links, stubs)');
   }
   const maxPaths = intArg(a.maxPaths, 'max-paths', 1, 256) ?? OSPF_MAXIMUM_PATHS_DEFAULT;
-  const topo = loadTopology(a.topology);
+  const topo = scenarioTopology(a.topology) ?? loadTopology(a.topology);
   const routes = spfAll(topo, maxPaths);
   let text =
     'OSPF shortest path first (RFC 2328 16.1; FRRouting/frr ospfd/ospf_spf.c): Dijkstra over link costs;\n' +
