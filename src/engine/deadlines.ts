@@ -27,6 +27,12 @@ export class DeadlineQueue {
 
   /** Starts a timeout of `timeout_us` from now for (entity, tag). */
   arm(entity: number, tag: number): void {
+    // Most timeouts die young: dropping dead ones at the head keeps the ring near the live count.
+    const mask = this.deadline_us.length - 1;
+    while (this.size > 0 && !this.isLive(this.entity[this.head], this.tag[this.head])) {
+      this.head = (this.head + 1) & mask;
+      this.size--;
+    }
     if (this.size === this.deadline_us.length) this.grow();
     const i = (this.head + this.size) & (this.deadline_us.length - 1);
     const d = this.engine.now_us + this.timeout_us;

@@ -54,12 +54,16 @@ export class RoundRobinPeers {
     this.totalWeight = peers.reduce((a, p) => a + p.weight, 0);
   }
 
-  /** Non-down peers: nginx's peers->tries. */
+  /** Non-down peers: nginx's peers->tries (`down` is configuration, so this is fixed). */
   tries(): number {
-    let t = 0;
-    for (let i = 0; i < this.count; i++) if (!this.down[i]) t++;
-    return t;
+    if (this.tries_ < 0) {
+      this.tries_ = 0;
+      for (let i = 0; i < this.count; i++) if (!this.down[i]) this.tries_++;
+    }
+    return this.tries_;
   }
+
+  private tries_ = -1;
 
   isFailedOut(i: number, now_s: number): boolean {
     return (
