@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tracer } from '../src/metrics/trace.js';
-import { ephemeralPort } from '../src/model/lvs.js';
+import { ephemeralPort, setDirectorFastPath } from '../src/model/lvs.js';
 import { runScenario } from '../src/model/stack.js';
 import { parseScenario } from '../src/scenario/load.js';
 
@@ -194,5 +194,37 @@ describe('determinism', () => {
     const a = JSON.stringify(run(text));
     expect(JSON.stringify(run(text))).toBe(a);
     expect(JSON.stringify(run(text.replace('seed: 5', 'seed: 6')))).not.toBe(a);
+  });
+});
+
+describe('deciding at send time when nothing can change before the arrival', () => {
+  const NET = `network:
+  routers: [r1, r2, r3]
+  links:
+    - { a: r1, b: r2 }
+    - { a: r1, b: r3 }
+    - { a: r2, b: lvs1 }
+    - { a: r2, b: lvs2 }
+    - { a: r3, b: lvs1 }
+    - { a: r3, b: lvs2 }
+  ospf: { hello_interval: 1s, dead_interval: 4s }
+`;
+  const cases: [string, string, string][] = [
+    ['wrr, active_active, a router and an nginx crash', '  directors: 2\n  mode: active_active\n  scheduler: wrr\n  health_check: { delay_loop: 1s, connect_timeout: 300ms }\n',
+      'faults:\n  - { at: 0.4s, kill: r2, for: 1s }\n  - { at: 0.7s, kill: nginx2 }\n  - { at: 1.6s, recover: nginx2 }\n'],
+    ['sh with sh-port, active_backup, a director crash', '  directors: 2\n  mode: active_backup\n  scheduler: sh\n  sh_port: true\n',
+      'faults:\n  - { at: 0.5s, kill: lvs1 }\n  - { at: 1.2s, recover: lvs1 }\n'],
+    ['rr, NAT with sync, a clean stop and a link down', '  directors: 2\n  mode: active_backup\n  forwarding: nat\n  sync: true\n  scheduler: rr\n',
+      'faults:\n  - { at: 0.3s, stop: lvs1 }\n  - { at: 0.9s, down: r1-r2 }\n  - { at: 1.5s, recover: lvs1 }\n'],
+  ];
+  test.each(cases)('%s: the same summary, fewer events', (_name, lvs, faults) => {
+    const text = yaml(lvs, NET + faults, 25_000);
+    const strip = (x: ReturnType<typeof run>) => JSON.stringify({ ...x, events: 0, fingerprint: '', expect: {} });
+    setDirectorFastPath(false);
+    const slow = run(text);
+    setDirectorFastPath(true);
+    const fast = run(text);
+    expect(strip(fast)).toBe(strip(slow));
+    expect(fast.events).toBeLessThan(slow.events);
   });
 });

@@ -33,6 +33,8 @@ export class HealthCheckers {
   private readonly retryIt: Int32Array;
   private readonly next_us: Float64Array; // next check start (the phase while asleep)
   private readonly awake: Uint8Array;
+  /** Checkers with a check in progress or scheduled (0: none can change the pool soon). */
+  awakeCount = 0;
   private readonly outcome: Uint8Array; // result of the check in flight: 1 success
   private readonly gen: Int32Array;
   private readonly running: Uint8Array; // per director: keepalived's checker process runs
@@ -84,7 +86,7 @@ export class HealthCheckers {
     for (let k = 0; k < this.K; k++) {
       const i = d * this.K + k;
       this.gen[i]++;
-      this.awake[i] = 0;
+      this.sleep(i);
     }
   }
 
@@ -95,7 +97,7 @@ export class HealthCheckers {
     for (let k = 0; k < this.K; k++) {
       const i = d * this.K + k;
       this.gen[i]++;
-      this.awake[i] = 0;
+      this.sleep(i);
       this.up[i] = 1;
       this.retryIt[i] = 0;
       this.next_us[i] = now + Math.floor(rng() * this.hc.delay_loop_us);
@@ -103,9 +105,15 @@ export class HealthCheckers {
     }
   }
 
+  private sleep(i: number): void {
+    if (this.awake[i]) this.awakeCount--;
+    this.awake[i] = 0;
+  }
+
   private wake(i: number): void {
     if (this.awake[i]) return;
     this.awake[i] = 1;
+    this.awakeCount++;
     const now = this.engine.now_us;
     // asleep, the checker kept checking on its period: the next of those checks
     const at = this.next_us[i] >= now ? this.next_us[i] : nextSendAtOrAfter_us(this.next_us[i], this.period_us, now);
@@ -141,7 +149,7 @@ export class HealthCheckers {
     this.next_us[i] = now + delay;
     const settled = this.retryIt[i] === 0 && this.up[i] === (this.pool.rsAlive(k) ? 1 : 0);
     if (settled && (this.up[i] === 1 || !this.pool.busy())) {
-      this.awake[i] = 0; // sleeps on its period
+      this.sleep(i); // sleeps on its period
       return;
     }
     this.engine.at(this.next_us[i], this.kStart, i, gen);

@@ -60,6 +60,23 @@ export function ephemeralPort(user: number, attempt: number): number {
   return 32768 + ((h >>> 0) % 28232);
 }
 
+// Deciding at send time (see LvsTier.quiet); tests turn it off to show it changes nothing.
+let fastPath = true;
+export function setDirectorFastPath(on: boolean): void {
+  fastPath = on;
+}
+
+// fields of a request's record
+const R_DIR = 0; // director that scheduled it
+const R_LIFE = 1; // that director's life then (its table is lost when the life changes)
+const R_RS = 2; // nginx instance chosen
+const R_SYNC = 3; // peer's life + 1 when the entry was synced to it, else 0
+const R_DESTGEN = 4; // generation of the dest when bound (lc, wlc)
+const R_PATH = 5; // user -> director latency, one way, µs
+const R_EPOCH = 6; // the nginx instance's epoch when the request was handed to it
+const R_PORT = 7; // source port
+const R_STRIDE = 8;
+
 export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
   readonly D: number;
   readonly K: number;
@@ -82,18 +99,17 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
   private readonly flow: IpvsFlow = { saddr: 0, sport: 0 };
   private readonly trackConns: boolean;
   private readonly portNeeded: boolean;
+  private readonly hashed: boolean; // sh: the scheduler needs the flow
+  private readonly fastOk: boolean; // rr, wrr, sh: a decision depends on nothing that changes by itself
+  private readonly pathConst: number; // user -> director latency when every path has the same, else -1
+  private faultTimes = new Float64Array(0); // starts and ends of all faults, sorted
+  private faultIdx = 0;
+  private pendingArrivals = 0; // arrival events in flight
   private readonly aa: boolean;
   private readonly nat: boolean;
   private readonly lat_us: number;
-  // per request slot (grown with the request table)
-  private reqDir = new Int32Array(1024);
-  private reqLife = new Int32Array(1024);
-  private reqRs = new Int32Array(1024);
-  private reqSync = new Int32Array(1024); // peer's life + 1 when the entry was synced to it, else 0
-  private reqDestGen = new Int32Array(1024);
-  private reqPath = new Float64Array(1024); // user -> director, one way
-  private reqEpoch = new Int32Array(1024); // nginx instance's epoch when the request was handed to it
-  private reqPort = new Int32Array(1024);
+  // per request slot, one interleaved record of R_STRIDE ints (one cache line: slots are many)
+  private req = new Int32Array(1024 * R_STRIDE);
   // inactive-connection expiries (lc, wlc): FIFO per director of (time, d * K + k, life, destGen)
   private expT = new Float64Array(1024);
   private expI = new Int32Array(1024);
@@ -127,6 +143,8 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     this.lat_us = cfg.latency_us;
     this.trackConns = cfg.scheduler === 'lc' || cfg.scheduler === 'wlc';
     this.portNeeded = topo.hash_policy === 'l4' || (cfg.scheduler === 'sh' && cfg.sh_port);
+    this.hashed = cfg.scheduler === 'sh';
+    this.fastOk = cfg.scheduler === 'rr' || cfg.scheduler === 'wrr' || cfg.scheduler === 'sh';
     this.alive = new Uint8Array(this.D).fill(1);
     this.running = new Uint8Array(this.D).fill(1);
     this.life = new Int32Array(this.D);
@@ -151,7 +169,10 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     this.kNatReply = engine.register('lvs.nat_reply', (req) => this.onNatReply(req));
     // the fixed hops of the data path get FIFO lanes
     engine.declareFixedDelay(cfg.latency_us);
-    for (const p of this.net.initialPathLatencies()) engine.declareFixedDelay(s.network.latency_us + p);
+    const paths = this.net.initialPathLatencies();
+    for (const p of paths) engine.declareFixedDelay(s.network.latency_us + p);
+    this.pathConst = paths.length === 1 ? s.network.latency_us + paths[0] : -1;
+    if (this.pathConst >= 0 && this.fastOk) engine.declareFixedDelay(this.pathConst + cfg.latency_us);
   }
 
   connect(users: UserSide, nginx: RealServers): void {
@@ -181,7 +202,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
   /** Users' FrontDoor: the request enters the network after the access latency. */
   accept(r: number, access_us: number): void {
     const rq = this.requests;
-    if (r >= this.reqDir.length) this.growRequests(rq.capacity);
+    if (r * R_STRIDE >= this.req.length) this.growRequests(rq.capacity);
     const users = this.users as UserSide;
     this.lastSend_us = this.engine.now_us;
     const u = rq.user[r];
@@ -195,14 +216,44 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
       return;
     }
     const path = access_us + this.net.pathLat_us;
-    this.reqPath[r] = path;
-    this.reqPort[r] = sport;
+    const o = r * R_STRIDE;
+    this.req[o + R_PATH] = path;
+    this.req[o + R_PORT] = sport;
+    const at = this.engine.now_us + path;
+    if (this.quiet(at, path)) {
+      this.decide(r, d, at, path);
+      return;
+    }
+    this.pendingArrivals++;
     this.engine.schedule(path, this.kArrive, r, d);
   }
 
-  private onArrive(r: number, d: number): void {
-    const m = this.m;
+  /**
+   * Would the director decide the same now as when the packet arrives at `at`? Yes if nothing it
+   * looks at can change before then: no fault starts or ends, no VRRP takeover is due, no health
+   * checker is at work (verdicts change the pool), the scheduler keeps no time-varying counts
+   * (rr, wrr, sh; lc and wlc count connections closing meanwhile), and no earlier packet is still
+   * on its way (with every path equally long, decisions then come in arrival order). Then the
+   * arrival event is not needed: one event less per request, the same run.
+   */
+  private quiet(at: number, path: number): boolean {
+    if (!fastPath || !this.fastOk || path !== this.pathConst || this.pendingArrivals > 0 || this.trace !== null) return false;
     const now = this.engine.now_us;
+    const ft = this.faultTimes;
+    while (this.faultIdx < ft.length && ft[this.faultIdx] < now) this.faultIdx++;
+    if (this.faultIdx < ft.length && ft[this.faultIdx] <= at) return false;
+    if (this.vrrp !== null && this.vrrp.nextTakeover_us() <= at) return false;
+    return this.checks === null || this.checks.awakeCount === 0;
+  }
+
+  private onArrive(r: number, d: number): void {
+    this.pendingArrivals--;
+    this.decide(r, d, this.engine.now_us, 0);
+  }
+
+  /** The director's decision for the packet arriving at `now` (= the engine's now + `lead`). */
+  private decide(r: number, d: number, now: number, lead: number): void {
+    const m = this.m;
     if (!this.alive[d]) {
       // a dead director still in the routes (active_active), or the dead VRRP master
       if (this.aa) m.dirBlackholed[d]++;
@@ -220,33 +271,38 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     }
     m.dirRequests[d]++;
     const rq = this.requests;
+    const req = this.req;
+    const o = r * R_STRIDE;
     const svc = this.svc[d];
     if (this.trackConns) this.expire(now);
-    const flow = this.flow;
-    flow.saddr = (this.users as UserSide).ip[rq.user[r]];
-    flow.sport = this.reqPort[r];
-    const i = svc.schedule(flow);
+    if (this.hashed) {
+      // sh hashes the client address (and port with sh-port)
+      this.flow.saddr = (this.users as UserSide).ip[rq.user[r]];
+      this.flow.sport = req[o + R_PORT];
+    }
+    const i = svc.schedule(this.flow);
     if (i < 0) {
       m.dirNoDest[d]++;
       this.trace?.hop(r, 'lvs', this.cfg.directors[d], 'refused:no_real_server', OUTCOME_ERROR);
       rq.status[r] = OUTCOME_ERROR;
-      (this.users as UserSide).respond(r, this.reqPath[r]);
+      (this.users as UserSide).respond(r, lead + req[o + R_PATH]);
       return;
     }
     const k = this.rsOfDest[d][i];
-    if (this.trackConns) svc.bind(i);
-    this.reqDir[r] = d;
-    this.reqLife[r] = this.life[d];
-    this.reqRs[r] = k;
-    this.reqDestGen[r] = this.destGen[d * this.K + k];
+    req[o + R_DIR] = d;
+    req[o + R_LIFE] = this.life[d];
+    req[o + R_RS] = k;
+    req[o + R_SYNC] = 0;
+    if (this.trackConns) {
+      svc.bind(i);
+      req[o + R_DESTGEN] = this.destGen[d * this.K + k];
+    }
     this.open[d]++;
-    m.dirConnections[d]++;
     m.dirPerRs[d * this.K + k]++;
-    this.reqSync[r] = 0;
     if (this.cfg.sync && this.vrrp !== null) {
       const p = d ^ 1;
       if (this.alive[p] && this.running[p]) {
-        this.reqSync[r] = this.life[p] + 1;
+        req[o + R_SYNC] = this.life[p] + 1;
         this.openSynced[d]++;
         const j = this.destOf[p * this.K + k];
         if (this.trackConns && j >= 0) this.svc[p].bind(j);
@@ -260,41 +316,45 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
       this.trace?.hop(r, 'nginx', `nginx${k + 1}`, 'lost:host_down');
       return;
     }
-    this.reqEpoch[r] = this.nginxEpoch[k];
-    (this.front as RealServers).accept(r, this.lat_us, k);
+    req[o + R_EPOCH] = this.nginxEpoch[k];
+    (this.front as RealServers).accept(r, lead + this.lat_us, k);
   }
 
   /** nginx's Downstream: its answer (or its 502/504) leaves nginx instance rq.nginx[r]. */
   respond(r: number, _delay_us: number): void {
-    const k = this.reqRs[r];
+    const req = this.req;
+    const o = r * R_STRIDE;
+    const k = req[o + R_RS];
     const now = this.engine.now_us;
-    if (this.nginxEpoch[k] !== this.reqEpoch[r]) {
+    if (this.nginxEpoch[k] !== req[o + R_EPOCH]) {
       // the instance died with the connection open: the user never hears back
       this.m.nginxLost[k]++;
       this.m.lost(now);
       this.trace?.hop(r, 'nginx', `nginx${k + 1}`, 'lost:host_down');
       return;
     }
-    const d = this.reqDir[r];
-    if (this.reqLife[r] === this.life[d]) {
+    const d = req[o + R_DIR];
+    const sync = req[o + R_SYNC];
+    if (req[o + R_LIFE] === this.life[d]) {
       this.open[d]--;
-      if (this.reqSync[r] > 0) this.openSynced[d]--;
+      if (sync > 0) this.openSynced[d]--;
       if (this.trackConns) this.closeConn(d, k, r);
     }
-    if (this.trackConns && this.reqSync[r] > 0 && this.reqSync[r] === this.life[d ^ 1] + 1) this.closeConn(d ^ 1, k, r);
+    if (this.trackConns && sync > 0 && sync === this.life[d ^ 1] + 1) this.closeConn(d ^ 1, k, r);
     // DR: straight to the user. DR needs the real servers on the director's LAN (only the MAC is
     // rewritten), so the reply leaves through the same routers: the request's path, backwards.
     if (this.nat) this.engine.schedule(this.lat_us, this.kNatReply, r);
-    else (this.users as UserSide).respond(r, this.reqPath[r]);
+    else (this.users as UserSide).respond(r, req[o + R_PATH]);
   }
 
   /** NAT: the reply reaches the holder of the pair's (internal) VIP, which needs the entry. */
   private onNatReply(r: number): void {
     const m = this.m;
-    const d0 = this.reqDir[r];
+    const o = r * R_STRIDE;
+    const d0 = this.req[o + R_DIR];
     const h = (this.vrrp as VrrpPairs).holder[d0 >> 1];
     const live = h >= 0 && this.alive[h] && this.running[h] && (this.vrrp as VrrpPairs).state[h] === VRRP_MASTER;
-    const hasEntry = live && ((h === d0 && this.reqLife[r] === this.life[h]) || (h === (d0 ^ 1) && this.reqSync[r] === this.life[h] + 1));
+    const hasEntry = live && ((h === d0 && this.req[o + R_LIFE] === this.life[h]) || (h === (d0 ^ 1) && this.req[o + R_SYNC] === this.life[h] + 1));
     const who = this.cfg.directors[h >= 0 ? h : d0];
     if (!hasEntry) {
       m.dirLostOnFailover[h >= 0 ? h : d0]++;
@@ -303,13 +363,13 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
       return;
     }
     this.trace?.hop(r, 'lvs', who, 'nat_reply');
-    (this.users as UserSide).respond(r, this.reqPath[r]);
+    (this.users as UserSide).respond(r, this.req[o + R_PATH]);
   }
 
   /** The client's FIN: the entry turns inactive and expires tcp_fin later. */
   private closeConn(d: number, k: number, r: number): void {
     const di = d * this.K + k;
-    if (this.destGen[di] !== this.reqDestGen[r] && d === this.reqDir[r]) return;
+    if (this.destGen[di] !== this.req[r * R_STRIDE + R_DESTGEN] && d === this.req[r * R_STRIDE + R_DIR]) return;
     const i = this.destOf[di];
     if (i < 0) return;
     this.svc[d].deactivate(i);
@@ -360,23 +420,11 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
   }
 
   private growRequests(capacity: number): void {
-    let n = this.reqDir.length;
+    let n = this.req.length / R_STRIDE;
     while (n <= capacity) n *= 2;
-    const g32 = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.reqDir = g32(this.reqDir);
-    this.reqLife = g32(this.reqLife);
-    this.reqRs = g32(this.reqRs);
-    this.reqSync = g32(this.reqSync);
-    this.reqDestGen = g32(this.reqDestGen);
-    this.reqEpoch = g32(this.reqEpoch);
-    this.reqPort = g32(this.reqPort);
-    const p = new Float64Array(n);
-    p.set(this.reqPath);
-    this.reqPath = p;
+    const b = new Int32Array(n * R_STRIDE);
+    b.set(this.req);
+    this.req = b;
   }
 
   // ---- VipHolders, CheckedPool ------------------------------------------------------------------
@@ -498,6 +546,12 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
 
   /** Registers routers, links, directors and nginx instances with the fault injector. */
   registerFaults(faults: FaultInjector): void {
+    const times: number[] = [];
+    for (const f of faults.faults) {
+      times.push(f.at_us);
+      if (f.for_us > 0 || f.action === 'restart') times.push(f.at_us + f.for_us);
+    }
+    this.faultTimes = Float64Array.from(times.sort((a, b) => a - b));
     const net = this.net;
     const m = this.m;
     const now = () => this.engine.now_us;

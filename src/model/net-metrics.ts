@@ -39,7 +39,6 @@ export class NetMetrics {
   readonly dirLostOnFailover: Float64Array; // reached a director that no longer held the VIP, or a NAT reply with no holder / no entry
   readonly dirBlackholed: Float64Array; // reached a dead director (active_active before reconvergence)
   readonly dirNoDest: Float64Array; // IPVS had no real server
-  readonly dirConnections: Float64Array;
   readonly dirConnectionsLost: Float64Array; // open connections whose entries died with the director (not synced)
   readonly dirRsRemoved: Float64Array; // real servers taken out by health checks
   readonly dirPerRs: Float64Array; // [d * K + k]: connections scheduled to nginx k
@@ -60,7 +59,6 @@ export class NetMetrics {
     this.dirLostOnFailover = new Float64Array(directors);
     this.dirBlackholed = new Float64Array(directors);
     this.dirNoDest = new Float64Array(directors);
-    this.dirConnections = new Float64Array(directors);
     this.dirConnectionsLost = new Float64Array(directors);
     this.dirRsRemoved = new Float64Array(directors);
     this.dirPerRs = new Float64Array(directors * nginx);

@@ -89,9 +89,16 @@ export class VrrpPairs {
     return Math.max(this.advertBase[d] - this.adv, lastSendBefore_us(this.advertBase[d], this.adv, t));
   }
 
-  /** Pending takeover time of d (Infinity if none): for tests and the report. */
+  /** Pending takeover time of d (Infinity if none). */
   takeoverAt_us(d: number): number {
     return this.pendingAt[d];
+  }
+
+  /** The earliest pending takeover of any director (Infinity if none). */
+  nextTakeover_us(): number {
+    let t = Infinity;
+    for (let d = 0; d < this.pendingAt.length; d++) if (this.pendingAt[d] < t) t = this.pendingAt[d];
+    return t;
   }
 
   /** Director d crashed: its adverts stop; the backup's down timer runs out master-down later. */
