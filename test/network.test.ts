@@ -19,7 +19,8 @@ import {
   silentFailureDetected_us,
 } from '../src/model/network.js';
 import { spf, withoutFailed } from '../src/model/ospf.js';
-import { parseScenario } from '../src/scenario/load.js';
+import { runExplain } from '../src/cli/explain.js';
+import { loadScenario, parseScenario } from '../src/scenario/load.js';
 import type { LvsConfig, NetLink, NetworkTopology } from '../src/scenario/network-types.js';
 
 const SEED = 3;
@@ -293,5 +294,21 @@ describe('property: after any single silent link failure, every router converges
       }),
       { numRuns: 120 },
     );
+  });
+});
+
+describe('sim explain spf on a scenario file shows the routes the model starts from', () => {
+  test.each(['million-users', 'director-failover'])('%s', (name) => {
+    const file = `scenarios/${name}.yaml`;
+    const s = loadScenario(file);
+    const topo = s.network.topology as NetworkTopology;
+    const lvs = s.lvs as LvsConfig;
+    const engine = new Engine();
+    const net = new NetworkTier(engine, topo, lvs, new RngStreams(1), new NetMetrics(100_000, topo.routers.length, lvs.directors.length, 1));
+    const json = runExplain({ algorithm: 'spf', topology: file, json: true }).json as { routes: Record<string, Record<string, { nextHops: string[] }>> };
+    topo.routers.forEach((r, i) => {
+      const hops = json.routes[r].vip.nextHops;
+      expect(net.routeText(i)).toBe(hops.length === 0 ? 'vip connected' : `vip via ${hops.join(', ')}`);
+    });
   });
 });

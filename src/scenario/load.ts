@@ -393,6 +393,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
                 : processNodes;
   const shortList = (xs: string[]) => (xs.length > 12 ? `${xs.slice(0, 12).join(', ')}, ...` : xs.join(', '));
   const checkNode = (segs: Seg[], name: string, allowed: string[]) => {
+    if (allowed.length === 0) fail(segs, `no node of this scenario takes this fault (down/up need network.links, stop an lvs: director)`);
     if (!allowed.includes(name)) fail(segs, `unknown node ${JSON.stringify(name)} (allowed: ${shortList(allowed)})`);
   };
   const faults: Fault[] = [];
