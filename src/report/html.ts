@@ -115,6 +115,31 @@ export function indexHtml(input: ReportInput, chartNames: readonly string[]): st
           [true, false, false, false],
         );
 
+  // with a routed network: each fault's reconvergence (issue #4)
+  const net = s.network;
+  const networkSection = !net
+    ? ''
+    : `<h2>Network in front</h2>
+<p>${esc(fmtNum(net.lost))} requests lost in front: ${esc(fmtNum(net.blackholed))} black-holed in routing, ${esc(fmtNum(s.lvs?.lost_on_failover ?? 0))} at a VIP failover, ${esc(fmtNum(s.lvs?.nginx_lost ?? 0))} at a dead nginx.</p>
+${
+  net.reconvergence.length === 0
+    ? '<p class="none">No network fault.</p>'
+    : table(
+        ['fault at', 'action', 'target', 'detected', 'settled', 'window', 'lost'],
+        net.reconvergence.map((r) => [
+          esc(fmtMs(r.at_ms)),
+          esc(r.action),
+          esc(r.target),
+          r.detected_ms === null ? '<span class="none">-</span>' : esc(fmtMs(r.detected_ms)),
+          r.converged_ms === null ? '<span class="none">never</span>' : esc(fmtMs(r.converged_ms)),
+          r.window_ms === null ? '<span class="none">-</span>' : esc(fmtMs(r.window_ms)),
+          esc(fmtNum(r.lost)),
+        ]),
+        [true, false, false, true, true, true, true],
+      )
+}
+`;
+
   const apps = Object.entries(s.tiers.app);
   const serverTable =
     apps.length === 0
@@ -163,7 +188,7 @@ ${invariants}
 ${expectTable}
 <h2>Fault timeline</h2>
 ${faultTable}
-<h2>Charts</h2>
+${networkSection}<h2>Charts</h2>
 ${figures || '<p class="none">No charts.</p>'}
 <h2>App servers</h2>
 ${serverTable}
