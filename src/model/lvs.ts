@@ -168,11 +168,13 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     this.kArrive = engine.register('lvs.arrive', (req, d) => this.onArrive(req, d));
     this.kNatReply = engine.register('lvs.nat_reply', (req) => this.onNatReply(req));
     // the fixed hops of the data path get FIFO lanes
-    engine.declareFixedDelay(cfg.latency_us);
+    // (every lane costs a look on every event: only those the common path uses)
     const paths = this.net.initialPathLatencies();
-    for (const p of paths) engine.declareFixedDelay(s.network.latency_us + p);
     this.pathConst = paths.length === 1 ? s.network.latency_us + paths[0] : -1;
-    if (this.pathConst >= 0 && this.fastOk) engine.declareFixedDelay(this.pathConst + cfg.latency_us);
+    const decidedAtSend = this.pathConst >= 0 && this.fastOk;
+    for (const p of paths) engine.declareFixedDelay(s.network.latency_us + p);
+    if (decidedAtSend) engine.declareFixedDelay(this.pathConst + cfg.latency_us);
+    if (!decidedAtSend || this.nat) engine.declareFixedDelay(cfg.latency_us);
   }
 
   connect(users: UserSide, nginx: RealServers): void {

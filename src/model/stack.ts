@@ -29,7 +29,7 @@ export type RunOutput = { report: ReportInput; events: number };
 export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   const engine = new Engine();
   // the wires' fixed latencies: their events need no heap
-  engine.declareFixedDelay(s.network.latency_us);
+  if (!s.lvs) engine.declareFixedDelay(s.network.latency_us); // with LVS the front end declares its own
   engine.declareFixedDelay(s.nginx.proxy_latency_us);
   engine.declareFixedDelay(s.redis.latency_us);
   const rngs = new RngStreams(s.seed);
