@@ -23,7 +23,6 @@
 import type { Engine } from '../engine/engine.js';
 import type { RngStreams } from '../engine/rng.js';
 import type { LvsConfig, NetworkTopology } from '../scenario/network-types.js';
-import type { Scenario } from '../scenario/types.js';
 import { upperBounds } from './ecmp.js';
 import type { NetMetrics } from './net-metrics.js';
 import { newSpfThrottle, nextSpfDelay_us, spf, spfRan, type OspfTopology, type SpfThrottleState } from './ospf.js';
@@ -710,9 +709,4 @@ export class NetworkTier {
     if (i >= 0) return i;
     return this.topo.links.findIndex((l) => `${l.b}-${l.a}` === name);
   }
-}
-
-/** Routers and directors of a scenario with a routed network, as the model numbers them. */
-export function hasRoutedNetwork(s: Scenario): s is Scenario & { lvs: LvsConfig; network: { topology: NetworkTopology } } {
-  return s.lvs !== undefined && s.network.topology !== undefined;
 }
