@@ -121,13 +121,13 @@ export class AppTier {
   }
 
   /** nginx instance `k` proxies `req` to server `s`: a new connection (SYN, then the request). */
-  deliver(req: number, s: number, k: number): void {
+  deliver(req: number, s: number, k: number): number {
     const rq = this.requests;
     rq.server[req] = s;
     rq.gen[req]++;
     const link = k * this.count + s;
     const net = this.net;
-    net.send(net.nginxNode[k], net.appNode[s], this.scenario.nginx.proxy_latency_us, net.nginxAppLoss[link], SYN_RTO_US, this.linkRngs[link], this.kArrive, req, rq.gen[req]);
+    return net.send(net.nginxNode[k], net.appNode[s], this.scenario.nginx.proxy_latency_us, net.nginxAppLoss[link], SYN_RTO_US, this.linkRngs[link], this.kArrive, req, rq.gen[req]);
   }
 
   private onArrive(r: number, gen: number): void {

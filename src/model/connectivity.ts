@@ -78,13 +78,14 @@ export class Connectivity {
   /**
    * Sends a message from node `from` to node `to`: event (kind, entity, arg) fires on arrival.
    * `loss` is the link's loss fraction, `rto_us` the first retransmission timeout (SYN or data).
+   * Returns the delay until arrival, or -1 if that is not known yet (held by a partition) or never.
    */
-  send(from: number, to: number, latency_us: number, loss: number, rto_us: number, rng: RngStream, kind: number, entity: number, arg: number): void {
+  send(from: number, to: number, latency_us: number, loss: number, rto_us: number, rng: RngStream, kind: number, entity: number, arg: number): number {
     if (this.group[from] === this.group[to]) {
       const d = loss > 0 ? transmitDelay_us(latency_us, loss, rto_us, rng) : latency_us;
       if (d >= 0) this.engine.schedule(d, kind, entity, arg);
       else this.onGiveUp?.(kind, entity, arg);
-      return;
+      return d;
     }
     let p = this.pFree.pop();
     if (p === undefined) {
@@ -100,6 +101,7 @@ export class Connectivity {
     this.pLatency[p] = latency_us;
     this.pLeft[p] = rto_us >= SYN_RTO_US ? SYN_RETRIES : DATA_RETRIES;
     this.engine.schedule(rto_us, this.kRetransmit, p);
+    return -1;
   }
 
   private retransmit(p: number): void {

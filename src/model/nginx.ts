@@ -220,7 +220,8 @@ export function smoothWrrSequence(weights: readonly number[], picks: number): nu
 /** Where nginx sends a request upstream, and where it sends the answer back. */
 export interface UpstreamTier {
   /** Proxies `req` to app server `server` from nginx instance `instance`. */
-  deliver(req: number, server: number, instance: number): void;
+  /** Returns when the connection attempt reaches the server (µs from now), or -1 if unknown or never. */
+  deliver(req: number, server: number, instance: number): number;
 }
 export interface Downstream {
   respond(req: number, delay_us: number): void;
@@ -387,8 +388,9 @@ export class NginxTier {
     rq.ngxWaiting[r] = 1;
     rq.connected[r] = 0;
     rq.upstreamTimedOut[r] = 0;
-    (this.upstream as UpstreamTier).deliver(r, server, rq.nginx[r]);
-    this.connectTimers.arm(r, rq.gen[r]);
+    const arrival_us = (this.upstream as UpstreamTier).deliver(r, server, rq.nginx[r]);
+    // A SYN known to arrive in time cannot time out: the read timeout takes over from there.
+    if (arrival_us < 0 || arrival_us >= this.connectTimers.timeout_us) this.connectTimers.arm(r, rq.gen[r]);
   }
 
   private peersOf(r: number): RoundRobinPeers {
