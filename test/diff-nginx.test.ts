@@ -14,7 +14,7 @@
 //   - 2 worker processes: each keeps its own round-robin state (and its own failure count)
 // If nginx is not installed these tests fail, saying so: CI installs nginx-light.
 import { smoothWrrSequence } from '../src/model/nginx.js';
-import { requireBinary, sleep } from '../src/validate/procs.js';
+import { requireBinary, sleep } from '../src/cli/real/procs.js';
 import { RealNginx, type Reply, type UpstreamSpec } from './support/nginx.js';
 import { UpstreamDriver, type DriverReply } from './support/nginx-driver.js';
 

@@ -14,7 +14,7 @@
 // move it up among the agreeing ones.
 import { FIXED_SCRIPT, SOURCE_SCRIPT, TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../src/model/inventory-scripts.js';
 import { RedisError, RedisStatus, type RedisReply } from '../src/model/redis-keyspace.js';
-import { requireBinary } from '../src/validate/procs.js';
+import { requireBinary } from '../src/cli/real/procs.js';
 import { modelVersion, RealRedis, SimRedis } from './support/redis.js';
 
 let real: RealRedis | undefined;

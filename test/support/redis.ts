@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Lrand48, LuaScript, ScriptError, type RedisVersion } from '../../src/model/lua-script.js';
 import { Keyspace, RedisError, RedisStatus, type RedisReply } from '../../src/model/redis-keyspace.js';
-import { freePort, Proc, requireBinary, waitForPort } from '../../src/validate/procs.js';
-import { RespClient } from '../../src/validate/resp.js';
+import { freePort, Proc, requireBinary, waitForPort } from '../../src/cli/real/procs.js';
+import { RespClient } from '../../src/cli/real/resp.js';
 
 export interface RedisLike {
   command(argv: readonly string[]): Promise<RedisReply>;
