@@ -104,8 +104,14 @@ export function movedHashCount(before: readonly number[], after: readonly number
 }
 
 // MurmurHash3 x86_32 over 32-bit words (Austin Appleby's public-domain reference), keyed by seed.
-function rotl32(x: number, r: number): number {
-  return (x << r) | (x >>> (32 - r));
+/** One 32-bit block of MurmurHash3_x86_32 mixed into h. */
+function mixK(h: number, w: number): number {
+  let k = Math.imul(w >>> 0, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
 function fmix32(h: number): number {
@@ -120,16 +126,22 @@ function fmix32(h: number): number {
 /** MurmurHash3_x86_32 of the little-endian bytes of `words`. */
 export function murmur3Words(words: readonly number[], seed: number): number {
   let h = seed >>> 0;
-  for (const w of words) {
-    let k = Math.imul(w >>> 0, 0xcc9e2d51);
-    k = rotl32(k, 15);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = rotl32(h, 13);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  h ^= words.length * 4;
-  return fmix32(h);
+  for (const w of words) h = mixK(h, w);
+  return fmix32(h ^ (words.length * 4));
+}
+
+/** multipathHash('l3', ...) without allocating (the per-packet path): 31 bits of (src, dst). */
+export function flowHashL3(src: number, dst: number, seed: number): number {
+  return fmix32(mixK(mixK(seed >>> 0, src), dst) ^ 8) >>> 1;
+}
+
+/** multipathHash('l4', ...) without allocating: the five-tuple. */
+export function flowHashL4(src: number, dst: number, sport: number, dport: number, proto: number, seed: number): number {
+  let h = mixK(seed >>> 0, src);
+  h = mixK(h, dst);
+  h = mixK(h, ((sport & 0xffff) << 16) | (dport & 0xffff));
+  h = mixK(h, proto & 0xff);
+  return fmix32(h ^ 16) >>> 1;
 }
 
 /**
@@ -137,11 +149,9 @@ export function murmur3Words(words: readonly number[], seed: number): number {
  * 'l3' hashes (src, dst) as policy 0 does; 'l4' the five-tuple as policy 1 does.
  */
 export function multipathHash(policy: MultipathHashPolicy, flow: FlowKeys, seed: number): number {
-  const words =
-    policy === 'l3'
-      ? [flow.src, flow.dst]
-      : [flow.src, flow.dst, ((flow.sport & 0xffff) << 16) | (flow.dport & 0xffff), flow.proto & 0xff];
-  return murmur3Words(words, seed) >>> 1;
+  return policy === 'l3'
+    ? flowHashL3(flow.src, flow.dst, seed)
+    : flowHashL4(flow.src, flow.dst, flow.sport, flow.dport, flow.proto, seed);
 }
 
 /** Dotted quad -> unsigned 32-bit integer (host order, as ntohl gives it). */

@@ -23,7 +23,7 @@
 import type { Engine } from '../engine/engine.js';
 import type { RngStreams } from '../engine/rng.js';
 import type { LvsConfig, NetworkTopology } from '../scenario/network-types.js';
-import { upperBounds } from './ecmp.js';
+import { flowHashL3, flowHashL4, upperBounds } from './ecmp.js';
 import type { NetMetrics } from './net-metrics.js';
 import { newSpfThrottle, nextSpfDelay_us, spf, spfRan, type OspfTopology, type SpfThrottleState } from './ospf.js';
 
@@ -60,40 +60,6 @@ export function silentFailureDetected_us(
   if (bfd === null) return byHello;
   const byBfd = lastSendBefore_us(bfd.phase_us, bfd.interval_us, t_us) + bfd.multiplier * bfd.interval_us;
   return Math.min(byHello, byBfd);
-}
-
-// MurmurHash3_x86_32 of 2 or 4 words without an array: the same value as ecmp.ts murmur3Words.
-function mixK(h: number, w: number): number {
-  let k = Math.imul(w >>> 0, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  k = Math.imul(k, 0x1b873593);
-  h ^= k;
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
-
-function fmix(h: number, len: number): number {
-  h ^= len;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-/** ecmp.ts multipathHash('l3', ...) without allocating: 31 bits of (src, dst). */
-export function flowHashL3(src: number, dst: number, seed: number): number {
-  return fmix(mixK(mixK(seed >>> 0, src), dst), 8) >>> 1;
-}
-
-/** ecmp.ts multipathHash('l4', ...) without allocating: the five-tuple. */
-export function flowHashL4(src: number, dst: number, sport: number, dport: number, proto: number, seed: number): number {
-  let h = mixK(seed >>> 0, src);
-  h = mixK(h, dst);
-  h = mixK(h, ((sport & 0xffff) << 16) | (dport & 0xffff));
-  h = mixK(h, proto & 0xff);
-  return fmix(h, 16) >>> 1;
 }
 
 /** The OSPF topology as this model builds it (for `sim explain spf` on a scenario file). */
