@@ -84,17 +84,25 @@ export class RoundRobinPeers {
       return 0;
     }
     let best = -1;
+    let bestWeight = 0;
     let total = 0;
+    const cw = this.currentWeight;
+    const eff = this.effectiveWeight;
+    const fails = this.fails;
     for (let i = 0; i < this.count; i++) {
       if (tried[triedOffset + (i >>> 5)] & (1 << (i & 31))) continue;
       if (this.down[i]) continue;
-      if (this.isFailedOut(i, now_s)) continue;
-      const ew = this.effectiveWeight[i];
-      this.currentWeight[i] += ew;
+      if (fails[i] !== 0 && this.isFailedOut(i, now_s)) continue;
+      const ew = eff[i];
+      const c = cw[i] + ew;
+      cw[i] = c;
       total += ew;
-      if (ew < this.weight[i]) this.effectiveWeight[i] = ew + 1;
+      if (ew < this.weight[i]) eff[i] = ew + 1;
       // strict '>': ties go to the earliest peer in config order
-      if (best < 0 || this.currentWeight[i] > this.currentWeight[best]) best = i;
+      if (best < 0 || c > bestWeight) {
+        best = i;
+        bestWeight = c;
+      }
     }
     if (best < 0) return -1;
     this.currentWeight[best] -= total;

@@ -86,25 +86,20 @@ export class RequestTable {
     this.user[r] = user;
     this.id[r] = this.sent++;
     this.sent_us[r] = now_us;
-    this.nginx[r] = 0;
-    this.worker[r] = 0;
-    this.nginxStart_us[r] = now_us;
+    // nginx, worker, nginxStart_us, peer, server, connected and upstreamTimedOut are set by nginx
+    // before anything reads them
     this.onBackup[r] = 0;
-    this.peer[r] = -1;
     this.hashState[r] = 89; // ngx_http_upstream_init_ip_hash_peer
     this.hashTries[r] = 0;
     this.holds[r] = 1;
     this.ngxWaiting[r] = 0;
-    this.server[r] = -1;
     this.gen[r]++; // never reset: events still in flight for the previous use stay stale
     this.use[r]++;
-    this.connected[r] = 0;
     this.awaitingRedis[r] = 0;
     this.abandoned[r] = 0;
     this.triesLeft[r] = 0;
     for (let w = r * this.triedWords, end = w + this.triedWords; w < end; w++) this.tried[w] = 0;
     this.status[r] = OUTCOME_NONE;
-    this.upstreamTimedOut[r] = 0;
     return r;
   }
 
