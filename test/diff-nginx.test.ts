@@ -4,7 +4,7 @@
 // tried, in order). The simulated side is the model's own code: smoothWrrSequence and
 // RoundRobinPeers, driven by test/support/nginx-driver.ts with nginx's get/free sequence.
 //
-// Cases (round robin only; least_conn and ip_hash belong to a later issue and are not here):
+// Cases (round robin only; least_conn and ip_hash are in test/diff-nginx-balancers.test.ts):
 //   - weights 1:2:3:4 and {5,1,1}: the exact smooth WRR order
 //   - `down` and `backup`: backups unused while a primary lives; used, by their own WRR, once
 //     the primaries are down or failed; every server refusing gives 502 and "no live upstreams"

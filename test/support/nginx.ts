@@ -17,25 +17,43 @@ export type ServerSpec = {
   down?: boolean;
   /** Nothing listens on its port: nginx's connect() is refused. */
   refuse?: boolean;
+  /** Answers only when released (Backend.release): its connections stay open until then. */
+  hold?: boolean;
 };
 
-export type UpstreamSpec = { name: string; servers: ServerSpec[] };
+export type UpstreamSpec = {
+  name: string;
+  servers: ServerSpec[];
+  /** The balancing directive; round robin when absent. */
+  balance?: 'ip_hash' | 'least_conn';
+};
 
 /** A backend answering every request with its name; or a port nobody listens on. */
 export class Backend {
   private server: http.Server | null = null;
+  private held: http.ServerResponse[] = [];
+  /** Requests that have reached this backend. */
+  arrivals = 0;
   private constructor(readonly name: string, readonly port: number) {}
 
-  static async start(name: string, refuse: boolean): Promise<Backend> {
+  static async start(name: string, refuse: boolean, hold = false): Promise<Backend> {
     if (refuse) return new Backend(name, await freePort());
+    let b: Backend | null = null;
     const server = http.createServer((_req, res) => {
       res.setHeader('Content-Type', 'text/plain');
-      res.end(name);
+      b!.arrivals++;
+      if (hold) b!.held.push(res);
+      else res.end(name);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const b = new Backend(name, (server.address() as net.AddressInfo).port);
+    b = new Backend(name, (server.address() as net.AddressInfo).port);
     b.server = server;
     return b;
+  }
+
+  /** Answers every held request. */
+  release(): void {
+    for (const res of this.held.splice(0)) res.end(this.name);
   }
 
   async stop(): Promise<void> {
@@ -56,10 +74,10 @@ export type Reply = {
   tried: string[];
 };
 
-/** One GET with a fresh connection (no keep-alive agent). */
-export function get(port: number, urlPath: string): Promise<Reply> {
+/** One GET with a fresh connection (no keep-alive agent), from `localAddress` if given (any 127/8 on Linux). */
+export function get(port: number, urlPath: string, localAddress?: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: urlPath, agent: false }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path: urlPath, agent: false, localAddress }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -143,7 +161,7 @@ export class RealNginx {
     for (const u of this.upstreams) {
       for (const s of u.servers) {
         if (this.backends.has(s.name)) continue;
-        const b = await Backend.start(s.name, s.refuse === true);
+        const b = await Backend.start(s.name, s.refuse === true, s.hold === true);
         this.backends.set(s.name, b);
         this.byAddr.set(`127.0.0.1:${b.port}`, s.name);
       }
@@ -165,6 +183,7 @@ export class RealNginx {
       ...tempPathDirectives(bin).map((d) => '  ' + d),
       ...this.upstreams.flatMap((u) => [
         `  upstream ${u.name} {`,
+        ...(u.balance !== undefined ? [`    ${u.balance};`] : []),
         ...u.servers.map((s) => serverLine(s, this.backends.get(s.name)!.port)),
         '  }',
       ]),
@@ -182,9 +201,9 @@ export class RealNginx {
     await waitForPort(this.port, 5000, this.proc);
   }
 
-  /** GET /<upstream>/; the tried peers come back as backend names. */
-  async request(upstream: string): Promise<Reply> {
-    const r = await get(this.port, `/${upstream}/`);
+  /** GET /<upstream>/ (from client address `from` if given); the tried peers come back as backend names. */
+  async request(upstream: string, from?: string): Promise<Reply> {
+    const r = await get(this.port, `/${upstream}/`, from);
     this.workers.add(r.worker);
     return { ...r, tried: r.tried.map((a) => this.byAddr.get(a) ?? a) };
   }
