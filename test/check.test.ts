@@ -1,24 +1,13 @@
 // `sim check`, the CI gate: exit codes, failure and replay lines, JUnit XML, and
 // --update-fingerprints. Runs the built dist/ (npm test builds first).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 // a strict, non-validating XML parser (it comes with jsdom, under d3-node): well-formedness only
 import { SaxesParser } from 'saxes';
 import { junitXml, replayCommand, setFingerprintInYaml, shellQuote, xmlEscape } from '../src/cli/check.js';
+import { scratch, sim } from './support/sim-cli.js';
 
-const SIM = path.resolve('dist/cli/main.js');
-const sim = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [SIM, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
-const dir = mkdtempSync(path.join(tmpdir(), 'sim-check-'));
-const write = (name: string, text: string) => {
-  const p = path.join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
+const { dir, write } = scratch('sim-check-');
 
 // The article's script oversells by one, on purpose, and says so.
 const SMALL = `# a small flash crowd

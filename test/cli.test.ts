@@ -1,22 +1,10 @@
 // The `sim` program as users run it: exit codes, messages, files. Runs the built dist/ (npm test
 // builds first).
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { scratch, sim } from './support/sim-cli.js';
 
-const SIM = path.resolve('dist/cli/main.js');
-const sim = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [SIM, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
-
-const dir = mkdtempSync(path.join(tmpdir(), 'sim-cli-'));
-const write = (name: string, text: string) => {
-  const p = path.join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
+const { dir, write } = scratch('sim-cli-');
 
 const SMALL = `name: tiny
 tickets: { inventory: 10 }

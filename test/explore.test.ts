@@ -1,8 +1,6 @@
 // Swarm testing: ddmin, the per-seed schedules, the invariants under random faults, and
 // `sim explore` as users run it (exit codes, replay lines that reproduce, shrunk schedules).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { runScenario } from '../src/model/stack.js';
@@ -12,18 +10,9 @@ import { exploreSeed, scenarioWith } from '../src/study/explore-worker.js';
 import { ddmin } from '../src/study/shrink.js';
 import { FAULT_KINDS, type FaultSpec, faultsBlock, formatDuration, swarmPlan } from '../src/study/swarm.js';
 import { broken, judge, runGuarded } from '../src/study/verdict.js';
+import { scratch, sim } from './support/sim-cli.js';
 
-const SIM = path.resolve('dist/cli/main.js');
-const sim = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [SIM, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
-const dir = mkdtempSync(path.join(tmpdir(), 'sim-explore-'));
-const write = (name: string, text: string) => {
-  const p = path.join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
+const { dir, write } = scratch('sim-explore-');
 
 // The fixed script and the exact local check on four servers weighted 1:2:3:4. POST: nginx does
 // not resend a request whose server died mid-way (with GET it does, and a user can end up with two
