@@ -81,6 +81,7 @@ export class Engine {
     const every = opts.progressEvery ?? 1 << 18;
     let fp = this.fingerprint;
     let events = this.events;
+    let untilProgress = every;
     for (;;) {
       // the earliest of the heap top and the lane heads, by (time, seq)
       let from: Lane | null = null;
@@ -124,9 +125,10 @@ export class Engine {
       handlers[kind](entity, arg);
       events++;
       if (stopWhen !== undefined && stopWhen()) break;
-      if (onProgress !== undefined && events % every === 0) {
+      if (--untilProgress === 0) {
+        untilProgress = every;
         this.events = events;
-        onProgress(t, events);
+        if (onProgress !== undefined) onProgress(t, events);
       }
     }
     this.events = events;
