@@ -13,36 +13,13 @@
 //     sent one at a time, each waited for until it reaches a backend, so connections pile up and
 //     every pick sees the previous ones open; 15 picks against pickLeastConn without free.
 // If nginx is not installed these tests fail, saying so: CI installs nginx-light.
-import { RoundRobinPeers, type PeerConfig } from '../src/model/nginx.js';
-import { requireBinary, sleep } from '../src/cli/real/procs.js';
-import { RealNginx, type Reply, type ServerSpec, type UpstreamSpec } from './support/nginx.js';
+import { RoundRobinPeers } from '../src/model/nginx.js';
+import { sleep } from '../src/cli/real/procs.js';
+import { nginxPerTest, type Reply, type ServerSpec, type UpstreamSpec } from './support/nginx.js';
+import { toPeer } from './support/nginx-driver.js';
 
-const started: RealNginx[] = [];
+const startNginx = nginxPerTest();
 
-async function startNginx(upstreams: UpstreamSpec[]): Promise<RealNginx> {
-  const n = await RealNginx.start(upstreams, { workers: 1, masterProcess: false });
-  started.push(n);
-  return n;
-}
-
-async function stopAll(): Promise<void> {
-  for (const n of started.splice(0)) await n.stop();
-}
-
-beforeAll(() => {
-  requireBinary('nginx', 'nginx-light');
-});
-afterEach(stopAll);
-afterAll(stopAll);
-
-// nginx's `server` defaults: weight 1, max_fails 1, fail_timeout 10 s
-const toPeer = (s: ServerSpec): PeerConfig => ({
-  name: s.name,
-  weight: s.weight ?? 1,
-  max_fails: s.max_fails ?? 1,
-  fail_timeout_s: s.fail_timeout_s ?? 10,
-  down: s.down === true,
-});
 
 /** 30 client addresses in 127/8, all differing in their first three bytes. */
 const clients: string[] = Array.from({ length: 30 }, (_, k) => `127.${(k * 37 + 3) % 256}.${(k * 11 + 1) % 256}.${(k % 250) + 1}`);

@@ -14,27 +14,11 @@
 //   - 2 worker processes: each keeps its own round-robin state (and its own failure count)
 // If nginx is not installed these tests fail, saying so: CI installs nginx-light.
 import { smoothWrrSequence } from '../src/model/nginx.js';
-import { requireBinary, sleep } from '../src/cli/real/procs.js';
-import { RealNginx, type Reply, type UpstreamSpec } from './support/nginx.js';
+import { sleep } from '../src/cli/real/procs.js';
+import { nginxPerTest, type RealNginx, type Reply, type UpstreamSpec } from './support/nginx.js';
 import { UpstreamDriver, type DriverReply } from './support/nginx-driver.js';
 
-const started: RealNginx[] = [];
-
-async function startNginx(upstreams: UpstreamSpec[], workers = 1): Promise<RealNginx> {
-  const n = await RealNginx.start(upstreams, { workers, masterProcess: workers > 1 });
-  started.push(n);
-  return n;
-}
-
-async function stopAll(): Promise<void> {
-  for (const n of started.splice(0)) await n.stop();
-}
-
-beforeAll(() => {
-  requireBinary('nginx', 'nginx-light');
-});
-afterEach(stopAll);
-afterAll(stopAll);
+const startNginx = nginxPerTest();
 
 /** What the comparison looks at: status, who answered, every peer tried. */
 const view = (r: Reply | DriverReply): DriverReply => ({ status: r.status, body: r.status === 200 ? r.body : '', tried: r.tried });

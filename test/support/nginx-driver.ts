@@ -17,7 +17,7 @@ export type DriverReply = {
 };
 
 // nginx's `server` defaults (ngx_http_upstream_server): weight 1, max_fails 1, fail_timeout 10 s
-const toPeer = (s: ServerSpec): PeerConfig => ({
+export const toPeer = (s: ServerSpec): PeerConfig => ({
   name: s.name,
   weight: s.weight ?? 1,
   max_fails: s.max_fails ?? 1,

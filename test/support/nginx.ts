@@ -224,3 +224,24 @@ export class RealNginx {
     if (this.prefix !== '') rmSync(this.prefix, { recursive: true, force: true });
   }
 }
+
+/**
+ * Registers jest hooks that check nginx is installed and stop every instance started through the
+ * returned function after each test; returns that function.
+ */
+export function nginxPerTest(): (upstreams: UpstreamSpec[], workers?: number) => Promise<RealNginx> {
+  const started: RealNginx[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const n of started.splice(0)) await n.stop();
+  };
+  beforeAll(() => {
+    requireBinary('nginx', 'nginx-light');
+  });
+  afterEach(stopAll);
+  afterAll(stopAll);
+  return async (upstreams, workers = 1) => {
+    const n = await RealNginx.start(upstreams, { workers, masterProcess: workers > 1 });
+    started.push(n);
+    return n;
+  };
+}
