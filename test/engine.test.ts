@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import seedrandom from 'seedrandom';
 import { Engine } from '../src/engine/engine.js';
 import { EventQueue } from '../src/engine/queue.js';
 import { IntRing } from '../src/engine/ring.js';
@@ -85,6 +86,17 @@ describe('RngStreams', () => {
     const xs = Array.from({ length: 5 }, () => a.random());
     expect(Array.from({ length: 5 }, () => b.random())).toEqual(xs);
     expect(new RngStreams(8).stream('users').random()).not.toBe(xs[0]);
+  });
+
+  test("draws seedrandom's Alea sequence exactly, for any seed and name", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.string({ maxLength: 12 }), (seed, name) => {
+        const ours = new RngStreams(seed).stream(name);
+        const ref = seedrandom.alea(`ticketsim/${seed}/${name}`);
+        for (let i = 0; i < 50; i++) expect(ours.random()).toBe(ref());
+      }),
+      { numRuns: 200 },
+    );
   });
 
   test('creating and drawing from another stream does not change a stream', () => {
