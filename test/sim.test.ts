@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runScenario } from '../src/model/stack.js';
+import { setAnswerFastPath } from '../src/model/users.js';
 import { writeReport } from '../src/report/write.js';
 import { parseScenario } from '../src/scenario/load.js';
 
@@ -168,6 +169,28 @@ describe('determinism', () => {
 });
 
 import { Tracer } from '../src/metrics/trace.js';
+
+describe('answers taken when sent (Users.respond)', () => {
+  // Timeouts that fire, retries, 502s from a dead server, late answers and sold-out answers:
+  // every path the fast path must leave to the event, or may take early.
+  const USERS = 'users:\n  load:\n    open: { users: 3000, rate: 20k/s }\n  client_ips: 1000\n';
+  const cases: [string, string][] = [
+    ['timeouts and retries', base().replace(USERS, `${USERS}  timeout: 3ms\n  retries: 2\n  retry_backoff: 1ms\n`)],
+    ['a server killed and restarted', base('faults:\n  - { at: 30ms, kill: app2, for: 40ms }\n')],
+    ['closed load', base().replace(USERS, 'users:\n  load:\n    closed: { concurrency: 50, requests: 3000 }\n  client_ips: 1000\n')],
+  ];
+  test.each(cases)('%s: the same summary, fewer events', (name, text) => {
+    expect(text).not.toBe(base()); // the case really changed the scenario
+    const strip = (x: ReturnType<typeof run>) => JSON.stringify({ ...x, events: 0, fingerprint: '' });
+    setAnswerFastPath(false);
+    const slow = run(text);
+    setAnswerFastPath(true);
+    const fast = run(text);
+    expect(strip(fast)).toBe(strip(slow));
+    if (name === 'closed load') expect(fast.events).toBe(slow.events); // closed load always takes the event
+    else expect(fast.events).toBeLessThan(slow.events);
+  });
+});
 
 describe('--trace', () => {
   test('one row per hop, every request sent and answered, streamed to a renamed file', () => {

@@ -81,9 +81,11 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
     progressEvery: 1 << 16,
   });
   users.closeUnanswered();
+  // the run ends with its last event, or with the last answer taken ahead of its arrival
+  const end_us = Math.max(engine.now_us, users.lastAnswer_us);
 
   const report = summarize(s, metrics, ledger, {
-    now_us: engine.now_us,
+    now_us: end_us,
     events: engine.events,
     fingerprint: engine.fingerprint,
     usersTotal,
@@ -94,7 +96,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
     redisSoldField: redis.ticketField(TICKET_SOLD_FIELD),
     redisTotalField: redis.ticketField(TICKET_TOTAL_FIELD),
     keyspace: redis.keyspace.snapshot(),
-    ...(lvs ? { frontEnd: lvs.finish(engine.now_us) } : {}),
+    ...(lvs ? { frontEnd: lvs.finish(end_us) } : {}),
   });
   return { report, events: engine.events };
 }
