@@ -1,6 +1,5 @@
-// The table of in-flight requests, struct-of-arrays, with a free list: a request slot is
-// reused once its user has the answer, so memory follows concurrency, not the user count.
-
+// The table of in-flight requests, struct-of-arrays: a request slot is reused once nobody
+// refers to it, so memory follows concurrency, not the user count.
 export const OUTCOME_NONE = 0;
 export const OUTCOME_OK = 1; // the user got a ticket
 export const OUTCOME_SOLD_OUT = 2; // the app answered "sold out" (the article answers this for any failure too)
@@ -40,9 +39,7 @@ export class RequestTable {
   tried: Uint32Array; // nginx's per-request tried bitmap, triedWords words per request
   status: Uint8Array; // the answer so far (an OUTCOME_*)
   upstreamTimedOut: Uint8Array; // the attempt failed by timeout (for 504 and proxy_next_upstream timeout)
-  private free: Int32Array;
-  private freeCount = 0;
-  private used = 0;
+  private cursor = 0; // where the search for the next free slot starts
   private sent = 0;
   live = 0;
 
@@ -72,16 +69,16 @@ export class RequestTable {
     this.tried = new Uint32Array(n * this.triedWords);
     this.status = new Uint8Array(n);
     this.upstreamTimedOut = new Uint8Array(n);
-    this.free = new Int32Array(n);
   }
 
   alloc(user: number, now_us: number): number {
-    let r: number;
-    if (this.freeCount > 0) r = this.free[--this.freeCount];
-    else {
-      if (this.used === this.capacity) this.grow();
-      r = this.used++;
-    }
+    // Slots are handed out in a circle rather than most-recently-freed first: requests sent close
+    // together then sit close together in every column, and the tiers, which serve them in about
+    // the order they were sent, walk the columns instead of jumping about in them.
+    if (this.live * 2 >= this.capacity) this.grow();
+    let r = this.cursor;
+    while (this.holds[r] !== 0) r = r + 1 === this.capacity ? 0 : r + 1;
+    this.cursor = r + 1 === this.capacity ? 0 : r + 1;
     this.live++;
     this.user[r] = user;
     this.id[r] = this.sent++;
@@ -116,7 +113,6 @@ export class RequestTable {
   private release(r: number): void {
     this.server[r] = -1;
     this.gen[r]++;
-    this.free[this.freeCount++] = r;
     this.live--;
   }
 
@@ -144,7 +140,6 @@ export class RequestTable {
     this.tried = grown(this.tried, n * this.triedWords);
     this.status = grown(this.status, n);
     this.upstreamTimedOut = grown(this.upstreamTimedOut, n);
-    this.free = grown(this.free, n);
     this.capacity = n;
   }
 }
