@@ -82,7 +82,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   });
   users.closeUnanswered();
   // the run ends with its last event, or with the last answer taken ahead of its arrival
-  const end_us = Math.max(engine.now_us, users.lastAnswer_us);
+  const end_us = Math.max(engine.now_us, metrics.lastResponse_us);
 
   const report = summarize(s, metrics, ledger, {
     now_us: end_us,

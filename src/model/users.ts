@@ -48,8 +48,6 @@ export class Users {
   private readonly timers: DeadlineQueue | null;
   private front: FrontDoor | null = null;
   trace: TraceHook | null = null;
-  /** The latest arrival time of an answer taken early: the run lasts at least until then. */
-  lastAnswer_us = 0;
   private readonly open: boolean;
 
   constructor(
@@ -114,7 +112,6 @@ export class Users {
       (this.timers === null || at_us < rq.sent_us[req] + this.timers.timeout_us) &&
       !this.mayRetry(rq.user[req], rq.status[req])
     ) {
-      if (at_us > this.lastAnswer_us) this.lastAnswer_us = at_us;
       this.answer(req, at_us);
       return;
     }
