@@ -77,6 +77,35 @@ describe('Engine', () => {
     expect(fp(3)).toBe(fp(3));
     expect(fp(3)).not.toBe(fp(4));
   });
+
+  test('fingerprint hashes kind names, not registration order; renaming a kind changes it', () => {
+    // two kinds ping-pong; only the order they are registered in differs
+    const fp = (order: 'ab' | 'ba', nameB = 'b') => {
+      const e = new Engine();
+      const k: Record<string, number> = {};
+      const reg = (n: string, name: string) => {
+        k[n] = e.register(name, (i) => (i < 6 ? e.schedule(2, k[n === 'a' ? 'b' : 'a'], i + 1) : undefined));
+      };
+      if (order === 'ab') {
+        reg('a', 'a');
+        reg('b', nameB);
+      } else {
+        reg('b', nameB);
+        reg('a', 'a');
+      }
+      e.at(0, k.a, 0);
+      e.run();
+      return e.fingerprint;
+    };
+    expect(fp('ba')).toBe(fp('ab'));
+    expect(fp('ab', 'c')).not.toBe(fp('ab'));
+  });
+
+  test('a kind name registered twice is refused', () => {
+    const e = new Engine();
+    e.register('x', () => undefined);
+    expect(() => e.register('x', () => undefined)).toThrow(/registered twice/);
+  });
 });
 
 describe('RngStreams', () => {

@@ -7,6 +7,13 @@
 import { Lane } from './lane.js';
 import { EventQueue } from './queue.js';
 
+/** FNV-1a of a string's UTF-16 code units, as a signed 32-bit integer. */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h | 0;
+}
+
 export type EventHandler = (entity: number, arg: number) => void;
 
 export type RunOptions = {
@@ -19,19 +26,31 @@ export type RunOptions = {
 export class Engine {
   now_us = 0;
   events = 0;
-  /** FNV-1a over (time, kind, entity) of every event run: a fingerprint of the whole run. */
+  /**
+   * FNV-1a over (time, kind name, entity) of every event run: a fingerprint of the whole run. The
+   * kind enters as a hash of its name, so the order components register in does not matter.
+   */
   fingerprint = 0x811c9dc5;
   private readonly queue = new EventQueue(4096);
   private readonly lanes: Lane[] = [];
   private seq = 0;
   private readonly handlers: EventHandler[] = [];
   private readonly kindNames: string[] = [];
+  private kindNameHashes = new Int32Array(16);
 
   /** Registers a handler and returns the kind number to schedule it with. */
   register(name: string, handler: EventHandler): number {
+    if (this.kindNames.includes(name)) throw new Error(`event kind ${name} is registered twice`);
+    const kind = this.handlers.length;
     this.handlers.push(handler);
     this.kindNames.push(name);
-    return this.handlers.length - 1;
+    if (kind === this.kindNameHashes.length) {
+      const grown = new Int32Array(kind * 2);
+      grown.set(this.kindNameHashes);
+      this.kindNameHashes = grown;
+    }
+    this.kindNameHashes[kind] = fnv1a(name);
+    return kind;
   }
 
   kindName(kind: number): string {
@@ -75,6 +94,7 @@ export class Engine {
     const lanes = this.lanes;
     const laneCount = lanes.length;
     const handlers = this.handlers;
+    const kindHashes = this.kindNameHashes;
     const until = opts.until_us ?? Infinity;
     const stopWhen = opts.stopWhen;
     const onProgress = opts.onProgress;
@@ -120,7 +140,7 @@ export class Engine {
       this.now_us = t;
       // `t | 0` is t mod 2^32 for whole microseconds: cheap, and enough for a fingerprint
       fp = Math.imul(fp ^ (t | 0), 16777619);
-      fp = Math.imul(fp ^ kind, 16777619);
+      fp = Math.imul(fp ^ kindHashes[kind], 16777619);
       fp = Math.imul(fp ^ entity, 16777619);
       handlers[kind](entity, arg);
       events++;
