@@ -13,8 +13,8 @@
 //     sent one at a time, each waited for until it reaches a backend, so connections pile up and
 //     every pick sees the previous ones open; 15 picks against pickLeastConn without free.
 // If nginx is not installed these tests fail, saying so: CI installs nginx-light.
-import { RoundRobinPeers } from '../src/model/nginx.js';
-import { sleep } from '../src/cli/real/procs.js';
+import { RoundRobinPeers } from '../src/model/nginx/nginx.js';
+import { sleep } from '../tools/real-stack/procs.js';
 import { nginxPerTest, type Reply, type ServerSpec, type UpstreamSpec } from './support/nginx.js';
 import { toPeer } from './support/nginx-driver.js';
 

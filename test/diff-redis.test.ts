@@ -12,9 +12,9 @@
 // fengari is Lua 5.3, so integral floats print as "5.0" and integer arithmetic wraps at 2^31; and
 // the cjson/cmsgpack/struct/bit libraries are missing. If one is fixed, its test starts failing:
 // move it up among the agreeing ones.
-import { FIXED_SCRIPT, SOURCE_SCRIPT, TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../src/model/inventory-scripts.js';
-import { RedisError, RedisStatus, type RedisReply } from '../src/model/redis-keyspace.js';
-import { requireBinary } from '../src/cli/real/procs.js';
+import { FIXED_SCRIPT, SOURCE_SCRIPT, TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../src/scenario/inventory-scripts.js';
+import { RedisError, RedisStatus, type RedisReply } from '../src/model/redis/keyspace.js';
+import { requireBinary } from '../tools/real-stack/procs.js';
 import { modelVersion, RealRedis, SimRedis } from './support/redis.js';
 
 let real: RealRedis | undefined;

@@ -11,7 +11,7 @@ import {
   parseIPv4,
   selectNextHop,
   upperBounds,
-} from '../src/model/ecmp.js';
+} from '../src/model/front/ecmp.js';
 
 const SPACE = 2 ** 31;
 

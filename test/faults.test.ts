@@ -1,7 +1,7 @@
 // Each fault kind's effect on the counts, and properties over random fault schedules.
 import fc from 'fast-check';
 import { runScenario } from '../src/model/stack.js';
-import { lastSnapshot_us } from '../src/model/redis.js';
+import { lastSnapshot_us } from '../src/model/redis/redis.js';
 import { parseScenario } from '../src/scenario/load.js';
 
 const REDIS = 'redis:\n  service_time: { const: 100us }\n';

@@ -1,8 +1,8 @@
 // IPVS schedulers against sequences worked out by hand from torvalds/linux net/netfilter/ipvs/.
 import fc from 'fast-check';
-import { IpvsDestList, IpvsService, LcScheduler, ShScheduler, WlcScheduler, WrrScheduler, hash32 } from '../src/model/ipvs.js';
-import type { IpvsDestConfig, IpvsSchedulerName } from '../src/model/ipvs.js';
-import { parseIPv4 } from '../src/model/ecmp.js';
+import { IpvsDestList, IpvsService, LcScheduler, ShScheduler, WlcScheduler, WrrScheduler, hash32 } from '../src/model/front/ipvs.js';
+import type { IpvsDestConfig, IpvsSchedulerName } from '../src/model/front/ipvs.js';
+import { parseIPv4 } from '../src/model/front/ecmp.js';
 
 const dests = (ws: number[], names = 'abcdefghijklmnop'): IpvsDestConfig[] =>
   ws.map((weight, i) => ({ name: names[i], weight }));

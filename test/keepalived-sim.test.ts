@@ -6,11 +6,11 @@
 import fc from 'fast-check';
 import { Engine } from '../src/engine/engine.js';
 import { RngStreams } from '../src/engine/rng.js';
-import { HealthCheckers, type CheckedPool } from '../src/model/healthcheck.js';
-import { backupTakeoverAt_us, masterDown_us, vrrpSkew_us, type VrrpVersion } from '../src/model/keepalived.js';
-import { NetMetrics } from '../src/model/net-metrics.js';
-import { lastSendBefore_us, nextSendAtOrAfter_us } from '../src/model/network.js';
-import { VRRP_BACKUP, VRRP_DOWN, VRRP_MASTER, VrrpPairs, vrrpSkewMin_us } from '../src/model/vrrp.js';
+import { HealthCheckers, type CheckedPool } from '../src/model/front/healthcheck.js';
+import { backupTakeoverAt_us, masterDown_us, vrrpSkew_us, type VrrpVersion } from '../src/model/front/keepalived.js';
+import { NetMetrics } from '../src/model/front/counters.js';
+import { lastSendBefore_us, nextSendAtOrAfter_us } from '../src/model/front/routers.js';
+import { VRRP_BACKUP, VRRP_DOWN, VRRP_MASTER, VrrpPairs, vrrpSkewMin_us } from '../src/model/front/vrrp.js';
 import { parseScenario } from '../src/scenario/load.js';
 import type { LvsConfig } from '../src/scenario/network-types.js';
 

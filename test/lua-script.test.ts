@@ -8,9 +8,9 @@ import {
   TICKET_HASH_KEY,
   TICKET_SOLD_FIELD,
   TICKET_TOTAL_FIELD,
-} from '../src/model/inventory-scripts.js';
-import { formatLuaNumberArg, isTruthyReply, Lrand48, LuaScript, ScriptError } from '../src/model/lua-script.js';
-import { Keyspace, RedisError, RedisStatus, type RedisReply } from '../src/model/redis-keyspace.js';
+} from '../src/scenario/inventory-scripts.js';
+import { formatLuaNumberArg, isTruthyReply, Lrand48, LuaScript, ScriptError } from '../src/model/redis/lua/script.js';
+import { Keyspace, RedisError, RedisStatus, type RedisReply } from '../src/model/redis/keyspace.js';
 
 const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');
 const KEYS = [TICKET_HASH_KEY];

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tracer } from '../src/metrics/trace.js';
-import { ephemeralPort, setDirectorFastPath } from '../src/model/lvs.js';
+import { ephemeralPort, setDirectorFastPath } from '../src/model/front/lvs.js';
 import { runScenario } from '../src/model/stack.js';
 import { parseScenario } from '../src/scenario/load.js';
 

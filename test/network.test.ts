@@ -6,8 +6,8 @@
 import fc from 'fast-check';
 import { Engine } from '../src/engine/engine.js';
 import { RngStreams } from '../src/engine/rng.js';
-import { flowHashL3, flowHashL4, multipathHash, murmur3Words } from '../src/model/ecmp.js';
-import { NetMetrics } from '../src/model/net-metrics.js';
+import { flowHashL3, flowHashL4, multipathHash, murmur3Words } from '../src/model/front/ecmp.js';
+import { NetMetrics } from '../src/model/front/counters.js';
 import {
   NetworkTier,
   VIP_ADDR,
@@ -15,8 +15,8 @@ import {
   nextSendAtOrAfter_us,
   ospfTopologyOf,
   silentFailureDetected_us,
-} from '../src/model/network.js';
-import { spf, withoutFailed } from '../src/model/ospf.js';
+} from '../src/model/front/routers.js';
+import { spf, withoutFailed } from '../src/model/front/ospf.js';
 import { runExplain } from '../src/cli/explain.js';
 import { loadScenario, parseScenario } from '../src/scenario/load.js';
 import type { LvsConfig, NetLink, NetworkTopology } from '../src/scenario/network-types.js';

@@ -10,8 +10,8 @@ import {
   spfRan,
   validateTopology,
   withoutFailed,
-} from '../src/model/ospf.js';
-import type { OspfRoutes, OspfTopology } from '../src/model/ospf.js';
+} from '../src/model/front/ospf.js';
+import type { OspfRoutes, OspfTopology } from '../src/model/front/ospf.js';
 
 //        r1
 //     1 /  \ 1

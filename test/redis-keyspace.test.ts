@@ -1,7 +1,7 @@
 // The simulated Redis keyspace: replies and error texts as redis-server 7 gives them
 // (the expected values below were checked against redis-server 7.0.15 and 7.2.6).
 import { describe, expect, test } from '@jest/globals';
-import { Keyspace, parseInt64, RedisError, RedisStatus } from '../src/model/redis-keyspace.js';
+import { Keyspace, parseInt64, RedisError, RedisStatus } from '../src/model/redis/keyspace.js';
 
 const WRONGTYPE = new RedisError('WRONGTYPE Operation against a key holding the wrong kind of value');
 const NOT_INT = new RedisError('ERR value is not an integer or out of range');

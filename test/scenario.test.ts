@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { FIXED_SCRIPT, SOURCE_SCRIPT } from '../src/model/inventory-scripts.js';
+import { FIXED_SCRIPT, SOURCE_SCRIPT } from '../src/scenario/inventory-scripts.js';
 import {
   ScenarioError,
   bufferTotal,

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runScenario } from '../src/model/stack.js';
-import { setAnswerFastPath } from '../src/model/users.js';
+import { setAnswerFastPath } from '../src/model/client/users.js';
 import { writeReport } from '../src/report/write.js';
 import { parseScenario } from '../src/scenario/load.js';
 

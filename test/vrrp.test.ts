@@ -10,8 +10,8 @@ import {
   masterDown_us,
   normalizeAdvertInt_us,
   vrrpSkew_us,
-} from '../src/model/keepalived.js';
-import type { VrrpVersion } from '../src/model/keepalived.js';
+} from '../src/model/front/keepalived.js';
+import type { VrrpVersion } from '../src/model/front/keepalived.js';
 
 describe('VRRP_TIMER_SKEW / VRRP_MS_DOWN_TIMER', () => {
   test('v2, priority 100, advert_int 1 s: skew 156 * 10^6 / 256 = 609375, down 3609375', () => {

@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from './errors.js';
-import { ECMP_WEIGHT_MAX, ECMP_WEIGHT_MIN, formatIPv4, hashIntervals, parseIPv4, upperBounds } from '../model/ecmp.js';
-import { IP_VS_SH_TAB_BITS, IpvsService, ShScheduler, WrrScheduler, hash32 } from '../model/ipvs.js';
-import type { IpvsFlow, IpvsSchedulerName } from '../model/ipvs.js';
+import { ECMP_WEIGHT_MAX, ECMP_WEIGHT_MIN, formatIPv4, hashIntervals, parseIPv4, upperBounds } from '../model/front/ecmp.js';
+import { IP_VS_SH_TAB_BITS, IpvsService, ShScheduler, WrrScheduler, hash32 } from '../model/front/ipvs.js';
+import type { IpvsFlow, IpvsSchedulerName } from '../model/front/ipvs.js';
 import {
   TIMER_HZ,
   VRRP_DEFAULTS,
@@ -14,14 +14,14 @@ import {
   masterDown_us,
   normalizeAdvertInt_us,
   vrrpSkew_us,
-} from '../model/keepalived.js';
-import type { VrrpVersion } from '../model/keepalived.js';
-import { RoundRobinPeers, smoothWrrSequence } from '../model/nginx.js';
-import { ospfTopologyOf } from '../model/network.js';
-import { OSPF_MAXIMUM_PATHS_DEFAULT, spfAll, validateTopology } from '../model/ospf.js';
+} from '../model/front/keepalived.js';
+import type { VrrpVersion } from '../model/front/keepalived.js';
+import { RoundRobinPeers, smoothWrrSequence } from '../model/nginx/nginx.js';
+import { ospfTopologyOf } from '../model/front/routers.js';
+import { OSPF_MAXIMUM_PATHS_DEFAULT, spfAll, validateTopology } from '../model/front/ospf.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
-import type { OspfLink, OspfStub, OspfTopology } from '../model/ospf.js';
+import type { OspfLink, OspfStub, OspfTopology } from '../model/front/ospf.js';
 
 export const EXPLAIN_ALGORITHMS = [
   'nginx',

@@ -2,7 +2,7 @@
 // reconvergence after each fault, the event timeline), `lvs` (failover losses, who held the VIP),
 // `tiers.router`, `tiers.lvs`, and extra fields of `tiers.nginx`. Built from the model's
 // NetMetrics at the end of a run, or zeroed from the scenario alone (the expect-path skeleton).
-import type { NetMetrics } from '../model/net-metrics.js';
+import type { NetMetrics } from '../model/front/counters.js';
 import type { Scenario } from '../scenario/types.js';
 
 export type RouterSummary = {

@@ -8,16 +8,16 @@ import { summarize } from '../metrics/summarize.js';
 import type { Tracer } from '../metrics/trace.js';
 import type { ReportInput } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
-import { AppTier } from './app.js';
-import { Connectivity } from './connectivity.js';
-import { FaultInjector } from './faults.js';
-import { TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from './inventory-scripts.js';
-import { LvsTier } from './lvs.js';
-import { NginxTier } from './nginx.js';
-import { RedisTier } from './redis.js';
-import { RequestTable } from './requests.js';
-import { TraceHook } from './trace-hook.js';
-import { Users } from './users.js';
+import { AppTier } from './app/app.js';
+import { Connectivity } from './shared/connectivity.js';
+import { FaultInjector } from './faults/injector.js';
+import { TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../scenario/inventory-scripts.js';
+import { LvsTier } from './front/lvs.js';
+import { NginxTier } from './nginx/nginx.js';
+import { RedisTier } from './redis/redis.js';
+import { RequestTable } from './client/requests.js';
+import { TraceHook } from './shared/trace-hook.js';
+import { Users } from './client/users.js';
 
 export type RunHooks = {
   tracer?: Tracer; // one row per request hop

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Document, LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { FIXED_SCRIPT, SOURCE_SCRIPT } from '../model/inventory-scripts.js';
+import { FIXED_SCRIPT, SOURCE_SCRIPT } from './inventory-scripts.js';
 import { networkFaultTargets, resolveNetwork } from './network-resolve.js';
 import { DEFAULT_NEXT_UPSTREAM, DEFAULT_SERVERS, type ParsedScenario, describeValue, scenarioErrorMap, scenarioSchema } from './schema.js';
 import type { Expectation, Fault, InventoryScript, RandomFaults, Scenario, UpstreamServer } from './types.js';

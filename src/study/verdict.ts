@@ -2,8 +2,8 @@
 // Shared by `sim check` and `sim explore`, so both judge a run the same way.
 import { UnknownExpectPath } from '../metrics/expect.js';
 import type { Summary } from '../metrics/summary.js';
-import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../model/inventory-scripts.js';
-import { ScriptError } from '../model/lua-script.js';
+import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../scenario/inventory-scripts.js';
+import { ScriptError } from '../model/redis/lua/script.js';
 import { type RunOutput, runScenario } from '../model/stack.js';
 import { ScenarioError } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';

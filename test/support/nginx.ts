@@ -6,7 +6,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, pidAlive, Proc, requireBinary, stopPid, waitForPort } from '../../src/cli/real/procs.js';
+import { freePort, pidAlive, Proc, requireBinary, stopPid, waitForPort } from '../../tools/real-stack/procs.js';
 
 export type ServerSpec = {
   name: string;

@@ -2,10 +2,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Lrand48, LuaScript, ScriptError, type RedisVersion } from '../../src/model/lua-script.js';
-import { Keyspace, RedisError, RedisStatus, type RedisReply } from '../../src/model/redis-keyspace.js';
-import { freePort, Proc, requireBinary, waitForPort } from '../../src/cli/real/procs.js';
-import { RespClient } from '../../src/cli/real/resp.js';
+import { Lrand48, LuaScript, ScriptError, type RedisVersion } from '../../src/model/redis/lua/script.js';
+import { Keyspace, RedisError, RedisStatus, type RedisReply } from '../../src/model/redis/keyspace.js';
+import { freePort, Proc, requireBinary, waitForPort } from '../../tools/real-stack/procs.js';
+import { RespClient } from '../../tools/real-stack/resp.js';
 
 export interface RedisLike {
   command(argv: readonly string[]): Promise<RedisReply>;

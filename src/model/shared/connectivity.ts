@@ -4,10 +4,10 @@
 // TCP_RTO_MIN = 200 ms for data), so a message into a partition arrives at the first
 // retransmission after the partition heals, or never once TCP gives up (tcp_syn_retries = 6,
 // tcp_retries2 = 15).
-import type { Engine } from '../engine/engine.js';
-import type { RngStream, RngStreams } from '../engine/rng.js';
-import type { Fault } from '../scenario/types.js';
-import type { FaultTarget } from './faults.js';
+import type { Engine } from '../../engine/engine.js';
+import type { RngStream, RngStreams } from '../../engine/rng.js';
+import type { Fault } from '../../scenario/types.js';
+import type { FaultTarget } from '../faults/injector.js';
 
 export const SYN_RTO_US = 1_000_000;
 export const DATA_RTO_US = 200_000;

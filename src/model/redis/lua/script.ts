@@ -29,7 +29,7 @@
 import fengari from 'fengari';
 import type { lua_State } from 'fengari';
 import { createHash } from 'node:crypto';
-import { arityOk, Keyspace, lookupCommand, RedisError, RedisReply, RedisStatus } from './redis-keyspace.js';
+import { arityOk, Keyspace, lookupCommand, RedisError, RedisReply, RedisStatus } from '../keyspace.js';
 
 const { lua, lauxlib, lualib, to_luastring, to_jsstring } = fengari;
 const {

@@ -20,11 +20,11 @@
 // no time for the timers' sake; a packet's path is decided when it enters the network (changes
 // during its sub-millisecond flight are not seen); after an adjacency comes back the LSDBs of the
 // two sides are exchanged at once; MinLSArrival, retransmissions and LSA ageing are not modelled.
-import type { Engine } from '../engine/engine.js';
-import type { RngStreams } from '../engine/rng.js';
-import type { LvsConfig, NetworkTopology } from '../scenario/network-types.js';
+import type { Engine } from '../../engine/engine.js';
+import type { RngStreams } from '../../engine/rng.js';
+import type { LvsConfig, NetworkTopology } from '../../scenario/network-types.js';
 import { flowHashL3, flowHashL4, upperBounds } from './ecmp.js';
-import type { NetMetrics } from './net-metrics.js';
+import type { NetMetrics } from './counters.js';
 import { newSpfThrottle, nextSpfDelay_us, spf, spfRan, type OspfTopology, type SpfThrottleState } from './ospf.js';
 
 /** The service address users connect to: 192.0.2.80 (TEST-NET-1, never real traffic). */

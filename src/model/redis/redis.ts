@@ -6,20 +6,20 @@
 // check in src/server.c): the whole log with appendfsync always, the log up to the last
 // once-a-second fsync with everysec, up to the last 30 s kernel flush with `no`; without AOF the
 // last RDB snapshot taken by the `save` rules; with neither, nothing — the ticket hash is gone.
-import type { Engine } from '../engine/engine.js';
-import { IntRing } from '../engine/ring.js';
-import type { RngStream, RngStreams } from '../engine/rng.js';
-import type { Ledger } from '../metrics/ledger.js';
-import type { Metrics } from '../metrics/metrics.js';
-import type { Fault, Scenario } from '../scenario/types.js';
-import { REDIS_FAILED, REDIS_GRANTED, REDIS_REFUSED } from './app.js';
-import { type Connectivity, DATA_RTO_US } from './connectivity.js';
-import type { FaultTarget } from './faults.js';
-import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from './inventory-scripts.js';
-import { LuaScript, isTruthyReply } from './lua-script.js';
-import { type Command, Keyspace, RedisError, type RedisReply } from './redis-keyspace.js';
-import { makeSampler, type Sampler } from './service-time.js';
-import type { TraceHook } from './trace-hook.js';
+import type { Engine } from '../../engine/engine.js';
+import { IntRing } from '../../engine/ring.js';
+import type { RngStream, RngStreams } from '../../engine/rng.js';
+import type { Ledger } from '../../metrics/ledger.js';
+import type { Metrics } from '../../metrics/metrics.js';
+import type { Fault, Scenario } from '../../scenario/types.js';
+import { REDIS_FAILED, REDIS_GRANTED, REDIS_REFUSED } from '../app/app.js';
+import { type Connectivity, DATA_RTO_US } from '../shared/connectivity.js';
+import type { FaultTarget } from '../faults/injector.js';
+import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../../scenario/inventory-scripts.js';
+import { LuaScript, isTruthyReply } from './lua/script.js';
+import { type Command, Keyspace, RedisError, type RedisReply } from './keyspace.js';
+import { makeSampler, type Sampler } from '../shared/service-time.js';
+import type { TraceHook } from '../shared/trace-hook.js';
 
 export interface ScriptClient {
   redisReply(server: number, req: number, gen: number, reply: number): void;

@@ -12,17 +12,17 @@
 // local deduction stays spent (`local_rollback: true` gives it back).
 // `concurrency: c` widens the channel to c: up to c requests inside at once, one FIFO queue
 // in front (an M/M/c station with exponential service).
-import { DeadlineQueue } from '../engine/deadlines.js';
-import type { Engine } from '../engine/engine.js';
-import { IntRing } from '../engine/ring.js';
-import type { RngStream, RngStreams } from '../engine/rng.js';
-import type { Metrics } from '../metrics/metrics.js';
-import type { Fault, Scenario } from '../scenario/types.js';
-import { type Connectivity, DATA_RTO_US, SYN_RTO_US } from './connectivity.js';
-import type { FaultTarget } from './faults.js';
-import { OUTCOME_ERROR, OUTCOME_OK, OUTCOME_SOLD_OUT, type RequestTable } from './requests.js';
-import { makeSampler, type Sampler } from './service-time.js';
-import type { TraceHook } from './trace-hook.js';
+import { DeadlineQueue } from '../../engine/deadlines.js';
+import type { Engine } from '../../engine/engine.js';
+import { IntRing } from '../../engine/ring.js';
+import type { RngStream, RngStreams } from '../../engine/rng.js';
+import type { Metrics } from '../../metrics/metrics.js';
+import type { Fault, Scenario } from '../../scenario/types.js';
+import { type Connectivity, DATA_RTO_US, SYN_RTO_US } from '../shared/connectivity.js';
+import type { FaultTarget } from '../faults/injector.js';
+import { OUTCOME_ERROR, OUTCOME_OK, OUTCOME_SOLD_OUT, type RequestTable } from '../client/requests.js';
+import { makeSampler, type Sampler } from '../shared/service-time.js';
+import type { TraceHook } from '../shared/trace-hook.js';
 
 export const REDIS_GRANTED = 1;
 export const REDIS_REFUSED = 0;

@@ -2,10 +2,10 @@
 // per node from the `faults` stream only (so they never shift any other component's draws).
 // Components register the nodes they own as fault targets; the injector only routes each fault
 // to its target, ends it after `for`, and logs what it cost.
-import type { Engine } from '../engine/engine.js';
-import type { RngStream } from '../engine/rng.js';
-import type { Metrics } from '../metrics/metrics.js';
-import type { Fault, RandomFaults } from '../scenario/types.js';
+import type { Engine } from '../../engine/engine.js';
+import type { RngStream } from '../../engine/rng.js';
+import type { Metrics } from '../../metrics/metrics.js';
+import type { Fault, RandomFaults } from '../../scenario/types.js';
 
 /** A node that faults can hit. Each call returns a short description of the effect, for the report. */
 export interface FaultTarget {

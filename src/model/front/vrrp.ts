@@ -13,12 +13,12 @@
 // The first director of a pair is configured `state MASTER`, the second `state BACKUP`.
 // Adverts and gratuitous ARPs cross the pair's LAN in no time; the routers' ARP entry for the VIP
 // follows the last master's GARP.
-import type { Engine } from '../engine/engine.js';
-import type { RngStreams } from '../engine/rng.js';
-import type { LvsConfig } from '../scenario/network-types.js';
+import type { Engine } from '../../engine/engine.js';
+import type { RngStreams } from '../../engine/rng.js';
+import type { LvsConfig } from '../../scenario/network-types.js';
 import { TIMER_HZ, TIMER_CENTI_HZ, masterDown_us, vrrpSkew_us } from './keepalived.js';
-import type { NetMetrics } from './net-metrics.js';
-import { lastSendBefore_us } from './network.js';
+import type { NetMetrics } from './counters.js';
+import { lastSendBefore_us } from './routers.js';
 
 export const VRRP_DOWN = 0; // crashed or keepalived stopped (FAULT / not running)
 export const VRRP_BACKUP = 1;

@@ -1,8 +1,8 @@
 // Connects the model's hop points to a Tracer: it knows how to name a request's user, address
 // and time, so each component passes only (request, tier, node, event, outcome).
-import type { Engine } from '../engine/engine.js';
-import type { Tracer } from '../metrics/trace.js';
-import type { RequestTable } from './requests.js';
+import type { Engine } from '../../engine/engine.js';
+import type { Tracer } from '../../metrics/trace.js';
+import type { RequestTable } from '../client/requests.js';
 
 export class TraceHook {
   constructor(

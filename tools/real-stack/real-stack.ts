@@ -10,11 +10,11 @@ import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, write
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Summary } from '../../metrics/summary.js';
-import { runScenario } from '../../model/stack.js';
-import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../../model/inventory-scripts.js';
-import { loadScenario } from '../../scenario/load.js';
-import type { Scenario } from '../../scenario/types.js';
+import type { Summary } from '../../src/metrics/summary.js';
+import { runScenario } from '../../src/model/stack.js';
+import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../../src/scenario/inventory-scripts.js';
+import { loadScenario } from '../../src/scenario/load.js';
+import type { Scenario } from '../../src/scenario/types.js';
 import { freePort, Proc, requireBinary, sleep, waitForPort } from './procs.js';
 import { RespClient } from './resp.js';
 

@@ -1,7 +1,7 @@
 // A tiny RESP2 client for a real redis-server on 127.0.0.1 (differential tests, validate:real).
 // Replies use the simulated Redis's reply types, so both sides compare with one toEqual.
 import net from 'node:net';
-import { RedisError, RedisStatus, type RedisReply } from '../../model/redis-keyspace.js';
+import { RedisError, RedisStatus, type RedisReply } from '../../src/model/redis/keyspace.js';
 
 /** One command as RESP: an array of bulk strings. */
 export function encodeCommand(argv: readonly string[]): Buffer {

@@ -2,13 +2,13 @@
 // (ngx_http_upstream_get_round_robin_peer, ngx_http_upstream_get_peer,
 // ngx_http_upstream_free_round_robin_peer) and ngx_http_upstream_tries().
 // Times inside the peer state are whole seconds, because nginx uses ngx_time().
-import { DeadlineQueue } from '../engine/deadlines.js';
-import type { Engine } from '../engine/engine.js';
-import type { RngStream } from '../engine/rng.js';
-import type { Metrics } from '../metrics/metrics.js';
-import type { NextUpstreamCondition, Scenario } from '../scenario/types.js';
-import { OUTCOME_ERROR, OUTCOME_TIMEOUT, type RequestTable } from './requests.js';
-import type { TraceHook } from './trace-hook.js';
+import { DeadlineQueue } from '../../engine/deadlines.js';
+import type { Engine } from '../../engine/engine.js';
+import type { RngStream } from '../../engine/rng.js';
+import type { Metrics } from '../../metrics/metrics.js';
+import type { NextUpstreamCondition, Scenario } from '../../scenario/types.js';
+import { OUTCOME_ERROR, OUTCOME_TIMEOUT, type RequestTable } from '../client/requests.js';
+import type { TraceHook } from '../shared/trace-hook.js';
 
 export type PeerConfig = {
   name: string;

@@ -8,8 +8,8 @@
 // Usage: node backend.js NAME PORT LOCAL_STOCK REDIS_PORT SCRIPT_SHA LOG_FILE
 import { openSync, writeSync } from 'node:fs';
 import http from 'node:http';
-import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../../model/inventory-scripts.js';
-import { isTruthyReply } from '../../model/lua-script.js';
+import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../../src/scenario/inventory-scripts.js';
+import { isTruthyReply } from '../../src/model/redis/lua/script.js';
 import { RespClient } from './resp.js';
 
 const [name, portArg, stockArg, redisPortArg, sha, logFile] = process.argv.slice(2);

@@ -2,7 +2,7 @@
 // while the model runs and turned into summary.json by metrics/network-summary.ts. Per-node
 // counters are typed arrays indexed like the model's nodes; the timeline only gets rare events
 // (faults, detections, SPF runs that change a route, VRRP transitions, health-check verdicts).
-import { Bins } from '../metrics/metrics.js';
+import { Bins } from '../../metrics/metrics.js';
 
 export type NetEvent = { at_us: number; node: string; event: string; detail: string };
 

@@ -1,6 +1,6 @@
 // Service-time distributions, sampled in whole microseconds from a component's own stream.
-import type { RngStream } from '../engine/rng.js';
-import type { ServiceTime } from '../scenario/types.js';
+import type { RngStream } from '../../engine/rng.js';
+import type { ServiceTime } from '../../scenario/types.js';
 
 // z of the 99th percentile of the standard normal: turns (median, p99) into lognormal sigma.
 const Z_P99 = 2.3263478740408408;

@@ -21,20 +21,20 @@
 // VRRP failover or after a clean stop, a NAT reply without a live holder or without an entry, a
 // request sent to (or held by) an nginx instance whose host died. With no real server left, IPVS
 // refuses the connection (ICMP port unreachable): the user gets an error at once.
-import type { Engine } from '../engine/engine.js';
-import type { FrontEndState } from '../metrics/network-summary.js';
-import type { RngStream, RngStreams } from '../engine/rng.js';
-import type { LvsConfig, NetworkTopology } from '../scenario/network-types.js';
-import type { Fault, Scenario } from '../scenario/types.js';
-import type { FaultInjector, FaultTarget } from './faults.js';
+import type { Engine } from '../../engine/engine.js';
+import type { FrontEndState } from '../../metrics/network-summary.js';
+import type { RngStream, RngStreams } from '../../engine/rng.js';
+import type { LvsConfig, NetworkTopology } from '../../scenario/network-types.js';
+import type { Fault, Scenario } from '../../scenario/types.js';
+import type { FaultInjector, FaultTarget } from '../faults/injector.js';
 import { HealthCheckers, type CheckedPool } from './healthcheck.js';
 import { IpvsService, type IpvsFlow } from './ipvs.js';
-import { NetMetrics } from './net-metrics.js';
-import { NetworkTier, type VipHolders } from './network.js';
-import type { Downstream } from './nginx.js';
-import { OUTCOME_ERROR, type RequestTable } from './requests.js';
-import type { TraceHook } from './trace-hook.js';
-import type { FrontDoor } from './users.js';
+import { NetMetrics } from './counters.js';
+import { NetworkTier, type VipHolders } from './routers.js';
+import type { Downstream } from '../nginx/nginx.js';
+import { OUTCOME_ERROR, type RequestTable } from '../client/requests.js';
+import type { TraceHook } from '../shared/trace-hook.js';
+import type { FrontDoor } from '../client/users.js';
 import { VRRP_MASTER, VrrpPairs } from './vrrp.js';
 
 /** What the LVS tier needs of the users: addresses, attempts, and the way back to them. */

@@ -3,13 +3,13 @@
 // `ab -n requests -c concurrency` does). Each user wants one ticket and has a client IP. A user
 // stops waiting after `timeout`; after an error or a timeout they may click again (`retries`),
 // after a jittered backoff. A user counts once in users.*, however many requests they send.
-import { DeadlineQueue } from '../engine/deadlines.js';
-import type { Engine } from '../engine/engine.js';
-import type { RngStream } from '../engine/rng.js';
-import type { Ledger } from '../metrics/ledger.js';
-import type { Metrics } from '../metrics/metrics.js';
-import type { Scenario } from '../scenario/types.js';
-import type { TraceHook } from './trace-hook.js';
+import { DeadlineQueue } from '../../engine/deadlines.js';
+import type { Engine } from '../../engine/engine.js';
+import type { RngStream } from '../../engine/rng.js';
+import type { Ledger } from '../../metrics/ledger.js';
+import type { Metrics } from '../../metrics/metrics.js';
+import type { Scenario } from '../../scenario/types.js';
+import type { TraceHook } from '../shared/trace-hook.js';
 import {
   OUTCOME_ERROR,
   OUTCOME_NONE,

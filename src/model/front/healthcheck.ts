@@ -11,11 +11,11 @@
 // (no events) and keeps its phase: checks start at phase + k x (delay_loop + check time). It wakes
 // when its server dies or comes back. Checkers start UP (keepalived's default without `alpha`);
 // the phase of each is drawn from the stream `check:<director>:<nginx>`.
-import type { Engine } from '../engine/engine.js';
-import type { RngStreams } from '../engine/rng.js';
-import type { HealthCheck, LvsConfig } from '../scenario/network-types.js';
-import type { NetMetrics } from './net-metrics.js';
-import { nextSendAtOrAfter_us } from './network.js';
+import type { Engine } from '../../engine/engine.js';
+import type { RngStreams } from '../../engine/rng.js';
+import type { HealthCheck, LvsConfig } from '../../scenario/network-types.js';
+import type { NetMetrics } from './counters.js';
+import { nextSendAtOrAfter_us } from './routers.js';
 
 export interface CheckedPool {
   /** Is nginx instance k's host up? (a check connects to it) */
