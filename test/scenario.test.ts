@@ -470,9 +470,21 @@ describe('faults', () => {
   test('kill and recover resolve with their lines', () => {
     const text = 'seed: 1\nfaults:\n  - { at: 0s, kill: app4 }\n  - at: 2.5s\n    recover: app4\n  - { at: 1m, kill: redis }\n';
     expect(parseScenario(text, FILE).faults).toEqual([
-      { at_us: 0, action: 'kill', target: 'app4', line: 3, for_us: 0, factor: 10, fraction: 0.1, nodes: [] },
-      { at_us: 2_500_000, action: 'recover', target: 'app4', line: 4, for_us: 0, factor: 10, fraction: 0.1, nodes: [] },
-      { at_us: 60_000_000, action: 'kill', target: 'redis', line: 6, for_us: 0, factor: 10, fraction: 0.1, nodes: [] },
+      { at_us: 0, action: 'kill', target: 'app4', line: 3, for_us: 0 },
+      { at_us: 2_500_000, action: 'recover', target: 'app4', line: 4, for_us: 0 },
+      { at_us: 60_000_000, action: 'kill', target: 'redis', line: 6, for_us: 0 },
+    ]);
+  });
+
+  test('each action keeps exactly the options it takes', () => {
+    const text =
+      'faults:\n  - { at: 1s, slow: app2, factor: 4, for: 2s }\n  - { at: 1s, drop: app1-redis, fraction: 0.25 }\n' +
+      '  - { at: 2s, partition: [app3, redis], for: 1s }\n  - { at: 3s, restart: redis, for: 500ms }\n';
+    expect(parseScenario(text, FILE).faults).toEqual([
+      { at_us: 1_000_000, action: 'slow', target: 'app2', factor: 4, for_us: 2_000_000, line: 2 },
+      { at_us: 1_000_000, action: 'drop', target: 'app1-redis', fraction: 0.25, for_us: 0, line: 3 },
+      { at_us: 2_000_000, action: 'partition', nodes: ['app3', 'redis'], for_us: 1_000_000, line: 4 },
+      { at_us: 3_000_000, action: 'restart', target: 'redis', for_us: 500_000, line: 5 },
     ]);
   });
 

@@ -4,6 +4,7 @@
 // NetMetrics at the end of a run, or zeroed from the scenario alone (the expect-path skeleton).
 import type { NetMetrics } from '../model/front/counters.js';
 import type { Scenario } from '../scenario/types.js';
+import { nginxName } from '../scenario/topology.js';
 
 export type RouterSummary = {
   requests: number; // packets to the VIP it forwarded
@@ -102,7 +103,7 @@ export function frontEndReport(s: Scenario, st: FrontEndState | null, end_us: nu
   const directors: Record<string, DirectorSummary> = {};
   lvs.directors.forEach((d, i) => {
     const per: Record<string, number> = {};
-    for (let k = 0; k < K; k++) per[`nginx${k + 1}`] = m ? m.dirPerRs[i * K + k] : 0;
+    for (let k = 0; k < K; k++) per[nginxName(k)] = m ? m.dirPerRs[i * K + k] : 0;
     directors[d] = {
       requests: m ? m.dirRequests[i] : 0,
       connections_lost: m ? m.dirConnectionsLost[i] : 0,
@@ -117,7 +118,7 @@ export function frontEndReport(s: Scenario, st: FrontEndState | null, end_us: nu
     };
   });
   const nginx: FrontEndReport['nginx'] = {};
-  for (let k = 0; k < K; k++) nginx[`nginx${k + 1}`] = { lost: m ? m.nginxLost[k] : 0, alive_at_end: st ? st.nginxAlive[k] === 1 : true };
+  for (let k = 0; k < K; k++) nginx[nginxName(k)] = { lost: m ? m.nginxLost[k] : 0, alive_at_end: st ? st.nginxAlive[k] === 1 : true };
 
   const lostByBin: NetworkSummary['lost_by_bin'] = [];
   if (m) for (let b = 0; b < m.lostBins.used; b++) if (m.lostBins.values[b] > 0) lostByBin.push({ t_ms: ms(b * m.bin_us), lost: m.lostBins.values[b] });

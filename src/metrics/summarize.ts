@@ -6,6 +6,7 @@ import { frontEndReport, type FrontEndState } from './network-summary.js';
 import type { Ledger } from './ledger.js';
 import type { Metrics } from './metrics.js';
 import type { AppServerSummary, Summary } from './summary.js';
+import { nginxName } from '../scenario/topology.js';
 
 /** What the model leaves behind at the end of a run, as plain data. */
 export type EndState = {
@@ -87,13 +88,13 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: EndState
   const fe = frontEndReport(s, end.frontEnd ?? null, end.now_us);
   const nginx: Summary['tiers']['nginx'] = {};
   for (let k = 0; k < s.nginx.instances; k++) {
-    nginx[`nginx${k + 1}`] = {
+    nginx[nginxName(k)] = {
       requests: m.nginxRequests[k],
       retries: m.nginxRetries[k],
       bad_gateway: m.nginxBadGateway[k],
       gateway_timeout: m.nginxGatewayTimeout[k],
       per_worker: Array.from(m.nginxPerWorker[k]),
-      ...(fe ? fe.nginx[`nginx${k + 1}`] : {}),
+      ...(fe ? fe.nginx[nginxName(k)] : {}),
     };
   }
 

@@ -10,7 +10,8 @@ import type { ReportInput } from '../report/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { AppTier } from './app/app.js';
 import { Connectivity } from './shared/connectivity.js';
-import { FaultInjector } from './faults/injector.js';
+import { FaultInjector, faultSchedule } from './faults/injector.js';
+import { Topology } from '../scenario/topology.js';
 import { TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../scenario/inventory-scripts.js';
 import { LvsTier } from './front/lvs.js';
 import { NginxTier } from './nginx/nginx.js';
@@ -42,22 +43,23 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   const users = new Users(engine, s, requests, metrics, ledger, rngs.stream('users'), rngs.stream('users:retry'));
   const workerRngs = Array.from({ length: s.nginx.instances }, (_, k) => rngs.stream(`nginx:nginx${k + 1}`));
   const nginx = new NginxTier(engine, s, requests, metrics, users.ip, workerRngs);
-  const appNames = s.nginx.upstream.servers.map((sv) => sv.name);
-  const net = new Connectivity(engine, s.nginx.instances, appNames, rngs);
+  const topology = Topology.of(s);
+  const net = new Connectivity(engine, topology, rngs);
   const app = new AppTier(engine, s, requests, metrics, net, rngs);
   const redis = new RedisTier(engine, s, metrics, ledger, net, rngs);
-  const faults = new FaultInjector(engine, s.faults, s.random_faults, rngs.stream('faults'), metrics);
-  appNames.forEach((name, i) => {
-    faults.addTarget(name, app.faultTarget(i));
-    faults.addTarget(`${name}-redis`, net.linkTarget(`${name}-redis`, appNames));
-    for (let k = 1; k <= s.nginx.instances; k++) faults.addTarget(`nginx${k}-${name}`, net.linkTarget(`nginx${k}-${name}`, appNames));
-  });
-  faults.addTarget('redis', redis);
   net.onGiveUp = (kind, entity) => redis.messageLost(kind, entity);
-  faults.addTarget('partition', net.partitionTarget());
-  // the network in front (issue #4): routers, LVS directors, keepalived; absent, users reach nginx directly
+  // the network in front: routers, LVS directors, keepalived; absent, users reach nginx directly
   const lvs = s.lvs && s.network.topology ? new LvsTier(engine, s, s.lvs, s.network.topology, requests, rngs) : null;
-  lvs?.registerFaults(faults);
+  const schedule = faultSchedule(s.faults, s.random_faults, rngs.stream('faults'));
+  lvs?.noteFaultTimes(schedule);
+  const faults = new FaultInjector(engine, topology, schedule, metrics, {
+    app,
+    redis,
+    proxyLink: net.proxyLinkFaults,
+    redisLink: net.redisLinkFaults,
+    partition: net.partitionFaults,
+    front: lvs?.faultHandlers() ?? null,
+  });
 
   users.connect(lvs ?? nginx);
   nginx.connect(app, lvs ?? users);

@@ -8,9 +8,11 @@ import path from 'node:path';
 import { Document, LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { FIXED_SCRIPT, SOURCE_SCRIPT } from './inventory-scripts.js';
-import { networkFaultTargets, resolveNetwork } from './network-resolve.js';
+import { resolveNetwork } from './network-resolve.js';
 import { DEFAULT_NEXT_UPSTREAM, DEFAULT_SERVERS, type ParsedScenario, describeValue, scenarioErrorMap, scenarioSchema } from './schema.js';
+import { defaultAppName, REDIS_NODE, Topology } from './topology.js';
 import type { Expectation, Fault, InventoryScript, RandomFaults, Scenario, UpstreamServer } from './types.js';
+import { unreachable } from '../engine/assert.js';
 
 export type LoadOptions = { seed?: number; set?: string[] };
 
@@ -335,104 +337,11 @@ type Fail = (segs: readonly Seg[], detail: string) => never;
 
 function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: readonly Seg[]) => Located): Scenario {
   const up = p.nginx.upstream;
-  const servers: UpstreamServer[] = up.servers.map((s, i) => ({
-    name: s.name ?? `app${i + 1}`,
-    weight: s.weight,
-    max_fails: s.max_fails ?? up.max_fails,
-    fail_timeout_us: s.fail_timeout ?? up.fail_timeout,
-    backup: s.backup,
-    down: s.down,
-  }));
-  const seen = new Map<string, number>();
-  servers.forEach((s, i) => {
-    const prev = seen.get(s.name);
-    if (prev !== undefined) {
-      fail(['nginx', 'upstream', 'servers', i, 'name'], `duplicate server name "${s.name}" (also servers[${prev}])`);
-    }
-    seen.set(s.name, i);
-  });
-  if (servers.every((s) => s.backup)) {
-    fail(['nginx', 'upstream', 'servers'], 'at least one server must not be a backup (nginx needs a primary server)');
-  }
-
-  let localStock: number[];
-  if (Array.isArray(p.app.local_stock)) {
-    localStock = p.app.local_stock;
-    if (localStock.length !== servers.length) {
-      fail(['app', 'local_stock'], `must have one entry per server: ${servers.length} servers, got ${localStock.length} entries`);
-    }
-  } else {
-    localStock = splitByWeight(
-      bufferTotal(p.tickets.inventory, p.app.local_stock.buffer),
-      servers.map((s) => s.weight),
-    );
-  }
-
-  // Fault targets: processes, the wires between them, and the nodes a partition can cut off.
-  const nginxNodes = Array.from({ length: p.nginx.instances }, (_, k) => `nginx${k + 1}`);
-  const appNodes = servers.map((s) => s.name);
-  const processNodes = [...appNodes, 'redis'];
-  const partitionNodes = [...nginxNodes, ...appNodes, 'redis'];
-  const links = [...nginxNodes.flatMap((n) => appNodes.map((a) => `${n}-${a}`)), ...appNodes.map((a) => `${a}-redis`)];
-  // the routed network in front (issue #4): routers, links "a-b", lvs1..N, nginx1..N
-  const routed = resolveNetwork(p.network, p.lvs, p.nginx.instances, processNodes, fail);
-  const netTargets = networkFaultTargets(routed, p.nginx.instances);
-  const allowedFor = (action: string): string[] =>
-    action === 'drop'
-      ? links
-      : action === 'restart'
-        ? ['redis']
-        : action === 'partition'
-          ? partitionNodes
-          : action === 'down' || action === 'up'
-            ? netTargets.links
-            : action === 'stop'
-              ? netTargets.directors
-              : action === 'kill' || action === 'recover'
-                ? [...processNodes, ...netTargets.nodes]
-                : processNodes;
-  const shortList = (xs: string[]) => (xs.length > 12 ? `${xs.slice(0, 12).join(', ')}, ...` : xs.join(', '));
-  const checkNode = (segs: Seg[], name: string, allowed: string[]) => {
-    if (allowed.length === 0) fail(segs, `no node of this scenario takes this fault (down/up need network.links, stop an lvs: director)`);
-    if (!allowed.includes(name)) fail(segs, `unknown node ${JSON.stringify(name)} (allowed: ${shortList(allowed)})`);
-  };
-  const faults: Fault[] = [];
-  const randomFaults: RandomFaults[] = [];
-  const openLoad = p.users.load.kind === 'open' ? p.users.load : null;
-  const loadEnd_us = openLoad ? Math.round((openLoad.users / openLoad.rate_per_s) * 1e6) : 60_000_000;
-  p.faults.forEach((f, i) => {
-    const line = lineIn(where(['faults', i]));
-    if (f.kind === 'random') {
-      const allowed = f.action === 'partition' ? partitionNodes : f.action === 'kill' ? [...processNodes, ...netTargets.nodes] : processNodes;
-      f.nodes.forEach((n, j) => checkNode(['faults', i, 'nodes', j], n, allowed));
-      randomFaults.push({
-        action: f.action,
-        nodes: f.nodes,
-        mtbf_us: f.mtbf_us,
-        mttr_us: f.mttr_us,
-        factor: f.factor,
-        from_us: f.from_us,
-        until_us: f.until_us >= 0 ? f.until_us : loadEnd_us,
-        line,
-      });
-      return;
-    }
-    if (f.action === 'partition') {
-      if (f.nodes.length === 0) fail(['faults', i, 'partition'], 'must list at least one node');
-      f.nodes.forEach((n, j) => checkNode(['faults', i, 'partition', j], n, partitionNodes));
-    } else checkNode(['faults', i, f.action], f.target, allowedFor(f.action));
-    faults.push({
-      at_us: f.at_us,
-      action: f.action,
-      target: f.target,
-      for_us: f.for_us,
-      factor: f.factor,
-      fraction: f.fraction,
-      nodes: f.nodes,
-      line,
-    });
-  });
-
+  const servers = resolveServers(up, fail);
+  const localStock = resolveLocalStock(p, servers.length, fail);
+  const routed = resolveNetwork(p.network, p.lvs, p.nginx.instances, [...servers.map((v) => v.name), REDIS_NODE], fail);
+  const topology = Topology.of({ nginx: { instances: p.nginx.instances, upstream: { servers } }, network: { topology: routed.topology }, lvs: routed.lvs });
+  const { faults, randomFaults } = resolveFaults(p, topology, fail, where);
   const expect: Expectation[] = Object.entries(p.expect).map(([key, e]) => {
     if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(key)) {
       fail(['expect', key], 'must be a dotted summary.json path like tickets.oversold');
@@ -493,6 +402,96 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
     expect,
     report: { bin_us: p.report.bin },
   };
+}
+
+
+function resolveServers(up: ParsedScenario['nginx']['upstream'], fail: Fail): UpstreamServer[] {
+  const servers: UpstreamServer[] = up.servers.map((s, i) => ({
+    name: s.name ?? defaultAppName(i),
+    weight: s.weight,
+    max_fails: s.max_fails ?? up.max_fails,
+    fail_timeout_us: s.fail_timeout ?? up.fail_timeout,
+    backup: s.backup,
+    down: s.down,
+  }));
+  const seen = new Map<string, number>();
+  servers.forEach((s, i) => {
+    const prev = seen.get(s.name);
+    if (prev !== undefined) {
+      fail(['nginx', 'upstream', 'servers', i, 'name'], `duplicate server name "${s.name}" (also servers[${prev}])`);
+    }
+    seen.set(s.name, i);
+  });
+  if (servers.every((s) => s.backup)) {
+    fail(['nginx', 'upstream', 'servers'], 'at least one server must not be a backup (nginx needs a primary server)');
+  }
+  return servers;
+}
+
+function resolveLocalStock(p: ParsedScenario, servers: number, fail: Fail): number[] {
+  if (Array.isArray(p.app.local_stock)) {
+    if (p.app.local_stock.length !== servers) {
+      fail(['app', 'local_stock'], `must have one entry per server: ${servers} servers, got ${p.app.local_stock.length} entries`);
+    }
+    return p.app.local_stock;
+  }
+  return splitByWeight(
+    bufferTotal(p.tickets.inventory, p.app.local_stock.buffer),
+    p.nginx.upstream.servers.map((s) => s.weight),
+  );
+}
+
+type ParsedFixedFault = Extract<ParsedScenario['faults'][number], { kind: 'fixed' }>;
+
+/** The fault of a parsed `faults:` entry: each action keeps the options it takes. */
+function toFault(f: ParsedFixedFault, line: number): Fault {
+  const timing = { at_us: f.at_us, for_us: f.for_us, line };
+  switch (f.action) {
+    case 'kill':
+    case 'recover':
+    case 'restart':
+    case 'down':
+    case 'up':
+    case 'stop':
+      return { ...timing, action: f.action, target: f.target };
+    case 'slow':
+      return { ...timing, action: 'slow', target: f.target, factor: f.factor };
+    case 'drop':
+      return { ...timing, action: 'drop', target: f.target, fraction: f.fraction };
+    case 'partition':
+      return { ...timing, action: 'partition', nodes: f.nodes };
+    default:
+      return unreachable(f.action);
+  }
+}
+
+/** Fixed and random faults, each target checked against what the topology accepts for its action. */
+function resolveFaults(p: ParsedScenario, topology: Topology, fail: Fail, where: (segs: readonly Seg[]) => Located): { faults: Fault[]; randomFaults: RandomFaults[] } {
+  const shortList = (xs: string[]) => (xs.length > 12 ? `${xs.slice(0, 12).join(', ')}, ...` : xs.join(', '));
+  const checkNode = (segs: Seg[], name: string, allowed: string[]) => {
+    if (allowed.length === 0) fail(segs, `no node of this scenario takes this fault (down/up need network.links, stop an lvs: director)`);
+    if (!allowed.includes(name)) fail(segs, `unknown node ${JSON.stringify(name)} (allowed: ${shortList(allowed)})`);
+  };
+  const faults: Fault[] = [];
+  const randomFaults: RandomFaults[] = [];
+  const openLoad = p.users.load.kind === 'open' ? p.users.load : null;
+  const loadEnd_us = openLoad ? Math.round((openLoad.users / openLoad.rate_per_s) * 1e6) : 60_000_000;
+  p.faults.forEach((f, i) => {
+    const line = lineIn(where(['faults', i]));
+    if (f.kind === 'random') {
+      const allowed = topology.targets(f.action);
+      f.nodes.forEach((n, j) => checkNode(['faults', i, 'nodes', j], n, allowed));
+      const { kind: _kind, ...spec } = f;
+      randomFaults.push({ ...spec, until_us: f.until_us >= 0 ? f.until_us : loadEnd_us, line });
+      return;
+    }
+    if (f.action === 'partition') {
+      if (f.nodes.length === 0) fail(['faults', i, 'partition'], 'must list at least one node');
+      f.nodes.forEach((n, j) => checkNode(['faults', i, 'partition', j], n, topology.targets('partition')));
+    } else checkNode(['faults', i, f.action], f.target, topology.targets(f.action));
+    faults.push(toFault(f, line));
+  });
+  return { faults, randomFaults };
 }
 
 // 0 for entries that came from the command line rather than the file.

@@ -4,6 +4,7 @@ import { normalizeAdvertInt_us } from '../model/front/keepalived.js';
 import type { LvsConfig, NetLink, NetworkTopology } from './network-types.js';
 import { lvsSchema } from './network-schema.js';
 import type { ParsedScenario } from './schema.js';
+import { directorName, nginxName } from './topology.js';
 
 type Seg = string | number;
 type Fail = (segs: readonly Seg[], detail: string) => never;
@@ -32,8 +33,8 @@ export function resolveNetwork(
     return {};
   }
   const lv = lvsIn ?? lvsSchema().parse({});
-  const directors = Array.from({ length: lv.directors }, (_, i) => `lvs${i + 1}`);
-  const nginxNames = Array.from({ length: nginxInstances }, (_, k) => `nginx${k + 1}`);
+  const directors = Array.from({ length: lv.directors }, (_, i) => directorName(i));
+  const nginxNames = Array.from({ length: nginxInstances }, (_, k) => nginxName(k));
   if (lv.mode === 'active_backup' && lv.directors % 2 !== 0) {
     fail(['lvs', 'directors'], `active_backup needs pairs (lvs1+lvs2, ...): an even number (got ${lv.directors})`);
   }
@@ -161,15 +162,4 @@ export function resolveNetwork(
     implicit,
   };
   return { topology, lvs };
-}
-
-/** The fault targets a routed network adds, by action. Links are accepted as "a-b" or "b-a". */
-export function networkFaultTargets(r: ResolvedNetwork, nginxInstances: number): { nodes: string[]; links: string[]; directors: string[] } {
-  if (!r.topology || !r.lvs) return { nodes: [], links: [], directors: [] };
-  const nginx = Array.from({ length: nginxInstances }, (_, k) => `nginx${k + 1}`);
-  return {
-    nodes: [...r.topology.routers, ...r.lvs.directors, ...nginx],
-    links: r.topology.links.flatMap((l) => [`${l.a}-${l.b}`, `${l.b}-${l.a}`]),
-    directors: r.lvs.directors,
-  };
 }

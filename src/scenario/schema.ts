@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { ExpectOp, NextUpstreamCondition, ServiceTime } from './types.js';
 import { parseDuration_us, parseRate_per_s } from './units.js';
 import { lvsSchema, networkKeys } from './network-schema.js';
+import { REDIS_NODE } from './topology.js';
 
 type Ctx = z.RefinementCtx;
 
@@ -217,7 +218,7 @@ const NODE_NAME_RE = /^[A-Za-z0-9_-]+$/;
 const server = section({
   name: text()
     .refine((s) => NODE_NAME_RE.test(s), { message: 'must be letters, digits, _ or - (it names a node)' })
-    .refine((s) => s !== 'redis', { message: '"redis" is reserved for the Redis node' })
+    .refine((s) => s !== REDIS_NODE, { message: `"${REDIS_NODE}" is reserved for the Redis node` })
     .optional(), // default: app<index+1>; names must be unique
   weight: int(1).default(1), // default: 1 (nginx rejects weight=0)
   max_fails: int(0).optional(), // default: upstream.max_fails

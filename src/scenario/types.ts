@@ -51,27 +51,36 @@ export type InventoryScript = {
   origin: string; // 'source', 'fixed', the file path as written, or 'inline'
 };
 
-export type FaultAction =
-  | 'kill' // the process dies: its connections are reset, its memory (local stock) is lost
-  | 'recover' // the process starts again
-  | 'slow' // service time x factor (a gray failure)
-  | 'restart' // Redis: down for `for_us`, then back with what its persistence kept
-  | 'partition' // `nodes` cut off from the rest: their packets vanish
-  | 'drop' // a link loses `fraction` of its packets; TCP retransmits after its RTO
-  | 'down' // a network link (r1-lvs1) stops passing packets
-  | 'up' // the link works again
-  | 'stop'; // an LVS director's keepalived stops cleanly (VRRP priority 0)
-
-export type Fault = {
+// When a fault strikes and for how long; `line` is its line in the scenario file, for messages.
+type FaultTiming = {
   at_us: number;
-  action: FaultAction;
-  target: string; // a node (app1, redis, ...), a link (nginx1-app3, app3-redis), or 'partition'
   for_us: number; // how long the fault lasts; 0 = until the run ends (or a later fault)
-  factor: number; // slow: service-time multiplier
-  fraction: number; // drop: share of packets lost
-  nodes: string[]; // partition: the nodes cut off
-  line: number; // line in the scenario file, for error messages
+  line: number;
 };
+
+// One fault per action: each carries exactly the options its action takes. Every place that
+// handles faults switches on `action` and ends in a never-check, so a new action does not compile
+// until each of them handles it.
+export type Fault =
+  | (FaultTiming & { action: 'kill'; target: string }) // the process dies: connections reset, local stock lost
+  | (FaultTiming & { action: 'recover'; target: string }) // the process starts again
+  | (FaultTiming & { action: 'slow'; target: string; factor: number }) // service time x factor (a gray failure)
+  | (FaultTiming & { action: 'restart'; target: string }) // Redis: down for `for_us`, back with what persistence kept
+  | (FaultTiming & { action: 'partition'; nodes: string[] }) // `nodes` cut off from the rest: their packets vanish
+  | (FaultTiming & { action: 'drop'; target: string; fraction: number }) // a link loses `fraction` of its packets
+  | (FaultTiming & { action: 'down'; target: string }) // a network link (r1-lvs1) stops passing packets
+  | (FaultTiming & { action: 'up'; target: string }) // the link works again
+  | (FaultTiming & { action: 'stop'; target: string }); // an LVS director's keepalived stops cleanly
+
+export type FaultAction = Fault['action'];
+
+/** The fault of one action. */
+export type FaultOf<A extends FaultAction> = Extract<Fault, { action: A }>;
+
+/** What a fault hits, as the report names it: its node or link, or the partitioned nodes joined by "+". */
+export function faultTargetText(f: Fault): string {
+  return f.action === 'partition' ? f.nodes.join('+') : f.target;
+}
 
 /** `{ random: kill, nodes: [...], mtbf, mttr, until }`: failures drawn per node from the `faults` stream. */
 export type RandomFaults = {

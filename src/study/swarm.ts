@@ -8,6 +8,7 @@
 // so a schedule is run through the scenario loader (and validated by it) and can be pasted.
 import { stringify } from 'yaml';
 import { type RngStream, RngStreams } from '../engine/rng.js';
+import { Topology } from '../scenario/topology.js';
 import type { FaultAction, Scenario } from '../scenario/types.js';
 
 /** One `faults:` entry as YAML writes it: `{ at: 120.5ms, kill: app2 }`, keys in that order. */
@@ -34,16 +35,10 @@ type FaultKind = {
   make: (o: Occurrence) => FaultSpec[];
 };
 
-// The node and link names the scenario loader accepts as fault targets (DESIGN §7).
-const apps = (s: Scenario): string[] => s.nginx.upstream.servers.map((v) => v.name);
-const nginxes = (s: Scenario): string[] => Array.from({ length: s.nginx.instances }, (_, k) => `nginx${k + 1}`);
-const processes = (s: Scenario): string[] => [...apps(s), 'redis'];
-const links = (s: Scenario): string[] => [...nginxes(s).flatMap((n) => apps(s).map((a) => `${n}-${a}`)), ...apps(s).map((a) => `${a}-redis`)];
-// the routed network in front, when the scenario has one: routers, LVS directors, their links
-const routed = (s: Scenario): boolean => s.network.topology !== undefined && s.lvs !== undefined;
-const directors = (s: Scenario): string[] => (routed(s) ? (s.lvs?.directors ?? []) : []);
-const networkNodes = (s: Scenario): string[] => (routed(s) ? [...(s.network.topology?.routers ?? []), ...directors(s), ...nginxes(s)] : []);
-const networkLinks = (s: Scenario): string[] => (routed(s) ? (s.network.topology?.links ?? []).map((l) => `${l.a}-${l.b}`) : []);
+// The nodes and links each kind may hit: what the topology accepts for the kind's first action.
+const targetsOf = (action: FaultAction) => (s: Scenario): string[] => Topology.of(s).targets(action);
+// a routed link is named once here (the topology also accepts it the other way round)
+const routedLinks = (s: Scenario): string[] => Topology.of(s).routedLinks.map((l) => l.name);
 
 /** log-uniform in [lo, hi]: as many draws near 1 ms as near 1 s */
 function logUniform(rng: RngStream, lo: number, hi: number): number {
@@ -74,7 +69,7 @@ export const FAULT_KINDS: Record<string, FaultKind> = {
   // a process dies; with this seed's chance it is restarted after a drawn downtime
   crash: {
     actions: ['kill', 'recover'],
-    targets: (s) => [...processes(s), ...networkNodes(s)],
+    targets: targetsOf('kill'),
     tune: (rng, horizon_us) => ({ recover: rng.random(), downtime_us: meanLength(rng, horizon_us) }),
     make: ({ rng, at_us, target, params }) => {
       const out: FaultSpec[] = [{ at: formatDuration(at_us), kill: target }];
@@ -88,35 +83,35 @@ export const FAULT_KINDS: Record<string, FaultKind> = {
   // a gray failure: the process serves, but `factor` times slower, for a while
   slow: {
     actions: ['slow'],
-    targets: processes,
+    targets: targetsOf('slow'),
     tune: (rng, horizon_us) => ({ factor: Math.round(logUniform(rng, 2, 100)), length_us: meanLength(rng, horizon_us) }),
     make: ({ rng, at_us, target, params }) => [{ at: formatDuration(at_us), slow: target, factor: params.factor ?? 10, for: lasting(rng, params.length_us) }],
   },
   // Redis goes down and comes back with what its persistence kept
   restart: {
     actions: ['restart'],
-    targets: () => ['redis'],
+    targets: targetsOf('restart'),
     tune: (rng, horizon_us) => ({ downtime_us: meanLength(rng, horizon_us) }),
-    make: ({ rng, at_us, params }) => [{ at: formatDuration(at_us), restart: 'redis', for: lasting(rng, params.downtime_us) }],
+    make: ({ rng, at_us, target, params }) => [{ at: formatDuration(at_us), restart: target, for: lasting(rng, params.downtime_us) }],
   },
   // a node cut off from the rest for a while
   partition: {
     actions: ['partition'],
-    targets: (s) => [...nginxes(s), ...processes(s)],
+    targets: targetsOf('partition'),
     tune: (rng, horizon_us) => ({ length_us: meanLength(rng, horizon_us) }),
     make: ({ rng, at_us, target, params }) => [{ at: formatDuration(at_us), partition: [target], for: lasting(rng, params.length_us) }],
   },
   // a link loses a share of its packets for a while
   drop: {
     actions: ['drop'],
-    targets: links,
+    targets: targetsOf('drop'),
     tune: (rng, horizon_us) => ({ fraction: Math.round(logUniform(rng, 0.01, 0.5) * 100) / 100, length_us: meanLength(rng, horizon_us) }),
     make: ({ rng, at_us, target, params }) => [{ at: formatDuration(at_us), drop: target, fraction: params.fraction ?? 0.1, for: lasting(rng, params.length_us) }],
   },
   // a link of the routed network goes down (OSPF and BFD notice), and maybe up again
   link: {
     actions: ['down', 'up'],
-    targets: networkLinks,
+    targets: routedLinks,
     tune: (rng, horizon_us) => ({ up: rng.random(), downtime_us: meanLength(rng, horizon_us) }),
     make: ({ rng, at_us, target, params }) => {
       const out: FaultSpec[] = [{ at: formatDuration(at_us), down: target }];
@@ -127,7 +122,7 @@ export const FAULT_KINDS: Record<string, FaultKind> = {
   // an LVS director's keepalived stops cleanly: its backup takes over
   stop: {
     actions: ['stop'],
-    targets: directors,
+    targets: targetsOf('stop'),
     tune: () => ({}),
     make: ({ at_us, target }) => [{ at: formatDuration(at_us), stop: target }],
   },

@@ -17,9 +17,10 @@ import type { Engine } from '../../engine/engine.js';
 import { IntRing } from '../../engine/ring.js';
 import type { RngStream, RngStreams } from '../../engine/rng.js';
 import type { Metrics } from '../../metrics/metrics.js';
-import type { Fault, Scenario } from '../../scenario/types.js';
+import type { Scenario } from '../../scenario/types.js';
+import { unreachable } from '../../engine/assert.js';
 import { type Connectivity, DATA_RTO_US, SYN_RTO_US } from '../shared/connectivity.js';
-import type { FaultTarget } from '../faults/injector.js';
+import type { AppFault, FaultHandler } from '../faults/injector.js';
 import { OUTCOME_ERROR, OUTCOME_OK, OUTCOME_SOLD_OUT, type RequestTable } from '../client/requests.js';
 import { makeSampler, type Sampler } from '../shared/service-time.js';
 import type { TraceHook } from '../shared/trace-hook.js';
@@ -42,7 +43,7 @@ export interface UpstreamClient {
   connected(req: number): void;
 }
 
-export class AppTier {
+export class AppTier implements FaultHandler<AppFault> {
   readonly count: number;
   readonly names: string[];
   readonly alive: Uint8Array;
@@ -94,11 +95,8 @@ export class AppTier {
     this.redisConnBroken = new Uint8Array(this.count);
     this.exact = scenario.app.local_check === 'exact';
     this.rollback = scenario.app.local_rollback;
-    const nginxes = scenario.nginx.instances;
-    this.linkRngs = [
-      ...Array.from({ length: nginxes * this.count }, (_, i) => net.rngFor(`nginx${Math.floor(i / this.count) + 1}-${this.names[i % this.count]}`)),
-      ...this.names.map((n) => net.rngFor(`${n}-redis`)),
-    ];
+    // one stream per link: the proxy links (nginx * apps + app), then the links to Redis
+    this.linkRngs = [...net.topology.proxyLinks, ...net.topology.redisLinks].map((l) => net.rngFor(l));
     this.kArrive = engine.register('app.request', (req, gen) => this.onArrive(req, gen));
     this.kDone = engine.register('app.local_done', (req, gen) => this.onLocalDone(req, gen));
     this.kDialed = engine.register('app.redis_dialed', (req, gen) => this.onDialed(req, gen));
@@ -306,30 +304,35 @@ export class AppTier {
     this.redisConnBroken[s] = 1;
   }
 
-  /** The fault target for server `s`: kill, recover, slow. */
-  faultTarget(s: number): FaultTarget {
-    return {
-      applyFault: (f: Fault) => {
-        if (f.action === 'kill') {
-          const { lostRequests, strandedLocal } = this.kill(s);
-          return `${lostRequests} requests reset, ${strandedLocal} local tickets stranded`;
-        }
-        if (f.action === 'slow') {
-          this.slowFactor[s] = f.factor;
-          return `service time x${f.factor}`;
-        }
+  applyFault(f: AppFault, s: number): string {
+    switch (f.action) {
+      case 'kill': {
+        const { lostRequests, strandedLocal } = this.kill(s);
+        return `${lostRequests} requests reset, ${strandedLocal} local tickets stranded`;
+      }
+      case 'slow':
+        this.slowFactor[s] = f.factor;
+        return `service time x${f.factor}`;
+      case 'recover':
         this.recover(s);
         return `restarted with local stock ${this.localStock[s]}`;
-      },
-      endFault: (f: Fault) => {
-        if (f.action === 'slow') {
-          this.slowFactor[s] = 1;
-          return 'service time back to normal';
-        }
+      default:
+        return unreachable(f);
+    }
+  }
+
+  endFault(f: AppFault, s: number): string {
+    switch (f.action) {
+      case 'slow':
+        this.slowFactor[s] = 1;
+        return 'service time back to normal';
+      case 'kill': // a kill with `for`
+      case 'recover':
         this.recover(s);
         return `restarted with local stock ${this.localStock[s]}`;
-      },
-    };
+      default:
+        return unreachable(f);
+    }
   }
 
   /** Local sales this server could still make. */

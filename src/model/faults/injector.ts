@@ -1,17 +1,51 @@
 // Faults from the scenario's `faults:` list, applied at their times, plus random faults drawn
 // per node from the `faults` stream only (so they never shift any other component's draws).
-// Components register the nodes they own as fault targets; the injector only routes each fault
-// to its target, ends it after `for`, and logs what it cost.
+// The injector asks the topology what a fault's target is and hands the fault to the tier that
+// owns that node or link; each tier applies its own actions through an exhaustive switch.
+import { unreachable } from '../../engine/assert.js';
 import type { Engine } from '../../engine/engine.js';
 import type { RngStream } from '../../engine/rng.js';
 import type { Metrics } from '../../metrics/metrics.js';
-import type { Fault, RandomFaults } from '../../scenario/types.js';
+import type { Topology, TopologyLink, TopologyNode } from '../../scenario/topology.js';
+import { type Fault, type FaultOf, faultTargetText, type RandomFaults } from '../../scenario/types.js';
 
-/** A node that faults can hit. Each call returns a short description of the effect, for the report. */
-export interface FaultTarget {
-  applyFault(fault: Fault): string;
-  /** Undoes a fault that had a duration (`for:`); without it, the injector applies nothing. */
-  endFault?(fault: Fault): string;
+/**
+ * How one tier applies the faults its nodes take. `index` is the node's (or link's) index within
+ * its kind. Each call returns a short description of the effect, for the report; `endFault` undoes a
+ * fault that had a duration (`for:`) and returns null when there is nothing to undo.
+ */
+export interface FaultHandler<F extends Fault> {
+  applyFault(f: F, index: number): string;
+  endFault(f: F, index: number): string | null;
+}
+
+export type AppFault = FaultOf<'kill' | 'recover' | 'slow'>;
+export type RedisFault = FaultOf<'kill' | 'recover' | 'slow' | 'restart'>;
+export type NginxFault = FaultOf<'kill' | 'recover'>;
+export type RouterFault = FaultOf<'kill' | 'recover'>;
+export type DirectorFault = FaultOf<'kill' | 'recover' | 'stop'>;
+export type RoutedLinkFault = FaultOf<'down' | 'up'>;
+
+/** The network in front: present only in scenarios with routers and LVS directors. */
+export type FrontFaultHandlers = {
+  router: FaultHandler<RouterFault>;
+  director: FaultHandler<DirectorFault>;
+  nginx: FaultHandler<NginxFault>;
+  routedLink: FaultHandler<RoutedLinkFault>;
+};
+
+export type FaultHandlers = {
+  app: FaultHandler<AppFault>;
+  redis: FaultHandler<RedisFault>;
+  proxyLink: FaultHandler<FaultOf<'drop'>>; // nginx -> app server, index nginx * apps + app
+  redisLink: FaultHandler<FaultOf<'drop'>>; // app server -> Redis, index app
+  partition: FaultHandler<FaultOf<'partition'>>;
+  front: FrontFaultHandlers | null;
+};
+
+/** The scenario's fixed faults followed by its random ones, drawn from `rng` (the `faults` stream). */
+export function faultSchedule(fixed: readonly Fault[], random: readonly RandomFaults[], rng: RngStream): Fault[] {
+  return [...fixed, ...drawRandomFaults(random, rng)];
 }
 
 /** Expands random faults into a fixed schedule: per node, up-times ~ exp(mtbf), repairs ~ exp(mttr). */
@@ -22,16 +56,20 @@ export function drawRandomFaults(specs: readonly RandomFaults[], rng: RngStream)
       let t = spec.from_us + Math.round(rng.exp(spec.mtbf_us));
       while (t < spec.until_us) {
         const repair = Math.max(1, Math.round(rng.exp(spec.mttr_us)));
-        out.push({
-          at_us: t,
-          action: spec.action,
-          target: spec.action === 'partition' ? 'partition' : node,
-          for_us: repair,
-          factor: spec.factor,
-          fraction: 0,
-          nodes: spec.action === 'partition' ? [node] : [],
-          line: spec.line,
-        });
+        const timing = { at_us: t, for_us: repair, line: spec.line };
+        switch (spec.action) {
+          case 'kill':
+            out.push({ ...timing, action: 'kill', target: node });
+            break;
+          case 'slow':
+            out.push({ ...timing, action: 'slow', target: node, factor: spec.factor });
+            break;
+          case 'partition':
+            out.push({ ...timing, action: 'partition', nodes: [node] });
+            break;
+          default:
+            unreachable(spec.action);
+        }
         t += repair + Math.round(rng.exp(spec.mtbf_us));
       }
     }
@@ -39,27 +77,26 @@ export function drawRandomFaults(specs: readonly RandomFaults[], rng: RngStream)
   return out;
 }
 
+/** A fault bound to the handler that applies it and the index of its node or link. */
+type Routed = { apply: () => string; end: () => string | null };
+
 export class FaultInjector {
   private readonly kStart: number;
   private readonly kEnd: number;
-  private readonly targets = new Map<string, FaultTarget>();
   private readonly schedule: Fault[];
+  private readonly routed: Routed[];
 
   constructor(
     private readonly engine: Engine,
-    fixed: readonly Fault[],
-    random: readonly RandomFaults[],
-    rng: RngStream,
+    private readonly topology: Topology,
+    schedule: readonly Fault[],
     private readonly metrics: Metrics,
+    private readonly handlers: FaultHandlers,
   ) {
-    this.schedule = [...fixed, ...drawRandomFaults(random, rng)];
+    this.schedule = [...schedule];
+    this.routed = this.schedule.map((f) => this.route(f));
     this.kStart = engine.register('fault.start', (i) => this.apply(i));
     this.kEnd = engine.register('fault.end', (i) => this.end(i));
-  }
-
-  /** Makes `name` (as scenarios write it: app3, redis, nginx1-app3, partition) a fault target. */
-  addTarget(name: string, target: FaultTarget): void {
-    this.targets.set(name, target);
   }
 
   /** The whole schedule, random faults included. */
@@ -68,29 +105,83 @@ export class FaultInjector {
   }
 
   start(): void {
-    for (const f of this.schedule) {
-      if (!this.targets.has(f.target)) throw new Error(`fault target ${f.target} (line ${f.line}) is not a node of this scenario`);
-    }
     this.schedule.forEach((f, i) => this.engine.at(f.at_us, this.kStart, i));
   }
 
+  private node(f: Fault & { target: string }): TopologyNode {
+    const n = this.topology.node(f.target);
+    if (n === undefined) throw new Error(`fault target ${f.target} (line ${f.line}) is not a node of this scenario`);
+    return n;
+  }
+
+  private link(f: Fault & { target: string }): TopologyLink {
+    const l = this.topology.link(f.target);
+    if (l === undefined) throw new Error(`fault target ${f.target} (line ${f.line}) is not a link of this scenario`);
+    return l;
+  }
+
+  private front(f: Fault & { target: string }): FrontFaultHandlers {
+    if (this.handlers.front === null) throw new Error(`fault target ${f.target} (line ${f.line}) needs the routed network in front`);
+    return this.handlers.front;
+  }
+
+  /** Binds a fault to the tier that owns its target; throws if no tier takes it. */
+  private route(f: Fault): Routed {
+    const bind = <F extends Fault>(h: FaultHandler<F>, fault: F, index: number): Routed => ({
+      apply: () => h.applyFault(fault, index),
+      end: () => h.endFault(fault, index),
+    });
+    const h = this.handlers;
+    switch (f.action) {
+      case 'kill':
+      case 'recover': {
+        const n = this.node(f);
+        if (n.kind === 'app') return bind(h.app, f, n.index);
+        if (n.kind === 'redis') return bind(h.redis, f, n.index);
+        if (n.kind === 'nginx') return bind(this.front(f).nginx, f, n.index);
+        if (n.kind === 'director') return bind(this.front(f).director, f, n.index);
+        return bind(this.front(f).router, f, n.index);
+      }
+      case 'slow': {
+        const n = this.node(f);
+        if (n.kind === 'app') return bind(h.app, f, n.index);
+        if (n.kind === 'redis') return bind(h.redis, f, n.index);
+        throw new Error(`fault target ${f.target} (line ${f.line}) cannot be slowed`);
+      }
+      case 'restart':
+        return bind(h.redis, f, this.node(f).index);
+      case 'stop':
+        return bind(this.front(f).director, f, this.node(f).index);
+      case 'partition':
+        return bind(h.partition, f, 0);
+      case 'drop': {
+        const l = this.link(f);
+        if (l.kind === 'proxy') return bind(h.proxyLink, f, l.index);
+        if (l.kind === 'redis') return bind(h.redisLink, f, l.index);
+        throw new Error(`fault target ${f.target} (line ${f.line}) is a routed link: it goes down or up, it does not drop`);
+      }
+      case 'down':
+      case 'up':
+        return bind(this.front(f).routedLink, f, this.link(f).index);
+      default:
+        return unreachable(f);
+    }
+  }
+
   private apply(i: number): void {
-    const f = this.schedule[i];
-    const detail = (this.targets.get(f.target) as FaultTarget).applyFault(f);
-    this.log(f.action, f, detail);
+    const f = this.schedule[i] as Fault;
+    this.log(f.action, f, (this.routed[i] as Routed).apply());
     // a restart always ends (it is a stop and a start); other faults end only if given a duration
     if (f.for_us > 0 || f.action === 'restart') this.engine.schedule(f.for_us, this.kEnd, i);
   }
 
   private end(i: number): void {
-    const f = this.schedule[i];
-    const t = this.targets.get(f.target) as FaultTarget;
-    if (!t.endFault) return;
-    this.log(`${f.action} ends`, f, t.endFault(f));
+    const f = this.schedule[i] as Fault;
+    const detail = (this.routed[i] as Routed).end();
+    if (detail !== null) this.log(`${f.action} ends`, f, detail);
   }
 
   private log(action: string, f: Fault, detail: string): void {
-    const target = f.action === 'partition' ? f.nodes.join('+') : f.target;
-    this.metrics.faults.push({ at_us: this.engine.now_us, action, target, detail });
+    this.metrics.faults.push({ at_us: this.engine.now_us, action, target: faultTargetText(f), detail });
   }
 }

@@ -16,6 +16,7 @@ import type { RngStreams } from '../../engine/rng.js';
 import type { HealthCheck, LvsConfig } from '../../scenario/network-types.js';
 import type { NetMetrics } from './counters.js';
 import { nextSendAtOrAfter_us } from './routers.js';
+import { nginxName } from '../../scenario/topology.js';
 
 export interface CheckedPool {
   /** Is nginx instance k's host up? (a check connects to it) */
@@ -158,7 +159,7 @@ export class HealthCheckers {
   private verdict(d: number, k: number, i: number, up: boolean): void {
     const now = this.engine.now_us;
     this.up[i] = up ? 1 : 0;
-    this.m.log(now, this.cfg.directors[d], up ? 'real server up' : 'real server down', `nginx${k + 1} (${this.hc.type})`);
+    this.m.log(now, this.cfg.directors[d], up ? 'real server up' : 'real server down', `${nginxName(k)} (${this.hc.type})`);
     if (!up) this.m.detected(now);
     this.m.converged(now); // the pool changed: what the fault asked of the front end is done
     this.pool.rsVerdict(d, k, up);

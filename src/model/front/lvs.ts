@@ -25,8 +25,9 @@ import type { Engine } from '../../engine/engine.js';
 import type { FrontEndState } from '../../metrics/network-summary.js';
 import type { RngStream, RngStreams } from '../../engine/rng.js';
 import type { LvsConfig, NetworkTopology } from '../../scenario/network-types.js';
-import type { Fault, Scenario } from '../../scenario/types.js';
-import type { FaultInjector, FaultTarget } from '../faults/injector.js';
+import { type Fault, faultTargetText, type Scenario } from '../../scenario/types.js';
+import { unreachable } from '../../engine/assert.js';
+import type { DirectorFault, FaultHandler, FrontFaultHandlers, NginxFault, RoutedLinkFault, RouterFault } from '../faults/injector.js';
 import { HealthCheckers, type CheckedPool } from './healthcheck.js';
 import { IpvsService, type IpvsFlow } from './ipvs.js';
 import { NetMetrics } from './counters.js';
@@ -36,6 +37,8 @@ import { OUTCOME_ERROR, type RequestTable } from '../client/requests.js';
 import type { TraceHook } from '../shared/trace-hook.js';
 import type { FrontDoor } from '../client/users.js';
 import { VRRP_MASTER, VrrpPairs } from './vrrp.js';
+import { nginxName } from '../../scenario/topology.js';
+import { check } from '../../engine/assert.js';
 
 /** What the LVS tier needs of the users: addresses, attempts, and the way back to them. */
 export interface UserSide {
@@ -96,6 +99,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
   private readonly servingSince: Float64Array; // active_active: when the director last started serving, -1 if not
   readonly nginxAlive: Uint8Array;
   private readonly nginxEpoch: Int32Array;
+  private readonly realServerIndex = new Map<string, number>(); // IPVS destination name -> nginx k
   private readonly flow: IpvsFlow = { saddr: 0, sport: 0 };
   private readonly trackConns: boolean;
   private readonly portNeeded: boolean;
@@ -135,6 +139,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
   ) {
     this.D = cfg.directors.length;
     this.K = s.nginx.instances;
+    for (let k = 0; k < this.K; k++) this.realServerIndex.set(nginxName(k), k);
     this.m = new NetMetrics(s.report.bin_us, topo.routers.length, this.D, this.K);
     this.net = new NetworkTier(engine, topo, cfg, rngs, this.m);
     this.net.connectHolders(this);
@@ -184,7 +189,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
 
   /** keepalived's virtual_server: the real servers added in config order (each at the list head). */
   private freshService(): IpvsService {
-    const dests = this.cfg.weights.map((weight, k) => ({ name: `nginx${k + 1}`, weight }));
+    const dests = this.cfg.weights.map((weight, k) => ({ name: nginxName(k), weight }));
     return IpvsService.fromAdds(this.cfg.scheduler, dests, { port: this.cfg.sh_port, fallback: this.cfg.sh_fallback });
   }
 
@@ -193,7 +198,8 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     for (let k = 0; k < this.K; k++) this.destOf[d * this.K + k] = -1;
     const map = this.rsOfDest[d];
     names.forEach((n, i) => {
-      const k = Number(n.slice(5)) - 1;
+      const k = this.realServerIndex.get(n) ?? -1;
+      check(k >= 0, () => `IPVS destination ${n} is not an nginx instance`);
       map[i] = k;
       this.destOf[d * this.K + k] = i;
     });
@@ -315,7 +321,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
       // the SYN goes to a dead host: nobody answers
       m.nginxLost[k]++;
       m.lost(now);
-      this.trace?.hop(r, 'nginx', `nginx${k + 1}`, 'lost:host_down');
+      this.trace?.hop(r, 'nginx', nginxName(k), 'lost:host_down');
       return;
     }
     req[o + R_EPOCH] = this.nginxEpoch[k];
@@ -332,7 +338,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
       // the instance died with the connection open: the user never hears back
       this.m.nginxLost[k]++;
       this.m.lost(now);
-      this.trace?.hop(r, 'nginx', `nginx${k + 1}`, 'lost:host_down');
+      this.trace?.hop(r, 'nginx', nginxName(k), 'lost:host_down');
       return;
     }
     const d = req[o + R_DIR];
@@ -450,7 +456,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
 
   rsVerdict(d: number, k: number, up: boolean): void {
     const svc = this.svc[d];
-    const name = `nginx${k + 1}`;
+    const name = nginxName(k);
     const di = d * this.K + k;
     if (up) {
       if (this.destOf[di] >= 0) return;
@@ -546,60 +552,81 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     return 'up again';
   }
 
-  /** Registers routers, links, directors and nginx instances with the fault injector. */
-  registerFaults(faults: FaultInjector): void {
+  /** Notes when faults start and end: the director decides at send time only between them. */
+  noteFaultTimes(schedule: readonly Fault[]): void {
     const times: number[] = [];
-    for (const f of faults.faults) {
+    for (const f of schedule) {
       times.push(f.at_us);
       if (f.for_us > 0 || f.action === 'restart') times.push(f.at_us + f.for_us);
     }
     this.faultTimes = Float64Array.from(times.sort((a, b) => a - b));
-    const net = this.net;
+  }
+
+  /** How routers, routed links, directors and nginx instances take their faults. */
+  faultHandlers(): FrontFaultHandlers {
     const m = this.m;
     const now = () => this.engine.now_us;
-    const unsupported = (f: Fault) => `${f.action} does not apply to ${f.target}`;
-    const target = (apply: (f: Fault) => string, end: (f: Fault) => string): FaultTarget => ({
-      applyFault: (f) => {
-        m.faultApplied(now(), f.action, f.target);
-        m.log(now(), f.target, f.action, 'fault');
-        return apply(f);
+    // every fault of the network in front goes into its timeline too
+    const logged = <F extends Fault>(apply: (f: F, i: number) => string, end: (f: F, i: number) => string): FaultHandler<F> => ({
+      applyFault: (f, i) => {
+        const target = faultTargetText(f);
+        m.faultApplied(now(), f.action, target);
+        m.log(now(), target, f.action, 'fault');
+        return apply(f, i);
       },
-      endFault: (f) => {
-        m.faultApplied(now(), `${f.action} ends`, f.target);
-        m.log(now(), f.target, `${f.action} ends`, 'fault');
-        return end(f);
+      endFault: (f, i) => {
+        const target = faultTargetText(f);
+        m.faultApplied(now(), `${f.action} ends`, target);
+        m.log(now(), target, `${f.action} ends`, 'fault');
+        return end(f, i);
       },
     });
-    for (let r = 0; r < net.R; r++) {
-      const node = (f: Fault, up: boolean) => {
-        if (f.action !== 'kill' && f.action !== 'recover') return unsupported(f);
-        if (up) net.nodeUp(r);
-        else net.nodeDown(r);
-        return up ? 'booted: adjacencies form with the next hellos' : 'router down: silent until its neighbours notice';
-      };
-      faults.addTarget(net.names[r], target((f) => node(f, f.action === 'recover'), (f) => node(f, f.action === 'kill')));
+    return {
+      router: logged<RouterFault>((f, r) => this.routerFault(r, f.action === 'recover'), (f, r) => this.routerFault(r, f.action === 'kill')),
+      routedLink: logged<RoutedLinkFault>((f, l) => this.linkFault(l, f.action === 'up'), (f, l) => this.linkFault(l, f.action === 'down')),
+      director: logged<DirectorFault>((f, d) => this.directorFault(f, d), (f, d) => this.directorFaultEnds(f, d)),
+      nginx: logged<NginxFault>(
+        (f, k) => (f.action === 'kill' ? this.killNginx(k) : this.recoverNginx(k)),
+        (f, k) => (f.action === 'kill' ? this.recoverNginx(k) : `${f.action} does not apply to ${f.target}`),
+      ),
+    };
+  }
+
+  // a router's `recover`, or the end of its `kill`, boots it; the reverse takes it down
+  private routerFault(r: number, up: boolean): string {
+    if (up) this.net.nodeUp(r);
+    else this.net.nodeDown(r);
+    return up ? 'booted: adjacencies form with the next hellos' : 'router down: silent until its neighbours notice';
+  }
+
+  private linkFault(l: number, up: boolean): string {
+    if (up) this.net.linkUp(l);
+    else this.net.linkDown(l);
+    return up ? 'link up' : 'link down';
+  }
+
+  private directorFault(f: DirectorFault, d: number): string {
+    switch (f.action) {
+      case 'kill':
+        return this.killDirector(d);
+      case 'stop':
+        return this.stopDirector(d);
+      case 'recover':
+        return this.recoverDirector(d);
+      default:
+        return unreachable(f);
     }
-    net.linkNames.forEach((name, l) => {
-      const link = (f: Fault, up: boolean) => {
-        if (f.action !== 'down' && f.action !== 'up') return unsupported(f);
-        if (up) net.linkUp(l);
-        else net.linkDown(l);
-        return up ? 'link up' : 'link down';
-      };
-      const t = target((f) => link(f, f.action === 'up'), (f) => link(f, f.action === 'down'));
-      faults.addTarget(name, t);
-      faults.addTarget(`${net.names[net.linkB[l]]}-${net.names[net.linkA[l]]}`, t); // either way round
-    });
-    this.cfg.directors.forEach((name, d) => {
-      const apply = (f: Fault): string =>
-        f.action === 'kill' ? this.killDirector(d) : f.action === 'stop' ? this.stopDirector(d) : f.action === 'recover' ? this.recoverDirector(d) : unsupported(f);
-      const end = (f: Fault): string => (f.action === 'kill' || f.action === 'stop' ? this.recoverDirector(d) : unsupported(f));
-      faults.addTarget(name, target(apply, end));
-    });
-    for (let k = 0; k < this.K; k++) {
-      const apply = (f: Fault): string => (f.action === 'kill' ? this.killNginx(k) : f.action === 'recover' ? this.recoverNginx(k) : unsupported(f));
-      const end = (f: Fault): string => (f.action === 'kill' ? this.recoverNginx(k) : unsupported(f));
-      faults.addTarget(`nginx${k + 1}`, target(apply, end));
+  }
+
+  private directorFaultEnds(f: DirectorFault, d: number): string {
+    switch (f.action) {
+      case 'kill':
+      case 'stop':
+        return this.recoverDirector(d);
+      case 'recover':
+        return `${f.action} does not apply to ${f.target}`;
+      default:
+        return unreachable(f);
     }
   }
 

@@ -9,6 +9,7 @@ import type { Metrics } from '../../metrics/metrics.js';
 import type { NextUpstreamCondition, Scenario } from '../../scenario/types.js';
 import { OUTCOME_ERROR, OUTCOME_TIMEOUT, type RequestTable } from '../client/requests.js';
 import type { TraceHook } from '../shared/trace-hook.js';
+import { nginxName } from '../../scenario/topology.js';
 
 export type PeerConfig = {
   name: string;
@@ -280,7 +281,7 @@ export class NginxTier {
   ) {
     const nginx = scenario.nginx;
     const up = nginx.upstream;
-    this.nodeNames = Array.from({ length: nginx.instances }, (_, k) => `nginx${k + 1}`);
+    this.nodeNames = Array.from({ length: nginx.instances }, (_, k) => nginxName(k));
     this.serverNames = up.servers.map((s) => s.name);
     const toPeer = (i: number): PeerConfig => ({
       name: up.servers[i].name,

@@ -11,15 +11,17 @@ import { IntRing } from '../../engine/ring.js';
 import type { RngStream, RngStreams } from '../../engine/rng.js';
 import type { Ledger } from '../../metrics/ledger.js';
 import type { Metrics } from '../../metrics/metrics.js';
-import type { Fault, Scenario } from '../../scenario/types.js';
+import type { Scenario } from '../../scenario/types.js';
+import { unreachable } from '../../engine/assert.js';
+import type { FaultHandler, RedisFault } from '../faults/injector.js';
 import { REDIS_FAILED, REDIS_GRANTED, REDIS_REFUSED } from '../app/app.js';
 import { type Connectivity, DATA_RTO_US } from '../shared/connectivity.js';
-import type { FaultTarget } from '../faults/injector.js';
 import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../../scenario/inventory-scripts.js';
 import { LuaScript, isTruthyReply } from './lua/script.js';
 import { type Command, Keyspace, RedisError, type RedisReply } from './keyspace.js';
 import { makeSampler, type Sampler } from '../shared/service-time.js';
 import type { TraceHook } from '../shared/trace-hook.js';
+import { REDIS_NODE } from '../../scenario/topology.js';
 
 export interface ScriptClient {
   redisReply(server: number, req: number, gen: number, reply: number): void;
@@ -59,7 +61,7 @@ export function lastSnapshot_us(writeTimes: readonly number[], save: readonly [n
   return lastSave;
 }
 
-export class RedisTier implements FaultTarget {
+export class RedisTier implements FaultHandler<RedisFault> {
   private readonly ks = new LoggedKeyspace();
   private readonly script: LuaScript;
   private readonly initialWrites: number;
@@ -100,7 +102,7 @@ export class RedisTier implements FaultTarget {
     this.initialWrites = this.ks.log.length;
     this.script = new LuaScript(scenario.tickets.script.lua, this.ks);
     this.sample = makeSampler(scenario.redis.service_time, rngs.stream('redis'));
-    this.linkRngs = scenario.nginx.upstream.servers.map((s) => net.rngFor(`${s.name}-redis`));
+    this.linkRngs = net.topology.redisLinks.map((l) => net.rngFor(l));
     this.commandKind = engine.register('redis.command', (cmd) => this.onArrive(cmd));
     this.kDone = engine.register('redis.done', (cmd, epoch) => this.onDone(cmd, epoch));
     this.kReply = engine.register('redis.reply', (cmd) => this.onReplyAtApp(cmd));
@@ -176,7 +178,7 @@ export class RedisTier implements FaultTarget {
       result = REDIS_REFUSED;
       m.redisScriptRefused++;
     }
-    this.trace?.hopById(this.cmdReqId[c], this.cmdUser[c], 'redis', 'redis', 'script', result === REDIS_GRANTED ? 1 : result === REDIS_REFUSED ? 2 : 3);
+    this.trace?.hopById(this.cmdReqId[c], this.cmdUser[c], 'redis', REDIS_NODE, 'script', result === REDIS_GRANTED ? 1 : result === REDIS_REFUSED ? 2 : 3);
     this.reply(c, result);
     m.redisBusy_us += this.engine.now_us - this.busySince_us;
     this.busy = false;
@@ -260,21 +262,33 @@ export class RedisTier implements FaultTarget {
     return `loaded ${source}; ${lostWrites} writes lost`;
   }
 
-  applyFault(f: Fault): string {
-    if (f.action === 'slow') {
-      this.slowFactor = f.factor;
-      return `service time x${f.factor}`;
+  applyFault(f: RedisFault): string {
+    switch (f.action) {
+      case 'slow':
+        this.slowFactor = f.factor;
+        return `service time x${f.factor}`;
+      case 'recover':
+        return this.recover();
+      case 'kill':
+      case 'restart': // a restart is a kill now and a start when it ends
+        return `${this.kill()} commands reset`;
+      default:
+        return unreachable(f);
     }
-    if (f.action === 'recover') return this.recover();
-    return `${this.kill()} commands reset`;
   }
 
-  endFault(f: Fault): string {
-    if (f.action === 'slow') {
-      this.slowFactor = 1;
-      return 'service time back to normal';
+  endFault(f: RedisFault): string {
+    switch (f.action) {
+      case 'slow':
+        this.slowFactor = 1;
+        return 'service time back to normal';
+      case 'kill': // a kill with `for`
+      case 'restart':
+      case 'recover':
+        return this.recover();
+      default:
+        return unreachable(f);
     }
-    return this.recover(); // the end of a kill with `for`, or of a restart
   }
 
   /** HGET on the ticket hash, as a number (NaN if missing or not a number). */

@@ -6,8 +6,9 @@
 // tcp_retries2 = 15).
 import type { Engine } from '../../engine/engine.js';
 import type { RngStream, RngStreams } from '../../engine/rng.js';
-import type { Fault } from '../../scenario/types.js';
-import type { FaultTarget } from '../faults/injector.js';
+import type { Topology, TopologyLink } from '../../scenario/topology.js';
+import type { FaultOf } from '../../scenario/types.js';
+import type { FaultHandler } from '../faults/injector.js';
 
 export const SYN_RTO_US = 1_000_000;
 export const DATA_RTO_US = 200_000;
@@ -55,18 +56,18 @@ export class Connectivity {
 
   constructor(
     private readonly engine: Engine,
-    nginxInstances: number,
-    appNames: readonly string[],
+    readonly topology: Topology,
     private readonly rngs: RngStreams,
   ) {
     this.kRetransmit = engine.register('net.retransmit', (p) => this.retransmit(p));
-    this.apps = appNames.length;
-    const names = [...Array.from({ length: nginxInstances }, (_, k) => `nginx${k + 1}`), ...appNames, 'redis'];
-    names.forEach((n, i) => this.nodeIds.set(n, i));
-    this.nginxNode = Int32Array.from({ length: nginxInstances }, (_, k) => k);
-    this.appNode = Int32Array.from(appNames, (_, s) => nginxInstances + s);
-    this.redisNode = names.length - 1;
-    this.group = new Int32Array(names.length);
+    this.apps = topology.apps.length;
+    const nginxInstances = topology.nginx.length;
+    // node ids: nginx instances, then app servers, then Redis
+    topology.stackNodes.forEach((n, i) => this.nodeIds.set(n.name, i));
+    this.nginxNode = Int32Array.from(topology.nginx, (_, k) => k);
+    this.appNode = Int32Array.from(topology.apps, (_, s) => nginxInstances + s);
+    this.redisNode = topology.stackNodes.length - 1;
+    this.group = new Int32Array(topology.stackNodes.length);
     this.nginxAppLoss = new Float64Array(nginxInstances * this.apps);
     this.appRedisLoss = new Float64Array(this.apps);
   }
@@ -135,12 +136,12 @@ export class Connectivity {
     this.pLeft = g(this.pLeft, new Int32Array(n));
   }
 
-  /** The stream that decides the losses on one link. */
-  rngFor(link: string): RngStream {
-    let r = this.linkRng.get(link);
+  /** The stream that decides the losses on one link (one stream per link, whoever sends on it). */
+  rngFor(link: TopologyLink): RngStream {
+    let r = this.linkRng.get(link.name);
     if (!r) {
-      r = this.rngs.stream(`net:${link}`);
-      this.linkRng.set(link, r);
+      r = this.rngs.stream(link.rngStream);
+      this.linkRng.set(link.name, r);
     }
     return r;
   }
@@ -162,36 +163,38 @@ export class Connectivity {
     return i;
   }
 
-  /** The fault target for partitions. */
-  partitionTarget(): FaultTarget {
-    return {
-      applyFault: (f: Fault) => {
-        this.partition(f.nodes);
-        return `${f.nodes.join(', ')} cut off`;
-      },
-      endFault: (f: Fault) => {
-        this.heal(f.nodes);
-        return `${f.nodes.join(', ')} reachable again`;
-      },
-    };
+  /** Partitions: the listed nodes are cut off until the fault ends. */
+  readonly partitionFaults: FaultHandler<FaultOf<'partition'>> = {
+    applyFault: (f) => {
+      this.partition(f.nodes);
+      return `${f.nodes.join(', ')} cut off`;
+    },
+    endFault: (f) => {
+      this.heal(f.nodes);
+      return `${f.nodes.join(', ')} reachable again`;
+    },
+  };
+
+  /** Packet loss on a link nginxK-appS, indexed nginx * apps + app. */
+  get proxyLinkFaults(): FaultHandler<FaultOf<'drop'>> {
+    return lossFaults(this.nginxAppLoss);
   }
 
-  /** The fault target for packet loss on a link `nginxK-appS` or `appS-redis`. */
-  linkTarget(link: string, appNames: readonly string[]): FaultTarget {
-    const set = (fraction: number) => {
-      const m = /^nginx(\d+)-(.+)$/.exec(link);
-      if (m && appNames.includes(m[2])) this.nginxAppLoss[(Number(m[1]) - 1) * this.apps + appNames.indexOf(m[2])] = fraction;
-      else this.appRedisLoss[appNames.indexOf(link.slice(0, -'-redis'.length))] = fraction;
-    };
-    return {
-      applyFault: (f: Fault) => {
-        set(f.fraction);
-        return `${Math.round(f.fraction * 1000) / 10} % of packets lost`;
-      },
-      endFault: () => {
-        set(0);
-        return 'no more loss';
-      },
-    };
+  /** Packet loss on a link appS-redis, indexed by app. */
+  get redisLinkFaults(): FaultHandler<FaultOf<'drop'>> {
+    return lossFaults(this.appRedisLoss);
   }
+}
+
+function lossFaults(loss: Float64Array): FaultHandler<FaultOf<'drop'>> {
+  return {
+    applyFault: (f, link) => {
+      loss[link] = f.fraction;
+      return `${Math.round(f.fraction * 1000) / 10} % of packets lost`;
+    },
+    endFault: (_f, link) => {
+      loss[link] = 0;
+      return 'no more loss';
+    },
+  };
 }
