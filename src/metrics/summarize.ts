@@ -5,6 +5,7 @@ import { evaluateExpectations } from './expect.js';
 import { frontEndReport, type FrontEndState } from './network-summary.js';
 import type { Ledger } from './ledger.js';
 import type { Metrics } from './metrics.js';
+import { OUTCOME_OK, OUTCOME_SOLD_OUT } from './outcomes.js';
 import type { AppServerSummary, Summary } from './summary.js';
 import { nginxName } from '../scenario/topology.js';
 
@@ -55,8 +56,8 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: EndState
   let retried = 0;
   for (let u = 0; u < end.usersTotal; u++) {
     const f = end.usersFinal[u];
-    if (f === 1) succeeded++;
-    else if (f === 2) soldOut++;
+    if (f === OUTCOME_OK) succeeded++;
+    else if (f === OUTCOME_SOLD_OUT) soldOut++;
     else failed++;
     if (end.usersRequests[u] > 1) retried++;
   }

@@ -1,6 +1,6 @@
 // Resolves the parsed `network:` and `lvs:` sections into NetworkTopology and LvsConfig, checks
 // them, and names the fault targets they add (routers, links "a-b", lvs1..N, nginx1..N).
-import { normalizeAdvertInt_us } from '../model/front/keepalived.js';
+import { normalizeAdvertInt_us } from './keepalived-config.js';
 import type { LvsConfig, NetLink, NetworkTopology } from './network-types.js';
 import { lvsSchema } from './network-schema.js';
 import type { ParsedScenario } from './schema.js';

@@ -3,7 +3,9 @@
 // Key names follow the real configuration: FRR `ip ospf hello-interval` / `dead-interval`,
 // `timers throttle spf`, `maximum-paths`, `bfd`; keepalived `advert_int`, `priority`, `preempt`,
 // `delay_loop`, `connect_timeout`, `retry`, `delay_before_retry`; ipvsadm `--set tcp tcpfin`.
-import type { IpvsSchedulerName } from '../model/front/ipvs.js';
+
+/** The IPVS schedulers modelled (ipvsadm -s). */
+export type IpvsSchedulerName = 'rr' | 'wrr' | 'lc' | 'wlc' | 'sh';
 
 export type NetLink = {
   a: string; // a router or a director (lvs1..N)

@@ -1,10 +1,9 @@
 // The table of in-flight requests, struct-of-arrays: a request slot is reused once nobody
 // refers to it, so memory follows concurrency, not the user count.
-export const OUTCOME_NONE = 0;
-export const OUTCOME_OK = 1; // the user got a ticket
-export const OUTCOME_SOLD_OUT = 2; // the app answered "sold out" (the article answers this for any failure too)
-export const OUTCOME_ERROR = 3; // 502: nginx had no live upstream left, or the upstream failed
-export const OUTCOME_TIMEOUT = 4; // 504 from nginx, or the user stopped waiting
+import { OUTCOME_NONE } from '../../metrics/outcomes.js';
+
+// the outcomes are the metrics' vocabulary: a request's status holds one of them
+export { OUTCOME_ERROR, OUTCOME_NONE, OUTCOME_OK, OUTCOME_SOLD_OUT, OUTCOME_TIMEOUT } from '../../metrics/outcomes.js';
 
 type Column = Int32Array | Float64Array | Uint8Array | Int8Array | Uint32Array;
 

@@ -8,7 +8,9 @@
 // (list_add_rcu), so servers added one by one end up in reverse order of addition.
 // A scheduler runs only for the first packet of a new connection.
 
-export type IpvsSchedulerName = 'rr' | 'wrr' | 'lc' | 'wlc' | 'sh';
+import type { IpvsSchedulerName } from '../../scenario/network-types.js';
+
+export type { IpvsSchedulerName };
 
 export type IpvsDestConfig = {
   name: string;

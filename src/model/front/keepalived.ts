@@ -4,22 +4,20 @@
 // keepalived/core/global_data.c (defaults); RFC 3768 §6.1 (VRRPv2) and RFC 5798 §6.1 (VRRPv3).
 // keepalived keeps these timers in integer microseconds, and so do we.
 
-/** lib/timer.h */
-export const TIMER_HZ = 1_000_000;
-export const TIMER_CENTI_HZ = 10_000;
+// The timer units, the default advert_int and its normalisation are what keepalived's config
+// parser applies, so they live with the scenario; they are re-exported here for the model.
+import { TIMER_CENTI_HZ, TIMER_HZ, VRRP_ADVER_DFL_us, VRRP_VERSION_2, type VrrpVersion } from '../../scenario/keepalived-config.js';
+
+export { normalizeAdvertInt_us, TIMER_CENTI_HZ, TIMER_HZ, VRRP_ADVER_DFL_us, VRRP_VERSION_2, type VrrpVersion } from '../../scenario/keepalived-config.js';
 
 /** include/vrrp.h */
-export const VRRP_VERSION_2 = 2;
 export const VRRP_VERSION_3 = 3;
 export const VRRP_PRIO_OWNER = 255; // the address owner
 export const VRRP_PRIO_DFL = 100;
 export const VRRP_PRIO_STOP = 0; // sent by a master that shuts down cleanly
-export const VRRP_ADVER_DFL_us = 1 * TIMER_HZ; // VRRP_ADVER_DFL = 1 s
 export const VRRP_DOWN_TIMER_ADVERTS = 3;
 export const VRRP_GARP_DELAY_us = 5 * TIMER_HZ; // garp_master_delay
 export const VRRP_GARP_REP = 5; // garp_master_repeat
-
-export type VrrpVersion = 2 | 3;
 
 /** Instance defaults: include/vrrp.h and core/global_data.c (vrrp_version 2, preempt on). */
 export const VRRP_DEFAULTS = {
@@ -75,31 +73,6 @@ export function masterDown_us(
  */
 export function cleanStopTakeover_us(priority: number, advertInt_us: number, version: VrrpVersion): number {
   return vrrpSkew_us(priority, advertInt_us, version);
-}
-
-/**
- * The advert_int keepalived actually uses (vrrp.c, vrrp_complete_instance): v2 carries whole
- * seconds (1..255, rounded to nearest), v3 centiseconds (0.01..40.95 s, rounded to nearest).
- */
-export function normalizeAdvertInt_us(advertInt_us: number, version: VrrpVersion): number {
-  let a = advertInt_us > 0 ? advertInt_us : VRRP_ADVER_DFL_us;
-  if (version === VRRP_VERSION_2) {
-    if (a >= 256 * TIMER_HZ) return 255 * TIMER_HZ;
-    if (a % TIMER_HZ) {
-      a += TIMER_HZ / 2;
-      a -= a % TIMER_HZ;
-      if (a === 0) a = TIMER_HZ;
-    }
-    return a;
-  }
-  if (a >= 4096 * TIMER_CENTI_HZ) return 4095 * TIMER_CENTI_HZ;
-  if (a % TIMER_CENTI_HZ) {
-    a += TIMER_CENTI_HZ / 2;
-    a -= a % TIMER_CENTI_HZ;
-    if (a === 0) a = TIMER_CENTI_HZ;
-    else if (a === 4096 * TIMER_CENTI_HZ) a = 4095 * TIMER_CENTI_HZ;
-  }
-  return a;
 }
 
 /**
