@@ -9,7 +9,11 @@ import {
   TICKET_SOLD_FIELD,
   TICKET_TOTAL_FIELD,
 } from '../src/scenario/inventory-scripts.js';
-import { formatLuaNumberArg, isTruthyReply, Lrand48, LuaScript, ScriptError } from '../src/model/redis/lua/script.js';
+import { ScriptError } from '../src/model/redis/lua/errors.js';
+import { Lrand48 } from '../src/model/redis/lua/lrand48.js';
+import { formatLuaNumberArg } from '../src/model/redis/lua/number-format.js';
+import { isTruthyReply } from '../src/model/redis/lua/replies.js';
+import { LuaScript } from '../src/model/redis/lua/script.js';
 import { Keyspace, RedisError, RedisStatus, type RedisReply } from '../src/model/redis/keyspace.js';
 
 const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');

@@ -1,6 +1,6 @@
 // Turns every kind of bad input into one line on stderr (exit code 2 is the caller's job).
 import { UnknownExpectPath } from '../metrics/expect.js';
-import { ScriptError } from '../model/redis/lua/script.js';
+import { ScriptError } from '../model/redis/lua/errors.js';
 import { ScenarioError } from '../scenario/load.js';
 import { UsageError } from './errors.js';
 

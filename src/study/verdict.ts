@@ -3,7 +3,7 @@
 import { UnknownExpectPath } from '../metrics/expect.js';
 import type { Summary } from '../metrics/summary.js';
 import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../scenario/inventory-scripts.js';
-import { ScriptError } from '../model/redis/lua/script.js';
+import { ScriptError } from '../model/redis/lua/errors.js';
 import { type RunOutput, runScenario } from '../model/stack.js';
 import { ScenarioError } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';

@@ -2,7 +2,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Lrand48, LuaScript, ScriptError, type RedisVersion } from '../../src/model/redis/lua/script.js';
+import { ScriptError } from '../../src/model/redis/lua/errors.js';
+import { Lrand48 } from '../../src/model/redis/lua/lrand48.js';
+import { LuaScript } from '../../src/model/redis/lua/script.js';
+import type { RedisVersion } from '../../src/model/redis/lua/version.js';
 import { Keyspace, RedisError, RedisStatus, type RedisReply } from '../../src/model/redis/keyspace.js';
 import { freePort, Proc, requireBinary, waitForPort } from '../../tools/real-stack/procs.js';
 import { RespClient } from '../../tools/real-stack/resp.js';

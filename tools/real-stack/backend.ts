@@ -9,7 +9,7 @@
 import { openSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../../src/scenario/inventory-scripts.js';
-import { isTruthyReply } from '../../src/model/redis/lua/script.js';
+import { isTruthyReply } from '../../src/model/redis/lua/replies.js';
 import { RespClient } from './resp.js';
 
 const [name, portArg, stockArg, redisPortArg, sha, logFile] = process.argv.slice(2);

@@ -1,0 +1,125 @@
+// The Lua state a script runs in: the libraries Redis loads and the ones it denies
+// (src/script_lua.c), the error handler src/eval.c installs, and the read-only global table.
+
+import fengari from 'fengari';
+import type { lua_State } from 'fengari';
+import { luaError } from './errors.js';
+import { installMathRandom, type Lrand48 } from './lrand48.js';
+import { redisPcall } from './redis-api.js';
+import { installLua51Compat, installLua51Names, lua51Error, LUA51_COMPAT } from './shims.js';
+
+const { lua, lauxlib, lualib, to_luastring } = fengari;
+const { LUA_OK, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS } = lua;
+
+// The error handler eval.c installs as __redis__err__handler: it adds the source and line of the
+// Lua code that was running. Level 2 is the function that raised; if that is a built-in
+// (fengari reports JS functions as what = 'J', C Lua as 'C'), take its caller.
+const ERROR_HANDLER = `local getinfo = debug.getinfo
+return function(err)
+  local info = getinfo(2, 'nSl')
+  if info and (info.what == 'C' or info.what == 'J') then info = getinfo(3, 'nSl') end
+  if type(err) ~= 'table' then err = { err = 'ERR ' .. tostring(err) } end
+  if info then
+    err.source = info.source
+    err.line = info.currentline
+  end
+  return err
+end
+`;
+
+// Makes the global table read-only for scripts (script_lua.c luaSetErrorMetatable and the
+// read-only global table): the chunk's environment is an empty proxy whose reads fall through
+// to the real globals and whose writes always fail; a read of a missing global fails too.
+const GLOBALS_GUARD = `local G, missing, readonly = ...
+local next, setmetatable = next, setmetatable
+setmetatable(G, { __index = missing, __newindex = readonly })
+return setmetatable({}, {
+  __index = G,
+  __newindex = readonly,
+  __pairs = function() return next, G, nil end,
+})
+`;
+
+/**
+ * The libraries Redis loads that fengari has (no os/io: wall clock, files), with Lua 5.1's
+ * names, Redis's pcall and math.random driven by `random`.
+ */
+export function openLibraries(L: lua_State, random: Lrand48): void {
+  const libs: [string, (L: lua_State) => number][] = [
+    ['_G', lualib.luaopen_base],
+    ['coroutine', lualib.luaopen_coroutine], // part of the base library in Lua 5.1
+    ['table', lualib.luaopen_table],
+    ['string', lualib.luaopen_string],
+    ['math', lualib.luaopen_math],
+    ['debug', lualib.luaopen_debug], // for the error handler only; removed by installErrorHandler
+  ];
+  for (const [name, open] of libs) {
+    lauxlib.luaL_requiref(L, name, open, 1);
+    lua.lua_pop(L, 1);
+  }
+  // Not on Redis's allow list (script_lua.c deny_list), or not in Lua 5.1.
+  for (const name of ['dofile', 'loadfile', 'print', 'rawlen', 'require']) {
+    lua.lua_pushnil(L);
+    lua.lua_setglobal(L, name);
+  }
+  installLua51Names(L);
+
+  lua.lua_pushcfunction(L, redisPcall);
+  lua.lua_setglobal(L, 'pcall');
+  lua.lua_pushcfunction(L, lua51Error);
+  lua.lua_setglobal(L, 'error');
+  runSetupChunk(L, LUA51_COMPAT, '@lua51_compat', 0);
+  installLua51Compat(L);
+  installMathRandom(L, random);
+}
+
+/** Loads the error handler; returns a registry ref to it. */
+export function installErrorHandler(L: lua_State): number {
+  const handlerRef = runSetupChunk(L, ERROR_HANDLER, '@err_handler_def', 0);
+  lua.lua_pushnil(L);
+  lua.lua_setglobal(L, 'debug'); // as eval.c does once the handler holds debug.getinfo
+  return handlerRef;
+}
+
+/** Installs the read-only guard; returns a registry ref to the real globals table. */
+export function protectGlobals(L: lua_State): number {
+  lua.lua_pushglobaltable(L);
+  lua.lua_pushvalue(L, -1);
+  const globalsRef = lauxlib.luaL_ref(L, LUA_REGISTRYINDEX);
+  lua.lua_pushcfunction(L, missingGlobal);
+  lua.lua_pushcfunction(L, readonlyTable);
+  const proxyRef = runSetupChunk(L, GLOBALS_GUARD, '@globals_guard', 3);
+  // Scripts (and anything they load) see the proxy as their globals, and as _G.
+  lua.lua_rawgeti(L, LUA_REGISTRYINDEX, globalsRef);
+  lua.lua_pushstring(L, '_G');
+  lua.lua_rawgeti(L, LUA_REGISTRYINDEX, proxyRef);
+  lua.lua_rawset(L, -3);
+  lua.lua_pop(L, 1);
+  lua.lua_rawgeti(L, LUA_REGISTRYINDEX, proxyRef);
+  lua.lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+  return globalsRef;
+}
+
+/** Runs a setup chunk with `nargs` values already pushed; returns a registry ref to its result. */
+function runSetupChunk(L: lua_State, code: string, name: string, nargs: number): number {
+  const buf = to_luastring(code);
+  if (lauxlib.luaL_loadbuffer(L, buf, buf.length, name) !== LUA_OK) {
+    throw new Error(`ticketsim: setup chunk ${name} failed to compile: ${lua.lua_tojsstring(L, -1)}`);
+  }
+  lua.lua_insert(L, -1 - nargs);
+  if (lua.lua_pcall(L, nargs, 1, 0) !== LUA_OK) {
+    throw new Error(`ticketsim: setup chunk ${name} failed: ${lua.lua_tojsstring(L, -1)}`);
+  }
+  return lauxlib.luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+/** __index of the globals: luaProtectedTableError. */
+function missingGlobal(L: lua_State): number {
+  const name = lua.lua_isstring(L, 2) ? lua.lua_tojsstring(L, 2) : '?';
+  return luaError(L, `Script attempted to access nonexistent global variable '${name}'`);
+}
+
+/** __newindex of the globals: what Redis's read-only tables raise (a VM error at the writing line). */
+function readonlyTable(L: lua_State): number {
+  return luaError(L, 'Attempt to modify a readonly table');
+}

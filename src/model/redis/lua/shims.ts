@@ -1,0 +1,140 @@
+// Redis runs Lua 5.1, fengari is Lua 5.3: the 5.1 library functions that 5.3 dropped or changed,
+// as lmathlib.c, ltablib.c and lbaselib.c of Lua 5.1 (Redis's deps/lua) define them.
+
+// Added: unpack, loadstring, math.pow/log10/ldexp/frexp/cosh/sinh/tanh/mod, table.getn/setn/
+// maxn/foreach/foreachi, string.gfind; error(), math.log and string.rep behave as in 5.1
+// (5.3's wording of type errors and of "near <eof>" is rewritten in errors.ts and script.ts).
+// Still different: integers are a separate subtype (32-bit in fengari, so integer arithmetic
+// wraps at 2^31) and integral floats print as "5.0" where 5.1 prints "5"; 5.3 syntax (//, &,
+// goto) compiles; getfenv, setfenv, gcinfo, newproxy and the cjson, cmsgpack, struct and bit
+// libraries are missing.
+
+import fengari from 'fengari';
+import type { lua_State } from 'fengari';
+import { luaError } from './errors.js';
+import { pushNumber, toCInt } from './number-format.js';
+
+const { lua, lauxlib } = fengari;
+const { LUA_TNIL, LUA_TNUMBER, LUA_TTABLE } = lua;
+
+// Lua 5.1 library functions that 5.3 dropped and that call back into Lua (the others are in
+// installLua51Compat, in JS, so their argument errors read as 5.1's).
+export const LUA51_COMPAT = `local table, pairs = table, pairs
+table.foreach = function(t, f)
+  for k, v in pairs(t) do local r = f(k, v) if r ~= nil then return r end end
+end
+table.foreachi = function(t, f)
+  for i = 1, #t do local r = f(i, t[i]) if r ~= nil then return r end end
+end
+string.gfind = string.gmatch
+math.mod = math.fmod
+`;
+
+/** The 5.1 globals scripts rely on: unpack and loadstring. */
+export function installLua51Names(L: lua_State): void {
+  lua.lua_getglobal(L, 'table');
+  lua.lua_getfield(L, -1, 'unpack');
+  lua.lua_setglobal(L, 'unpack');
+  lua.lua_pop(L, 1);
+  lua.lua_getglobal(L, 'load');
+  lua.lua_setglobal(L, 'loadstring');
+}
+
+/** Sets t[name] = f on the table at the top of the stack. */
+function setFunction(L: lua_State, name: string, f: (L: lua_State) => number): void {
+  lua.lua_pushcfunction(L, f);
+  lua.lua_setfield(L, -2, name);
+}
+
+/** f with its arguments cut to n, as a 5.1 function that takes fewer arguments than its 5.3 successor. */
+function withArgs(L: lua_State, table: string, name: string, n: number): void {
+  lua.lua_getglobal(L, table);
+  lua.lua_getfield(L, -1, name);
+  const f = lua.lua_tocfunction(L, -1)!;
+  lua.lua_pop(L, 1);
+  // Called in place (not via lua_call), so its argument errors name the caller's line as in 5.1.
+  setFunction(L, name, (st) => {
+    lua.lua_settop(st, n);
+    return f(st);
+  });
+  lua.lua_pop(L, 1);
+}
+
+/** Lua 5.1's math, table and string functions that Lua 5.3 removed or changed (lmathlib.c, ltablib.c 5.1). */
+export function installLua51Compat(L: lua_State): void {
+  const num = lauxlib.luaL_checknumber;
+  lua.lua_getglobal(L, 'math');
+  setFunction(L, 'pow', (st) => (pushNumber(st, Math.pow(num(st, 1), num(st, 2))), 1));
+  setFunction(L, 'log10', (st) => (pushNumber(st, Math.log10(num(st, 1))), 1));
+  setFunction(L, 'cosh', (st) => (pushNumber(st, Math.cosh(num(st, 1))), 1));
+  setFunction(L, 'sinh', (st) => (pushNumber(st, Math.sinh(num(st, 1))), 1));
+  setFunction(L, 'tanh', (st) => (pushNumber(st, Math.tanh(num(st, 1))), 1));
+  setFunction(L, 'ldexp', (st) => (pushNumber(st, num(st, 1) * 2 ** toCInt(num(st, 2))), 1));
+  setFunction(L, 'frexp', (st) => {
+    const [m, e] = frexp(num(st, 1));
+    pushNumber(st, m);
+    lua.lua_pushinteger(st, e);
+    return 2;
+  });
+  lua.lua_pop(L, 1);
+  withArgs(L, 'math', 'log', 1); // 5.1's log has no base argument
+  withArgs(L, 'string', 'rep', 2); // nor rep a separator
+  lua.lua_getglobal(L, 'table');
+  setFunction(L, 'getn', (st) => {
+    lauxlib.luaL_checktype(st, 1, LUA_TTABLE);
+    lua.lua_pushinteger(st, lua.lua_rawlen(st, 1));
+    return 1;
+  });
+  setFunction(L, 'setn', (st) => {
+    lauxlib.luaL_checktype(st, 1, LUA_TTABLE);
+    return luaError(st, "'setn' is obsolete");
+  });
+  setFunction(L, 'maxn', (st) => {
+    lauxlib.luaL_checktype(st, 1, LUA_TTABLE);
+    let max = 0;
+    lua.lua_pushnil(st);
+    while (lua.lua_next(st, 1) !== 0) {
+      lua.lua_pop(st, 1);
+      if (lua.lua_type(st, -1) === LUA_TNUMBER) max = Math.max(max, lua.lua_tonumber(st, -1));
+    }
+    pushNumber(st, max);
+    return 1;
+  });
+  lua.lua_pop(L, 1);
+}
+
+/** C's frexp: x = m * 2^e with 0.5 <= |m| < 1. */
+function frexp(x: number): [number, number] {
+  if (x === 0 || !Number.isFinite(x)) return [x, 0];
+  let m = x;
+  let e = 0;
+  if (Math.abs(m) < 2 ** -1000) {
+    // Subnormal: scale up first so that 2^-k below stays finite.
+    m *= 2 ** 64;
+    e = -64;
+  }
+  const k = Math.floor(Math.log2(Math.abs(m))) + 1;
+  m *= 2 ** -k; // powers of two down to 2^-1074 are exact
+  e += k;
+  while (Math.abs(m) < 0.5) {
+    m *= 2;
+    e--;
+  }
+  while (Math.abs(m) >= 1) {
+    m /= 2;
+    e++;
+  }
+  return [m, e];
+}
+
+/** Lua 5.1's error(): numbers get the position prefix too (5.3 adds it to strings only). */
+export function lua51Error(L: lua_State): number {
+  const level = lua.lua_type(L, 2) > LUA_TNIL ? toCInt(lauxlib.luaL_checknumber(L, 2)) : 1;
+  lua.lua_settop(L, 1);
+  if (lua.lua_isstring(L, 1) && level > 0) {
+    lauxlib.luaL_where(L, level);
+    lua.lua_pushvalue(L, 1);
+    lua.lua_concat(L, 2);
+  }
+  return lua.lua_error(L);
+}
