@@ -1,27 +1,34 @@
 // `sim explain ALGORITHM`: runs one component's algorithm on a small input and shows it step by
-// step (DESIGN §7), so that it can be checked by hand or against the real thing.
+// step, so that it can be checked by hand or against the real thing. The walk-throughs live with
+// their tier (src/model/nginx/explain.ts, src/model/front/explain.ts); this file reads and checks
+// the command line (a bad value is a one-line UsageError, exit code 2) and prints the result.
 import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from './errors.js';
-import { ECMP_WEIGHT_MAX, ECMP_WEIGHT_MIN, formatIPv4, hashIntervals, parseIPv4, upperBounds } from '../model/front/ecmp.js';
-import { IP_VS_SH_TAB_BITS, IpvsService, ShScheduler, WrrScheduler, hash32 } from '../model/front/ipvs.js';
-import type { IpvsFlow, IpvsSchedulerName } from '../model/front/ipvs.js';
+import { ECMP_WEIGHT_MAX, ECMP_WEIGHT_MIN, formatIPv4, parseIPv4 } from '../model/front/ecmp.js';
 import {
-  TIMER_HZ,
-  VRRP_DEFAULTS,
-  VRRP_DOWN_TIMER_ADVERTS,
-  masterDown_us,
-  normalizeAdvertInt_us,
-  vrrpSkew_us,
-} from '../model/front/keepalived.js';
+  explainEcmp,
+  explainIpvs,
+  explainIpvsShPicks,
+  explainIpvsShTable,
+  explainSpf,
+  explainVrrp,
+} from '../model/front/explain.js';
+import type { IpvsFlowlessScheduler, IpvsShClient } from '../model/front/explain.js';
+import { VRRP_DEFAULTS } from '../model/front/keepalived.js';
 import type { VrrpVersion } from '../model/front/keepalived.js';
-import { RoundRobinPeers, smoothWrrSequence } from '../model/nginx/nginx.js';
+import { OSPF_MAXIMUM_PATHS_DEFAULT, validateTopology } from '../model/front/ospf.js';
+import type { OspfLink, OspfStub, OspfTopology } from '../model/front/ospf.js';
 import { ospfTopologyOf } from '../model/front/routers.js';
-import { OSPF_MAXIMUM_PATHS_DEFAULT, spfAll, validateTopology } from '../model/front/ospf.js';
+import { explainNginxIpHash, explainNginxLeastConn, explainNginxSmoothWrr } from '../model/nginx/explain.js';
+import type { IpHashClient } from '../model/nginx/explain.js';
+import { weightSum } from '../model/shared/explain-format.js';
+import type { ExplainResult, ExplainServers } from '../model/shared/explain-format.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
-import type { OspfLink, OspfStub, OspfTopology } from '../model/front/ospf.js';
+
+export type { ExplainResult } from '../model/shared/explain-format.js';
 
 export const EXPLAIN_ALGORITHMS = [
   'nginx',
@@ -37,6 +44,7 @@ export const EXPLAIN_ALGORITHMS = [
   'spf',
 ] as const;
 
+type ExplainAlgorithm = (typeof EXPLAIN_ALGORITHMS)[number];
 
 /** The parsed command line; values are checked here, so they are typed loosely on purpose. */
 export type ExplainInput = {
@@ -56,8 +64,6 @@ export type ExplainInput = {
   shFallback?: unknown;
   json?: unknown;
 };
-
-export type ExplainResult = { text: string; json: unknown };
 
 const MAX_PICKS = 100_000;
 const DEFAULT_WEIGHTS = [1, 2, 3, 4]; // the article's upstream
@@ -85,10 +91,8 @@ function boolArg(v: unknown): boolean {
   return v === true || v === 'true';
 }
 
-type Servers = { names: string[]; weights: number[] };
-
 /** --weights and --names; names default to s1..sN, weights to 1 each (names given) or 1,2,3,4. */
-function serversArg(a: ExplainInput, minWeight: number, maxWeight: number): Servers {
+function serversArg(a: ExplainInput, minWeight: number, maxWeight: number): ExplainServers {
   const rawWeights = listArg(a.weights, 'weights');
   let names = listArg(a.names, 'names');
   let weights: number[];
@@ -137,288 +141,92 @@ export function parseDurationArg_us(v: unknown, flag: string): number {
   return Number(us / denom);
 }
 
-// ---- text formatting ----
-
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
-  const line = (cells: string[]): string =>
-    cells
-      .map((cell, c) => cell.padEnd(widths[c]))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+/** --clients, or --picks (default 8) sample addresses; `sample(k)` is the k-th one, from 0. */
+function clientsArg(a: ExplainInput, sample: (k: number) => number): string[] {
+  return listArg(a.clients, 'clients') ?? Array.from({ length: picksArg(a, 8) }, (_, k) => formatIPv4(sample(k) >>> 0));
 }
 
-const vec = (xs: ArrayLike<number>): string => `[${Array.from(xs).join(', ')}]`;
+const SAMPLE_NET = parseIPv4('10.0.0.0');
 
-function weightsLine(s: Servers): string {
-  return s.names.map((n, i) => `${n}=${s.weights[i]}`).join(' ');
-}
-
-// ---- algorithms ----
-
-function explainNginx(a: ExplainInput): ExplainResult {
-  const s = serversArg(a, 1, 1_000_000); // nginx rejects weight=0
-  const total = s.weights.reduce((x, y) => x + y, 0);
-  const picks = picksArg(a, total);
-  const seq = smoothWrrSequence(s.weights, picks);
-  const names = seq.map((i) => s.names[i]);
-
-  // Replay the same picks on a peer set to show current_weight around each one.
-  const peers = new RoundRobinPeers(
-    s.names.map((name, i) => ({ name, weight: s.weights[i], max_fails: 1, fail_timeout_s: 10, down: false })),
-  );
-  peers.single = s.names.length === 1;
-  const tried = new Uint32Array(Math.max(1, Math.ceil(s.names.length / 32)));
-  const rows: string[][] = [];
-  for (let k = 0; k < picks; k++) {
-    const before = Array.from(peers.currentWeight);
-    tried.fill(0);
-    const i = peers.pick(0, tried, 0);
-    if (i < 0) break;
-    const added = before.map((cw, j) => cw + peers.effectiveWeight[j]);
-    const after = Array.from(peers.currentWeight);
-    peers.free(i, 0, false);
-    rows.push([String(k + 1), vec(before), vec(added), s.names[i], vec(after)]);
+function parseIpHashClient(c: string): IpHashClient {
+  try {
+    return { label: c, ip: parseIPv4(c) };
+  } catch {
+    throw new UsageError(`--clients: "${c}" is not an IPv4 address`);
   }
-  const text =
-    `nginx smooth weighted round robin (nginx src/http/ngx_http_upstream_round_robin.c, ngx_http_upstream_get_peer)\n` +
-    `peers: ${weightsLine(s)}; each pick adds effective_weight to every current_weight, takes the largest\n` +
-    `(ties to the first), then subtracts the total (${total}) from the chosen one.\n\n` +
-    table(['pick', 'current before', '+ effective_weight', 'chosen', `after (chosen - ${total})`], rows) +
-    `\norder: ${names.join(' ')}\n`;
-  return { text, json: { picks: names } };
 }
 
-function nginxPeers(s: { names: string[]; weights: number[] }): RoundRobinPeers {
-  const peers = new RoundRobinPeers(
-    s.names.map((name, i) => ({ name, weight: s.weights[i], max_fails: 1, fail_timeout_s: 10, down: false })),
-  );
-  peers.single = s.names.length === 1;
-  return peers;
-}
-
-function explainNginxIpHash(a: ExplainInput): ExplainResult {
-  const s = serversArg(a, 1, 1_000_000);
-  const peers = nginxPeers(s);
-  const clients =
-    listArg(a.clients, 'clients') ??
-    Array.from({ length: picksArg(a, 8) }, (_, k) => formatIPv4((parseIPv4('10.0.0.0') + ((k + 1) << 8)) >>> 0));
-  const tried = new Uint32Array(Math.max(1, Math.ceil(s.names.length / 32)));
-  const hash = new Int32Array(1);
-  const tries = new Int32Array(1);
-  const out: string[] = [];
-  const rows: string[][] = [];
-  for (const c of clients) {
-    let ip: number;
-    try {
-      ip = parseIPv4(c);
-    } catch {
-      throw new UsageError(`--clients: "${c}" is not an IPv4 address`);
-    }
-    tried.fill(0);
-    hash[0] = 89;
-    tries[0] = 0;
-    const i = peers.pickIpHash(0, tried, 0, ip, hash, 0, tries);
-    peers.free(i, 0, false);
-    out.push(s.names[i]);
-    rows.push([c, `${(ip >>> 24) & 255}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}`, String(hash[0]), String(hash[0] % peers.totalWeight), s.names[i]]);
-  }
-  const text =
-    'nginx ip_hash (nginx src/http/modules/ngx_http_upstream_ip_hash_module.c, ngx_http_upstream_get_ip_hash_peer):\n' +
-    'hash = 89; for each of the first 3 bytes of the IPv4 address: hash = (hash * 113 + byte) % 6271;\n' +
-    `w = hash % total_weight (${peers.totalWeight}), then walk the peers subtracting weights: ${weightsLine(s)}\n\n` +
-    table(['client', 'key (3 bytes)', 'hash', 'w', 'chosen'], rows);
-  return { text, json: { picks: out } };
-}
-
-function explainNginxLeastConn(a: ExplainInput): ExplainResult {
-  const s = serversArg(a, 1, 1_000_000);
-  const total = s.weights.reduce((x, y) => x + y, 0);
-  const picks = picksArg(a, total);
-  const peers = nginxPeers(s);
-  const tried = new Uint32Array(Math.max(1, Math.ceil(s.names.length / 32)));
-  const out: string[] = [];
-  const rows: string[][] = [];
-  for (let k = 0; k < picks; k++) {
-    const conns = Array.from(peers.conns);
-    tried.fill(0);
-    // arrivals without departures: every connection stays open
-    const i = peers.pickLeastConn(0, tried, 0);
-    out.push(s.names[i]);
-    rows.push([String(k + 1), `[${conns.map((c, j) => `${c}/${s.weights[j]}`).join(', ')}]`, s.names[i]]);
-  }
-  const text =
-    'nginx least_conn (nginx src/http/modules/ngx_http_upstream_least_conn_module.c): the peer with the\n' +
-    'fewest conns/weight (compared as a.conns * b.weight < b.conns * a.weight); ties go to smooth WRR\n' +
-    `among the tied peers, scanning from the first. peers: ${weightsLine(s)}\n\n` +
-    table(['pick', 'conns/weight before', 'chosen'], rows) +
-    `\norder: ${out.join(' ')}\n`;
-  return { text, json: { picks: out } };
-}
-
-function explainIpvs(a: ExplainInput, kind: Exclude<IpvsSchedulerName, 'sh'>): ExplainResult {
-  const s = serversArg(a, 0, 65535);
-  const total = s.weights.reduce((x, y) => x + y, 0);
-  const picks = picksArg(a, Math.max(total, s.names.length));
-  const svc = new IpvsService(
-    kind,
-    s.names.map((name, i) => ({ name, weight: s.weights[i] })),
-  );
-  const d = svc.dests;
-  const wrr = svc.scheduler instanceof WrrScheduler ? svc.scheduler : null;
-  const out: (string | null)[] = [];
-  const rows: string[][] = [];
-  for (let k = 0; k < picks; k++) {
-    const cwBefore = wrr ? wrr.cw : 0;
-    const overheads = s.names.map((_, i) => d.overhead(i));
-    const i = svc.schedule();
-    // Arrivals without departures: every scheduled connection stays active.
-    if (i >= 0) svc.bind(i);
-    const who = i >= 0 ? s.names[i] : null;
-    out.push(who);
-    const chosen = who ?? '(none)';
-    if (kind === 'rr') rows.push([String(k + 1), chosen]);
-    else if (wrr) rows.push([String(k + 1), String(cwBefore), chosen, String(wrr.cw)]);
-    else if (kind === 'lc') rows.push([String(k + 1), vec(overheads), chosen]);
-    else {
-      const ratios = overheads.map((o, j) => (s.weights[j] > 0 ? `${o}/${s.weights[j]}` : '-'));
-      rows.push([String(k + 1), `[${ratios.join(', ')}]`, chosen]);
-    }
-  }
-  const head: Record<typeof kind, string> = {
-    rr:
-      'IPVS round robin (linux net/netfilter/ipvs/ip_vs_rr.c, ip_vs_rr_schedule): circular scan from the\n' +
-      'last chosen dest; the first with weight > 0 and not overloaded wins. Weights are otherwise ignored.\n',
-    wrr:
-      'IPVS weighted round robin (linux net/netfilter/ipvs/ip_vs_wrr.c, ip_vs_wrr_schedule): passes over the\n' +
-      'list taking every dest with weight >= cw; cw starts at max weight and falls by gcd at the end of each pass.\n',
-    lc:
-      'IPVS least connection (linux net/netfilter/ipvs/ip_vs_lc.c, ip_vs_lc_schedule): least overhead =\n' +
-      'active*256 + inactive (include/net/ip_vs.h); ties go to the first. New connections stay active here.\n',
-    wlc:
-      'IPVS weighted least connection (linux net/netfilter/ipvs/ip_vs_wlc.c, ip_vs_wlc_schedule): least\n' +
-      'overhead/weight, compared as loh*w > doh*lw (strict); all zero -> the first wins. Connections stay active.\n',
-  };
-  const headers: Record<typeof kind, string[]> = {
-    rr: ['pick', 'chosen'],
-    wrr: ['pick', 'cw before', 'chosen', 'cw after'],
-    lc: ['pick', 'overhead before', 'chosen'],
-    wlc: ['pick', 'overhead/weight before', 'chosen'],
-  };
-  let text = head[kind] + `dests in list order (as ipvsadm -Ln prints them): ${weightsLine(s)}\n`;
-  if (wrr) text += `gcd di=${wrr.di}, mw = max - (di - 1) = ${wrr.mw}\n`;
-  text += '\n' + table(headers[kind], rows) + `\norder: ${out.map((x) => x ?? '(none)').join(' ')}\n`;
-  return { text, json: { picks: out } };
-}
-
-function parseClient(c: string): IpvsFlow {
+function parseShClient(c: string): IpvsShClient {
   const m = /^([^:]+)(?::(\d+))?$/.exec(c);
   try {
     if (!m) throw new RangeError('bad form');
     const sport = m[2] === undefined ? 0 : Number(m[2]);
     if (sport > 65535) throw new RangeError('bad port');
-    return { saddr: parseIPv4(m[1]), sport };
+    return { label: c, flow: { saddr: parseIPv4(m[1]), sport } };
   } catch {
     throw new UsageError(`--clients: "${c}" is not an IPv4 address (optionally :port)`);
   }
 }
 
-function explainIpvsSh(a: ExplainInput): ExplainResult {
-  const s = serversArg(a, 0, 65535);
-  const flags = { port: boolArg(a.shPort), fallback: boolArg(a.shFallback) };
-  const svc = new IpvsService(
-    'sh',
-    s.names.map((name, i) => ({ name, weight: s.weights[i] })),
-    flags,
-  );
-  const sh = svc.scheduler;
-  if (!(sh instanceof ShScheduler)) throw new Error('ipvs-sh: expected the sh scheduler');
-  const nameOf = (i: number): string | null => (i >= 0 ? s.names[i] : null);
-  const head =
-    'IPVS source hashing (linux net/netfilter/ipvs/ip_vs_sh.c): 256 buckets, each dest taking `weight`\n' +
-    'consecutive buckets round robin (weight 0 still takes one);\n' +
-    `bucket = hash_32(${flags.port ? 'saddr + sport' : 'saddr'}, 8) = (x * 0x61C88647 mod 2^32) >> 24 (include/linux/hash.h).\n` +
-    `dests in list order: ${weightsLine(s)}${flags.fallback ? '; sh-fallback on' : ''}${flags.port ? '; sh-port on' : ''}\n`;
+// ---- one command line per algorithm ----
 
-  if (boolArg(a.table)) {
-    const names = Array.from(sh.table, (i) => nameOf(i) ?? '-');
-    const rows: string[][] = [];
-    for (let r = 0; r < 256; r += 16) rows.push([`${r}-${r + 15}`, names.slice(r, r + 16).join(' ')]);
-    return { text: head + '\n' + table(['buckets', 'dest'], rows), json: { table: names } };
-  }
+/** nginx rejects weight=0 in an upstream block. */
+const nginxServersArg = (a: ExplainInput): ExplainServers => serversArg(a, 1, 1_000_000);
+/** ipvsadm takes weights 0..65535; weight 0 takes no new connections. */
+const ipvsServersArg = (a: ExplainInput): ExplainServers => serversArg(a, 0, 65535);
 
-  const clients =
-    listArg(a.clients, 'clients') ??
-    Array.from({ length: picksArg(a, 8) }, (_, k) => formatIPv4((parseIPv4('10.0.0.0') + k + 1) >>> 0));
-  const out: (string | null)[] = [];
-  const rows: string[][] = [];
-  for (const c of clients) {
-    const flow = parseClient(c);
-    const port = flags.port ? flow.sport : 0;
-    const h = hash32((port + flow.saddr) >>> 0, IP_VS_SH_TAB_BITS);
-    const bucketOwner = nameOf(sh.table[h]) ?? '-';
-    const who = nameOf(svc.schedule(flow));
-    out.push(who);
-    rows.push([c, String(h), bucketOwner, who ?? '(none: dropped)']);
-  }
-  const text = head + '\n' + table(['client', 'bucket', 'bucket dest', 'chosen'], rows);
-  return { text, json: { picks: out } };
+function nginxSmoothWrr(a: ExplainInput): ExplainResult {
+  const s = nginxServersArg(a);
+  return explainNginxSmoothWrr(s, picksArg(a, weightSum(s.weights)));
 }
 
-function explainEcmp(a: ExplainInput): ExplainResult {
+function nginxIpHash(a: ExplainInput): ExplainResult {
+  const s = nginxServersArg(a);
+  // ip_hash hashes only the first three bytes, so the sample clients are one /24 apart.
+  const clients = clientsArg(a, (k) => SAMPLE_NET + ((k + 1) << 8)).map(parseIpHashClient);
+  return explainNginxIpHash(s, clients);
+}
+
+function nginxLeastConn(a: ExplainInput): ExplainResult {
+  const s = nginxServersArg(a);
+  return explainNginxLeastConn(s, picksArg(a, weightSum(s.weights)));
+}
+
+function ipvsFlowless(kind: IpvsFlowlessScheduler): (a: ExplainInput) => ExplainResult {
+  return (a) => {
+    const s = ipvsServersArg(a);
+    return explainIpvs(kind, s, picksArg(a, Math.max(weightSum(s.weights), s.names.length)));
+  };
+}
+
+function ipvsSh(a: ExplainInput): ExplainResult {
+  const s = ipvsServersArg(a);
+  const flags = { port: boolArg(a.shPort), fallback: boolArg(a.shFallback) };
+  if (boolArg(a.table)) return explainIpvsShTable(s, flags);
+  const clients = clientsArg(a, (k) => SAMPLE_NET + k + 1).map(parseShClient);
+  return explainIpvsShPicks(s, flags, clients);
+}
+
+function ecmp(a: ExplainInput): ExplainResult {
   const s = serversArg(a, ECMP_WEIGHT_MIN, ECMP_WEIGHT_MAX);
   const down = new Set(listArg(a.down, 'down') ?? []);
   for (const n of down) if (!s.names.includes(n)) throw new UsageError(`--down: unknown next hop ${n}`);
-  const alive = s.names.map((n) => !down.has(n));
-  const bounds = upperBounds(s.weights, alive);
-  const span = hashIntervals(bounds);
-  const rows = s.names.map((n, i) => {
-    const iv = span.find((x) => x.nextHop === i);
-    const share = iv ? `${(((iv.hi - iv.lo + 1) / 2 ** 31) * 100).toFixed(2)}%` : '0%';
-    return [n, String(s.weights[i]), alive[i] ? 'yes' : 'no', String(bounds[i]), iv ? `${iv.lo}..${iv.hi}` : '-', share];
-  });
-  const text =
-    'Linux ECMP hash-threshold (linux net/ipv4/fib_semantics.c, fib_rebalance / fib_select_multipath):\n' +
-    'upper_bound = DIV_ROUND_CLOSEST(cumulative weight << 31, total live weight) - 1, dead = -1; a flow\n' +
-    'takes the first next hop with hash31 <= upper_bound. The kernel keys its hash with a per-boot secret.\n\n' +
-    table(['next hop', 'weight', 'alive', 'upper bound', 'hash range', 'share'], rows);
-  return { text, json: { upperBounds: bounds } };
+  return explainEcmp(s, down);
 }
 
-function explainVrrp(a: ExplainInput): ExplainResult {
+function vrrp(a: ExplainInput): ExplainResult {
   const priority = intArg(a.priority, 'priority', 1, 255) ?? VRRP_DEFAULTS.priority;
-  const version = (intArg(a.version, 'version', 2, 3) ?? VRRP_DEFAULTS.version) as VrrpVersion;
-  const asked_us =
+  const asked = intArg(a.version, 'version', 2, 3);
+  const version: VrrpVersion = asked === undefined ? VRRP_DEFAULTS.version : asked === 2 ? 2 : 3;
+  const advertInt_us =
     a.advertInt === undefined || a.advertInt === null
       ? VRRP_DEFAULTS.advert_int_us
       : parseDurationArg_us(a.advertInt, 'advert-int');
-  if (asked_us <= 0) throw new UsageError('--advert-int must be positive');
-  const adv = normalizeAdvertInt_us(asked_us, version);
-  const skew = vrrpSkew_us(priority, adv, version);
-  const down = masterDown_us(priority, adv, version);
-  const sec = (us: number): string => `${us / TIMER_HZ} s`;
-  const rows = [
-    ['advert_int', String(adv), sec(adv)],
-    ['skew', String(skew), sec(skew)],
-    ['master down interval', String(down), sec(down)],
-    ['takeover after a clean stop (priority-0 advert)', String(skew), sec(skew)],
-    ['takeover after a crash: more than', String(down - adv), sec(down - adv)],
-    ['takeover after a crash: at most', String(down), sec(down)],
-  ];
-  const formula =
-    version === 2
-      ? `skew = (256 - ${priority}) * 1000000 / 256 (RFC 3768 6.1: independent of advert_int)`
-      : `skew = (256 - ${priority}) * (advert_int / 10000) * 625 / 16 (RFC 5798 6.1, in centiseconds)`;
-  const text =
-    `VRRPv${version} timers in keepalived's integer microseconds (acassen/keepalived keepalived/include/vrrp.h,\n` +
-    `VRRP_TIMER_SKEW / VRRP_MS_DOWN_TIMER), priority ${priority}${priority === 255 ? ' (address owner)' : ''}:\n` +
-    `${formula}\nmaster down = ${VRRP_DOWN_TIMER_ADVERTS} * advert_int + skew, counted from the last advert heard.\n` +
-    (adv !== asked_us ? `note: keepalived rounds advert_int ${asked_us} us to ${adv} us for VRRPv${version}.\n` : '') +
-    '\n' +
-    table(['timer', 'us', 'seconds'], rows);
-  return { text, json: { skewUs: skew, masterDownUs: down } };
+  if (advertInt_us <= 0) throw new UsageError('--advert-int must be positive');
+  return explainVrrp({ priority, version, advertInt_us });
 }
+
+// ---- spf: the topology file ----
 
 function loadTopology(file: string): OspfTopology {
   let doc: unknown;
@@ -484,59 +292,39 @@ function scenarioTopology(file: string): OspfTopology | null {
   return s.network.topology && s.lvs ? ospfTopologyOf(s.network.topology, s.lvs) : null;
 }
 
-function explainSpf(a: ExplainInput): ExplainResult {
+function spf(a: ExplainInput): ExplainResult {
   if (typeof a.topology !== 'string' || a.topology === '') {
     throw new UsageError('explain spf needs --topology FILE.yaml (routers, links, stubs)');
   }
   const maxPaths = intArg(a.maxPaths, 'max-paths', 1, 256) ?? OSPF_MAXIMUM_PATHS_DEFAULT;
   const topo = scenarioTopology(a.topology) ?? loadTopology(a.topology);
-  const routes = spfAll(topo, maxPaths);
-  let text =
-    'OSPF shortest path first (RFC 2328 16.1; FRRouting/frr ospfd/ospf_spf.c): Dijkstra over link costs;\n' +
-    'equal-cost parents merge their next hops, a direct neighbour is its own next hop; stubs added last.\n' +
-    `maximum-paths ${maxPaths} (lowest next-hop names kept).\n`;
-  for (const r of topo.routers) {
-    const rows = Object.entries(routes[r]).map(([dest, rt]) => [
-      dest,
-      String(rt.cost),
-      rt.nextHops.length ? rt.nextHops.join(', ') : '(connected)',
-    ]);
-    text += `\nrouter ${r}\n` + table(['destination', 'cost', 'next hops'], rows);
-  }
-  return { text, json: { routes } };
+  return explainSpf(topo, maxPaths);
 }
+
+const EXPLAINERS: Record<ExplainAlgorithm, (a: ExplainInput) => ExplainResult> = {
+  nginx: nginxSmoothWrr,
+  'nginx-ip-hash': nginxIpHash,
+  'nginx-least-conn': nginxLeastConn,
+  'ipvs-rr': ipvsFlowless('rr'),
+  'ipvs-wrr': ipvsFlowless('wrr'),
+  'ipvs-lc': ipvsFlowless('lc'),
+  'ipvs-wlc': ipvsFlowless('wlc'),
+  'ipvs-sh': ipvsSh,
+  ecmp,
+  vrrp,
+  spf,
+};
 
 /** Runs one explanation; throws UsageError on bad input. */
 export function runExplain(argv: ExplainInput): ExplainResult {
   const algorithm = typeof argv.algorithm === 'string' ? argv.algorithm : '';
-  switch (algorithm) {
-    case 'nginx':
-      return explainNginx(argv);
-    case 'nginx-ip-hash':
-      return explainNginxIpHash(argv);
-    case 'nginx-least-conn':
-      return explainNginxLeastConn(argv);
-    case 'ipvs-rr':
-      return explainIpvs(argv, 'rr');
-    case 'ipvs-wrr':
-      return explainIpvs(argv, 'wrr');
-    case 'ipvs-lc':
-      return explainIpvs(argv, 'lc');
-    case 'ipvs-wlc':
-      return explainIpvs(argv, 'wlc');
-    case 'ipvs-sh':
-      return explainIpvsSh(argv);
-    case 'ecmp':
-      return explainEcmp(argv);
-    case 'vrrp':
-      return explainVrrp(argv);
-    case 'spf':
-      return explainSpf(argv);
-    default:
-      throw new UsageError(
-        `explain: unknown algorithm "${algorithm}" (one of: ${EXPLAIN_ALGORITHMS.join(', ')})`,
-      );
+  const known = EXPLAIN_ALGORITHMS.find((name) => name === algorithm);
+  if (known === undefined) {
+    throw new UsageError(
+      `explain: unknown algorithm "${algorithm}" (one of: ${EXPLAIN_ALGORITHMS.join(', ')})`,
+    );
   }
+  return EXPLAINERS[known](argv);
 }
 
 function builder(y: Argv) {
