@@ -14,7 +14,6 @@
 // in front (an M/M/c station with exponential service).
 import { DeadlineQueue } from '../../engine/deadlines.js';
 import type { Engine } from '../../engine/engine.js';
-import { IntRing } from '../../engine/ring.js';
 import type { RngStream, RngStreams } from '../../engine/rng.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { Scenario } from '../../scenario/types.js';
@@ -23,6 +22,7 @@ import { type Connectivity, DATA_RTO_US, SYN_RTO_US } from '../shared/connectivi
 import type { AppFault, FaultHandler } from '../faults/injector.js';
 import { OUTCOME_ERROR, OUTCOME_OK, OUTCOME_SOLD_OUT, type RequestTable } from '../client/requests.js';
 import { makeSampler, type Sampler } from '../shared/service-time.js';
+import { Station } from '../shared/station.js';
 import type { TraceHook } from '../shared/trace-hook.js';
 
 export const REDIS_GRANTED = 1;
@@ -51,10 +51,10 @@ export class AppTier implements FaultHandler<AppFault> {
   readonly salesVolume: Float64Array; // LocalSalesVolume
   readonly localSold: Float64Array; // local deductions that succeeded (this life of the process)
   readonly concurrency: number;
-  private readonly busy: Int32Array; // requests inside the lock
-  private readonly slots: Int32Array; // [server * concurrency + k]: request in slot k, -1 if free
-  private readonly slotSince_us: Float64Array;
-  private readonly queues: IntRing[];
+  // Station s is server s's lock: `concurrency` requests inside, the rest wait in FIFO order.
+  // Completions are told stale by the request's gen (bumped by a kill and by nginx moving on),
+  // not by the station's generation: the event carries the gen.
+  private readonly lock: Station;
   private readonly samplers: Sampler[];
   private readonly slowFactor: Float64Array;
   private readonly redisConnBroken: Uint8Array; // the pooled connection was reset: the next call dials
@@ -86,10 +86,7 @@ export class AppTier implements FaultHandler<AppFault> {
     this.salesVolume = new Float64Array(this.count);
     this.localSold = new Float64Array(this.count);
     this.concurrency = scenario.app.concurrency;
-    this.busy = new Int32Array(this.count);
-    this.slots = new Int32Array(this.count * this.concurrency).fill(-1);
-    this.slotSince_us = new Float64Array(this.count * this.concurrency);
-    this.queues = servers.map(() => new IntRing(256));
+    this.lock = new Station(this.count, this.concurrency, 256);
     this.samplers = servers.map((s) => makeSampler(scenario.app.service_time, rngs.stream(`app:${s.name}`)));
     this.slowFactor = new Float64Array(this.count).fill(1);
     this.redisConnBroken = new Uint8Array(this.count);
@@ -143,17 +140,11 @@ export class AppTier implements FaultHandler<AppFault> {
     rq.hold(r);
     this.trace?.hop(r, 'app', this.names[s], 'arrive');
     (this.nginx as UpstreamClient).connected(r);
-    if (this.busy[s] >= this.concurrency) this.queues[s].push(r);
-    else this.startService(s, r);
+    if (this.lock.arrive(s, r, this.engine.now_us)) this.startService(s, r);
   }
 
+  /** `r` went inside the lock of server `s`: the local deduction takes a service time. */
   private startService(s: number, r: number): void {
-    const base = s * this.concurrency;
-    let k = base;
-    while (this.slots[k] >= 0) k++;
-    this.slots[k] = r;
-    this.slotSince_us[k] = this.engine.now_us;
-    this.busy[s]++;
     const st = Math.round(this.samplers[s]() * this.slowFactor[s]);
     this.engine.schedule(st, this.kDone, r, this.requests.gen[r]);
   }
@@ -255,13 +246,9 @@ export class AppTier implements FaultHandler<AppFault> {
 
   private finish(s: number, r: number): void {
     this.answerNginx(s, r);
-    let k = s * this.concurrency;
-    while (this.slots[k] !== r) k++;
-    this.slots[k] = -1;
-    this.metrics.appBusy_us[s] += this.engine.now_us - this.slotSince_us[k];
-    this.busy[s]--;
+    const next = this.lock.finish(s, r, this.engine.now_us);
+    this.metrics.appBusy_us[s] = this.lock.busyTime_us(s);
     this.requests.unhold(r);
-    const next = this.queues[s].shift();
     if (next >= 0) this.startService(s, next);
   }
 
@@ -271,25 +258,17 @@ export class AppTier implements FaultHandler<AppFault> {
     const stranded = this.remainingLocal(s);
     this.alive[s] = 0;
     const rq = this.requests;
-    let lost = 0;
-    const reset = (r: number) => {
+    const dropped = this.lock.kill(s, this.engine.now_us); // in service, then queued
+    this.metrics.appBusy_us[s] = this.lock.busyTime_us(s);
+    const lost = dropped.length;
+    for (let i = 0; i < lost; i++) {
+      const r = dropped[i];
       rq.gen[r]++; // its pending events (service end, Redis reply) are now stale
       rq.awaitingRedis[r] = 0;
       rq.status[r] = OUTCOME_ERROR;
-      lost++;
       this.answerNginx(s, r); // the kernel resets the connection
       rq.unhold(r);
-    };
-    for (let k = s * this.concurrency; k < (s + 1) * this.concurrency; k++) {
-      const r = this.slots[k];
-      if (r < 0) continue;
-      this.metrics.appBusy_us[s] += this.engine.now_us - this.slotSince_us[k];
-      this.slots[k] = -1;
-      reset(r);
     }
-    const q = this.queues[s];
-    for (let r = q.shift(); r >= 0; r = q.shift()) reset(r);
-    this.busy[s] = 0;
     this.metrics.appLost[s] += lost;
     this.metrics.strandedAtKill += stranded;
     return { lostRequests: lost, strandedLocal: stranded };

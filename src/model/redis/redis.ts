@@ -7,7 +7,6 @@
 // once-a-second fsync with everysec, up to the last 30 s kernel flush with `no`; without AOF the
 // last RDB snapshot taken by the `save` rules; with neither, nothing — the ticket hash is gone.
 import type { Engine } from '../../engine/engine.js';
-import { IntRing } from '../../engine/ring.js';
 import type { RngStream, RngStreams } from '../../engine/rng.js';
 import type { Ledger } from '../../metrics/ledger.js';
 import type { Metrics } from '../../metrics/metrics.js';
@@ -21,6 +20,7 @@ import { isTruthyReply } from './lua/replies.js';
 import { LuaScript } from './lua/script.js';
 import { type Command, Keyspace, RedisError, type RedisReply } from './keyspace.js';
 import { makeSampler, type Sampler } from '../shared/service-time.js';
+import { Station } from '../shared/station.js';
 import type { TraceHook } from '../shared/trace-hook.js';
 import { REDIS_NODE } from '../../scenario/topology.js';
 
@@ -67,12 +67,10 @@ export class RedisTier implements FaultHandler<RedisFault> {
   private readonly script: LuaScript;
   private readonly initialWrites: number;
   alive = true;
-  private epoch = 0; // bumped on a crash, so service completions of lost commands are ignored
-  private busy = false;
-  private busySince_us = 0;
-  private current = -1; // the command being served
+  // The command thread: one server, FIFO. A crash moves its generation on, so the service
+  // completions of lost commands are ignored.
+  private readonly thread = new Station(1, 1, 1024);
   private slowFactor = 1;
-  private readonly queue = new IntRing(1024);
   private readonly sample: Sampler;
   private readonly linkRngs: RngStream[];
   // commands in flight, struct-of-arrays with a free list
@@ -145,21 +143,17 @@ export class RedisTier implements FaultHandler<RedisFault> {
       this.reply(c, REDIS_FAILED); // the connection is refused
       return;
     }
-    if (this.busy) {
-      this.queue.push(c);
-      if (this.queue.length > this.metrics.redisMaxQueue) this.metrics.redisMaxQueue = this.queue.length;
-    } else this.start(c);
+    if (this.thread.arrive(0, c, this.engine.now_us)) this.start(c);
+    else if (this.thread.queued(0) > this.metrics.redisMaxQueue) this.metrics.redisMaxQueue = this.thread.queued(0);
   }
 
+  /** `c` has the command thread: it runs for a service time. */
   private start(c: number): void {
-    this.busy = true;
-    this.current = c;
-    this.busySince_us = this.engine.now_us;
-    this.engine.schedule(Math.round(this.sample() * this.slowFactor), this.kDone, c, this.epoch);
+    this.engine.schedule(Math.round(this.sample() * this.slowFactor), this.kDone, c, this.thread.generation(0));
   }
 
-  private onDone(c: number, epoch: number): void {
-    if (epoch !== this.epoch) return;
+  private onDone(c: number, gen: number): void {
+    if (gen !== this.thread.generation(0)) return; // the command was lost in a crash
     this.ks.now_us = this.engine.now_us;
     const reply = this.script.call(KEYS, ARGV);
     const m = this.metrics;
@@ -181,10 +175,8 @@ export class RedisTier implements FaultHandler<RedisFault> {
     }
     this.trace?.hopById(this.cmdReqId[c], this.cmdUser[c], 'redis', REDIS_NODE, 'script', result === REDIS_GRANTED ? 1 : result === REDIS_REFUSED ? 2 : 3);
     this.reply(c, result);
-    m.redisBusy_us += this.engine.now_us - this.busySince_us;
-    this.busy = false;
-    this.current = -1;
-    const next = this.queue.shift();
+    const next = this.thread.finish(0, c, this.engine.now_us);
+    m.redisBusy_us = this.thread.busyTime_us(0);
     if (next >= 0) this.start(next);
   }
 
@@ -209,18 +201,10 @@ export class RedisTier implements FaultHandler<RedisFault> {
   kill(): number {
     if (!this.alive) return 0;
     this.alive = false;
-    this.epoch++;
-    let lost = 0;
-    if (this.busy) {
-      this.metrics.redisBusy_us += this.engine.now_us - this.busySince_us;
-      this.busy = false;
-      this.reply(this.current, REDIS_FAILED);
-      lost++;
-    }
-    for (let c = this.queue.shift(); c >= 0; c = this.queue.shift()) {
-      this.reply(c, REDIS_FAILED);
-      lost++;
-    }
+    const dropped = this.thread.kill(0, this.engine.now_us); // the running command, then the queued ones
+    this.metrics.redisBusy_us = this.thread.busyTime_us(0);
+    const lost = dropped.length;
+    for (let i = 0; i < lost; i++) this.reply(dropped[i], REDIS_FAILED);
     this.metrics.redisLost += lost;
     this.crashedAt_us = this.engine.now_us;
     return lost;
