@@ -1,6 +1,6 @@
 import type { D3Node as D3NodeClass, D3Module, ScaleLinear, ScaleLogarithmic, Selection } from 'd3-node';
 import { fmtMs, fmtNum, fmtPct, plain } from './format.js';
-import type { ReportInput, TimeseriesRow } from './types.js';
+import type { ReportInput, TimeseriesRow } from '../metrics/report-input.js';
 
 // SVG charts for the report. Determinism (DESIGN §4): no ids, no randomness, every coordinate
 // rounded to 2 decimals, numbers formatted by ./format.ts rather than by the locale.

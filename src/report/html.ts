@@ -1,5 +1,5 @@
 import { fmtMs, fmtNum, fmtPct } from './format.js';
-import type { ReportInput } from './types.js';
+import type { ReportInput } from '../metrics/report-input.js';
 
 // index.html: one self-contained page (inline CSS, no scripts, no external assets besides the
 // report's own files). Same input, same bytes: no clock, host or absolute path here (DESIGN §4).
