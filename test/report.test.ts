@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../src/report/atomic.js';
 import { renderCharts } from '../src/report/charts.js';
 import { serversCsv, timeseriesCsv } from '../src/report/csv.js';
 import { indexHtml } from '../src/report/html.js';
-import type { LatencyBucket, ReportInput, ServerRow, TimeseriesRow } from '../src/report/types.js';
+import type { LatencyBucket, ReportInput, ServerRow, TimeseriesRow } from '../src/metrics/report-input.js';
 import { writeReport } from '../src/report/write.js';
 import type { AppServerSummary, Summary } from '../src/metrics/summary.js';
 

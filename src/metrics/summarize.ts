@@ -1,5 +1,5 @@
 // Turns the counters of a finished run into summary.json and the report's tables.
-import type { ReportInput, ServerRow, TimeseriesRow } from '../report/types.js';
+import type { ReportInput, ServerRow, TimeseriesRow } from './report-input.js';
 import type { Scenario } from '../scenario/types.js';
 import { evaluateExpectations } from './expect.js';
 import { frontEndReport, type FrontEndState } from './network-summary.js';

@@ -6,7 +6,7 @@ import { Ledger } from '../metrics/ledger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { summarize } from '../metrics/summarize.js';
 import type { Tracer } from '../metrics/trace.js';
-import type { ReportInput } from '../report/types.js';
+import type { ReportInput } from '../metrics/report-input.js';
 import type { Scenario } from '../scenario/types.js';
 import { AppTier } from './app/app.js';
 import { Connectivity } from './shared/connectivity.js';

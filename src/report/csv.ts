@@ -1,8 +1,8 @@
 import { stringify } from 'csv-stringify/sync';
 import { plain } from './format.js';
-import type { ReportInput, ServerRow, TimeseriesRow } from './types.js';
+import type { ReportInput, ServerRow, TimeseriesRow } from '../metrics/report-input.js';
 
-// Column order is part of the public output (DESIGN §7): append new columns, never reorder.
+// Column order is part of the public output: append new columns, never reorder.
 export const TIMESERIES_COLUMNS = [
   't_ms',
   'arrivals',

@@ -1,8 +1,9 @@
+import type { ReportInput } from '../metrics/report-input.js';
+import type { Summary } from '../metrics/summary.js';
 import { fmtMs, fmtNum, fmtPct } from './format.js';
-import type { ReportInput } from './types.js';
 
 // index.html: one self-contained page (inline CSS, no scripts, no external assets besides the
-// report's own files). Same input, same bytes: no clock, host or absolute path here (DESIGN §4).
+// report's own files). Same input, same bytes: no clock, host or absolute path here.
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -59,13 +60,11 @@ function table(head: readonly string[], rows: readonly (readonly string[])[], nu
   return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }
 
-export function indexHtml(input: ReportInput, chartNames: readonly string[]): string {
-  const s = input.summary;
+/** The run at a glance; a card turns red when its number shows a broken run. */
+function headline(s: Summary): string {
   const t = s.tickets;
   const u = s.users;
-  const title = `ticketsim report: ${s.scenario}`;
-
-  const headline = cards([
+  return cards([
     { k: 'tickets sold / inventory', v: `${fmtNum(t.sold)} / ${fmtNum(t.inventory)}` },
     { k: 'oversold', v: fmtNum(t.oversold), bad: t.oversold > 0 },
     { k: 'unsold', v: fmtNum(t.unsold) },
@@ -86,87 +85,100 @@ export function indexHtml(input: ReportInput, chartNames: readonly string[]): st
     { k: 'sold out at', v: s.sell_out_ms === null ? 'never' : fmtMs(s.sell_out_ms) },
     { k: 'simulated duration', v: fmtMs(s.duration_ms) },
   ]);
+}
 
-  const invariants = Object.entries(s.invariants)
+function invariantBadges(s: Summary): string {
+  return Object.entries(s.invariants)
     .map(([name, held]) => badge(name, held))
     .join('\n');
-
-  const expectEntries = Object.entries(s.expect);
-  const expectTable =
-    expectEntries.length === 0
-      ? '<p class="none">The scenario has no <code>expect:</code> block.</p>'
-      : table(
-          ['path', 'want', 'value', 'held'],
-          expectEntries.map(([path, e]) => [
-            `<code>${esc(path)}</code>`,
-            esc(e.want),
-            e.value === null ? '<span class="none">missing</span>' : esc(typeof e.value === 'string' ? e.value : fmtNum(e.value, 6)),
-            badge(e.held ? 'held' : 'broken', e.held),
-          ]),
-          [false, false, true, false],
-        );
-
-  const faultTable =
-    s.faults.length === 0
-      ? '<p class="none">No faults were injected.</p>'
-      : table(
-          ['at', 'action', 'target', 'detail'],
-          s.faults.map((f) => [esc(fmtMs(f.at_ms)), esc(f.action), esc(f.target), esc(f.detail)]),
-          [true, false, false, false],
-        );
-
-  // with a routed network: each fault's reconvergence (issue #4)
-  const net = s.network;
-  const networkSection = !net
-    ? ''
-    : `<h2>Network in front</h2>
-<p>${esc(fmtNum(net.lost))} requests lost in front: ${esc(fmtNum(net.blackholed))} black-holed in routing, ${esc(fmtNum(s.lvs?.lost_on_failover ?? 0))} at a VIP failover, ${esc(fmtNum(s.lvs?.nginx_lost ?? 0))} at a dead nginx.</p>
-${
-  net.reconvergence.length === 0
-    ? '<p class="none">No network fault.</p>'
-    : table(
-        ['fault at', 'action', 'target', 'detected', 'settled', 'window', 'lost'],
-        net.reconvergence.map((r) => [
-          esc(fmtMs(r.at_ms)),
-          esc(r.action),
-          esc(r.target),
-          r.detected_ms === null ? '<span class="none">-</span>' : esc(fmtMs(r.detected_ms)),
-          r.converged_ms === null ? '<span class="none">never</span>' : esc(fmtMs(r.converged_ms)),
-          r.window_ms === null ? '<span class="none">-</span>' : esc(fmtMs(r.window_ms)),
-          esc(fmtNum(r.lost)),
-        ]),
-        [true, false, false, true, true, true, true],
-      )
 }
-`;
 
-  const apps = Object.entries(s.tiers.app);
-  const serverTable =
-    apps.length === 0
-      ? '<p class="none">No app servers.</p>'
+function expectTable(s: Summary): string {
+  const entries = Object.entries(s.expect);
+  if (entries.length === 0) return '<p class="none">The scenario has no <code>expect:</code> block.</p>';
+  return table(
+    ['path', 'want', 'value', 'held'],
+    entries.map(([path, e]) => [
+      `<code>${esc(path)}</code>`,
+      esc(e.want),
+      e.value === null ? '<span class="none">missing</span>' : esc(typeof e.value === 'string' ? e.value : fmtNum(e.value, 6)),
+      badge(e.held ? 'held' : 'broken', e.held),
+    ]),
+    [false, false, true, false],
+  );
+}
+
+function faultTable(s: Summary): string {
+  if (s.faults.length === 0) return '<p class="none">No faults were injected.</p>';
+  return table(
+    ['at', 'action', 'target', 'detail'],
+    s.faults.map((f) => [esc(fmtMs(f.at_ms)), esc(f.action), esc(f.target), esc(f.detail)]),
+    [true, false, false, false],
+  );
+}
+
+/** A time in ms, or a muted placeholder when there is none. */
+function msOr(ms: number | null, none: string): string {
+  return ms === null ? `<span class="none">${none}</span>` : esc(fmtMs(ms));
+}
+
+/** With a routed network: what was lost in front, and each fault's reconvergence; '' without one. */
+function networkSection(s: Summary): string {
+  const net = s.network;
+  if (!net) return '';
+  const reconvergence =
+    net.reconvergence.length === 0
+      ? '<p class="none">No network fault.</p>'
       : table(
-          ['server', 'weight', 'requests', 'share', 'expected', 'local stock', 'local sold', 'redis ok', 'sold out', 'lost', 'utilization', 'alive at end'],
-          apps.map(([name, a]) => [
-            esc(name),
-            esc(fmtNum(a.weight)),
-            esc(fmtNum(a.requests)),
-            esc(fmtPct(a.share, 2)),
-            esc(fmtPct(a.expected_share, 2)),
-            esc(fmtNum(a.local_stock)),
-            esc(fmtNum(a.local_sold)),
-            esc(fmtNum(a.redis_ok)),
-            esc(fmtNum(a.sold_out)),
-            esc(fmtNum(a.lost)),
-            esc(fmtPct(a.utilization, 1)),
-            badge(a.alive_at_end ? 'yes' : 'no', a.alive_at_end),
+          ['fault at', 'action', 'target', 'detected', 'settled', 'window', 'lost'],
+          net.reconvergence.map((r) => [
+            esc(fmtMs(r.at_ms)),
+            esc(r.action),
+            esc(r.target),
+            msOr(r.detected_ms, '-'),
+            msOr(r.converged_ms, 'never'),
+            msOr(r.window_ms, '-'),
+            esc(fmtNum(r.lost)),
           ]),
-          [false, true, true, true, true, true, true, true, true, true, true, false],
+          [true, false, false, true, true, true, true],
         );
+  return `<h2>Network in front</h2>
+<p>${esc(fmtNum(net.lost))} requests lost in front: ${esc(fmtNum(net.blackholed))} black-holed in routing, ${esc(fmtNum(s.lvs?.lost_on_failover ?? 0))} at a VIP failover, ${esc(fmtNum(s.lvs?.nginx_lost ?? 0))} at a dead nginx.</p>
+${reconvergence}
+`;
+}
 
-  const figures = chartNames
-    .map((n) => `<figure><img src="${esc(n)}" alt="${esc(n.replace(/\.svg$/, ''))} chart"></figure>`)
-    .join('\n');
+function serverTable(s: Summary): string {
+  const apps = Object.entries(s.tiers.app);
+  if (apps.length === 0) return '<p class="none">No app servers.</p>';
+  return table(
+    ['server', 'weight', 'requests', 'share', 'expected', 'local stock', 'local sold', 'redis ok', 'sold out', 'lost', 'utilization', 'alive at end'],
+    apps.map(([name, a]) => [
+      esc(name),
+      esc(fmtNum(a.weight)),
+      esc(fmtNum(a.requests)),
+      esc(fmtPct(a.share, 2)),
+      esc(fmtPct(a.expected_share, 2)),
+      esc(fmtNum(a.local_stock)),
+      esc(fmtNum(a.local_sold)),
+      esc(fmtNum(a.redis_ok)),
+      esc(fmtNum(a.sold_out)),
+      esc(fmtNum(a.lost)),
+      esc(fmtPct(a.utilization, 1)),
+      badge(a.alive_at_end ? 'yes' : 'no', a.alive_at_end),
+    ]),
+    [false, true, true, true, true, true, true, true, true, true, true, false],
+  );
+}
 
+function figures(chartNames: readonly string[]): string {
+  const list = chartNames.map((n) => `<figure><img src="${esc(n)}" alt="${esc(n.replace(/\.svg$/, ''))} chart"></figure>`).join('\n');
+  return list || '<p class="none">No charts.</p>';
+}
+
+export function indexHtml(input: ReportInput, chartNames: readonly string[]): string {
+  const s = input.summary;
+  const title = `ticketsim report: ${s.scenario}`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -179,19 +191,19 @@ ${
 <main>
 <h1>${esc(title)}</h1>
 <p class="sub">scenario <code>${esc(s.scenario)}</code>, seed <code>${esc(String(s.seed))}</code>, ${esc(fmtNum(s.events, 0))} events, fingerprint <code>${esc(s.fingerprint)}</code></p>
-${headline}
+${headline(s)}
 <h2>Invariants</h2>
 <div>
-${invariants}
+${invariantBadges(s)}
 </div>
 <h2>Expectations</h2>
-${expectTable}
+${expectTable(s)}
 <h2>Fault timeline</h2>
-${faultTable}
-${networkSection}<h2>Charts</h2>
-${figures || '<p class="none">No charts.</p>'}
+${faultTable(s)}
+${networkSection(s)}<h2>Charts</h2>
+${figures(chartNames)}
 <h2>App servers</h2>
-${serverTable}
+${serverTable(s)}
 <h2>Data</h2>
 <ul>
 <li><a href="summary.json">summary.json</a> (the contract)</li>

@@ -4,7 +4,7 @@ import { writeFileAtomic } from './atomic.js';
 import { renderCharts } from './charts.js';
 import { serversCsv, timeseriesCsv } from './csv.js';
 import { indexHtml } from './html.js';
-import type { ReportInput } from './types.js';
+import type { ReportInput } from '../metrics/report-input.js';
 
 /**
  * Writes a whole report into `dir` and returns the file names written, in order.

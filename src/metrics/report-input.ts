@@ -1,6 +1,7 @@
-import type { Summary } from '../metrics/summary.js';
+import type { Summary } from './summary.js';
 
-// Everything the report writer needs; produced by metrics at the end of a run.
+// Everything the report writer needs; produced by metrics at the end of a run. It lives in metrics,
+// not report/, so that metrics and the model depend on no output format.
 
 export type TimeseriesRow = {
   t_ms: number; // start of the bin

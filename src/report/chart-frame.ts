@@ -1,0 +1,302 @@
+import type { D3Node as D3NodeClass, D3Module, ScaleLinear, Selection } from 'd3-node';
+import type { ReportInput } from '../metrics/report-input.js';
+import { fmtMs, fmtNum, plain } from './format.js';
+
+// What the report's SVG charts share: the frame (size, title, legend, axes), drawing primitives
+// and the time axis with the fault timeline. Deterministic output: no ids, no randomness, every
+// coordinate rounded to 2 decimals, numbers formatted by ./format.ts rather than by the locale.
+
+export type D3NodeCtor = typeof D3NodeClass;
+
+// d3-node pulls in jsdom (~0.5 s), so it is loaded on first use and only once.
+let d3NodeCtor: Promise<D3NodeCtor> | undefined;
+export function loadD3Node(): Promise<D3NodeCtor> {
+  d3NodeCtor ??= import('d3-node').then((m) => m.D3Node);
+  return d3NodeCtor;
+}
+
+const W = 880;
+const H = 460;
+const M = { top: 84, right: 40, bottom: 58, left: 84 };
+type Plot = { x0: number; x1: number; y0: number; y1: number };
+const PLOT: Plot = { x0: M.left, x1: W - M.right, y0: M.top, y1: H - M.bottom };
+
+const FONT = "system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif";
+export const C = {
+  text: '#222222',
+  muted: '#666666',
+  axis: '#444444',
+  grid: '#e6e6e6',
+  sold: '#1f6fb4',
+  inventory: '#333333',
+  oversold: '#d62728',
+  sellOut: '#2ca02c',
+  fault: '#7b3294',
+  ok: '#009e73',
+  soldOut: '#e69f00',
+  errors: '#d55e00',
+  timeouts: '#cc79a7',
+  arrivals: '#8c8c8c',
+  expected: '#111111',
+  dead: '#b0b0b0',
+  bar: '#4e8fcf',
+};
+
+/** A coordinate as written into the SVG. */
+export const p = (v: number): string => plain(v, 2);
+
+export type Pt = readonly [number, number];
+
+/** Extra SVG attributes, written in the order given after the ones a helper sets itself. */
+export type Attrs = Record<string, string | number>;
+
+/**
+ * Text as the standalone SVG (XML) file can hold it. jsdom serialises as HTML, which would write
+ * U+00A0 as '&nbsp;' (not an XML entity), and XML 1.0 forbids most control characters.
+ */
+export function xmlText(s: string): string {
+  return s.replace(/\u00a0/g, ' ').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '');
+}
+
+/** SVG path through the points, rounded, skipping repeats. */
+export function pathOf(points: readonly Pt[]): string {
+  let d = '';
+  let last = '';
+  for (const [x, y] of points) {
+    const xy = `${p(x)},${p(y)}`;
+    if (xy === last) continue;
+    d += (d === '' ? 'M' : 'L') + xy;
+    last = xy;
+  }
+  return d;
+}
+
+/** A hover tooltip on an element. */
+export function tooltip(el: Selection, s: string): void {
+  el.append('title').text(xmlText(s));
+}
+
+export type LegendItem = { label: string; color: string; kind: 'line' | 'dash' | 'dot' | 'box' | 'marker' };
+
+/** A label beside a vertical line; see Chart.labelBeside. */
+export type SideLabel = {
+  fill: string;
+  /** Gap between the line and the text. */
+  gap_px: number;
+  /** Closer than this to the plot's right edge, the label goes left of the line. */
+  room_px: number;
+  style: Attrs;
+};
+
+function setAll(el: Selection, attrs: Attrs): Selection {
+  for (const [k, v] of Object.entries(attrs)) el.attr(k, v);
+  return el;
+}
+
+export class Chart {
+  readonly root: Selection;
+  /** Plot area in pixels. */
+  readonly P: Plot;
+  /** Total height: H plus any extra room asked for below the plot. */
+  readonly h: number;
+  private readonly node: InstanceType<D3NodeCtor>;
+
+  constructor(D3Node: D3NodeCtor, title: string, subtitle: string, extraBottom = 0) {
+    this.node = new D3Node();
+    this.h = H + extraBottom;
+    this.P = { ...PLOT };
+    this.root = this.node.createSVG(W, this.h, {
+      viewBox: `0 0 ${W} ${this.h}`,
+      'font-family': FONT,
+      'font-size': 12,
+      fill: C.text,
+    });
+    this.root.append('rect').attr('x', 0).attr('y', 0).attr('width', W).attr('height', this.h).attr('fill', '#ffffff');
+    this.root.append('text').attr('x', M.left).attr('y', 26).attr('font-size', 17).attr('font-weight', 600).text(xmlText(title));
+    if (subtitle) {
+      this.root.append('text').attr('x', M.left).attr('y', 45).attr('font-size', 12).attr('fill', C.muted).text(xmlText(subtitle));
+    }
+  }
+
+  get d3(): D3Module {
+    return this.node.d3;
+  }
+
+  svg(): string {
+    return this.node.svgString() + '\n';
+  }
+
+  line(x1: number, y1: number, x2: number, y2: number, stroke: string, extra: Attrs = {}): Selection {
+    const l = this.root.append('line').attr('x1', p(x1)).attr('y1', p(y1)).attr('x2', p(x2)).attr('y2', p(y2)).attr('stroke', stroke);
+    return setAll(l, extra);
+  }
+
+  /** A line across the whole plot height at x = px. */
+  vline(px: number, stroke: string, extra: Attrs = {}): Selection {
+    return this.line(px, this.P.y0, px, this.P.y1, stroke, extra);
+  }
+
+  text(x: number, y: number, s: string, extra: Attrs = {}): Selection {
+    const t = this.root.append('text').attr('x', p(x)).attr('y', p(y));
+    return setAll(t, extra).text(xmlText(s));
+  }
+
+  /** Text with a white halo, so grid and data lines under it stay readable. */
+  haloText(x: number, y: number, s: string, alignEnd: boolean, fill: string, style: Attrs, halo_px = 3): Selection {
+    return this.text(x, y, s, {
+      'text-anchor': alignEnd ? 'end' : 'start',
+      fill,
+      ...style,
+      stroke: '#ffffff',
+      'stroke-width': halo_px,
+      'paint-order': 'stroke',
+    });
+  }
+
+  /** A label beside the vertical line at x = px: right of it, or left of it near the plot's right edge. */
+  labelBeside(px: number, y: number, s: string, o: SideLabel): void {
+    const right = px > this.P.x1 - o.room_px;
+    this.haloText(right ? px - o.gap_px : px + o.gap_px, y, s, right, o.fill, o.style);
+  }
+
+  rect(x: number, y: number, width: number, height: number, fill: string, extra: Attrs = {}): Selection {
+    const r = this.root.append('rect').attr('x', p(x)).attr('y', p(y)).attr('width', p(width)).attr('height', p(height));
+    return setAll(r.attr('fill', fill), extra);
+  }
+
+  circle(cx: number, cy: number, r: number, fill: string, extra: Attrs = {}): Selection {
+    return setAll(this.root.append('circle').attr('cx', p(cx)).attr('cy', p(cy)).attr('r', r).attr('fill', fill), extra);
+  }
+
+  path(points: readonly Pt[], stroke: string, extra: Attrs = {}): void {
+    const d = pathOf(points);
+    if (d === '') return;
+    const el = this.root.append('path').attr('d', d).attr('fill', 'none').attr('stroke', stroke).attr('stroke-width', 2);
+    setAll(el.attr('stroke-linejoin', 'round'), extra);
+  }
+
+  /** Legend laid out in one row under the title, outside the plot so it never hides data. */
+  legend(items: readonly LegendItem[]): void {
+    let x = M.left;
+    const y = 66;
+    for (const it of items) {
+      if (it.kind === 'box') {
+        this.root.append('rect').attr('x', x).attr('y', y - 9).attr('width', 18).attr('height', 11).attr('fill', it.color);
+      } else if (it.kind === 'marker') {
+        this.root.append('circle').attr('cx', x + 9).attr('cy', y - 4).attr('r', 4.5).attr('fill', it.color);
+      } else {
+        const dash = it.kind === 'dash' ? '6,4' : it.kind === 'dot' ? '2,3' : '';
+        const l = this.line(x, y - 4, x + 22, y - 4, it.color, { 'stroke-width': 2.5 });
+        if (dash) l.attr('stroke-dasharray', dash);
+      }
+      this.text(x + 27, y, it.label, { fill: C.text });
+      x += 27 + it.label.length * 6.6 + 22; // rough text width: no font metrics server-side
+    }
+  }
+
+  /** Linear value scale from 0 (bottom of the plot) to about `top`, rounded to nice ticks. */
+  yScale(top: number): ScaleLinear {
+    return this.d3.scaleLinear().domain([0, top]).range([this.P.y1, this.P.y0]).nice(6);
+  }
+
+  /** Left axis with horizontal grid lines. */
+  yAxis(y: ScaleLinear, label: string, format: (v: number) => string): void {
+    for (const t of y.ticks(6)) {
+      const py = y(t);
+      this.line(this.P.x0, py, this.P.x1, py, C.grid);
+      this.line(this.P.x0 - 5, py, this.P.x0, py, C.axis);
+      this.text(this.P.x0 - 8, py + 4, format(t), { 'text-anchor': 'end', fill: C.axis });
+    }
+    this.line(this.P.x0, this.P.y0, this.P.x0, this.P.y1, C.axis);
+    const cy = (this.P.y0 + this.P.y1) / 2;
+    this.text(20, cy, label, { 'text-anchor': 'middle', transform: `rotate(-90 20 ${p(cy)})`, fill: C.text });
+  }
+
+  /** Bottom axis; `ticks` are [value, label or '' for a minor tick]. */
+  xAxis(x: (v: number) => number, ticks: readonly (readonly [number, string])[], label: string): void {
+    this.line(this.P.x0, this.P.y1, this.P.x1, this.P.y1, C.axis);
+    for (const [v, s] of ticks) {
+      const px = x(v);
+      this.line(px, this.P.y1, px, this.P.y1 + (s ? 6 : 3), C.axis);
+      if (s) this.text(px, this.P.y1 + 20, s, { 'text-anchor': 'middle', fill: C.axis });
+    }
+    this.text((this.P.x0 + this.P.x1) / 2, this.h - 14, label, { 'text-anchor': 'middle', fill: C.text });
+  }
+
+  /** A centred note for charts with nothing to plot. */
+  empty(message: string): void {
+    this.text((this.P.x0 + this.P.x1) / 2, (this.P.y0 + this.P.y1) / 2, message, {
+      'text-anchor': 'middle',
+      fill: C.muted,
+      'font-size': 14,
+    });
+  }
+}
+
+// ---------------------------------------------------------------- time axis and faults
+
+/** Time on x, in the unit (`div` ms) that keeps tick labels short. */
+export type TimeAxis = {
+  x: ScaleLinear;
+  div: number;
+  unit: string;
+  ticks: [number, string][];
+  /** Pixel position of a time in ms. */
+  at: (ms: number) => number;
+};
+
+/** A time axis from 0 to `end_ms`. */
+export function timeScale(c: Chart, end_ms: number): TimeAxis {
+  const div = end_ms >= 2000 ? 1000 : 1;
+  const unit = div === 1000 ? 's' : 'ms';
+  const x = c.d3
+    .scaleLinear()
+    .domain([0, end_ms > 0 ? end_ms / div : 1])
+    .range([c.P.x0, c.P.x1])
+    .nice(8);
+  const ticks = x.ticks(8).map((t): [number, string] => [t, fmtNum(t, 3)]);
+  return { x, div, unit, ticks, at: (ms) => x(ms / div) };
+}
+
+/** The time axis of the run's time series; the domain covers every row and every fault. */
+export function timeAxis(c: Chart, input: ReportInput): TimeAxis {
+  const s = input.summary;
+  let end_ms = Math.max(0, Number.isFinite(s.duration_ms) ? s.duration_ms : 0, s.sell_out_ms ?? 0);
+  for (const r of input.timeseries) end_ms = Math.max(end_ms, r.t_ms + binMs(input));
+  for (const f of s.faults) if (Number.isFinite(f.at_ms)) end_ms = Math.max(end_ms, f.at_ms);
+  return timeScale(c, end_ms);
+}
+
+export function drawTimeAxis(c: Chart, ta: TimeAxis): void {
+  c.xAxis(ta.x, ta.ticks, `time (${ta.unit})`);
+}
+
+/** The time series' bin width, or 0 if it has none. */
+export function binMs(input: ReportInput): number {
+  return Number.isFinite(input.bin_ms) && input.bin_ms > 0 ? input.bin_ms : 0;
+}
+
+/** Fault timeline as labelled vertical lines; labels are staggered so neighbours do not collide. */
+export function drawFaults(c: Chart, input: ReportInput, ta: TimeAxis): void {
+  const faults = [...input.summary.faults].filter((f) => Number.isFinite(f.at_ms));
+  faults.forEach((f, i) => {
+    const px = ta.at(f.at_ms);
+    if (px < c.P.x0 - 0.5 || px > c.P.x1 + 0.5) return;
+    tooltip(c.vline(px, C.fault, { 'stroke-width': 1.5, 'stroke-dasharray': '5,3' }), faultTitle(f));
+    c.labelBeside(px, c.P.y0 + 12 + (i % 4) * 14, `${f.action} ${f.target}`.trim(), {
+      fill: C.fault,
+      gap_px: 4,
+      room_px: 140,
+      style: { 'font-size': 11, 'font-weight': 600 },
+    });
+  });
+}
+
+function faultTitle(f: ReportInput['summary']['faults'][number]): string {
+  const detail = f.detail ? `: ${f.detail}` : '';
+  return `${fmtMs(f.at_ms)} ${f.action} ${f.target}${detail}`;
+}
+
+export function faultLegend(input: ReportInput): LegendItem[] {
+  return input.summary.faults.length > 0 ? [{ label: 'fault', color: C.fault, kind: 'dash' }] : [];
+}
