@@ -102,7 +102,11 @@ describe('sim validate and explain', () => {
     expect(JSON.parse(r.out)).toEqual({ picks: ['a', 'a', 'b', 'a', 'c', 'a', 'a'] });
   });
 
-  test('no command is a usage error', () => {
-    expect(sim().code).toBe(2);
+  test('no command is a usage error that names every command --help lists', () => {
+    const r = sim();
+    expect(r.code).toBe(2);
+    const listed = [...sim('--help').out.matchAll(/^ {2}sim (\w+)/gm)].map((m) => m[1]);
+    expect(listed).toEqual(['run', 'validate', 'explain', 'check', 'explore']);
+    expect(r.err.split('\n')[0]).toBe('sim: Name a command: run, validate, explain, check or explore (see --help).');
   });
 });

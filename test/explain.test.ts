@@ -1,4 +1,4 @@
-// `sim explain` (DESIGN §7): algorithms, JSON shapes and bad input.
+// `sim explain`: algorithms, JSON shapes and bad input.
 import { jest } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-// Queueing theory against the whole simulated stack (DESIGN §3.4). One app server, every request
+// Queueing theory against the whole simulated stack: M/M/1, M/M/c (Erlang C) and closed-loop laws. One app server, every request
 // taking the sold-out path (app.local_stock: [0], so Redis is never called), exponential service
 // inside the app's lock, fixed wire latencies. The app's mean sojourn time is the users' mean
 // latency minus the wire: 2 x network.latency + 2 x nginx.proxy_latency.

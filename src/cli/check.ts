@@ -1,5 +1,5 @@
 // `sim check FILE...`: the CI gate. Runs each scenario and holds it to its expect: block and the
-// invariants (DESIGN §5). Exit 0 all hold, 1 something broke (one line each, with a replay
+// invariants (no oversell, ledger, conservation). Exit 0 all hold, 1 something broke (one line each, with a replay
 // command), 2 bad input. Every scenario is loaded and its expect paths checked before any runs,
 // so a typo in the last file costs no run.
 import { hostname } from 'node:os';

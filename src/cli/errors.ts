@@ -1,4 +1,4 @@
-// Errors the CLI turns into exit codes. DESIGN §7: 2 means bad input.
+// Errors the CLI turns into exit codes: 2 means bad input.
 
 /** Bad input from the user: the main program prints `message` on stderr and exits with `exitCode`. */
 export class UsageError extends Error {

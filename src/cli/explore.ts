@@ -1,4 +1,4 @@
-// `sim explore FILE --seeds N [--from S]`: swarm testing (DESIGN §6, TigerBeetle's VOPR). Each
+// `sim explore FILE --seeds N [--from S]`: swarm testing, as TigerBeetle's VOPR does it. Each
 // seed draws its own fault kinds, rates and schedule (../study/swarm.ts) and runs the scenario
 // with them; every seed that breaks an invariant or an expectation is reported with a replay
 // line, its schedule, and the schedule shrunk to the faults that matter. Seeds run on all cores

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `sim`: the command-line front of ticketsim (DESIGN §7). Commands live in their own files;
-// this one wires them into yargs and turns known input errors into exit code 2 without a trace.
+// `sim`: the command-line front of ticketsim; its commands and flags are a public interface.
+// Commands live in their own files; this one wires them into yargs and turns known input errors
+// into exit code 2 without a trace.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { checkCommand } from './check.js';
@@ -9,6 +10,15 @@ import { exploreCommand } from './explore.js';
 import { reportInputError } from './input-errors.js';
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
+
+// in the order `sim --help` lists them
+const COMMANDS: readonly { command?: string | readonly string[] }[] = [runCommand, validateCommand, explainCommand, checkCommand, exploreCommand];
+
+/** "run, validate, ... or explore": every command's name, for the message of a bare `sim`. */
+function commandNames(): string {
+  const names = COMMANDS.map((c) => String(c.command).split(' ')[0]);
+  return `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+}
 
 async function main(): Promise<void> {
   await yargs(hideBin(process.argv))
@@ -19,7 +29,7 @@ async function main(): Promise<void> {
     .command(explainCommand)
     .command(checkCommand)
     .command(exploreCommand)
-    .demandCommand(1, 'Name a command: run, validate or explain (see --help).')
+    .demandCommand(1, `Name a command: ${commandNames()} (see --help).`)
     .strict()
     .help()
     .alias('h', 'help')

@@ -6,7 +6,7 @@ export const TICKET_HASH_KEY = 'ticket_hash_key';
 export const TICKET_TOTAL_FIELD = 'ticket_total_nums';
 export const TICKET_SOLD_FIELD = 'ticket_sold_nums';
 
-// The article's script, verbatim. `>=` lets it sell total + 1 tickets (DESIGN §1).
+// The article's script, verbatim. `>=` lets it sell total + 1 tickets: it oversells by one.
 export const SOURCE_SCRIPT = `local ticket_key = KEYS[1]
 local ticket_total_key = ARGV[1]
 local ticket_sold_key = ARGV[2]

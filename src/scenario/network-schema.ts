@@ -1,5 +1,5 @@
 // The YAML keys of the routed network (`network:` routers, links, OSPF, BFD, ECMP) and of the LVS
-// tier (`lvs:` directors, IPVS, keepalived VRRP and health checks), issue #4. Defaults come from
+// tier (`lvs:` directors, IPVS, keepalived VRRP and health checks). Defaults come from
 // the real software: RFC 2328 / FRR lib/libospf.h (hello 10 s, dead 40 s, SPF throttle 0/50/5000 ms,
 // cost 10, MULTIPATH_NUM 16), FRR bfdd (300 ms x 3), keepalived (advert_int 1 s, priority 100,
 // preempt, delay_loop 60 s, connect_timeout 5 s, retry 1, delay_before_retry 1 s; HTTP_GET 3 s),

@@ -1,4 +1,4 @@
-// The resolved `network:` topology and `lvs:` sections (issue #4): the routed network in front of
+// The resolved `network:` topology and `lvs:` sections: the routed network in front of
 // nginx (OSPF/ECMP routers, LVS directors with keepalived). Durations in integer microseconds.
 // Key names follow the real configuration: FRR `ip ospf hello-interval` / `dead-interval`,
 // `timers throttle spf`, `maximum-paths`, `bfd`; keepalived `advert_int`, `priority`, `preempt`,

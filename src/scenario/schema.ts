@@ -1,4 +1,5 @@
-// The zod schema of the scenario YAML (DESIGN §7). Strict: unknown keys are errors.
+// The zod schema of the scenario YAML, a public interface: keys are added, never renamed. Strict:
+// unknown keys are errors.
 // Every key's default is written in a `default:` comment beside it; the README table is built from these.
 // Units are converted here (durations -> integer µs, rates -> /s). Defaults that depend on other keys
 // (server max_fails, local stock split, name, script text) are filled in by ./load.ts.

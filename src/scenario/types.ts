@@ -1,6 +1,6 @@
 // The resolved, fully defaulted scenario that the model is built from.
 // All durations are integer microseconds (`*_us`), all rates are per second (`*_per_s`).
-// The YAML keys (DESIGN §7) carry units as strings ("250us", "200k/s"); the loader in
+// The YAML keys carry units as strings ("250us", "200k/s"); the loader in
 // ./load.ts converts them and fills every default, so nothing below is optional.
 
 import type { LvsConfig, NetworkTopology } from './network-types.js';

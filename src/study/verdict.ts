@@ -1,4 +1,4 @@
-// Holds one finished run to its scenario: every expectation, and every invariant (DESIGN §5).
+// Holds one finished run to its scenario: every expectation, and every invariant (no oversell, ledger, conservation).
 // Shared by `sim check` and `sim explore`, so both judge a run the same way.
 import { UnknownExpectPath } from '../metrics/expect.js';
 import type { Summary } from '../metrics/summary.js';
