@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tracer } from '../src/metrics/trace.js';
-import { ephemeralPort, setDirectorFastPath } from '../src/model/front/lvs.js';
+import { ephemeralPort } from '../src/model/front/lvs.js';
 import { runScenario } from '../src/model/stack.js';
 import { parseScenario } from '../src/scenario/load.js';
 
@@ -220,10 +220,8 @@ describe('deciding at send time when nothing can change before the arrival', () 
   test.each(cases)('%s: the same summary, fewer events', (_name, lvs, faults) => {
     const text = yaml(lvs, NET + faults, 25_000);
     const strip = (x: ReturnType<typeof run>) => JSON.stringify({ ...x, events: 0, fingerprint: '', expect: {} });
-    setDirectorFastPath(false);
-    const slow = run(text);
-    setDirectorFastPath(true);
-    const fast = run(text);
+    const slow = runScenario(parseScenario(text, 'test.yaml'), { fastPaths: { directors: false } }).report.summary;
+    const fast = runScenario(parseScenario(text, 'test.yaml'), { fastPaths: { directors: true } }).report.summary;
     expect(strip(fast)).toBe(strip(slow));
     expect(fast.events).toBeLessThan(slow.events);
   });

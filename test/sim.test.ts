@@ -3,7 +3,6 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runScenario } from '../src/model/stack.js';
-import { setAnswerFastPath } from '../src/model/client/users.js';
 import { writeReport } from '../src/report/write.js';
 import { parseScenario } from '../src/scenario/load.js';
 
@@ -182,10 +181,8 @@ describe('answers taken when sent (Users.respond)', () => {
   test.each(cases)('%s: the same summary, fewer events', (name, text) => {
     expect(text).not.toBe(base()); // the case really changed the scenario
     const strip = (x: ReturnType<typeof run>) => JSON.stringify({ ...x, events: 0, fingerprint: '' });
-    setAnswerFastPath(false);
-    const slow = run(text);
-    setAnswerFastPath(true);
-    const fast = run(text);
+    const slow = runScenario(parseScenario(text, 'test.yaml'), { fastPaths: { answers: false } }).report.summary;
+    const fast = runScenario(parseScenario(text, 'test.yaml'), { fastPaths: { answers: true } }).report.summary;
     expect(strip(fast)).toBe(strip(slow));
     if (name === 'closed load') expect(fast.events).toBe(slow.events); // closed load always takes the event
     else expect(fast.events).toBeLessThan(slow.events);

@@ -23,6 +23,8 @@ import { Users } from './client/users.js';
 export type RunHooks = {
   tracer?: Tracer; // one row per request hop
   onProgress?: (now_us: number, usersArrived: number, usersTotal: number) => void;
+  // Shortcuts that save events without changing the summary; tests turn them off to show that.
+  fastPaths?: { answers?: boolean; directors?: boolean };
 };
 
 export type RunOutput = { report: ReportInput; events: number };
@@ -75,6 +77,8 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
     redis.trace = hook;
     if (lvs) lvs.trace = hook;
   }
+  users.answerFastPath = hooks.fastPaths?.answers ?? true;
+  if (lvs) lvs.decideAtSend = hooks.fastPaths?.directors ?? true;
   users.start();
   faults.start();
   const onProgress = hooks.onProgress;

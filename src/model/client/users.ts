@@ -26,13 +26,6 @@ export interface FrontDoor {
 
 const CLIENT_IP_BASE = (10 << 24) >>> 0; // simulated 10.0.0.0/8 pool; never real traffic
 
-// Taking an answer when it is sent rather than when it arrives (see Users.respond); tests turn
-// it off to show it changes nothing but the event count and fingerprint.
-let answerFastPath = true;
-export function setAnswerFastPath(on: boolean): void {
-  answerFastPath = on;
-}
-
 export class Users {
   readonly total: number;
   readonly ip: Uint32Array;
@@ -48,6 +41,11 @@ export class Users {
   private readonly timers: DeadlineQueue | null;
   private front: FrontDoor | null = null;
   trace: TraceHook | null = null;
+  /**
+   * Take an answer when it is sent rather than when it arrives (see respond). A run option: tests
+   * turn it off to show it changes nothing but the event count and fingerprint.
+   */
+  answerFastPath = true;
   private readonly open: boolean;
 
   constructor(
@@ -105,7 +103,7 @@ export class Users {
     const rq = this.requests;
     const at_us = this.engine.now_us + delay_us;
     if (
-      answerFastPath &&
+      this.answerFastPath &&
       this.open &&
       this.trace === null &&
       !rq.abandoned[req] &&

@@ -63,12 +63,6 @@ export function ephemeralPort(user: number, attempt: number): number {
   return 32768 + ((h >>> 0) % 28232);
 }
 
-// Deciding at send time (see LvsTier.quiet); tests turn it off to show it changes nothing.
-let fastPath = true;
-export function setDirectorFastPath(on: boolean): void {
-  fastPath = on;
-}
-
 // fields of a request's record
 const R_DIR = 0; // director that scheduled it
 const R_LIFE = 1; // that director's life then (its table is lost when the life changes)
@@ -100,6 +94,8 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
   readonly nginxAlive: Uint8Array;
   private readonly nginxEpoch: Int32Array;
   private readonly realServerIndex = new Map<string, number>(); // IPVS destination name -> nginx k
+  /** Decide at send time when nothing can change before the arrival (see quiet). A run option: tests turn it off to show it changes nothing. */
+  decideAtSend = true;
   private readonly flow: IpvsFlow = { saddr: 0, sport: 0 };
   private readonly trackConns: boolean;
   private readonly portNeeded: boolean;
@@ -245,7 +241,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
    * arrival event is not needed: one event less per request, the same run.
    */
   private quiet(at: number, path: number): boolean {
-    if (!fastPath || !this.fastOk || path !== this.pathConst || this.pendingArrivals > 0 || this.trace !== null) return false;
+    if (!this.decideAtSend || !this.fastOk || path !== this.pathConst || this.pendingArrivals > 0 || this.trace !== null) return false;
     const now = this.engine.now_us;
     const ft = this.faultTimes;
     while (this.faultIdx < ft.length && ft[this.faultIdx] < now) this.faultIdx++;
