@@ -1,5 +1,6 @@
 // The table of in-flight requests, struct-of-arrays: a request slot is reused once nobody
 // refers to it, so memory follows concurrency, not the user count.
+import { check } from '../../engine/assert.js';
 import { OUTCOME_NONE } from '../../metrics/outcomes.js';
 
 // the outcomes are the metrics' vocabulary: a request's status holds one of them
@@ -101,11 +102,13 @@ export class RequestTable {
 
   /** Another component (an app server) keeps a reference to `r` until it calls unhold. */
   hold(r: number): void {
+    check(this.holds[r] > 0, () => `hold of request slot ${r}, which nobody holds (it was released)`);
     this.holds[r]++;
   }
 
   /** Drops one reference; the slot is reused once nobody refers to it. */
   unhold(r: number): void {
+    check(this.holds[r] > 0, () => `unhold of request slot ${r} without a hold`);
     if (--this.holds[r] === 0) this.release(r);
   }
 
