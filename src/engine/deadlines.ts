@@ -3,14 +3,13 @@
 // answer comes first), so instead of one event per timeout a single wake-up is kept for the
 // earliest deadline still live, and dead entries are dropped lazily. `tag` tells a live entry
 // from a stale one: the owner bumps it when the awaited thing completes.
+import { ColumnRing } from './columns.js';
 import type { Engine } from './engine.js';
 
+const TIMEOUT_COLUMNS = { deadline_us: Float64Array, entity: Int32Array, tag: Int32Array };
+
 export class DeadlineQueue {
-  private deadline_us = new Float64Array(1024);
-  private entity = new Int32Array(1024);
-  private tag = new Int32Array(1024);
-  private head = 0;
-  private size = 0;
+  private readonly ring = new ColumnRing(TIMEOUT_COLUMNS, 1024);
   private wakeupAt_us = -1; // time of the pending wake-up, -1 if none
   private waking = false; // expiry handlers may arm new timeouts; wake() schedules for them
   private readonly kWake: number;
@@ -27,19 +26,15 @@ export class DeadlineQueue {
 
   /** Starts a timeout of `timeout_us` from now for (entity, tag). */
   arm(entity: number, tag: number): void {
+    const ring = this.ring;
     // Most timeouts die young: dropping dead ones at the head keeps the ring near the live count.
-    const mask = this.deadline_us.length - 1;
-    while (this.size > 0 && !this.isLive(this.entity[this.head], this.tag[this.head])) {
-      this.head = (this.head + 1) & mask;
-      this.size--;
-    }
-    if (this.size === this.deadline_us.length) this.grow();
-    const i = (this.head + this.size) & (this.deadline_us.length - 1);
+    while (ring.size > 0 && !this.isLive(ring.cols.entity[ring.head], ring.cols.tag[ring.head])) ring.drop();
+    const i = ring.pushSlot();
+    const c = ring.cols;
     const d = this.engine.now_us + this.timeout_us;
-    this.deadline_us[i] = d;
-    this.entity[i] = entity;
-    this.tag[i] = tag;
-    this.size++;
+    c.deadline_us[i] = d;
+    c.entity[i] = entity;
+    c.tag[i] = tag;
     if (this.wakeupAt_us < 0 && !this.waking) {
       this.wakeupAt_us = d;
       this.engine.at(d, this.kWake, 0);
@@ -48,41 +43,23 @@ export class DeadlineQueue {
 
   private wake(): void {
     const now = this.engine.now_us;
-    const mask = this.deadline_us.length - 1;
+    const ring = this.ring;
     this.wakeupAt_us = -1;
     this.waking = true;
-    while (this.size > 0) {
-      const i = this.head;
-      const e = this.entity[i];
-      const t = this.tag[i];
+    while (ring.size > 0) {
+      const i = ring.head;
+      const c = ring.cols; // an expiry handler may have armed timeouts and grown the ring
+      const e = c.entity[i];
+      const t = c.tag[i];
       const live = this.isLive(e, t);
-      if (live && this.deadline_us[i] > now) {
-        this.wakeupAt_us = this.deadline_us[i];
+      if (live && c.deadline_us[i] > now) {
+        this.wakeupAt_us = c.deadline_us[i];
         this.engine.at(this.wakeupAt_us, this.kWake, 0);
         break;
       }
-      this.head = (i + 1) & mask;
-      this.size--;
+      ring.drop();
       if (live) this.onExpire(e, t);
     }
     this.waking = false;
-  }
-
-  private grow(): void {
-    const n = this.deadline_us.length * 2;
-    const mask = this.deadline_us.length - 1;
-    const d = new Float64Array(n);
-    const e = new Int32Array(n);
-    const t = new Int32Array(n);
-    for (let k = 0; k < this.size; k++) {
-      const j = (this.head + k) & mask;
-      d[k] = this.deadline_us[j];
-      e[k] = this.entity[j];
-      t[k] = this.tag[j];
-    }
-    this.deadline_us = d;
-    this.entity = e;
-    this.tag = t;
-    this.head = 0;
   }
 }

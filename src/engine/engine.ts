@@ -114,11 +114,12 @@ export class Engine {
       for (let i = 0; i < laneCount; i++) {
         const l = lanes[i];
         if (l.size === 0) continue;
-        const lt = l.time_us[l.head];
-        if (lt < t || (lt === t && l.seq[l.head] < s)) {
+        const c = l.cols;
+        const lt = c.time_us[l.head];
+        if (lt < t || (lt === t && c.seq[l.head] < s)) {
           from = l;
           t = lt;
-          s = l.seq[l.head];
+          s = c.seq[l.head];
         }
       }
       if (t === Infinity || t > until) break;
@@ -132,9 +133,10 @@ export class Engine {
         arg = q.popped_arg;
       } else {
         const h = from.head;
-        kind = from.kind[h];
-        entity = from.entity[h];
-        arg = from.arg[h];
+        const c = from.cols;
+        kind = c.kind[h];
+        entity = c.entity[h];
+        arg = c.arg[h];
         from.drop();
       }
       this.now_us = t;

@@ -1,85 +1,70 @@
 // The table of in-flight requests, struct-of-arrays: a request slot is reused once nobody
 // refers to it, so memory follows concurrency, not the user count.
 import { check } from '../../engine/assert.js';
+import { ColumnCircle, type ColumnsOf } from '../../engine/columns.js';
 import { OUTCOME_NONE } from '../../metrics/outcomes.js';
 
 // the outcomes are the metrics' vocabulary: a request's status holds one of them
 export { OUTCOME_ERROR, OUTCOME_NONE, OUTCOME_OK, OUTCOME_SOLD_OUT, OUTCOME_TIMEOUT } from '../../metrics/outcomes.js';
 
-type Column = Int32Array | Float64Array | Uint8Array | Int8Array | Uint32Array;
+// One entry per slot in each column (`tried`: triedWords entries).
+const REQUEST_COLUMNS = {
+  user: Int32Array,
+  id: Float64Array, // 0, 1, 2, ... in the order users sent them (for traces)
+  sent_us: Float64Array, // when the user sent it
+  nginx: Int32Array, // nginx instance
+  worker: Int32Array, // nginx worker within the instance
+  nginxStart_us: Float64Array, // when nginx took it (proxy_next_upstream_timeout counts from here)
+  onBackup: Uint8Array, // nginx switched to the backup list for this request
+  peer: Int32Array, // index of the current peer in nginx's current list
+  hashState: Int32Array, // ip_hash: the hash carried across retries (starts at 89)
+  hashTries: Int32Array, // ip_hash: misses so far; past 20 it falls back to round robin
+  holds: Uint8Array, // who still refers to this slot: the user (1) and the app server holding it
+  ngxWaiting: Uint8Array, // nginx waits for the answer of the current attempt
+  server: Int32Array, // app server currently holding it, -1 if none
+  gen: Int32Array, // bumped on every hand-off to an app server and on release: stale events are told apart
+  use: Int32Array, // bumped on every alloc: tells this use of the slot from earlier ones (the user's timer)
+  connected: Uint8Array, // the app accepted the connection for the current attempt (the request was sent)
+  awaitingRedis: Uint8Array, // the app waits for Redis's reply for it
+  abandoned: Uint8Array, // the user stopped waiting; the answer, if it comes, reaches nobody
+  triesLeft: Int32Array, // nginx's pc->tries
+  tried: Uint32Array, // nginx's per-request tried bitmap, triedWords words per request
+  status: Uint8Array, // the answer so far (an OUTCOME_*)
+  upstreamTimedOut: Uint8Array, // the attempt failed by timeout (for 504 and proxy_next_upstream timeout)
+};
 
-function grown<T extends Column>(a: T, n: number): T {
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  return b;
-}
+// The columns are plain fields of the table (the tiers index `requests.user[r]` and the like in
+// their loops), copied from the slot circle at the start and whenever it grows.
+export interface RequestTable extends ColumnsOf<typeof REQUEST_COLUMNS> {}
 
 export class RequestTable {
-  capacity: number;
   readonly triedWords: number;
-  user: Int32Array;
-  id: Float64Array; // 0, 1, 2, ... in the order users sent them (for traces)
-  sent_us: Float64Array; // when the user sent it
-  nginx: Int32Array; // nginx instance
-  worker: Int32Array; // nginx worker within the instance
-  nginxStart_us: Float64Array; // when nginx took it (proxy_next_upstream_timeout counts from here)
-  onBackup: Uint8Array; // nginx switched to the backup list for this request
-  peer: Int32Array; // index of the current peer in nginx's current list
-  hashState: Int32Array; // ip_hash: the hash carried across retries (starts at 89)
-  hashTries: Int32Array; // ip_hash: misses so far; past 20 it falls back to round robin
-  holds: Uint8Array; // who still refers to this slot: the user (1) and the app server holding it
-  ngxWaiting: Uint8Array; // nginx waits for the answer of the current attempt
-  server: Int32Array; // app server currently holding it, -1 if none
-  gen: Int32Array; // bumped on every hand-off to an app server and on release: stale events are told apart
-  use: Int32Array; // bumped on every alloc: tells this use of the slot from earlier ones (the user's timer)
-  connected: Uint8Array; // the app accepted the connection for the current attempt (the request was sent)
-  awaitingRedis: Uint8Array; // the app waits for Redis's reply for it
-  abandoned: Uint8Array; // the user stopped waiting; the answer, if it comes, reaches nobody
-  triesLeft: Int32Array; // nginx's pc->tries
-  tried: Uint32Array; // nginx's per-request tried bitmap, triedWords words per request
-  status: Uint8Array; // the answer so far (an OUTCOME_*)
-  upstreamTimedOut: Uint8Array; // the attempt failed by timeout (for 504 and proxy_next_upstream timeout)
-  private cursor = 0; // where the search for the next free slot starts
+  private readonly slots: ColumnCircle<typeof REQUEST_COLUMNS>;
   private sent = 0;
-  live = 0;
 
   constructor(peerCount: number, initialCapacity = 1024) {
-    const n = initialCapacity;
-    this.capacity = n;
     this.triedWords = Math.max(1, Math.ceil(peerCount / 32));
-    this.user = new Int32Array(n);
-    this.id = new Float64Array(n);
-    this.sent_us = new Float64Array(n);
-    this.nginx = new Int32Array(n);
-    this.worker = new Int32Array(n);
-    this.nginxStart_us = new Float64Array(n);
-    this.onBackup = new Uint8Array(n);
-    this.peer = new Int32Array(n);
-    this.hashState = new Int32Array(n);
-    this.hashTries = new Int32Array(n);
-    this.holds = new Uint8Array(n);
-    this.ngxWaiting = new Uint8Array(n);
-    this.server = new Int32Array(n);
-    this.gen = new Int32Array(n);
-    this.use = new Int32Array(n);
-    this.connected = new Uint8Array(n);
-    this.awaitingRedis = new Uint8Array(n);
-    this.abandoned = new Uint8Array(n);
-    this.triesLeft = new Int32Array(n);
-    this.tried = new Uint32Array(n * this.triedWords);
-    this.status = new Uint8Array(n);
-    this.upstreamTimedOut = new Uint8Array(n);
-  }
-
-  alloc(user: number, now_us: number): number {
     // Slots are handed out in a circle rather than most-recently-freed first: requests sent close
     // together then sit close together in every column, and the tiers, which serve them in about
     // the order they were sent, walk the columns instead of jumping about in them.
-    if (this.live * 2 >= this.capacity) this.grow();
-    let r = this.cursor;
-    while (this.holds[r] !== 0) r = r + 1 === this.capacity ? 0 : r + 1;
-    this.cursor = r + 1 === this.capacity ? 0 : r + 1;
-    this.live++;
+    this.slots = new ColumnCircle(REQUEST_COLUMNS, initialCapacity, {
+      widths: { tried: this.triedWords },
+      onGrow: (c) => Object.assign(this, c),
+    });
+    Object.assign(this, this.slots.cols);
+  }
+
+  get capacity(): number {
+    return this.slots.capacity;
+  }
+
+  /** Slots in use. */
+  get live(): number {
+    return this.slots.live;
+  }
+
+  alloc(user: number, now_us: number): number {
+    const r = this.slots.alloc();
     this.user[r] = user;
     this.id[r] = this.sent++;
     this.sent_us[r] = now_us;
@@ -115,33 +100,6 @@ export class RequestTable {
   private release(r: number): void {
     this.server[r] = -1;
     this.gen[r]++;
-    this.live--;
-  }
-
-  private grow(): void {
-    const n = this.capacity * 2;
-    this.user = grown(this.user, n);
-    this.id = grown(this.id, n);
-    this.sent_us = grown(this.sent_us, n);
-    this.nginx = grown(this.nginx, n);
-    this.worker = grown(this.worker, n);
-    this.nginxStart_us = grown(this.nginxStart_us, n);
-    this.onBackup = grown(this.onBackup, n);
-    this.peer = grown(this.peer, n);
-    this.hashState = grown(this.hashState, n);
-    this.hashTries = grown(this.hashTries, n);
-    this.holds = grown(this.holds, n);
-    this.ngxWaiting = grown(this.ngxWaiting, n);
-    this.server = grown(this.server, n);
-    this.gen = grown(this.gen, n);
-    this.use = grown(this.use, n);
-    this.connected = grown(this.connected, n);
-    this.awaitingRedis = grown(this.awaitingRedis, n);
-    this.abandoned = grown(this.abandoned, n);
-    this.triesLeft = grown(this.triesLeft, n);
-    this.tried = grown(this.tried, n * this.triedWords);
-    this.status = grown(this.status, n);
-    this.upstreamTimedOut = grown(this.upstreamTimedOut, n);
-    this.capacity = n;
+    this.slots.release(r);
   }
 }

@@ -21,6 +21,7 @@
 // VRRP failover or after a clean stop, a NAT reply without a live holder or without an entry, a
 // request sent to (or held by) an nginx instance whose host died. With no real server left, IPVS
 // refuses the connection (ICMP port unreachable): the user gets an error at once.
+import { ColumnRing } from '../../engine/columns.js';
 import type { Engine } from '../../engine/engine.js';
 import type { FrontEndState } from '../../metrics/network-summary.js';
 import type { RngStream, RngStreams } from '../../engine/rng.js';
@@ -111,12 +112,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
   // per request slot, one interleaved record of R_STRIDE ints (one cache line: slots are many)
   private req = new Int32Array(1024 * R_STRIDE);
   // inactive-connection expiries (lc, wlc): FIFO per director of (time, d * K + k, life, destGen)
-  private expT = new Float64Array(1024);
-  private expI = new Int32Array(1024);
-  private expL = new Int32Array(1024);
-  private expG = new Int32Array(1024);
-  private expHead = 0;
-  private expSize = 0;
+  private readonly exp = new ColumnRing({ at_us: Float64Array, dest: Int32Array, life: Int32Array, destGen: Int32Array }, 1024);
   private readonly kArrive: number;
   private readonly kNatReply: number;
   private readonly dirRng: RngStream[];
@@ -377,50 +373,28 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     const i = this.destOf[di];
     if (i < 0) return;
     this.svc[d].deactivate(i);
-    if (this.expSize === this.expT.length) this.growExpiries();
-    const j = (this.expHead + this.expSize) & (this.expT.length - 1);
-    this.expT[j] = this.engine.now_us + this.cfg.timeouts.tcp_fin_us;
-    this.expI[j] = di;
-    this.expL[j] = this.life[d];
-    this.expG[j] = this.destGen[di];
-    this.expSize++;
+    const j = this.exp.pushSlot();
+    const e = this.exp.cols;
+    e.at_us[j] = this.engine.now_us + this.cfg.timeouts.tcp_fin_us;
+    e.dest[j] = di;
+    e.life[j] = this.life[d];
+    e.destGen[j] = this.destGen[di];
   }
 
   /** ip_vs_conn_expire for the entries whose FIN_WAIT timeout has passed. */
   private expire(now: number): void {
-    const mask = this.expT.length - 1;
-    while (this.expSize > 0 && this.expT[this.expHead] <= now) {
-      const h = this.expHead;
-      const di = this.expI[h];
+    const exp = this.exp;
+    const e = exp.cols; // unbinding arms no expiry, so these stay current
+    while (exp.size > 0 && e.at_us[exp.head] <= now) {
+      const h = exp.head;
+      const di = e.dest[h];
       const d = Math.floor(di / this.K);
-      if (this.expL[h] === this.life[d] && this.expG[h] === this.destGen[di]) {
+      if (e.life[h] === this.life[d] && e.destGen[h] === this.destGen[di]) {
         const i = this.destOf[di];
         if (i >= 0) this.svc[d].unbind(i, false);
       }
-      this.expHead = (h + 1) & mask;
-      this.expSize--;
+      exp.drop();
     }
-  }
-
-  private growExpiries(): void {
-    const n = this.expT.length * 2;
-    const mask = this.expT.length - 1;
-    const t = new Float64Array(n);
-    const i = new Int32Array(n);
-    const l = new Int32Array(n);
-    const g = new Int32Array(n);
-    for (let k = 0; k < this.expSize; k++) {
-      const j = (this.expHead + k) & mask;
-      t[k] = this.expT[j];
-      i[k] = this.expI[j];
-      l[k] = this.expL[j];
-      g[k] = this.expG[j];
-    }
-    this.expT = t;
-    this.expI = i;
-    this.expL = l;
-    this.expG = g;
-    this.expHead = 0;
   }
 
   private growRequests(capacity: number): void {

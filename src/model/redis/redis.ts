@@ -7,6 +7,7 @@
 // once-a-second fsync with everysec, up to the last 30 s kernel flush with `no`; without AOF the
 // last RDB snapshot taken by the `save` rules; with neither, nothing — the ticket hash is gone.
 import type { Engine } from '../../engine/engine.js';
+import { ColumnPool } from '../../engine/columns.js';
 import type { RngStream, RngStreams } from '../../engine/rng.js';
 import type { Ledger } from '../../metrics/ledger.js';
 import type { Metrics } from '../../metrics/metrics.js';
@@ -62,6 +63,15 @@ export function lastSnapshot_us(writeTimes: readonly number[], save: readonly [n
   return lastSave;
 }
 
+const COMMAND_COLUMNS = {
+  server: Int32Array,
+  req: Int32Array,
+  gen: Int32Array,
+  user: Int32Array,
+  reply: Int8Array,
+  reqId: Float64Array,
+};
+
 export class RedisTier implements FaultHandler<RedisFault> {
   private readonly ks = new LoggedKeyspace();
   private readonly script: LuaScript;
@@ -73,20 +83,25 @@ export class RedisTier implements FaultHandler<RedisFault> {
   private slowFactor = 1;
   private readonly sample: Sampler;
   private readonly linkRngs: RngStream[];
-  // commands in flight, struct-of-arrays with a free list
-  private cmdServer = new Int32Array(1024);
-  private cmdReq = new Int32Array(1024);
-  private cmdGen = new Int32Array(1024);
-  private cmdUser = new Int32Array(1024);
-  private cmdReply = new Int8Array(1024);
-  private free: number[] = [];
-  private used = 0;
+  // commands in flight, struct-of-arrays with a free list; the cmd* fields are the pool's
+  // columns, taken again whenever it grows
+  private readonly cmds = new ColumnPool(COMMAND_COLUMNS, 1024, {
+    onGrow: (c) => {
+      ({ server: this.cmdServer, req: this.cmdReq, gen: this.cmdGen } = c);
+      ({ user: this.cmdUser, reply: this.cmdReply, reqId: this.cmdReqId } = c);
+    },
+  });
+  private cmdServer = this.cmds.cols.server;
+  private cmdReq = this.cmds.cols.req;
+  private cmdGen = this.cmds.cols.gen;
+  private cmdUser = this.cmds.cols.user;
+  private cmdReply = this.cmds.cols.reply;
+  private cmdReqId = this.cmds.cols.reqId; // filled only when tracing
   readonly commandKind: number;
   private readonly kDone: number;
   private readonly kReply: number;
   private app: ScriptClient | null = null;
   trace: TraceHook | null = null;
-  private cmdReqId = new Float64Array(1024);
 
   constructor(
     private readonly engine: Engine,
@@ -116,7 +131,7 @@ export class RedisTier implements FaultHandler<RedisFault> {
   }
 
   newCommand(server: number, req: number, gen: number, user: number, reqId: number): number {
-    const c = this.allocCommand();
+    const c = this.cmds.alloc();
     this.cmdServer[c] = server;
     this.cmdReq[c] = req;
     this.cmdGen[c] = gen;
@@ -133,7 +148,7 @@ export class RedisTier implements FaultHandler<RedisFault> {
       this.onReplyAtApp(c); // the app's socket reports the error
     } else if (kind === this.kReply) {
       if (this.cmdReply[c] === REDIS_GRANTED) this.metrics.grantRepliesLost++;
-      this.free.push(c);
+      this.cmds.free(c);
     }
   }
 
@@ -193,7 +208,7 @@ export class RedisTier implements FaultHandler<RedisFault> {
     const req = this.cmdReq[c];
     const gen = this.cmdGen[c];
     const reply = this.cmdReply[c];
-    this.free.push(c);
+    this.cmds.free(c);
     (this.app as ScriptClient).redisReply(server, req, gen, reply);
   }
 
@@ -280,27 +295,5 @@ export class RedisTier implements FaultHandler<RedisFault> {
   ticketField(field: string): number {
     const v = this.ks.command(['HGET', TICKET_HASH_KEY, field]);
     return typeof v === 'string' ? Number(v) : NaN;
-  }
-
-  private allocCommand(): number {
-    const f = this.free.pop();
-    if (f !== undefined) return f;
-    if (this.used === this.cmdServer.length) {
-      const n = this.used * 2;
-      const g = <T extends Int32Array | Int8Array>(a: T, make: (n: number) => T): T => {
-        const b = make(n);
-        b.set(a);
-        return b;
-      };
-      this.cmdServer = g(this.cmdServer, (k) => new Int32Array(k));
-      this.cmdReq = g(this.cmdReq, (k) => new Int32Array(k));
-      this.cmdGen = g(this.cmdGen, (k) => new Int32Array(k));
-      this.cmdUser = g(this.cmdUser, (k) => new Int32Array(k));
-      const ids = new Float64Array(n);
-      ids.set(this.cmdReqId);
-      this.cmdReqId = ids;
-      this.cmdReply = g(this.cmdReply, (k) => new Int8Array(k));
-    }
-    return this.used++;
   }
 }

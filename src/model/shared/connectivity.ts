@@ -4,6 +4,7 @@
 // TCP_RTO_MIN = 200 ms for data), so a message into a partition arrives at the first
 // retransmission after the partition heals, or never once TCP gives up (tcp_syn_retries = 6,
 // tcp_retries2 = 15).
+import { ColumnPool } from '../../engine/columns.js';
 import type { Engine } from '../../engine/engine.js';
 import type { RngStream, RngStreams } from '../../engine/rng.js';
 import type { Topology, TopologyLink } from '../../scenario/topology.js';
@@ -28,6 +29,17 @@ export function transmitDelay_us(latency_us: number, lossFraction: number, rto_u
   return -1;
 }
 
+const PENDING_COLUMNS = {
+  from: Int32Array,
+  to: Int32Array,
+  kind: Int32Array,
+  entity: Int32Array,
+  arg: Int32Array,
+  rto_us: Float64Array,
+  latency_us: Float64Array,
+  left: Int32Array,
+};
+
 export class Connectivity {
   readonly nginxNode: Int32Array; // node id of nginx instance k
   readonly appNode: Int32Array; // node id of app server s
@@ -39,17 +51,22 @@ export class Connectivity {
   readonly appRedisLoss: Float64Array; // [s]
   private readonly linkRng = new Map<string, RngStream>();
   private readonly apps: number;
-  // messages waiting for a partition to heal, struct-of-arrays with a free list
-  private pFrom = new Int32Array(64);
-  private pTo = new Int32Array(64);
-  private pKind = new Int32Array(64);
-  private pEntity = new Int32Array(64);
-  private pArg = new Int32Array(64);
-  private pRto = new Float64Array(64);
-  private pLatency = new Float64Array(64);
-  private pLeft = new Int32Array(64);
-  private pFree: number[] = [];
-  private pUsed = 0;
+  // messages waiting for a partition to heal, struct-of-arrays with a free list; the p* fields
+  // are the pool's columns, taken again whenever it grows
+  private readonly pending = new ColumnPool(PENDING_COLUMNS, 64, {
+    onGrow: (c) => {
+      ({ from: this.pFrom, to: this.pTo, kind: this.pKind, entity: this.pEntity } = c);
+      ({ arg: this.pArg, rto_us: this.pRto, latency_us: this.pLatency, left: this.pLeft } = c);
+    },
+  });
+  private pFrom = this.pending.cols.from;
+  private pTo = this.pending.cols.to;
+  private pKind = this.pending.cols.kind;
+  private pEntity = this.pending.cols.entity;
+  private pArg = this.pending.cols.arg;
+  private pRto = this.pending.cols.rto_us;
+  private pLatency = this.pending.cols.latency_us;
+  private pLeft = this.pending.cols.left; // retransmissions left
   private readonly kRetransmit: number;
   /** Called when TCP gives up on a message (kind, entity, arg): the connection is dead. */
   onGiveUp: ((kind: number, entity: number, arg: number) => void) | null = null;
@@ -88,11 +105,7 @@ export class Connectivity {
       else this.onGiveUp?.(kind, entity, arg);
       return d;
     }
-    let p = this.pFree.pop();
-    if (p === undefined) {
-      if (this.pUsed === this.pFrom.length) this.growPending();
-      p = this.pUsed++;
-    }
+    const p = this.pending.alloc();
     this.pFrom[p] = from;
     this.pTo[p] = to;
     this.pKind[p] = kind;
@@ -108,32 +121,16 @@ export class Connectivity {
   private retransmit(p: number): void {
     if (this.group[this.pFrom[p]] === this.group[this.pTo[p]]) {
       this.engine.schedule(this.pLatency[p], this.pKind[p], this.pEntity[p], this.pArg[p]);
-      this.pFree.push(p);
+      this.pending.free(p);
       return;
     }
     if (--this.pLeft[p] <= 0) {
-      this.pFree.push(p);
+      this.pending.free(p);
       this.onGiveUp?.(this.pKind[p], this.pEntity[p], this.pArg[p]);
       return;
     }
     this.pRto[p] *= 2;
     this.engine.schedule(this.pRto[p], this.kRetransmit, p);
-  }
-
-  private growPending(): void {
-    const n = this.pFrom.length * 2;
-    const g = <T extends Int32Array | Float64Array>(a: T, b: T): T => {
-      b.set(a);
-      return b;
-    };
-    this.pFrom = g(this.pFrom, new Int32Array(n));
-    this.pTo = g(this.pTo, new Int32Array(n));
-    this.pKind = g(this.pKind, new Int32Array(n));
-    this.pEntity = g(this.pEntity, new Int32Array(n));
-    this.pArg = g(this.pArg, new Int32Array(n));
-    this.pRto = g(this.pRto, new Float64Array(n));
-    this.pLatency = g(this.pLatency, new Float64Array(n));
-    this.pLeft = g(this.pLeft, new Int32Array(n));
   }
 
   /** The stream that decides the losses on one link (one stream per link, whoever sends on it). */
