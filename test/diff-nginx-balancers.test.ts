@@ -13,7 +13,7 @@
 //     sent one at a time, each waited for until it reaches a backend, so connections pile up and
 //     every pick sees the previous ones open; 15 picks against pickLeastConn without free.
 // If nginx is not installed these tests fail, saying so: CI installs nginx-light.
-import { RoundRobinPeers } from '../src/model/nginx/nginx.js';
+import { RoundRobinPeers } from '../src/model/nginx/pick-peer.js';
 import { sleep } from '../tools/real-stack/procs.js';
 import { nginxPerTest, type Reply, type ServerSpec, type UpstreamSpec } from './support/nginx.js';
 import { toPeer } from './support/nginx-driver.js';

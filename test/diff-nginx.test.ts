@@ -13,7 +13,7 @@
 //     tried again after it, at a recovering effective weight; max_fails=0 never skips it
 //   - 2 worker processes: each keeps its own round-robin state (and its own failure count)
 // If nginx is not installed these tests fail, saying so: CI installs nginx-light.
-import { smoothWrrSequence } from '../src/model/nginx/nginx.js';
+import { smoothWrrSequence } from '../src/model/nginx/pick-peer.js';
 import { sleep } from '../tools/real-stack/procs.js';
 import { nginxPerTest, type RealNginx, type Reply, type UpstreamSpec } from './support/nginx.js';
 import { UpstreamDriver, type DriverReply } from './support/nginx-driver.js';

@@ -1,6 +1,6 @@
 // nginx smooth weighted round robin, worked out by hand from
 // src/http/ngx_http_upstream_round_robin.c (ngx_http_upstream_get_peer, _free_round_robin_peer).
-import { RoundRobinPeers, smoothWrrSequence } from '../src/model/nginx/nginx.js';
+import { RoundRobinPeers, smoothWrrSequence } from '../src/model/nginx/pick-peer.js';
 
 const names = (idx: number[], ns: string) => idx.map((i) => ns[i]).join('');
 

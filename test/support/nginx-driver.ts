@@ -3,7 +3,7 @@
 // list, then the backup list with the tried bitmap reset, NGX_BUSY when nothing is left),
 // _free_round_robin_peer, and ngx_http_upstream_next (a refused connect is FT_ERROR: the peer is
 // freed as failed and the next one tried while tries remain). Time is nginx's: whole seconds.
-import { RoundRobinPeers, type PeerConfig } from '../../src/model/nginx/nginx.js';
+import { RoundRobinPeers, type PeerConfig } from '../../src/model/nginx/pick-peer.js';
 import type { ServerSpec, UpstreamSpec } from './nginx.js';
 
 /** What the client sees: the peers tried ($upstream_addr, as names) and who answered. */

@@ -2,7 +2,7 @@
 // peer list, one row per pick, so that the sequence can be checked by hand or against nginx.
 import { textTable, vec, weightSum, weightsLine } from '../shared/explain-format.js';
 import type { ExplainResult, ExplainServers } from '../shared/explain-format.js';
-import { RoundRobinPeers, smoothWrrSequence } from './nginx.js';
+import { RoundRobinPeers, smoothWrrSequence } from './pick-peer.js';
 
 /** A client of ip_hash: the address as the user wrote it, and its value. */
 export type IpHashClient = { label: string; ip: number };
