@@ -19,7 +19,8 @@ import { freePort, Proc, requireBinary, sleep, waitForPort } from './procs.js';
 import { RespClient } from './resp.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../..');
+// this file runs as dist/harness/tools/real-stack/real-stack.js: four levels below the repository
+const ROOT = path.resolve(HERE, '../../../..');
 const SCENARIO_FILE = path.join(ROOT, 'scenarios/source-ab.yaml');
 const AB_DEADLINE_MS = 180_000; // ab is stopped if a run takes longer than this
 
