@@ -14,12 +14,13 @@ import type { Summary } from '../../src/metrics/summary.js';
 import { runScenario } from '../../src/model/stack.js';
 import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../../src/scenario/inventory-scripts.js';
 import { loadScenario } from '../../src/scenario/load.js';
-import type { Scenario } from '../../src/scenario/types.js';
+import type { ClosedLoad, Scenario } from '../../src/scenario/types.js';
 import { freePort, Proc, requireBinary, sleep, waitForPort } from './procs.js';
 import { RespClient } from './resp.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../..');
+// this file runs as dist/harness/tools/real-stack/real-stack.js: four levels below the repository
+const ROOT = path.resolve(HERE, '../../../..');
 const SCENARIO_FILE = path.join(ROOT, 'scenarios/source-ab.yaml');
 const AB_DEADLINE_MS = 180_000; // ab is stopped if a run takes longer than this
 
@@ -103,6 +104,64 @@ function lineCounter(files: string[]): () => number {
   };
 }
 
+/** The article's nginx.conf: its upstream block, on `nginxPort`, temp files under `dir`. */
+function nginxConf(s: Scenario, dir: string, ports: number[], nginxPort: number): string {
+  const up = s.nginx.upstream;
+  return [
+    'daemon off;',
+    'master_process on;',
+    `worker_processes ${s.nginx.workers};`,
+    'error_log stderr error;',
+    `pid ${path.join(dir, 'nginx.pid')};`,
+    'events { worker_connections 4096; }',
+    'http {',
+    '  access_log off;',
+    ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((m) => `  ${m}_temp_path ${path.join(dir, m)};`),
+    '  upstream load_rule {',
+    ...up.servers.map(
+      (sv, i) => `    server 127.0.0.1:${ports[i]} weight=${sv.weight} max_fails=${sv.max_fails} fail_timeout=${Math.floor(sv.fail_timeout_us / 1e6)}s;`,
+    ),
+    '  }',
+    '  server {',
+    `    listen 127.0.0.1:${nginxPort};`,
+    `    location / { proxy_pass http://load_rule; proxy_next_upstream ${up.next_upstream.join(' ')}; }`,
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** Stops each backend in turn; the CPU per request each reported on its way out. */
+async function stopBackends(backends: Map<string, Proc>): Promise<Record<string, number>> {
+  const cpuPerRequest_us: Record<string, number> = {};
+  for (const [name, p] of backends) {
+    await p.stop('SIGTERM');
+    const m = /STATS (\{.*\})/.exec(p.output);
+    if (m) {
+      const st = JSON.parse(m[1]!) as { requests: number; cpu_us: number };
+      cpuPerRequest_us[name] = st.requests > 0 ? Math.round(st.cpu_us / st.requests) : 0;
+    }
+  }
+  return cpuPerRequest_us;
+}
+
+/** Requests each backend answered and users told success, from the backends' logs. */
+function answersInLogs(s: Scenario, dir: string): { requests: Record<string, number>; succeeded: number } {
+  const requests: Record<string, number> = {};
+  let succeeded = 0;
+  for (const sv of s.nginx.upstream.servers) {
+    let lines: string[] = [];
+    try {
+      lines = readFileSync(path.join(dir, `${sv.name}.log`), 'utf8').split('\n').filter((l) => l !== '');
+    } catch {
+      // never started
+    }
+    requests[sv.name] = lines.length;
+    succeeded += lines.filter((l) => l.startsWith('result:1')).length;
+  }
+  return { requests, succeeded };
+}
+
 class RealStack {
   private redisProc: Proc | null = null;
   private redis: RespClient | null = null;
@@ -139,99 +198,15 @@ class RealStack {
       await this.cmd(['FLUSHALL']);
       await this.cmd(['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(s.tickets.inventory), TICKET_SOLD_FIELD, '0']);
       const sha = String(await this.cmd(['SCRIPT', 'LOAD', s.tickets.script.lua]));
-
-      const servers = s.nginx.upstream.servers;
-      const ports: number[] = [];
-      const backends = new Map<string, Proc>();
-      for (let i = 0; i < servers.length; i++) {
-        const name = servers[i]!.name;
-        const port = await freePort();
-        ports.push(port);
-        if (name === v.dead) continue; // nothing listens: nginx's connect() is refused
-        const p = this.track(new Proc(process.execPath, [path.join(HERE, 'backend.js'), name, String(port), String(s.app.local_stock[i]), String(this.redisPort), sha, path.join(dir, `${name}.log`)]));
-        started.push(p);
-        backends.set(name, p);
-        await waitForPort(port, 5000, p);
-      }
-
-      const up = s.nginx.upstream;
-      const nginxPort = await freePort();
-      const conf = [
-        'daemon off;',
-        'master_process on;',
-        `worker_processes ${s.nginx.workers};`,
-        'error_log stderr error;',
-        `pid ${path.join(dir, 'nginx.pid')};`,
-        'events { worker_connections 4096; }',
-        'http {',
-        '  access_log off;',
-        ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((m) => `  ${m}_temp_path ${path.join(dir, m)};`),
-        '  upstream load_rule {',
-        ...servers.map(
-          (sv, i) => `    server 127.0.0.1:${ports[i]} weight=${sv.weight} max_fails=${sv.max_fails} fail_timeout=${Math.floor(sv.fail_timeout_us / 1e6)}s;`,
-        ),
-        '  }',
-        '  server {',
-        `    listen 127.0.0.1:${nginxPort};`,
-        `    location / { proxy_pass http://load_rule; proxy_next_upstream ${up.next_upstream.join(' ')}; }`,
-        '  }',
-        '}',
-        '',
-      ].join('\n');
-      writeFileSync(path.join(dir, 'nginx.conf'), conf);
-      const nginx = this.track(new Proc(this.bins.nginx, ['-p', dir, '-e', 'stderr', '-c', path.join(dir, 'nginx.conf')]));
-      started.push(nginx);
-      await waitForPort(nginxPort, 5000, nginx);
-
+      const { ports, backends } = await this.startBackends(v, dir, sha, started);
+      const { nginx, nginxPort } = await this.startNginx(dir, ports, started);
       const load = s.users.load;
       if (load.kind !== 'closed') throw new Error('source-ab must have a closed load (ab -n -c)');
-      const ab = this.track(
-        new Proc(this.bins.ab, ['-n', String(load.requests), '-c', String(load.concurrency), '-s', String(Math.ceil(s.users.timeout_us / 1e6)), '-r', `http://127.0.0.1:${nginxPort}/buy/ticket`]),
-      );
-      started.push(ab);
-      let killer: NodeJS.Timeout | undefined;
-      let killedAt_s: number | null = null;
-      if (killAfter !== null) {
-        // kill KILLED by PID once the backends have answered `killAfter` requests (their logs say)
-        const t0 = Date.now();
-        const answered = lineCounter(servers.map((sv) => path.join(dir, `${sv.name}.log`)));
-        killer = setInterval(() => {
-          if (answered() < killAfter) return;
-          clearInterval(killer);
-          killedAt_s = (Date.now() - t0) / 1000;
-          void backends.get(KILLED)?.stop('SIGKILL');
-        }, 5);
-      }
-      const deadline = setTimeout(() => void ab.stop('SIGKILL'), AB_DEADLINE_MS);
-      const code = await ab.exited;
-      clearTimeout(deadline);
-      clearInterval(killer);
-      if (code !== 0) throw new Error(`ab exited with ${code}:\n${ab.output.slice(-2000)}`);
-      const res = parseAb(ab.output);
+      const { res, killedAt_s } = await this.runAb(load, nginxPort, killAfter, dir, backends, started);
 
       await nginx.stop('SIGTERM');
-      const cpuPerRequest_us: Record<string, number> = {};
-      for (const [name, p] of backends) {
-        await p.stop('SIGTERM');
-        const m = /STATS (\{.*\})/.exec(p.output);
-        if (m) {
-          const st = JSON.parse(m[1]!) as { requests: number; cpu_us: number };
-          cpuPerRequest_us[name] = st.requests > 0 ? Math.round(st.cpu_us / st.requests) : 0;
-        }
-      }
-
-      const requests: Record<string, number> = {};
-      let succeeded = 0;
-      for (const sv of servers) {
-        let lines: string[] = [];
-        try {
-          lines = readFileSync(path.join(dir, `${sv.name}.log`), 'utf8').split('\n').filter((l) => l !== '');
-        } catch {
-          // never started
-        }
-        requests[sv.name] = lines.length;
-        succeeded += lines.filter((l) => l.startsWith('result:1')).length;
-      }
+      const cpuPerRequest_us = await stopBackends(backends);
+      const { requests, succeeded } = answersInLogs(s, dir);
       const sold = Number(await this.cmd(['HGET', TICKET_HASH_KEY, TICKET_SOLD_FIELD]));
       const inv = s.tickets.inventory;
       return {
@@ -254,6 +229,69 @@ class RealStack {
       for (const p of started) await p.stop('SIGKILL', 1000);
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  /** Starts one backend per upstream server, in order, except `v.dead`, whose port stays closed. */
+  private async startBackends(v: Variant, dir: string, sha: string, started: Proc[]): Promise<{ ports: number[]; backends: Map<string, Proc> }> {
+    const s = this.s;
+    const servers = s.nginx.upstream.servers;
+    const ports: number[] = [];
+    const backends = new Map<string, Proc>();
+    for (let i = 0; i < servers.length; i++) {
+      const name = servers[i]!.name;
+      const port = await freePort();
+      ports.push(port);
+      if (name === v.dead) continue; // nothing listens: nginx's connect() is refused
+      const p = this.track(new Proc(process.execPath, [path.join(HERE, 'backend.js'), name, String(port), String(s.app.local_stock[i]), String(this.redisPort), sha, path.join(dir, `${name}.log`)]));
+      started.push(p);
+      backends.set(name, p);
+      await waitForPort(port, 5000, p);
+    }
+    return { ports, backends };
+  }
+
+  private async startNginx(dir: string, ports: number[], started: Proc[]): Promise<{ nginx: Proc; nginxPort: number }> {
+    const nginxPort = await freePort();
+    writeFileSync(path.join(dir, 'nginx.conf'), nginxConf(this.s, dir, ports, nginxPort));
+    const nginx = this.track(new Proc(this.bins.nginx, ['-p', dir, '-e', 'stderr', '-c', path.join(dir, 'nginx.conf')]));
+    started.push(nginx);
+    await waitForPort(nginxPort, 5000, nginx);
+    return { nginx, nginxPort };
+  }
+
+  /** Runs ab to the end (or AB_DEADLINE_MS), killing KILLED after `killAfter` answers if asked. */
+  private async runAb(
+    load: ClosedLoad,
+    nginxPort: number,
+    killAfter: number | null,
+    dir: string,
+    backends: Map<string, Proc>,
+    started: Proc[],
+  ): Promise<{ res: Ab; killedAt_s: number | null }> {
+    const s = this.s;
+    const ab = this.track(
+      new Proc(this.bins.ab, ['-n', String(load.requests), '-c', String(load.concurrency), '-s', String(Math.ceil(s.users.timeout_us / 1e6)), '-r', `http://127.0.0.1:${nginxPort}/buy/ticket`]),
+    );
+    started.push(ab);
+    let killer: NodeJS.Timeout | undefined;
+    let killedAt_s: number | null = null;
+    if (killAfter !== null) {
+      // kill KILLED by PID once the backends have answered `killAfter` requests (their logs say)
+      const t0 = Date.now();
+      const answered = lineCounter(s.nginx.upstream.servers.map((sv) => path.join(dir, `${sv.name}.log`)));
+      killer = setInterval(() => {
+        if (answered() < killAfter) return;
+        clearInterval(killer);
+        killedAt_s = (Date.now() - t0) / 1000;
+        void backends.get(KILLED)?.stop('SIGKILL');
+      }, 5);
+    }
+    const deadline = setTimeout(() => void ab.stop('SIGKILL'), AB_DEADLINE_MS);
+    const code = await ab.exited;
+    clearTimeout(deadline);
+    clearInterval(killer);
+    if (code !== 0) throw new Error(`ab exited with ${code}:\n${ab.output.slice(-2000)}`);
+    return { res: parseAb(ab.output), killedAt_s };
   }
 
   /** Stops everything still running, by PID. */

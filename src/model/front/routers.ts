@@ -180,20 +180,7 @@ export class NetworkTier {
     this.linkAlive = new Uint8Array(L).fill(1);
     this.between = new Int32Array(N * N).fill(-1);
     this.pairOfRouter = new Int32Array(this.R).fill(-1);
-    for (let l = 0; l < L; l++) {
-      const a = this.linkA[l];
-      const b = this.linkB[l];
-      this.between[a * N + b] = l;
-      this.between[b * N + a] = l;
-      if (!this.aa && (a >= this.R || b >= this.R)) {
-        // a router's port on a VRRP pair's LAN: no OSPF adjacency, noticed like a carrier loss
-        this.lanPort[l] = 1;
-        this.carrier[l] = 1;
-        const r = a < this.R ? a : b;
-        const d = (a < this.R ? b : a) - this.R;
-        this.pairOfRouter[r] = d >> 1;
-      }
-    }
+    this.indexLinks();
     this.believe = new Uint8Array(2 * L).fill(1);
     this.helloPhase = new Float64Array(2 * L);
     this.bfdPhase = new Float64Array(2 * L);
@@ -202,14 +189,7 @@ export class NetworkTier {
     this.adjGen = new Int32Array(L);
     this.hello_us = topo.ospf.hello_interval_us;
     this.dead_us = topo.ospf.dead_interval_us;
-    // each interface's timers run from its own phase: the run starts in a steady state
-    for (let l = 0; l < L; l++) {
-      for (let e = 0; e < 2; e++) {
-        const rng = rngs.stream(`ospf:${this.linkNames[l]}:${e === 0 ? topo.links[l].a : topo.links[l].b}`);
-        this.helloPhase[2 * l + e] = Math.floor(rng.random() * this.hello_us);
-        if (topo.bfd) this.bfdPhase[2 * l + e] = Math.floor(rng.random() * topo.bfd.interval_us);
-      }
-    }
+    this.drawTimerPhases(rngs);
     this.maxPaths = topo.maximum_paths;
     this.P = Math.max(1, Math.min(this.maxPaths, N));
     this.fibN = new Int32Array(this.R);
@@ -235,7 +215,44 @@ export class NetworkTier {
     this.kOriginate = engine.register('net.originate', (n) => this.originateNow(n));
     this.kLsa = engine.register('net.lsa', (x, rec) => this.onLsa(x, rec));
     this.kSpf = engine.register('net.spf', (x, gen) => this.onSpf(x, gen));
-    // converged at t = 0: every speaker's LSA is everywhere, every router has run its SPF
+    this.startConverged();
+  }
+
+  /** Fills the node-pair link index and marks the routers' ports on VRRP pairs' LANs. */
+  private indexLinks(): void {
+    const N = this.N;
+    for (let l = 0; l < this.linkA.length; l++) {
+      const a = this.linkA[l];
+      const b = this.linkB[l];
+      this.between[a * N + b] = l;
+      this.between[b * N + a] = l;
+      if (!this.aa && (a >= this.R || b >= this.R)) {
+        // a router's port on a VRRP pair's LAN: no OSPF adjacency, noticed like a carrier loss
+        this.lanPort[l] = 1;
+        this.carrier[l] = 1;
+        const r = a < this.R ? a : b;
+        const d = (a < this.R ? b : a) - this.R;
+        this.pairOfRouter[r] = d >> 1;
+      }
+    }
+  }
+
+  /** Each interface's timers run from its own phase: the run starts in a steady state. */
+  private drawTimerPhases(rngs: RngStreams): void {
+    const links = this.topo.links;
+    const bfd = this.topo.bfd;
+    for (let l = 0; l < links.length; l++) {
+      for (let e = 0; e < 2; e++) {
+        const rng = rngs.stream(`ospf:${this.linkNames[l]}:${e === 0 ? links[l].a : links[l].b}`);
+        this.helloPhase[2 * l + e] = Math.floor(rng.random() * this.hello_us);
+        if (bfd) this.bfdPhase[2 * l + e] = Math.floor(rng.random() * bfd.interval_us);
+      }
+    }
+  }
+
+  /** Converged at t = 0: every speaker's LSA is everywhere, every router has run its SPF. */
+  private startConverged(): void {
+    const N = this.N;
     for (let o = 0; o < N; o++) {
       if (!this.speaker[o]) continue;
       this.pushVersion(o);
