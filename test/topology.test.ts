@@ -5,7 +5,7 @@ import { Topology } from '../src/scenario/topology.js';
 
 const FILE = 'scenarios/x.yaml';
 
-const PLAIN = 'nginx:\n  instances: 2\n  upstream:\n    servers: [{ name: a }, { name: b, weight: 2 }]\n';
+const PLAIN = 'redis:\n  latency: 40us\nnginx:\n  instances: 2\n  proxy_latency: 70us\n  upstream:\n    servers: [{ name: a }, { name: b, weight: 2 }]\n';
 const ROUTED =
   'network:\n  routers: [r1, r2]\n  ingress: r1\n  links:\n' +
   '    - { a: r1, b: r2, cost: 10 }\n    - { a: r2, b: lvs1, cost: 10 }\n    - { a: r2, b: lvs2, cost: 10 }\n' +
@@ -42,7 +42,8 @@ describe('Topology', () => {
     expect(t.node('nginx2')).toEqual({ kind: 'nginx', index: 1, name: 'nginx2' });
     expect(t.node('redis')).toEqual({ kind: 'redis', index: 0, name: 'redis' });
     expect(t.node('app1')).toBeUndefined();
-    expect(t.link('nginx2-a')).toMatchObject({ kind: 'proxy', index: 2, rngStream: 'net:nginx2-a' });
+    expect(t.link('nginx2-a')).toMatchObject({ kind: 'proxy', index: 2, rngStream: 'net:nginx2-a', latency_us: 70 });
+    expect(t.link('a-redis')).toMatchObject({ latency_us: 40 });
     expect(t.proxyLink(1, 0)).toBe(t.link('nginx2-a'));
     expect(t.link('b-redis')).toMatchObject({ kind: 'redis', index: 1 });
     expect(t.link('redis-b')).toBeUndefined(); // only routed links are named either way round
@@ -50,7 +51,7 @@ describe('Topology', () => {
 
   test('the loader refuses a target the topology does not accept for the action', () => {
     expect(() => parseScenario(`${PLAIN}faults:\n  - { at: 1s, slow: nginx1 }\n`, FILE)).toThrow(
-      'scenarios/x.yaml:6: faults[0].slow: unknown node "nginx1" (allowed: a, b, redis)',
+      'scenarios/x.yaml:9: faults[0].slow: unknown node "nginx1" (allowed: a, b, redis)',
     );
     expect(() => parseScenario(`${ROUTED}faults:\n  - { at: 1s, drop: r1-r2 }\n`, FILE)).toThrow(/faults\[0\]\.drop: unknown node "r1-r2"/);
   });

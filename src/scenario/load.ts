@@ -340,7 +340,12 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
   const servers = resolveServers(up, fail);
   const localStock = resolveLocalStock(p, servers.length, fail);
   const routed = resolveNetwork(p.network, p.lvs, p.nginx.instances, [...servers.map((v) => v.name), REDIS_NODE], fail);
-  const topology = Topology.of({ nginx: { instances: p.nginx.instances, upstream: { servers } }, network: { topology: routed.topology }, lvs: routed.lvs });
+  const topology = Topology.of({
+    nginx: { instances: p.nginx.instances, proxy_latency_us: p.nginx.proxy_latency, upstream: { servers } },
+    redis: { latency_us: p.redis.latency },
+    network: { topology: routed.topology },
+    lvs: routed.lvs,
+  });
   const { faults, randomFaults } = resolveFaults(p, topology, fail, where);
   const expect: Expectation[] = Object.entries(p.expect).map(([key, e]) => {
     if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(key)) {

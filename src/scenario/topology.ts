@@ -19,6 +19,7 @@ export type TopologyLink = {
   readonly name: string; // "a-b" as scenarios write it
   readonly a: TopologyNode;
   readonly b: TopologyNode;
+  readonly latency_us: number; // one way
   readonly rngStream: string; // the random stream that decides this link's losses
 };
 
@@ -32,13 +33,16 @@ export const linkName = (a: string, b: string): string => `${a}-${b}`;
 export type TopologyInput = {
   appNames: readonly string[];
   nginxInstances: number;
+  proxyLatency_us: number; // nginx -> app server
+  redisLatency_us: number; // app server -> Redis
   // the routed network in front: present only with both network routers and lvs directors
-  routed?: { routers: readonly string[]; directors: readonly string[]; links: readonly { a: string; b: string }[] };
+  routed?: { routers: readonly string[]; directors: readonly string[]; links: readonly { a: string; b: string; latency_us: number }[] };
 };
 
 /** The parts of a scenario that name nodes. */
 export type TopologySource = {
-  nginx: { instances: number; upstream: { servers: readonly { name: string }[] } };
+  nginx: { instances: number; proxy_latency_us: number; upstream: { servers: readonly { name: string }[] } };
+  redis: { latency_us: number };
   network: { topology?: NetworkTopology };
   lvs?: LvsConfig;
 };
@@ -89,13 +93,14 @@ export class Topology {
     this.processes = [...this.apps, this.redis];
     this.restartable = [...this.processes, ...this.routers, ...this.directors, ...(this.routed ? this.nginx : [])];
     for (const n of [...this.routers, ...this.directors, ...this.stackNodes]) this.byName.set(n.name, n);
-    const link = (kind: LinkKind, index: number, a: TopologyNode, b: TopologyNode): TopologyLink => {
+    const link = (kind: LinkKind, index: number, a: TopologyNode, b: TopologyNode, latency_us: number): TopologyLink => {
       const name = linkName(a.name, b.name);
-      return { kind, index, name, a, b, rngStream: `net:${name}` };
+      return { kind, index, name, a, b, latency_us, rngStream: `net:${name}` };
     };
-    this.proxyLinks = this.nginx.flatMap((n) => this.apps.map((a) => link('proxy', n.index * this.apps.length + a.index, n, a)));
-    this.redisLinks = this.apps.map((a) => link('redis', a.index, a, this.redis));
-    this.routedLinks = (input.routed?.links ?? []).map((l, i) => link('routed', i, this.mustNode(l.a), this.mustNode(l.b)));
+    const S = this.apps.length;
+    this.proxyLinks = this.nginx.flatMap((n) => this.apps.map((a) => link('proxy', n.index * S + a.index, n, a, input.proxyLatency_us)));
+    this.redisLinks = this.apps.map((a) => link('redis', a.index, a, this.redis, input.redisLatency_us));
+    this.routedLinks = (input.routed?.links ?? []).map((l, i) => link('routed', i, this.mustNode(l.a), this.mustNode(l.b), l.latency_us));
     for (const l of [...this.proxyLinks, ...this.redisLinks, ...this.routedLinks]) this.linksByName.set(l.name, l);
     for (const l of this.routedLinks) this.linksByName.set(linkName(l.b.name, l.a.name), l);
   }
@@ -106,6 +111,8 @@ export class Topology {
     return new Topology({
       appNames: s.nginx.upstream.servers.map((v) => v.name),
       nginxInstances: s.nginx.instances,
+      proxyLatency_us: s.nginx.proxy_latency_us,
+      redisLatency_us: s.redis.latency_us,
       ...(net && s.lvs ? { routed: { routers: net.routers, directors: s.lvs.directors, links: net.links } } : {}),
     });
   }
