@@ -1,0 +1,37 @@
+// The summary skeleton: summary.json of a run of a scenario in which nothing happened. Its keys are
+// exactly those of a real summary.json of that scenario (its values are not), so expect: paths are
+// checked against it before a run, and it never goes stale.
+import { checkExpectPathsAgainst } from '../metrics/expect-paths.js';
+import { Ledger } from '../metrics/ledger.js';
+import { Metrics } from '../metrics/metrics.js';
+import { summarize } from '../metrics/summarize.js';
+import type { Summary } from '../metrics/summary.js';
+import type { Scenario } from '../scenario/types.js';
+
+/** summary.json of a run in which nothing happened: the keys are right, the values are not. */
+export function summarySkeleton(s: Scenario): Summary {
+  const servers = s.nginx.upstream.servers.length;
+  const m = new Metrics(s.report.bin_us, servers, s.nginx.instances, s.nginx.workers);
+  return summarize({ ...s, expect: [] }, m, new Ledger(0), {
+    now_us: 0,
+    events: 0,
+    fingerprint: 0,
+    usersTotal: 0,
+    usersFinal: new Uint8Array(0),
+    usersRequests: new Uint16Array(0),
+    appAlive: new Uint8Array(servers).fill(1),
+    appRemainingLocal: new Array<number>(servers).fill(0),
+    redisSoldField: 0,
+    redisTotalField: s.tickets.inventory,
+    keyspace: {},
+  }).summary;
+}
+
+/**
+ * Throws a ScenarioError (`FILE:LINE: expect.PATH: ...`, exit 2) for the first expectation that
+ * no run of `s` could check. Call it after loading, before running.
+ */
+export function checkExpectPaths(s: Scenario): void {
+  if (s.expect.length === 0) return;
+  checkExpectPathsAgainst(s, summarySkeleton(s));
+}
