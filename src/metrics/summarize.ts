@@ -2,16 +2,15 @@
 import type { ReportInput, ServerRow, TimeseriesRow } from './report-input.js';
 import type { Scenario } from '../scenario/types.js';
 import { evaluateExpectations } from './expect.js';
-import { frontEndReport, type FrontEndState } from './network-summary.js';
 import type { Ledger } from './ledger.js';
 import type { Metrics } from './metrics.js';
 import { OUTCOME_OK, OUTCOME_SOLD_OUT } from './outcomes.js';
 import type { AppServerSummary, Summary } from './summary.js';
+import type { FrontSections } from './tier-sections.js';
 import { nginxName } from '../scenario/topology.js';
 
-/** What the model leaves behind at the end of a run, as plain data. */
+/** What the model leaves behind at the end of a run, as plain data; `fe`: the front end's sections, built by the front tier. */
 export type EndState = {
-  now_us: number;
   events: number;
   fingerprint: number;
   usersTotal: number;
@@ -22,7 +21,6 @@ export type EndState = {
   redisSoldField: number; // HGET sold at the end (NaN if gone)
   redisTotalField: number;
   keyspace: Record<string, Record<string, string> | string>;
-  frontEnd?: FrontEndState; // routers, LVS directors (issue #4)
 };
 
 const round = (x: number, digits = 3) => {
@@ -30,7 +28,7 @@ const round = (x: number, digits = 3) => {
   return Math.round(x * f) / f;
 };
 
-export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: EndState): ReportInput {
+export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: EndState, fe?: FrontSections): ReportInput {
   const servers = s.nginx.upstream.servers;
   const inventory = s.tickets.inventory;
   // tickets handed out: script calls that granted one (Redis's own counter may have forgotten some)
@@ -86,7 +84,6 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: EndState
       alive_at_end: end.appAlive[i] === 1,
     };
   });
-  const fe = frontEndReport(s, end.frontEnd ?? null, end.now_us);
   const nginx: Summary['tiers']['nginx'] = {};
   for (let k = 0; k < s.nginx.instances; k++) {
     nginx[nginxName(k)] = {

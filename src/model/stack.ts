@@ -14,6 +14,7 @@ import { FaultInjector, faultSchedule } from './faults/injector.js';
 import { Topology } from '../scenario/topology.js';
 import { TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../scenario/inventory-scripts.js';
 import { LvsTier } from './front/lvs.js';
+import { frontSections } from './front/summary.js';
 import { NginxTier } from './nginx/nginx.js';
 import { RedisTier } from './redis/redis.js';
 import { RequestTable } from './client/requests.js';
@@ -86,8 +87,8 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   // the run ends with its last event, or with the last answer taken ahead of its arrival
   const end_us = Math.max(engine.now_us, metrics.lastResponse_us);
 
-  const report = summarize(s, metrics, ledger, {
-    now_us: end_us,
+  const front = lvs ? frontSections(s, lvs.finish(end_us), end_us) : undefined;
+  const end = {
     events: engine.events,
     fingerprint: engine.fingerprint,
     usersTotal,
@@ -98,7 +99,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
     redisSoldField: redis.ticketField(TICKET_SOLD_FIELD),
     redisTotalField: redis.ticketField(TICKET_TOTAL_FIELD),
     keyspace: redis.keyspace.snapshot(),
-    ...(lvs ? { frontEnd: lvs.finish(end_us) } : {}),
-  });
+  };
+  const report = summarize(s, metrics, ledger, end, front);
   return { report, events: engine.events };
 }

@@ -7,13 +7,14 @@ import { Metrics } from '../metrics/metrics.js';
 import { summarize } from '../metrics/summarize.js';
 import type { Summary } from '../metrics/summary.js';
 import type { Scenario } from '../scenario/types.js';
+import { frontAtRest, frontSections } from './front/summary.js';
 
 /** summary.json of a run in which nothing happened: the keys are right, the values are not. */
 export function summarySkeleton(s: Scenario): Summary {
   const servers = s.nginx.upstream.servers.length;
   const m = new Metrics(s.report.bin_us, servers, s.nginx.instances, s.nginx.workers);
-  return summarize({ ...s, expect: [] }, m, new Ledger(0), {
-    now_us: 0,
+  const front = s.network.topology && s.lvs ? frontSections(s, frontAtRest(s, s.network.topology, s.lvs), 0) : undefined;
+  const end = {
     events: 0,
     fingerprint: 0,
     usersTotal: 0,
@@ -24,7 +25,8 @@ export function summarySkeleton(s: Scenario): Summary {
     redisSoldField: 0,
     redisTotalField: s.tickets.inventory,
     keyspace: {},
-  }).summary;
+  };
+  return summarize({ ...s, expect: [] }, m, new Ledger(0), end, front).summary;
 }
 
 /**
