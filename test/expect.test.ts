@@ -1,7 +1,8 @@
 // The expect: block: parsing (numbers, comparisons, the fingerprint as text), checking paths
 // before a run, evaluating after it, and the fingerprint that pins a run.
 import { evaluateExpectations, holds } from '../src/metrics/expect.js';
-import { checkExpectPaths, expectablePaths, summarySkeleton } from '../src/metrics/expect-paths.js';
+import { expectablePaths } from '../src/metrics/expect-paths.js';
+import { checkExpectPaths, summarySkeleton } from '../src/model/summary-skeleton.js';
 import { runScenario } from '../src/model/stack.js';
 import { parseScenario, ScenarioError } from '../src/scenario/load.js';
 import { parseExpectation } from '../src/scenario/schema.js';

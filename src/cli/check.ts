@@ -7,7 +7,7 @@ import path from 'node:path';
 import { mkdir, readFile } from 'node:fs/promises';
 import { isMap, isScalar, parseDocument, Scalar } from 'yaml';
 import type { CommandModule } from 'yargs';
-import { checkExpectPaths } from '../metrics/expect-paths.js';
+import { checkExpectPaths } from '../model/summary-skeleton.js';
 import { writeFileAtomic } from '../report/atomic.js';
 import { writeReport } from '../report/write.js';
 import { loadScenario } from '../scenario/load.js';

@@ -11,7 +11,7 @@ import cliProgress from 'cli-progress';
 import { Piscina } from 'piscina';
 import { isMap, isScalar, parseDocument } from 'yaml';
 import type { CommandModule } from 'yargs';
-import { checkExpectPaths } from '../metrics/expect-paths.js';
+import { checkExpectPaths } from '../model/summary-skeleton.js';
 import { runScenario } from '../model/stack.js';
 import { writeFileAtomic } from '../report/atomic.js';
 import { loadScenario } from '../scenario/load.js';

@@ -3,7 +3,7 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { checkExpectPaths } from '../metrics/expect-paths.js';
+import { checkExpectPaths } from '../model/summary-skeleton.js';
 import { Tracer } from '../metrics/trace.js';
 import { runScenario } from '../model/stack.js';
 import { writeReport } from '../report/write.js';

@@ -1,6 +1,6 @@
 // `sim validate FILE`: checks a scenario and prints it resolved, with every default filled in.
 import type { CommandModule } from 'yargs';
-import { checkExpectPaths } from '../metrics/expect-paths.js';
+import { checkExpectPaths } from '../model/summary-skeleton.js';
 import { loadScenario, scenarioToYaml } from '../scenario/load.js';
 import { setCurrentScenarioFile } from './input-errors.js';
 

@@ -1,32 +1,11 @@
 // Checks a scenario's expect: paths before it runs, so that a typo costs no run. The reference is
-// a summary skeleton: summarize() on an empty end state, so it has exactly the keys a real
-// summary.json of this scenario has (per-server tiers.app.<name>.* included) and never goes stale.
+// a summary skeleton: summary.json of a run in which nothing happened, so it has exactly the keys a
+// real summary.json of this scenario has (per-server tiers.app.<name>.* included) and never goes
+// stale. The model builds it (src/model/summary-skeleton.ts), since the tiers build their sections.
 import { ScenarioError } from '../scenario/load.js';
 import type { Expectation, Scenario } from '../scenario/types.js';
 import { numericValue } from './expect.js';
-import { Ledger } from './ledger.js';
-import { Metrics } from './metrics.js';
-import { summarize } from './summarize.js';
 import type { Summary } from './summary.js';
-
-/** summary.json of a run in which nothing happened: the keys are right, the values are not. */
-export function summarySkeleton(s: Scenario): Summary {
-  const servers = s.nginx.upstream.servers.length;
-  const m = new Metrics(s.report.bin_us, servers, s.nginx.instances, s.nginx.workers);
-  return summarize({ ...s, expect: [] }, m, new Ledger(0), {
-    now_us: 0,
-    events: 0,
-    fingerprint: 0,
-    usersTotal: 0,
-    usersFinal: new Uint8Array(0),
-    usersRequests: new Uint16Array(0),
-    appAlive: new Uint8Array(servers).fill(1),
-    appRemainingLocal: new Array<number>(servers).fill(0),
-    redisSoldField: 0,
-    redisTotalField: s.tickets.inventory,
-    keyspace: {},
-  }).summary;
-}
 
 type Lookup =
   | { kind: 'value'; value: unknown }
@@ -109,12 +88,10 @@ export function expectPathProblem(e: Expectation, skeleton: Summary): string | n
 }
 
 /**
- * Throws a ScenarioError (`FILE:LINE: expect.PATH: ...`, exit 2) for the first expectation that
- * no run of `s` could check. Call it after loading, before running.
+ * Throws a ScenarioError (`FILE:LINE: expect.PATH: ...`, exit 2) for the first expectation of `s`
+ * that `skeleton`, the summary skeleton of `s`, says no run could check.
  */
-export function checkExpectPaths(s: Scenario): void {
-  if (s.expect.length === 0) return;
-  const skeleton = summarySkeleton(s);
+export function checkExpectPathsAgainst(s: Scenario, skeleton: Summary): void {
   for (const e of s.expect) {
     const problem = expectPathProblem(e, skeleton);
     if (problem === null) continue;

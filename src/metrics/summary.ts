@@ -1,6 +1,5 @@
-// The shape of summary.json (DESIGN §7): the public contract. Add fields, never rename.
-
-import type { DirectorSummary, LvsSummary, NetworkSummary, RouterSummary } from './network-summary.js';
+// The shape of summary.json: the public contract. Add fields, never rename. Each tier's section
+// is built by that tier in the model; its type lives here, with the rest of the contract.
 
 export type AppServerSummary = {
   requests: number; // requests that reached this server (including retries sent to it)
@@ -18,6 +17,81 @@ export type AppServerSummary = {
   rolled_back: number; // local deductions given back (local_rollback)
   utilization: number; // busy time / run time
   alive_at_end: boolean;
+};
+
+export type NginxSummary = {
+  requests: number;
+  retries: number;
+  bad_gateway: number;
+  gateway_timeout: number;
+  per_worker: number[];
+  // with an LVS tier in front, which counts them
+  lost?: number; // requests sent to, or held by, a dead instance
+  alive_at_end?: boolean;
+};
+
+/** The fields of an nginx instance that the LVS tier in front counts. */
+export type NginxFrontFields = { lost: number; alive_at_end: boolean };
+
+export type RedisSummary = {
+  commands: number;
+  script_ok: number;
+  script_refused: number;
+  script_errors: number;
+  lost: number;
+  utilization: number;
+  max_queue: number;
+  writes_lost: number; // writes a crash took with it
+  keyspace: Record<string, Record<string, string> | string>;
+};
+
+export type RouterSummary = {
+  requests: number; // packets to the VIP it forwarded
+  blackholed: number; // packets it sent into a dead link or that reached it while dead
+  no_route: number;
+  spf_runs: number;
+  route_changes: number;
+  alive_at_end: boolean;
+  vip_route: string; // its VIP route at the end: "vip via edge1, edge2", "vip connected", ...
+};
+
+export type DirectorSummary = {
+  requests: number; // requests it scheduled
+  connections_lost: number; // open connections its table took with it (not synced to the peer)
+  lost_on_failover: number; // requests (or NAT replies) it dropped: it no longer held the VIP
+  blackholed: number; // requests routed to it while it was dead (active_active)
+  no_dest: number; // refused: no real server left
+  real_servers_removed: number; // by its health checks
+  state_at_end: string; // MASTER | BACKUP | ACTIVE | STOPPED | DOWN
+  alive_at_end: boolean;
+  vip_held_ms: number; // active_backup: time it held its pair's VIP
+  per_nginx: Record<string, number>; // connections scheduled to each nginx instance
+};
+
+export type NetworkSummary = {
+  routers: number;
+  links: number;
+  hash_policy: string;
+  blackholed: number; // lost in the routed network: dead link or router still in a route, loops
+  no_route: number;
+  looped: number;
+  lost: number; // every request lost in front of the app servers (network, directors, dead nginx)
+  reconvergence: { at_ms: number; action: string; target: string; detected_ms: number | null; converged_ms: number | null; window_ms: number | null; lost: number }[];
+  lost_by_bin: { t_ms: number; lost: number }[];
+  timeline: { at_ms: number; node: string; event: string; detail: string }[];
+};
+
+export type LvsSummary = {
+  mode: string;
+  forwarding: string;
+  scheduler: string;
+  directors: number;
+  lost_on_failover: number;
+  blackholed: number;
+  no_dest: number;
+  connections_lost: number;
+  nginx_lost: number; // requests sent to or held by a dead nginx instance
+  vip_holders: { pair: number; director: string; from_ms: number; to_ms: number }[];
 };
 
 export type Summary = {
@@ -58,21 +132,10 @@ export type Summary = {
   duration_ms: number;
   tiers: {
     app: Record<string, AppServerSummary>;
-    // lost, alive_at_end: with an LVS tier (issue #4)
-    nginx: Record<string, { requests: number; retries: number; bad_gateway: number; gateway_timeout: number; per_worker: number[]; lost?: number; alive_at_end?: boolean }>;
+    nginx: Record<string, NginxSummary>;
     lvs?: Record<string, DirectorSummary>; // with an LVS tier: per director
     router?: Record<string, RouterSummary>; // with a routed network: per router
-    redis: {
-      commands: number;
-      script_ok: number;
-      script_refused: number;
-      script_errors: number;
-      lost: number;
-      utilization: number;
-      max_queue: number;
-      writes_lost: number; // writes a crash took with it
-      keyspace: Record<string, Record<string, string> | string>;
-    };
+    redis: RedisSummary;
   };
   network?: NetworkSummary; // with a routed network: losses, reconvergence, timeline
   lvs?: LvsSummary; // with an LVS tier: failover losses, VIP holders

@@ -5,17 +5,25 @@ import { RngStreams } from '../engine/rng.js';
 import { Ledger } from '../metrics/ledger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { summarize } from '../metrics/summarize.js';
+import type { TierSections } from '../metrics/tier-sections.js';
 import type { Tracer } from '../metrics/trace.js';
 import type { ReportInput } from '../metrics/report-input.js';
 import type { Scenario } from '../scenario/types.js';
 import { AppTier } from './app/app.js';
+import { AppCounters } from './app/counters.js';
+import { appSections } from './app/summary.js';
 import { Connectivity } from './shared/connectivity.js';
 import { FaultInjector, faultSchedule } from './faults/injector.js';
 import { Topology } from '../scenario/topology.js';
 import { TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../scenario/inventory-scripts.js';
 import { LvsTier } from './front/lvs.js';
+import { frontSections } from './front/summary.js';
+import { NginxCounters } from './nginx/counters.js';
 import { NginxTier } from './nginx/nginx.js';
+import { nginxSection } from './nginx/summary.js';
+import { RedisCounters } from './redis/counters.js';
 import { RedisTier } from './redis/redis.js';
+import { redisSections } from './redis/summary.js';
 import { RequestTable } from './client/requests.js';
 import { TraceHook } from './shared/trace-hook.js';
 import { Users } from './client/users.js';
@@ -37,18 +45,21 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   engine.declareFixedDelay(s.redis.latency_us);
   const rngs = new RngStreams(s.seed);
   const servers = s.nginx.upstream.servers.length;
-  const metrics = new Metrics(s.report.bin_us, servers, s.nginx.instances, s.nginx.workers);
+  const metrics = new Metrics(s.report.bin_us);
+  const appCounters = new AppCounters(servers);
+  const nginxCounters = new NginxCounters(s.nginx.instances, s.nginx.workers);
+  const redisCounters = new RedisCounters();
   const requests = new RequestTable(servers);
   const usersTotal = s.users.load.kind === 'open' ? s.users.load.users : s.users.load.requests;
   const ledger = new Ledger(usersTotal);
 
   const users = new Users(engine, s, requests, metrics, ledger, rngs.stream('users'), rngs.stream('users:retry'));
   const workerRngs = Array.from({ length: s.nginx.instances }, (_, k) => rngs.stream(`nginx:nginx${k + 1}`));
-  const nginx = new NginxTier(engine, s, requests, metrics, users.ip, workerRngs);
+  const nginx = new NginxTier(engine, s, requests, nginxCounters, users.ip, workerRngs);
   const topology = Topology.of(s);
   const net = new Connectivity(engine, topology, rngs);
-  const app = new AppTier(engine, s, requests, metrics, net, rngs);
-  const redis = new RedisTier(engine, s, metrics, ledger, net, rngs);
+  const app = new AppTier(engine, s, requests, appCounters, net, rngs);
+  const redis = new RedisTier(engine, s, metrics, redisCounters, ledger, net, rngs);
   net.onGiveUp = (kind, entity) => redis.messageLost(kind, entity);
   // the network in front: routers, LVS directors, keepalived; absent, users reach nginx directly
   const lvs = s.lvs && s.network.topology ? new LvsTier(engine, s, s.lvs, s.network.topology, requests, rngs) : null;
@@ -90,19 +101,25 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   // the run ends with its last event, or with the last answer taken ahead of its arrival
   const end_us = Math.max(engine.now_us, metrics.lastResponse_us);
 
-  const report = summarize(s, metrics, ledger, {
-    now_us: end_us,
-    events: engine.events,
-    fingerprint: engine.fingerprint,
-    usersTotal,
-    usersFinal: users.final,
-    usersRequests: users.requestsSent,
-    appAlive: app.alive,
-    appRemainingLocal: app.names.map((_, i) => app.remainingLocal(i)),
-    redisSoldField: redis.ticketField(TICKET_SOLD_FIELD),
-    redisTotalField: redis.ticketField(TICKET_TOTAL_FIELD),
-    keyspace: redis.keyspace.snapshot(),
-    ...(lvs ? { frontEnd: lvs.finish(end_us) } : {}),
-  });
+  const tiers = tierSections(s, { app, nginx, redis, lvs }, end_us, metrics.duration_us());
+  const end = { events: engine.events, fingerprint: engine.fingerprint, usersTotal, usersFinal: users.final, usersRequests: users.requestsSent };
+  const report = summarize(s, metrics, ledger, end, tiers);
   return { report, events: engine.events };
+}
+
+/** Each tier's sections of summary.json, built by the tier from its counters and its end state. */
+function tierSections(s: Scenario, t: { app: AppTier; nginx: NginxTier; redis: RedisTier; lvs: LvsTier | null }, end_us: number, duration_us: number): TierSections {
+  const { app, redis } = t;
+  const front = t.lvs ? frontSections(s, t.lvs.finish(end_us), end_us) : undefined;
+  const appEnd = { alive: app.alive, remainingLocal: app.names.map((_, i) => app.remainingLocal(i)) };
+  const redisEnd = {
+    ticketHash: { sold: redis.ticketField(TICKET_SOLD_FIELD), total: redis.ticketField(TICKET_TOTAL_FIELD) },
+    keyspace: redis.keyspace.snapshot(),
+  };
+  return {
+    app: appSections(s, app.counters, appEnd, duration_us),
+    nginx: nginxSection(s, t.nginx.counters, front?.nginx),
+    redis: redisSections(redis.counters, redisEnd, duration_us),
+    front,
+  };
 }

@@ -1,4 +1,4 @@
-import type { NetworkSummary } from '../metrics/network-summary.js';
+import type { NetworkSummary } from '../metrics/summary.js';
 import type { ReportInput } from '../metrics/report-input.js';
 import { binMs, C, Chart, type D3NodeCtor, drawFaults, drawTimeAxis, faultLegend, timeScale, type TimeAxis, tooltip } from './chart-frame.js';
 import { fmtMs, fmtNum } from './format.js';

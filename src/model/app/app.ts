@@ -15,7 +15,6 @@
 import { DeadlineQueue } from '../../engine/deadlines.js';
 import type { Engine } from '../../engine/engine.js';
 import type { RngStream, RngStreams } from '../../engine/rng.js';
-import type { Metrics } from '../../metrics/metrics.js';
 import type { Scenario } from '../../scenario/types.js';
 import { unreachable } from '../../engine/assert.js';
 import { type Connectivity, DATA_RTO_US, SYN_RTO_US } from '../shared/connectivity.js';
@@ -24,6 +23,7 @@ import { OUTCOME_ERROR, OUTCOME_OK, OUTCOME_SOLD_OUT, type RequestTable } from '
 import { makeSampler, type Sampler } from '../shared/service-time.js';
 import { Station } from '../shared/station.js';
 import type { TraceHook } from '../shared/trace-hook.js';
+import type { AppCounters } from './counters.js';
 
 export const REDIS_GRANTED = 1;
 export const REDIS_REFUSED = 0;
@@ -74,7 +74,7 @@ export class AppTier implements FaultHandler<AppFault> {
     private readonly engine: Engine,
     private readonly scenario: Scenario,
     private readonly requests: RequestTable,
-    private readonly metrics: Metrics,
+    readonly counters: AppCounters,
     private readonly net: Connectivity,
     rngs: RngStreams,
   ) {
@@ -118,6 +118,7 @@ export class AppTier implements FaultHandler<AppFault> {
   /** nginx instance `k` proxies `req` to server `s`: a new connection (SYN, then the request). */
   deliver(req: number, s: number, k: number): number {
     const rq = this.requests;
+    this.counters.requests[s]++;
     rq.server[req] = s;
     rq.gen[req]++;
     const link = k * this.count + s;
@@ -132,7 +133,7 @@ export class AppTier implements FaultHandler<AppFault> {
     if (!this.alive[s]) {
       // the process is gone: the connection is refused, nginx sees an error one hop later
       rq.status[r] = OUTCOME_ERROR;
-      this.metrics.appLost[s]++;
+      this.counters.lost[s]++;
       this.trace?.hop(r, 'app', this.names[s], 'refused', OUTCOME_ERROR);
       this.answerNginx(s, r);
       return;
@@ -164,12 +165,12 @@ export class AppTier implements FaultHandler<AppFault> {
     this.trace?.hop(r, 'app', this.names[s], ok ? 'local_ok' : 'local_sold_out', ok ? 0 : OUTCOME_SOLD_OUT);
     if (!ok) {
       rq.status[r] = OUTCOME_SOLD_OUT;
-      this.metrics.appSoldOut[s]++;
+      this.counters.soldOut[s]++;
       this.finish(s, r);
       return;
     }
     this.localSold[s]++;
-    this.metrics.appLocalSold[s]++;
+    this.counters.localSold[s]++;
     // the lock stays held while Redis answers
     rq.awaitingRedis[r] = 1;
     if (this.redisConnBroken[s]) this.dial(s, r, gen);
@@ -209,27 +210,27 @@ export class AppTier implements FaultHandler<AppFault> {
   redisReply(server: number, r: number, gen: number, reply: number): void {
     const rq = this.requests;
     if (rq.gen[r] !== gen || rq.server[r] !== server || !rq.awaitingRedis[r] || !this.alive[server]) {
-      if (reply === REDIS_GRANTED) this.metrics.appRedisOkLost[server]++;
+      if (reply === REDIS_GRANTED) this.counters.redisOkLost[server]++;
       return;
     }
     rq.awaitingRedis[r] = 0;
     this.trace?.hop(r, 'app', this.names[server], reply === REDIS_GRANTED ? 'redis_ok' : reply === REDIS_REFUSED ? 'redis_refused' : 'redis_failed', reply === REDIS_GRANTED ? OUTCOME_OK : OUTCOME_SOLD_OUT);
     if (reply === REDIS_GRANTED) {
       rq.status[r] = OUTCOME_OK;
-      this.metrics.appRedisOk[server]++;
+      this.counters.redisOk[server]++;
     } else {
       // RemoteDeductionStock returned false: the article answers "sold out" for both
       rq.status[r] = OUTCOME_SOLD_OUT;
-      this.metrics.appSoldOut[server]++;
-      if (reply === REDIS_REFUSED) this.metrics.appRedisRefused[server]++;
+      this.counters.soldOut[server]++;
+      if (reply === REDIS_REFUSED) this.counters.redisRefused[server]++;
       else {
-        this.metrics.appRedisErrors[server]++;
+        this.counters.redisErrors[server]++;
         this.redisConnBroken[server] = 1;
         if (this.rollback) {
           this.salesVolume[server]--;
           this.localSold[server]--;
-          this.metrics.appRolledBack[server]++;
-        } else this.metrics.appBurnedLocal[server]++;
+          this.counters.rolledBack[server]++;
+        } else this.counters.burnedLocal[server]++;
       }
     }
     this.finish(server, r);
@@ -247,7 +248,7 @@ export class AppTier implements FaultHandler<AppFault> {
   private finish(s: number, r: number): void {
     this.answerNginx(s, r);
     const next = this.lock.finish(s, r, this.engine.now_us);
-    this.metrics.appBusy_us[s] = this.lock.busyTime_us(s);
+    this.counters.busy_us[s] = this.lock.busyTime_us(s);
     this.requests.unhold(r);
     if (next >= 0) this.startService(s, next);
   }
@@ -259,7 +260,7 @@ export class AppTier implements FaultHandler<AppFault> {
     this.alive[s] = 0;
     const rq = this.requests;
     const dropped = this.lock.kill(s, this.engine.now_us); // in service, then queued
-    this.metrics.appBusy_us[s] = this.lock.busyTime_us(s);
+    this.counters.busy_us[s] = this.lock.busyTime_us(s);
     const lost = dropped.length;
     for (let i = 0; i < lost; i++) {
       const r = dropped[i];
@@ -269,8 +270,8 @@ export class AppTier implements FaultHandler<AppFault> {
       this.answerNginx(s, r); // the kernel resets the connection
       rq.unhold(r);
     }
-    this.metrics.appLost[s] += lost;
-    this.metrics.strandedAtKill += stranded;
+    this.counters.lost[s] += lost;
+    this.counters.strandedAtKill += stranded;
     return { lostRequests: lost, strandedLocal: stranded };
   }
 

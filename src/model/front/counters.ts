@@ -1,5 +1,5 @@
 // Counters and the event log of the network in front (routers, LVS directors, keepalived), written
-// while the model runs and turned into summary.json by metrics/network-summary.ts. Per-node
+// while the model runs and turned into summary.json by front/summary.ts. Per-node
 // counters are typed arrays indexed like the model's nodes; the timeline only gets rare events
 // (faults, detections, SPF runs that change a route, VRRP transitions, health-check verdicts).
 import { Bins } from '../../metrics/metrics.js';

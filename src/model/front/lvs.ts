@@ -23,7 +23,7 @@
 // refuses the connection (ICMP port unreachable): the user gets an error at once.
 import { ColumnRing } from '../../engine/columns.js';
 import type { Engine } from '../../engine/engine.js';
-import type { FrontEndState } from '../../metrics/network-summary.js';
+import type { FrontEndState } from './summary.js';
 import type { RngStream, RngStreams } from '../../engine/rng.js';
 import type { LvsConfig, NetworkTopology } from '../../scenario/network-types.js';
 import { type Fault, faultTargetText, type Scenario } from '../../scenario/types.js';

@@ -4,7 +4,7 @@
 import { DeadlineQueue } from '../../engine/deadlines.js';
 import type { Engine } from '../../engine/engine.js';
 import type { RngStream } from '../../engine/rng.js';
-import type { Metrics } from '../../metrics/metrics.js';
+import type { NginxCounters } from './counters.js';
 import type { NextUpstreamCondition, Scenario } from '../../scenario/types.js';
 import { OUTCOME_ERROR, OUTCOME_TIMEOUT, type RequestTable } from '../client/requests.js';
 import type { TraceHook } from '../shared/trace-hook.js';
@@ -60,7 +60,7 @@ export class NginxTier {
     private readonly engine: Engine,
     private readonly scenario: Scenario,
     private readonly requests: RequestTable,
-    private readonly metrics: Metrics,
+    readonly counters: NginxCounters,
     private readonly clientIp: Uint32Array,
     private readonly workerRng: RngStream[], // one stream per instance
   ) {
@@ -141,8 +141,8 @@ export class NginxTier {
     let tries = this.primary[k].tries() + (b ? b.tries() : 0);
     if (this.maxTries > 0 && tries > this.maxTries) tries = this.maxTries;
     rq.triesLeft[r] = tries;
-    this.metrics.nginxRequests[inst]++;
-    this.metrics.nginxPerWorker[inst][worker]++;
+    this.counters.requests[inst]++;
+    this.counters.perWorker[inst][worker]++;
     this.trace?.hop(r, 'nginx', this.nodeNames[inst], 'accept');
     this.forward(r, k);
   }
@@ -177,7 +177,6 @@ export class NginxTier {
     }
     rq.peer[r] = peer;
     const server = rq.onBackup[r] ? this.backupServer[peer] : this.primaryServer[peer];
-    this.metrics.appRequests[server]++;
     this.trace?.hop(r, 'nginx', this.nodeNames[rq.nginx[r]], `proxy:${this.serverNames[server]}`);
     rq.ngxWaiting[r] = 1;
     rq.connected[r] = 0;
@@ -223,7 +222,7 @@ export class NginxTier {
     const repeatable = this.idempotent || this.retryNonIdempotent || !sent;
     const inTime = this.nextUpstreamTimeout_us === 0 || this.engine.now_us - rq.nginxStart_us[r] < this.nextUpstreamTimeout_us;
     if (rq.triesLeft[r] > 0 && listed && repeatable && inTime) {
-      this.metrics.nginxRetries[rq.nginx[r]]++;
+      this.counters.retries[rq.nginx[r]]++;
       this.forward(r, rq.nginx[r] * this.scenario.nginx.workers + rq.worker[r]);
       return;
     }
@@ -234,8 +233,8 @@ export class NginxTier {
   private answer(r: number, outcome: number): void {
     this.requests.status[r] = outcome;
     this.trace?.hop(r, 'nginx', this.nodeNames[this.requests.nginx[r]], outcome === OUTCOME_TIMEOUT ? 'respond_504' : 'respond_502', outcome);
-    if (outcome === OUTCOME_TIMEOUT) this.metrics.nginxGatewayTimeout[this.requests.nginx[r]]++;
-    else this.metrics.nginxBadGateway[this.requests.nginx[r]]++;
+    if (outcome === OUTCOME_TIMEOUT) this.counters.gatewayTimeout[this.requests.nginx[r]]++;
+    else this.counters.badGateway[this.requests.nginx[r]]++;
     (this.downstream as Downstream).respond(r, this.scenario.network.latency_us);
   }
 }

@@ -23,6 +23,7 @@ import { type Command, Keyspace, RedisError, type RedisReply } from './keyspace.
 import { makeSampler, type Sampler } from '../shared/service-time.js';
 import { Station } from '../shared/station.js';
 import type { TraceHook } from '../shared/trace-hook.js';
+import type { RedisCounters } from './counters.js';
 import { REDIS_NODE } from '../../scenario/topology.js';
 
 export interface ScriptClient {
@@ -107,6 +108,7 @@ export class RedisTier implements FaultHandler<RedisFault> {
     private readonly engine: Engine,
     private readonly scenario: Scenario,
     private readonly metrics: Metrics,
+    readonly counters: RedisCounters,
     private readonly ledger: Ledger,
     private readonly net: Connectivity,
     rngs: RngStreams,
@@ -147,19 +149,19 @@ export class RedisTier implements FaultHandler<RedisFault> {
       this.cmdReply[c] = REDIS_FAILED;
       this.onReplyAtApp(c); // the app's socket reports the error
     } else if (kind === this.kReply) {
-      if (this.cmdReply[c] === REDIS_GRANTED) this.metrics.grantRepliesLost++;
+      if (this.cmdReply[c] === REDIS_GRANTED) this.counters.grantRepliesLost++;
       this.cmds.free(c);
     }
   }
 
   private onArrive(c: number): void {
-    this.metrics.redisCommands++;
+    this.counters.commands++;
     if (!this.alive) {
       this.reply(c, REDIS_FAILED); // the connection is refused
       return;
     }
     if (this.thread.arrive(0, c, this.engine.now_us)) this.start(c);
-    else if (this.thread.queued(0) > this.metrics.redisMaxQueue) this.metrics.redisMaxQueue = this.thread.queued(0);
+    else if (this.thread.queued(0) > this.counters.maxQueue) this.counters.maxQueue = this.thread.queued(0);
   }
 
   /** `c` has the command thread: it runs for a service time. */
@@ -172,26 +174,27 @@ export class RedisTier implements FaultHandler<RedisFault> {
     this.ks.now_us = this.engine.now_us;
     const reply = this.script.call(KEYS, ARGV);
     const m = this.metrics;
+    const cs = this.counters;
     let result: number;
     if (reply instanceof RedisError) {
       result = REDIS_FAILED;
-      m.redisScriptErrors++;
-      m.redisErrorMessages.set(reply.message, (m.redisErrorMessages.get(reply.message) ?? 0) + 1);
+      cs.scriptErrors++;
+      cs.errorMessages.set(reply.message, (cs.errorMessages.get(reply.message) ?? 0) + 1);
     } else if (isTruthyReply(reply)) {
       result = REDIS_GRANTED;
-      m.redisScriptOk++;
+      cs.scriptOk++;
       this.ledger.grant(this.cmdUser[c]);
       m.ticketsGranted++;
       m.sold.add(m.bin(this.engine.now_us), 1);
       if (m.sellOut_us < 0 && m.ticketsGranted >= this.scenario.tickets.inventory) m.sellOut_us = this.engine.now_us;
     } else {
       result = REDIS_REFUSED;
-      m.redisScriptRefused++;
+      cs.scriptRefused++;
     }
     this.trace?.hopById(this.cmdReqId[c], this.cmdUser[c], 'redis', REDIS_NODE, 'script', result === REDIS_GRANTED ? 1 : result === REDIS_REFUSED ? 2 : 3);
     this.reply(c, result);
     const next = this.thread.finish(0, c, this.engine.now_us);
-    m.redisBusy_us = this.thread.busyTime_us(0);
+    cs.busy_us = this.thread.busyTime_us(0);
     if (next >= 0) this.start(next);
   }
 
@@ -217,10 +220,10 @@ export class RedisTier implements FaultHandler<RedisFault> {
     if (!this.alive) return 0;
     this.alive = false;
     const dropped = this.thread.kill(0, this.engine.now_us); // the running command, then the queued ones
-    this.metrics.redisBusy_us = this.thread.busyTime_us(0);
+    this.counters.busy_us = this.thread.busyTime_us(0);
     const lost = dropped.length;
     for (let i = 0; i < lost; i++) this.reply(dropped[i], REDIS_FAILED);
-    this.metrics.redisLost += lost;
+    this.counters.lost += lost;
     this.crashedAt_us = this.engine.now_us;
     return lost;
   }
@@ -258,7 +261,7 @@ export class RedisTier implements FaultHandler<RedisFault> {
       }
     }
     const lostWrites = log.length - kept;
-    this.metrics.redisWritesLost += lostWrites;
+    this.counters.writesLost += lostWrites;
     return `loaded ${source}; ${lostWrites} writes lost`;
   }
 

@@ -1,0 +1,51 @@
+// What each tier's summary builder (in the model, next to the tier's counters) hands to
+// summarize(): its sections of summary.json as plain data, plus the few totals of that tier that
+// the run-level sections (tickets, invariants) need but no tier section shows.
+import type { ServerRow } from './report-input.js';
+import type {
+  AppServerSummary,
+  DirectorSummary,
+  LvsSummary,
+  NetworkSummary,
+  NginxFrontFields,
+  NginxSummary,
+  RedisSummary,
+  RouterSummary,
+} from './summary.js';
+
+/** What tickets and invariants need from the app servers. */
+export type AppStockTotals = {
+  strandedLocal: number; // local stock left on the servers that are dead at the end
+  burnedLocal: number; // local deductions spent on failed Redis calls
+  strandedAtKills: number; // local stock lost with killed processes, summed over kills
+  redisOk: number; // sales the apps confirmed
+  redisOkLost: number; // grants that reached an app that no longer waited for them
+};
+
+export type AppSections = {
+  servers: Record<string, AppServerSummary>; // tiers.app
+  rows: ServerRow[]; // servers.csv
+  stock: AppStockTotals;
+};
+
+export type RedisSections = {
+  redis: RedisSummary; // tiers.redis
+  ticketHash: { sold: number; total: number }; // HGET of the ticket hash at the end (NaN if gone)
+  grantRepliesLost: number; // granted tickets whose reply TCP never delivered to the app
+};
+
+/** The network in front: routers, LVS directors, and what they saw of the nginx instances. */
+export type FrontSections = {
+  network: NetworkSummary;
+  lvs: LvsSummary;
+  routers: Record<string, RouterSummary>; // tiers.router
+  directors: Record<string, DirectorSummary>; // tiers.lvs
+  nginx: Record<string, NginxFrontFields>; // merged into tiers.nginx by the nginx builder
+};
+
+export type TierSections = {
+  app: AppSections;
+  nginx: Record<string, NginxSummary>;
+  redis: RedisSections;
+  front?: FrontSections; // with an LVS tier and a routed network only
+};

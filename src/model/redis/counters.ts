@@ -1,0 +1,17 @@
+// What the Redis server counts while the model runs; summary.ts turns it into tiers.redis. Tickets
+// granted and the sell-out time are the run's (metrics/metrics.ts): the summary reports them as such.
+
+export class RedisCounters {
+  commands = 0; // commands that reached the server, up or not
+  scriptOk = 0;
+  scriptRefused = 0;
+  scriptErrors = 0;
+  lost = 0; // queued or running commands reset by a crash
+  busy_us = 0; // command thread busy time
+  maxQueue = 0;
+  writesLost = 0; // writes a crash took with it (not persisted)
+  // Granted tickets whose reply TCP never delivered: the app never heard of them. Only the
+  // conservation invariant reports them, next to the app's own late grants.
+  grantRepliesLost = 0;
+  readonly errorMessages = new Map<string, number>(); // script errors, by message
+}

@@ -1,0 +1,39 @@
+// The summary skeleton: summary.json of a run of a scenario in which nothing happened, built by the
+// same tier builders as a real one, on fresh zero counters. Its keys are exactly those of a real
+// summary.json of that scenario (its values are not), so expect: paths are checked against it
+// before a run, and it never goes stale.
+import { checkExpectPathsAgainst } from '../metrics/expect-paths.js';
+import { Ledger } from '../metrics/ledger.js';
+import { Metrics } from '../metrics/metrics.js';
+import { summarize } from '../metrics/summarize.js';
+import type { Summary } from '../metrics/summary.js';
+import type { Scenario } from '../scenario/types.js';
+import { AppCounters } from './app/counters.js';
+import { appSections } from './app/summary.js';
+import { frontAtRest, frontSections } from './front/summary.js';
+import { NginxCounters } from './nginx/counters.js';
+import { nginxSection } from './nginx/summary.js';
+import { RedisCounters } from './redis/counters.js';
+import { redisSections } from './redis/summary.js';
+
+/** summary.json of a run in which nothing happened: the keys are right, the values are not. */
+export function summarySkeleton(s: Scenario): Summary {
+  const servers = s.nginx.upstream.servers.length;
+  const m = new Metrics(s.report.bin_us);
+  const duration_us = m.duration_us();
+  const app = appSections(s, new AppCounters(servers), { alive: new Uint8Array(servers).fill(1), remainingLocal: new Array<number>(servers).fill(0) }, duration_us);
+  const front = s.network.topology && s.lvs ? frontSections(s, frontAtRest(s, s.network.topology, s.lvs), 0) : undefined;
+  const nginx = nginxSection(s, new NginxCounters(s.nginx.instances, s.nginx.workers), front?.nginx);
+  const redis = redisSections(new RedisCounters(), { keyspace: {}, ticketHash: { sold: 0, total: s.tickets.inventory } }, duration_us);
+  const end = { events: 0, fingerprint: 0, usersTotal: 0, usersFinal: new Uint8Array(0), usersRequests: new Uint16Array(0) };
+  return summarize({ ...s, expect: [] }, m, new Ledger(0), end, { app, nginx, redis, front }).summary;
+}
+
+/**
+ * Throws a ScenarioError (`FILE:LINE: expect.PATH: ...`, exit 2) for the first expectation that
+ * no run of `s` could check. Call it after loading, before running.
+ */
+export function checkExpectPaths(s: Scenario): void {
+  if (s.expect.length === 0) return;
+  checkExpectPathsAgainst(s, summarySkeleton(s));
+}
