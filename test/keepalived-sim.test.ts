@@ -12,7 +12,7 @@ import { NetMetrics } from '../src/model/front/counters.js';
 import { lastSendBefore_us, nextSendAtOrAfter_us } from '../src/model/front/routers.js';
 import { VRRP_BACKUP, VRRP_DOWN, VRRP_MASTER, VrrpPairs, vrrpSkewMin_us } from '../src/model/front/vrrp.js';
 import { parseScenario } from '../src/scenario/load.js';
-import type { LvsConfig } from '../src/scenario/network-types.js';
+import type { HealthCheck, LvsConfig } from '../src/scenario/network-types.js';
 
 const SEED = 7;
 
@@ -181,7 +181,7 @@ function checkers(extra: string) {
   const cfg = lvsConfig(`  latency: 50us\n  health_check: ${extra}\n`);
   const engine = new Engine();
   const pool = new Pool(engine);
-  const hc = new HealthCheckers(engine, cfg, new RngStreams(SEED), new NetMetrics(100_000, 1, 2, 2), pool, 2);
+  const hc = new HealthCheckers(engine, cfg, cfg.health_check as HealthCheck, new RngStreams(SEED), new NetMetrics(100_000, 1, 2, 2), pool, 2);
   return { engine, pool, hc, cfg, at: atFn(engine) };
 }
 

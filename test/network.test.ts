@@ -101,8 +101,7 @@ let kinds = 0;
 function network(topo: NetworkTopology) {
   const engine = new Engine();
   const m = new NetMetrics(100_000, topo.routers.length, 2, 1);
-  const net = new NetworkTier(engine, topo, LVS_AA, new RngStreams(SEED), m);
-  net.connectHolders({ holderOf: () => -1 });
+  const net = new NetworkTier(engine, topo, LVS_AA, new RngStreams(SEED), m, { holderOf: () => -1 });
   const at = (t: number, f: () => void) => engine.at(t, engine.register(`test.${kinds++}`, f), 0);
   const routeChanges = (router: string) => m.timeline.filter((e) => e.node === router && e.event === 'route').map((e) => [e.at_us, e.detail]);
   return { engine, net, m, at, routeChanges };
@@ -301,7 +300,7 @@ describe('sim explain spf on a scenario file shows the routes the model starts f
     const topo = s.network.topology as NetworkTopology;
     const lvs = s.lvs as LvsConfig;
     const engine = new Engine();
-    const net = new NetworkTier(engine, topo, lvs, new RngStreams(1), new NetMetrics(100_000, topo.routers.length, lvs.directors.length, 1));
+    const net = new NetworkTier(engine, topo, lvs, new RngStreams(1), new NetMetrics(100_000, topo.routers.length, lvs.directors.length, 1), { holderOf: () => -1 });
     const json = runExplain({ algorithm: 'spf', topology: file, json: true }).json as { routes: Record<string, Record<string, { nextHops: string[] }>> };
     topo.routers.forEach((r, i) => {
       const hops = json.routes[r].vip.nextHops;

@@ -16,7 +16,7 @@ import { Connectivity } from './shared/connectivity.js';
 import { FaultInjector, faultSchedule } from './faults/injector.js';
 import { Topology } from '../scenario/topology.js';
 import { TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../scenario/inventory-scripts.js';
-import { LvsTier } from './front/lvs.js';
+import { type LvsFrontSlice, LvsTier } from './front/lvs.js';
 import { frontSections } from './front/summary.js';
 import { NginxCounters } from './nginx/counters.js';
 import { NginxTier } from './nginx/nginx.js';
@@ -26,7 +26,7 @@ import { RedisTier } from './redis/redis.js';
 import { redisSections } from './redis/summary.js';
 import { RequestTable } from './client/requests.js';
 import { TraceHook } from './shared/trace-hook.js';
-import { Users } from './client/users.js';
+import { patience_us, Users, usersIn } from './client/users.js';
 
 export type RunHooks = {
   tracer?: Tracer; // one row per request hop
@@ -50,19 +50,25 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   const nginxCounters = new NginxCounters(s.nginx.instances, s.nginx.workers);
   const redisCounters = new RedisCounters();
   const requests = new RequestTable(servers);
-  const usersTotal = s.users.load.kind === 'open' ? s.users.load.users : s.users.load.requests;
+  const usersTotal = usersIn(s.users.load);
   const ledger = new Ledger(usersTotal);
-
-  const users = new Users(engine, s, requests, metrics, ledger, rngs.stream('users'), rngs.stream('users:retry'));
-  const workerRngs = Array.from({ length: s.nginx.instances }, (_, k) => rngs.stream(`nginx:nginx${k + 1}`));
-  const nginx = new NginxTier(engine, s, requests, nginxCounters, users.ip, workerRngs);
+  const clientIp = new Uint32Array(usersTotal); // drawn by the users, hashed on by nginx and LVS
   const topology = Topology.of(s);
   const net = new Connectivity(engine, topology, rngs);
-  const app = new AppTier(engine, s, requests, appCounters, net, rngs);
-  const redis = new RedisTier(engine, s, metrics, redisCounters, ledger, net, rngs);
+
+  // Built bottom-up, each tier given the one below it; the reply paths are bound after.
+  const redis = new RedisTier(engine, s.redis, s.tickets, metrics, redisCounters, ledger, net, rngs);
   net.onGiveUp = (kind, entity) => redis.messageLost(kind, entity);
+  const app = new AppTier(engine, s.app, requests, appCounters, net, redis, rngs);
+  const workerRngs = topology.nginx.map((n) => rngs.stream(`nginx:${n.name}`));
+  const nginx = new NginxTier(engine, s.nginx, s.users.method, s.network.latency_us, requests, nginxCounters, app, clientIp, workerRngs);
   // the network in front: routers, LVS directors, keepalived; absent, users reach nginx directly
-  const lvs = s.lvs && s.network.topology ? new LvsTier(engine, s, s.lvs, s.network.topology, requests, rngs) : null;
+  const lvs = s.lvs && s.network.topology ? new LvsTier(engine, s.lvs, s.network.topology, frontSlice(s), requests, nginx, rngs) : null;
+  const users = new Users(engine, s.users, s.network.latency_us, requests, metrics, ledger, lvs ?? nginx, clientIp, rngs.stream('users'), rngs.stream('users:retry'));
+  redis.connect(app);
+  app.connect(nginx);
+  nginx.connect(lvs ?? users);
+  lvs?.connect(users);
   const schedule = faultSchedule(s.faults, s.random_faults, rngs.stream('faults'));
   lvs?.noteFaultTimes(schedule);
   const faults = new FaultInjector(engine, topology, schedule, metrics, {
@@ -73,12 +79,6 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
     partition: net.partitionFaults,
     front: lvs?.faultHandlers() ?? null,
   });
-
-  users.connect(lvs ?? nginx);
-  nginx.connect(app, lvs ?? users);
-  lvs?.connect(users, nginx);
-  app.connect(redis, nginx);
-  redis.connect(app);
 
   if (hooks.tracer) {
     const hook = new TraceHook(engine, requests, users.ip, hooks.tracer);
@@ -105,6 +105,11 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   const end = { events: engine.events, fingerprint: engine.fingerprint, usersTotal, usersFinal: users.final, usersRequests: users.requestsSent };
   const report = summarize(s, metrics, ledger, end, tiers);
   return { report, events: engine.events };
+}
+
+/** What the LVS tier takes from the rest of the scenario. */
+function frontSlice(s: Scenario): LvsFrontSlice {
+  return { nginxInstances: s.nginx.instances, clientLatency_us: s.network.latency_us, patience_us: patience_us(s.users), bin_us: s.report.bin_us };
 }
 
 /** Each tier's sections of summary.json, built by the tier from its counters and its end state. */

@@ -9,7 +9,7 @@ import { Document, LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDo
 import type { z } from 'zod';
 import { FIXED_SCRIPT, SOURCE_SCRIPT } from './inventory-scripts.js';
 import { resolveNetwork } from './network-resolve.js';
-import { DEFAULT_NEXT_UPSTREAM, DEFAULT_SERVERS, type ParsedScenario, describeValue, scenarioErrorMap, scenarioSchema } from './schema.js';
+import { DEFAULT_NEXT_UPSTREAM, DEFAULT_SERVERS, type ParsedScenario, scenarioErrorMap, scenarioSchema } from './schema.js';
 import { defaultAppName, REDIS_NODE, Topology } from './topology.js';
 import type { Expectation, Fault, InventoryScript, RandomFaults, Scenario, UpstreamServer } from './types.js';
 import { unreachable } from '../engine/assert.js';

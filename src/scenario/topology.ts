@@ -127,7 +127,7 @@ export class Topology {
   }
 
   proxyLink(nginx: number, app: number): TopologyLink {
-    return this.proxyLinks[nginx * this.apps.length + app] as TopologyLink;
+    return this.proxyLinks[nginx * this.apps.length + app];
   }
 
   /** The names a fault with this action may target. */

@@ -24,6 +24,7 @@ import { makeSampler, type Sampler } from '../shared/service-time.js';
 import { Station } from '../shared/station.js';
 import type { TraceHook } from '../shared/trace-hook.js';
 import type { AppCounters } from './counters.js';
+import { Port } from '../shared/port.js';
 
 export const REDIS_GRANTED = 1;
 export const REDIS_REFUSED = 0;
@@ -60,40 +61,46 @@ export class AppTier implements FaultHandler<AppFault> {
   private readonly redisConnBroken: Uint8Array; // the pooled connection was reset: the next call dials
   private readonly exact: boolean;
   private readonly rollback: boolean;
-  private readonly linkRngs: RngStream[]; // [k * count + s] nginx->app, then [nginxes * count + s] app->redis
+  // per link: [k * count + s] nginx->app, then [nginxes * count + s] app->redis
+  private readonly linkRngs: RngStream[];
+  private readonly linkLatency_us: Float64Array;
+  private readonly redisLinks: number; // index of the first link to Redis
   private readonly kArrive: number;
   private readonly kDone: number;
   private readonly kDialed: number;
   private readonly redisTimers: DeadlineQueue | null;
   private readonly dialTimers: DeadlineQueue | null;
-  private inventory: Inventory | null = null;
-  private nginx: UpstreamClient | null = null;
+  private readonly nginx = new Port<UpstreamClient>('app -> nginx');
   trace: TraceHook | null = null;
 
   constructor(
     private readonly engine: Engine,
-    private readonly scenario: Scenario,
+    app: Scenario['app'],
     private readonly requests: RequestTable,
     readonly counters: AppCounters,
     private readonly net: Connectivity,
+    private readonly inventory: Inventory,
     rngs: RngStreams,
   ) {
-    const servers = scenario.nginx.upstream.servers;
+    const servers = net.topology.apps;
     this.count = servers.length;
     this.names = servers.map((s) => s.name);
     this.alive = new Uint8Array(this.count).fill(1);
-    this.localStock = Int32Array.from(scenario.app.local_stock);
+    this.localStock = Int32Array.from(app.local_stock);
     this.salesVolume = new Float64Array(this.count);
     this.localSold = new Float64Array(this.count);
-    this.concurrency = scenario.app.concurrency;
+    this.concurrency = app.concurrency;
     this.lock = new Station(this.count, this.concurrency, 256);
-    this.samplers = servers.map((s) => makeSampler(scenario.app.service_time, rngs.stream(`app:${s.name}`)));
+    this.samplers = servers.map((s) => makeSampler(app.service_time, rngs.stream(`app:${s.name}`)));
     this.slowFactor = new Float64Array(this.count).fill(1);
     this.redisConnBroken = new Uint8Array(this.count);
-    this.exact = scenario.app.local_check === 'exact';
-    this.rollback = scenario.app.local_rollback;
+    this.exact = app.local_check === 'exact';
+    this.rollback = app.local_rollback;
     // one stream per link: the proxy links (nginx * apps + app), then the links to Redis
-    this.linkRngs = [...net.topology.proxyLinks, ...net.topology.redisLinks].map((l) => net.rngFor(l));
+    const links = [...net.topology.proxyLinks, ...net.topology.redisLinks];
+    this.linkRngs = links.map((l) => net.rngFor(l));
+    this.linkLatency_us = Float64Array.from(links, (l) => l.latency_us);
+    this.redisLinks = net.topology.proxyLinks.length;
     this.kArrive = engine.register('app.request', (req, gen) => this.onArrive(req, gen));
     this.kDone = engine.register('app.local_done', (req, gen) => this.onLocalDone(req, gen));
     this.kDialed = engine.register('app.redis_dialed', (req, gen) => this.onDialed(req, gen));
@@ -101,18 +108,18 @@ export class AppTier implements FaultHandler<AppFault> {
     const awaiting = (r: number, gen: number) => rq.awaitingRedis[r] === 1 && rq.gen[r] === gen;
     const timeoutReply = (r: number, gen: number) => this.redisReply(rq.server[r], r, gen, REDIS_FAILED);
     this.redisTimers =
-      scenario.app.redis_read_timeout_us > 0
-        ? new DeadlineQueue(engine, 'app.redis_read', scenario.app.redis_read_timeout_us, awaiting, timeoutReply)
+      app.redis_read_timeout_us > 0
+        ? new DeadlineQueue(engine, 'app.redis_read', app.redis_read_timeout_us, awaiting, timeoutReply)
         : null;
     this.dialTimers =
-      scenario.app.redis_connect_timeout_us > 0
-        ? new DeadlineQueue(engine, 'app.redis_dial', scenario.app.redis_connect_timeout_us, awaiting, timeoutReply)
+      app.redis_connect_timeout_us > 0
+        ? new DeadlineQueue(engine, 'app.redis_dial', app.redis_connect_timeout_us, awaiting, timeoutReply)
         : null;
   }
 
-  connect(inventory: Inventory, nginx: UpstreamClient): void {
-    this.inventory = inventory;
-    this.nginx = nginx;
+  /** The reply path: the nginx tier that waits for the answers. */
+  connect(nginx: UpstreamClient): void {
+    this.nginx.bind(nginx);
   }
 
   /** nginx instance `k` proxies `req` to server `s`: a new connection (SYN, then the request). */
@@ -123,7 +130,7 @@ export class AppTier implements FaultHandler<AppFault> {
     rq.gen[req]++;
     const link = k * this.count + s;
     const net = this.net;
-    return net.send(net.nginxNode[k], net.appNode[s], this.scenario.nginx.proxy_latency_us, net.nginxAppLoss[link], SYN_RTO_US, this.linkRngs[link], this.kArrive, req, rq.gen[req]);
+    return net.send(net.nginxNode[k], net.appNode[s], this.linkLatency_us[link], net.nginxAppLoss[link], SYN_RTO_US, this.linkRngs[link], this.kArrive, req, rq.gen[req]);
   }
 
   private onArrive(r: number, gen: number): void {
@@ -140,7 +147,7 @@ export class AppTier implements FaultHandler<AppFault> {
     }
     rq.hold(r);
     this.trace?.hop(r, 'app', this.names[s], 'arrive');
-    (this.nginx as UpstreamClient).connected(r);
+    this.nginx.to.connected(r);
     if (this.lock.arrive(s, r, this.engine.now_us)) this.startService(s, r);
   }
 
@@ -180,16 +187,16 @@ export class AppTier implements FaultHandler<AppFault> {
   /** A new connection to Redis after the old one was reset (one round trip; SYNs retransmitted). */
   private dial(s: number, r: number, gen: number): void {
     this.dialTimers?.arm(r, gen); // without a connect timeout the handler waits as long as TCP does
-    const link = this.scenario.nginx.instances * this.count + s;
+    const link = this.redisLinks + s;
     const net = this.net;
-    net.send(net.appNode[s], net.redisNode, 2 * this.scenario.redis.latency_us, net.appRedisLoss[s], SYN_RTO_US, this.linkRngs[link], this.kDialed, r, gen);
+    net.send(net.appNode[s], net.redisNode, 2 * this.linkLatency_us[link], net.appRedisLoss[s], SYN_RTO_US, this.linkRngs[link], this.kDialed, r, gen);
   }
 
   private onDialed(r: number, gen: number): void {
     const rq = this.requests;
     if (rq.gen[r] !== gen || !rq.awaitingRedis[r]) return;
     const s = rq.server[r];
-    if (!(this.inventory as Inventory).alive) {
+    if (!this.inventory.alive) {
       this.redisReply(s, r, gen, REDIS_FAILED); // connection refused
       return;
     }
@@ -199,11 +206,11 @@ export class AppTier implements FaultHandler<AppFault> {
 
   private sendToRedis(s: number, r: number, gen: number): void {
     this.redisTimers?.arm(r, gen);
-    const inv = this.inventory as Inventory;
+    const inv = this.inventory;
     const c = inv.newCommand(s, r, gen, this.requests.user[r], this.requests.id[r]);
-    const link = this.scenario.nginx.instances * this.count + s;
+    const link = this.redisLinks + s;
     const net = this.net;
-    net.send(net.appNode[s], net.redisNode, this.scenario.redis.latency_us, net.appRedisLoss[s], DATA_RTO_US, this.linkRngs[link], inv.commandKind, c, 0);
+    net.send(net.appNode[s], net.redisNode, this.linkLatency_us[link], net.appRedisLoss[s], DATA_RTO_US, this.linkRngs[link], inv.commandKind, c, 0);
   }
 
   /** Redis's reply for a request (or the app's own timeout): REDIS_GRANTED, _REFUSED or _FAILED. */
@@ -241,8 +248,8 @@ export class AppTier implements FaultHandler<AppFault> {
     const k = this.requests.nginx[r];
     const link = k * this.count + s;
     const net = this.net;
-    const kind = (this.nginx as UpstreamClient).responseKind;
-    net.send(net.appNode[s], net.nginxNode[k], this.scenario.nginx.proxy_latency_us, net.nginxAppLoss[link], DATA_RTO_US, this.linkRngs[link], kind, r, this.requests.gen[r]);
+    const kind = this.nginx.to.responseKind;
+    net.send(net.appNode[s], net.nginxNode[k], this.linkLatency_us[link], net.nginxAppLoss[link], DATA_RTO_US, this.linkRngs[link], kind, r, this.requests.gen[r]);
   }
 
   private finish(s: number, r: number): void {

@@ -10,6 +10,7 @@ import type { Ledger } from '../../metrics/ledger.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { Scenario } from '../../scenario/types.js';
 import type { TraceHook } from '../shared/trace-hook.js';
+import { check } from '../../engine/assert.js';
 import {
   OUTCOME_ERROR,
   OUTCOME_NONE,
@@ -26,9 +27,18 @@ export interface FrontDoor {
 
 const CLIENT_IP_BASE = (10 << 24) >>> 0; // simulated 10.0.0.0/8 pool; never real traffic
 
+/** How many users a load brings: open load's users, or closed load's requests (like ab -n). */
+export function usersIn(load: Scenario['users']['load']): number {
+  return load.kind === 'open' ? load.users : load.requests;
+}
+
+/** How long after its last send a request may still be waited for: every try, timeout and backoff. */
+export function patience_us(users: Scenario['users']): number {
+  return (users.retries + 1) * (users.timeout_us + 2 * users.retry_backoff_us);
+}
+
 export class Users {
   readonly total: number;
-  readonly ip: Uint32Array;
   readonly requestsSent: Uint16Array;
   readonly final: Uint8Array; // last outcome of each user (OUTCOME_*)
   private readonly client: Int32Array; // closed load: the client that issued each user
@@ -39,7 +49,6 @@ export class Users {
   private readonly kClientNext: number;
   private readonly kRetry: number;
   private readonly timers: DeadlineQueue | null;
-  private front: FrontDoor | null = null;
   trace: TraceHook | null = null;
   /**
    * Take an answer when it is sent rather than when it arrives (see respond). A run option: tests
@@ -50,16 +59,19 @@ export class Users {
 
   constructor(
     private readonly engine: Engine,
-    private readonly scenario: Scenario,
+    private readonly users: Scenario['users'],
+    private readonly frontLatency_us: number, // users -> the first tier (one way)
     private readonly requests: RequestTable,
     private readonly metrics: Metrics,
     private readonly ledger: Ledger,
+    private readonly front: FrontDoor,
+    readonly ip: Uint32Array, // each user's address, shared with the tiers that hash on it
     private readonly rng: RngStream, // arrivals and addresses
     private readonly retryRng: RngStream, // backoff jitter: retries must not shift arrivals
   ) {
-    const load = scenario.users.load;
-    this.total = load.kind === 'open' ? load.users : load.requests;
-    this.ip = new Uint32Array(this.total);
+    const load = users.load;
+    this.total = usersIn(load);
+    check(ip.length === this.total, () => `${ip.length} client addresses for ${this.total} users`);
     this.requestsSent = new Uint16Array(this.total);
     this.final = new Uint8Array(this.total);
     this.client = new Int32Array(load.kind === 'closed' ? this.total : 0);
@@ -70,18 +82,14 @@ export class Users {
     this.kRetry = engine.register('user.retry', (u) => this.send(u));
     const rq = requests;
     this.timers =
-      scenario.users.timeout_us > 0
-        ? new DeadlineQueue(engine, 'user', scenario.users.timeout_us, (r, use) => rq.use[r] === use && !rq.abandoned[r], (r) => this.onTimeout(r))
+      users.timeout_us > 0
+        ? new DeadlineQueue(engine, 'user', users.timeout_us, (r, use) => rq.use[r] === use && !rq.abandoned[r], (r) => this.onTimeout(r))
         : null;
-  }
-
-  connect(front: FrontDoor): void {
-    this.front = front;
   }
 
   /** Schedules the first arrivals; later ones are scheduled as earlier ones fire. */
   start(): void {
-    const load = this.scenario.users.load;
+    const load = this.users.load;
     if (this.total === 0) return;
     if (load.kind === 'open') {
       this.engine.at(0, this.kArrival, 0);
@@ -89,7 +97,7 @@ export class Users {
     }
     const clients = Math.min(load.concurrency, this.total);
     for (let c = 0; c < clients; c++) {
-      this.engine.at(0, this.kClientNext, c, this.rng.int(this.scenario.users.client_ips));
+      this.engine.at(0, this.kClientNext, c, this.rng.int(this.users.client_ips));
     }
   }
 
@@ -118,10 +126,10 @@ export class Users {
 
   private onArrival(): void {
     const u = this.nextUser++;
-    this.ip[u] = (CLIENT_IP_BASE + this.rng.int(this.scenario.users.client_ips)) >>> 0;
+    this.ip[u] = (CLIENT_IP_BASE + this.rng.int(this.users.client_ips)) >>> 0;
     this.send(u);
     if (this.nextUser < this.total) {
-      const load = this.scenario.users.load;
+      const load = this.users.load;
       if (load.kind !== 'open') return;
       const gap_us = load.shape === 'poisson' ? this.rng.exp(1e6 / load.rate_per_s) : 1e6 / load.rate_per_s;
       this.arrivalClock_us += gap_us;
@@ -146,7 +154,7 @@ export class Users {
     this.metrics.arrivals.add(this.metrics.bin(this.engine.now_us), 1);
     this.timers?.arm(r, this.requests.use[r]);
     this.trace?.hop(r, 'user', 'user', this.requestsSent[u] > 1 ? 'retry' : 'send');
-    (this.front as FrontDoor).accept(r, this.scenario.network.latency_us);
+    this.front.accept(r, this.frontLatency_us);
   }
 
   /** The user stops waiting; the request goes on without them. */
@@ -154,7 +162,7 @@ export class Users {
     const rq = this.requests;
     rq.abandoned[r] = 1;
     this.trace?.hop(r, 'user', 'user', 'gave_up', OUTCOME_TIMEOUT);
-    this.record(OUTCOME_TIMEOUT, this.scenario.users.timeout_us, this.engine.now_us);
+    this.record(OUTCOME_TIMEOUT, this.users.timeout_us, this.engine.now_us);
     this.finishOrRetry(rq.user[r], OUTCOME_TIMEOUT);
   }
 
@@ -190,7 +198,7 @@ export class Users {
     if (outcome === OUTCOME_TIMEOUT) {
       m.requestsTimeouts++;
       m.timeouts.add(bin, 1);
-      if (latency_us < this.scenario.users.timeout_us) m.latency.record(latency_us); // nginx's 504
+      if (latency_us < this.users.timeout_us) m.latency.record(latency_us); // nginx's 504
       return;
     }
     m.latency.record(latency_us);
@@ -212,11 +220,11 @@ export class Users {
     if (outcome === OUTCOME_OK) this.ledger.tell(u);
     if (this.mayRetry(u, outcome)) {
       // the user clicks "buy" again after a backoff, jittered +-50 %
-      const backoff = Math.round(this.scenario.users.retry_backoff_us * (0.5 + this.retryRng.random()));
+      const backoff = Math.round(this.users.retry_backoff_us * (0.5 + this.retryRng.random()));
       this.engine.schedule(backoff, this.kRetry, u);
       return;
     }
-    const load = this.scenario.users.load;
+    const load = this.users.load;
     if (load.kind === 'closed') {
       const c = this.client[u];
       this.engine.schedule(load.think_time_us, this.kClientNext, c, (this.ip[u] - CLIENT_IP_BASE) >>> 0);
@@ -226,7 +234,7 @@ export class Users {
   /** Would this outcome send user `u` clicking again? */
   private mayRetry(u: number, outcome: number): boolean {
     const failed = outcome === OUTCOME_ERROR || outcome === OUTCOME_TIMEOUT;
-    return failed && this.requestsSent[u] <= this.scenario.users.retries;
+    return failed && this.requestsSent[u] <= this.users.retries;
   }
 
   /** At the end of the run: users never answered (no timeout set) count as timed out. */

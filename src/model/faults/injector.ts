@@ -169,15 +169,15 @@ export class FaultInjector {
   }
 
   private apply(i: number): void {
-    const f = this.schedule[i] as Fault;
-    this.log(f.action, f, (this.routed[i] as Routed).apply());
+    const f = this.schedule[i];
+    this.log(f.action, f, this.routed[i].apply());
     // a restart always ends (it is a stop and a start); other faults end only if given a duration
     if (f.for_us > 0 || f.action === 'restart') this.engine.schedule(f.for_us, this.kEnd, i);
   }
 
   private end(i: number): void {
-    const f = this.schedule[i] as Fault;
-    const detail = (this.routed[i] as Routed).end();
+    const f = this.schedule[i];
+    const detail = this.routed[i].end();
     if (detail !== null) this.log(`${f.action} ends`, f, detail);
   }
 

@@ -29,7 +29,6 @@ export interface CheckedPool {
 
 export class HealthCheckers {
   private readonly K: number;
-  private readonly hc: HealthCheck;
   readonly up: Uint8Array; // [d * K + k] the checker's verdict
   private readonly retryIt: Int32Array;
   private readonly next_us: Float64Array; // next check start (the phase while asleep)
@@ -47,13 +46,13 @@ export class HealthCheckers {
   constructor(
     private readonly engine: Engine,
     private readonly cfg: LvsConfig,
+    private readonly hc: HealthCheck,
     rngs: RngStreams,
     private readonly m: NetMetrics,
     private readonly pool: CheckedPool,
     nginxInstances: number,
   ) {
     this.K = nginxInstances;
-    this.hc = cfg.health_check as HealthCheck;
     const D = cfg.directors.length;
     const n = D * this.K;
     this.up = new Uint8Array(n).fill(1);

@@ -26,7 +26,7 @@ import type { Engine } from '../../engine/engine.js';
 import type { FrontEndState } from './summary.js';
 import type { RngStream, RngStreams } from '../../engine/rng.js';
 import type { LvsConfig, NetworkTopology } from '../../scenario/network-types.js';
-import { type Fault, faultTargetText, type Scenario } from '../../scenario/types.js';
+import { type Fault, faultTargetText } from '../../scenario/types.js';
 import { unreachable } from '../../engine/assert.js';
 import type { DirectorFault, FaultHandler, FrontFaultHandlers, NginxFault, RoutedLinkFault, RouterFault } from '../faults/injector.js';
 import { HealthCheckers, type CheckedPool } from './healthcheck.js';
@@ -40,6 +40,7 @@ import type { FrontDoor } from '../client/users.js';
 import { VRRP_MASTER, VrrpPairs } from './vrrp.js';
 import { nginxName } from '../../scenario/topology.js';
 import { check } from '../../engine/assert.js';
+import { Port } from '../shared/port.js';
 
 /** What the LVS tier needs of the users: addresses, attempts, and the way back to them. */
 export interface UserSide {
@@ -49,6 +50,14 @@ export interface UserSide {
   readonly total: number;
   respond(req: number, delay_us: number): void;
 }
+
+/** What the LVS tier takes from the rest of the scenario. */
+export type LvsFrontSlice = {
+  nginxInstances: number; // the real servers
+  clientLatency_us: number; // users -> the ingress router (one way)
+  patience_us: number; // how long after its last send a user may still wait for a request
+  bin_us: number; // the report's time bin
+};
 
 /** What it needs of nginx: to hand a request to a chosen instance. */
 export interface RealServers {
@@ -116,25 +125,26 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
   private readonly kArrive: number;
   private readonly kNatReply: number;
   private readonly dirRng: RngStream[];
-  private front: RealServers | null = null;
   trace: TraceHook | null = null;
-  private users: UserSide | null = null;
+  private readonly users = new Port<UserSide>('lvs -> users');
   private lastSend_us = 0;
+  private readonly patience_us: number; // how long after its last send a request may still be waited for
 
   constructor(
     private readonly engine: Engine,
-    private readonly s: Scenario,
     private readonly cfg: LvsConfig,
     topo: NetworkTopology,
+    front: LvsFrontSlice,
     private readonly requests: RequestTable,
+    private readonly nginx: RealServers,
     rngs: RngStreams,
   ) {
     this.D = cfg.directors.length;
-    this.K = s.nginx.instances;
+    this.K = front.nginxInstances;
+    this.patience_us = front.patience_us;
     for (let k = 0; k < this.K; k++) this.realServerIndex.set(nginxName(k), k);
-    this.m = new NetMetrics(s.report.bin_us, topo.routers.length, this.D, this.K);
-    this.net = new NetworkTier(engine, topo, cfg, rngs, this.m);
-    this.net.connectHolders(this);
+    this.m = new NetMetrics(front.bin_us, topo.routers.length, this.D, this.K);
+    this.net = new NetworkTier(engine, topo, cfg, rngs, this.m, this);
     this.aa = cfg.mode === 'active_active';
     this.nat = cfg.forwarding === 'nat';
     this.lat_us = cfg.latency_us;
@@ -161,22 +171,22 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     this.nginxEpoch = new Int32Array(this.K);
     this.dirRng = cfg.directors.map((n) => rngs.stream(`lvs:${n}`));
     this.vrrp = this.aa ? null : new VrrpPairs(engine, cfg, rngs, this.m);
-    this.checks = cfg.health_check ? new HealthCheckers(engine, cfg, rngs, this.m, this, this.K) : null;
+    this.checks = cfg.health_check ? new HealthCheckers(engine, cfg, cfg.health_check, rngs, this.m, this, this.K) : null;
     this.kArrive = engine.register('lvs.arrive', (req, d) => this.onArrive(req, d));
     this.kNatReply = engine.register('lvs.nat_reply', (req) => this.onNatReply(req));
     // the fixed hops of the data path get FIFO lanes
     // (every lane costs a look on every event: only those the common path uses)
     const paths = this.net.initialPathLatencies();
-    this.pathConst = paths.length === 1 ? s.network.latency_us + paths[0] : -1;
+    this.pathConst = paths.length === 1 ? front.clientLatency_us + paths[0] : -1;
     const decidedAtSend = this.pathConst >= 0 && this.fastOk;
-    for (const p of paths) engine.declareFixedDelay(s.network.latency_us + p);
+    for (const p of paths) engine.declareFixedDelay(front.clientLatency_us + p);
     if (decidedAtSend) engine.declareFixedDelay(this.pathConst + cfg.latency_us);
     if (!decidedAtSend || this.nat) engine.declareFixedDelay(cfg.latency_us);
   }
 
-  connect(users: UserSide, nginx: RealServers): void {
-    this.users = users;
-    this.front = nginx;
+  /** The reply path: the users, reached straight (DR) or back through the director (NAT). */
+  connect(users: UserSide): void {
+    this.users.bind(users);
   }
 
   /** keepalived's virtual_server: the real servers added in config order (each at the list head). */
@@ -203,7 +213,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
   accept(r: number, access_us: number): void {
     const rq = this.requests;
     if (r * R_STRIDE >= this.req.length) this.growRequests(rq.capacity);
-    const users = this.users as UserSide;
+    const users = this.users.to;
     this.lastSend_us = this.engine.now_us;
     const u = rq.user[r];
     const src = users.ip[u];
@@ -277,7 +287,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     if (this.trackConns) this.expire(now);
     if (this.hashed) {
       // sh hashes the client address (and port with sh-port)
-      this.flow.saddr = (this.users as UserSide).ip[rq.user[r]];
+      this.flow.saddr = this.users.to.ip[rq.user[r]];
       this.flow.sport = req[o + R_PORT];
     }
     const i = svc.schedule(this.flow);
@@ -285,7 +295,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
       m.dirNoDest[d]++;
       this.trace?.hop(r, 'lvs', this.cfg.directors[d], 'refused:no_real_server', OUTCOME_ERROR);
       rq.status[r] = OUTCOME_ERROR;
-      (this.users as UserSide).respond(r, lead + req[o + R_PATH]);
+      this.users.to.respond(r, lead + req[o + R_PATH]);
       return;
     }
     const k = this.rsOfDest[d][i];
@@ -317,7 +327,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
       return;
     }
     req[o + R_EPOCH] = this.nginxEpoch[k];
-    (this.front as RealServers).accept(r, lead + this.lat_us, k);
+    this.nginx.accept(r, lead + this.lat_us, k);
   }
 
   /** nginx's Downstream: its answer (or its 502/504) leaves nginx instance rq.nginx[r]. */
@@ -344,7 +354,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     // DR: straight to the user. DR needs the real servers on the director's LAN (only the MAC is
     // rewritten), so the reply leaves through the same routers: the request's path, backwards.
     if (this.nat) this.engine.schedule(this.lat_us, this.kNatReply, r);
-    else (this.users as UserSide).respond(r, req[o + R_PATH]);
+    else this.users.to.respond(r, req[o + R_PATH]);
   }
 
   /** NAT: the reply reaches the holder of the pair's (internal) VIP, which needs the entry. */
@@ -352,8 +362,10 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     const m = this.m;
     const o = r * R_STRIDE;
     const d0 = this.req[o + R_DIR];
-    const h = (this.vrrp as VrrpPairs).holder[d0 >> 1];
-    const live = h >= 0 && this.alive[h] && this.running[h] && (this.vrrp as VrrpPairs).state[h] === VRRP_MASTER;
+    const vrrp = this.vrrp;
+    check(vrrp !== null, () => 'a NAT reply without VRRP pairs (NAT needs active_backup)');
+    const h = vrrp.holder[d0 >> 1];
+    const live = h >= 0 && this.alive[h] && this.running[h] && vrrp.state[h] === VRRP_MASTER;
     const hasEntry = live && ((h === d0 && this.req[o + R_LIFE] === this.life[h]) || (h === (d0 ^ 1) && this.req[o + R_SYNC] === this.life[h] + 1));
     const who = this.cfg.directors[h >= 0 ? h : d0];
     if (!hasEntry) {
@@ -363,7 +375,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
       return;
     }
     this.trace?.hop(r, 'lvs', who, 'nat_reply');
-    (this.users as UserSide).respond(r, this.req[o + R_PATH]);
+    this.users.to.respond(r, this.req[o + R_PATH]);
   }
 
   /** The client's FIN: the entry turns inactive and expires tcp_fin later. */
@@ -417,11 +429,9 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
 
   /** Users still arriving, or requests a user may still wait for (bounded, so every run ends). */
   busy(): boolean {
-    const u = this.users as UserSide;
+    const u = this.users.to;
     if (u.arrived < u.total) return true;
-    const us = this.s.users;
-    const span = (us.retries + 1) * (us.timeout_us + 2 * us.retry_backoff_us);
-    return this.requests.live > 0 && this.engine.now_us < this.lastSend_us + span;
+    return this.requests.live > 0 && this.engine.now_us < this.lastSend_us + this.patience_us;
   }
 
   rsVerdict(d: number, k: number, up: boolean): void {

@@ -150,7 +150,6 @@ export class NetworkTier {
   /** Where and why the last lost packet was lost (for --trace). */
   lossNode = 0;
   lossWhy = '';
-  private holders: VipHolders | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -158,6 +157,7 @@ export class NetworkTier {
     private readonly lvs: LvsConfig,
     rngs: RngStreams,
     private readonly m: NetMetrics,
+    private readonly holders: VipHolders, // who holds each pair's VIP (the LVS tier)
   ) {
     this.aa = lvs.mode === 'active_active';
     this.R = topo.routers.length;
@@ -261,10 +261,6 @@ export class NetworkTier {
     for (let r = 0; r < this.R; r++) this.install(r, false);
   }
 
-  connectHolders(h: VipHolders): void {
-    this.holders = h;
-  }
-
   /** The one-way latencies of the paths the initial routes use: worth a FIFO lane each. */
   initialPathLatencies(): number[] {
     const out = new Set<number>();
@@ -316,7 +312,7 @@ export class NetworkTier {
       let l: number;
       let next: number;
       if (this.fibConnected[node]) {
-        const d = (this.holders as VipHolders).holderOf(this.pairOfRouter[node]);
+        const d = this.holders.holderOf(this.pairOfRouter[node]);
         l = d < 0 ? -1 : this.between[node * N + R + d];
         if (l < 0) {
           m.noRoute++;

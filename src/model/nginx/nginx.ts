@@ -10,6 +10,8 @@ import { OUTCOME_ERROR, OUTCOME_TIMEOUT, type RequestTable } from '../client/req
 import type { TraceHook } from '../shared/trace-hook.js';
 import { nginxName } from '../../scenario/topology.js';
 import { type PeerConfig, RoundRobinPeers } from './pick-peer.js';
+import { Port } from '../shared/port.js';
+import { check } from '../../engine/assert.js';
 
 /** Where nginx sends a request upstream, and where it sends the answer back. */
 export interface UpstreamTier {
@@ -50,21 +52,22 @@ export class NginxTier {
   readonly responseKind: number;
   private readonly connectTimers: DeadlineQueue;
   private readonly readTimers: DeadlineQueue;
-  private upstream: UpstreamTier | null = null;
-  private downstream: Downstream | null = null;
+  private readonly downstream = new Port<Downstream>('nginx -> downstream');
   trace: TraceHook | null = null;
   private readonly nodeNames: string[];
   private readonly serverNames: string[];
 
   constructor(
     private readonly engine: Engine,
-    private readonly scenario: Scenario,
+    private readonly nginx: Scenario['nginx'],
+    method: Scenario['users']['method'],
+    private readonly clientLatency_us: number, // nginx -> users (one way)
     private readonly requests: RequestTable,
     readonly counters: NginxCounters,
+    private readonly upstream: UpstreamTier,
     private readonly clientIp: Uint32Array,
     private readonly workerRng: RngStream[], // one stream per instance
   ) {
-    const nginx = scenario.nginx;
     const up = nginx.upstream;
     this.nodeNames = Array.from({ length: nginx.instances }, (_, k) => nginxName(k));
     this.serverNames = up.servers.map((s) => s.name);
@@ -96,7 +99,7 @@ export class NginxTier {
     this.retryOnError = !off && conds.includes('error');
     this.retryOnTimeout = !off && conds.includes('timeout');
     this.retryNonIdempotent = conds.includes('non_idempotent');
-    this.idempotent = scenario.users.method === 'GET';
+    this.idempotent = method === 'GET';
     this.maxTries = up.next_upstream_tries;
     this.nextUpstreamTimeout_us = up.next_upstream_timeout_us;
     this.kRequest = engine.register('nginx.request', (req, instance) => this.onRequest(req, instance));
@@ -109,9 +112,9 @@ export class NginxTier {
     this.readTimers = new DeadlineQueue(engine, 'nginx.read', nginx.proxy_read_timeout_us, waiting, (r) => this.upstreamFailed(r, true));
   }
 
-  connect(upstream: UpstreamTier, downstream: Downstream): void {
-    this.upstream = upstream;
-    this.downstream = downstream;
+  /** The reply path: the users, or the LVS directors in front. */
+  connect(downstream: Downstream): void {
+    this.downstream.bind(downstream);
   }
 
   /** A request reaches nginx after `delay_us`: at `instance` when an LVS director chose it (-1: none). */
@@ -127,7 +130,7 @@ export class NginxTier {
 
   private onRequest(r: number, chosen: number): void {
     const rq = this.requests;
-    const nginx = this.scenario.nginx;
+    const nginx = this.nginx;
     // The LVS director's choice; without an LVS tier, a client address hash spreads users over instances.
     const inst = chosen >= 0 ? chosen : nginx.instances > 1 ? this.clientIp[rq.user[r]] % nginx.instances : 0;
     // Which worker accepts a connection is up to the kernel; model it as a fair draw.
@@ -181,15 +184,18 @@ export class NginxTier {
     rq.ngxWaiting[r] = 1;
     rq.connected[r] = 0;
     rq.upstreamTimedOut[r] = 0;
-    const arrival_us = (this.upstream as UpstreamTier).deliver(r, server, rq.nginx[r]);
+    const arrival_us = this.upstream.deliver(r, server, rq.nginx[r]);
     // A SYN known to arrive in time cannot time out: the read timeout takes over from there.
     if (arrival_us < 0 || arrival_us >= this.connectTimers.timeout_us) this.connectTimers.arm(r, rq.gen[r]);
   }
 
   private peersOf(r: number): RoundRobinPeers {
     const rq = this.requests;
-    const k = rq.nginx[r] * this.scenario.nginx.workers + rq.worker[r];
-    return rq.onBackup[r] ? (this.backup[k] as RoundRobinPeers) : this.primary[k];
+    const k = rq.nginx[r] * this.nginx.workers + rq.worker[r];
+    if (!rq.onBackup[r]) return this.primary[k];
+    const backup = this.backup[k];
+    check(backup !== null, () => `request ${r} switched to a backup list that instance ${k} does not have`);
+    return backup;
   }
 
   private onUpstreamResponse(r: number, gen: number): void {
@@ -204,7 +210,7 @@ export class NginxTier {
     peers.free(rq.peer[r], Math.floor(this.engine.now_us / 1e6), false);
     if (rq.triesLeft[r] > 0) rq.triesLeft[r]--;
     this.trace?.hop(r, 'nginx', this.nodeNames[rq.nginx[r]], 'respond', rq.status[r]);
-    (this.downstream as Downstream).respond(r, this.scenario.network.latency_us);
+    this.downstream.to.respond(r, this.clientLatency_us);
   }
 
   /** ngx_http_upstream_next: an error (reset, refused) or a timeout on the current attempt. */
@@ -223,7 +229,7 @@ export class NginxTier {
     const inTime = this.nextUpstreamTimeout_us === 0 || this.engine.now_us - rq.nginxStart_us[r] < this.nextUpstreamTimeout_us;
     if (rq.triesLeft[r] > 0 && listed && repeatable && inTime) {
       this.counters.retries[rq.nginx[r]]++;
-      this.forward(r, rq.nginx[r] * this.scenario.nginx.workers + rq.worker[r]);
+      this.forward(r, rq.nginx[r] * this.nginx.workers + rq.worker[r]);
       return;
     }
     // 504 for a timeout, 502 for anything else
@@ -235,6 +241,6 @@ export class NginxTier {
     this.trace?.hop(r, 'nginx', this.nodeNames[this.requests.nginx[r]], outcome === OUTCOME_TIMEOUT ? 'respond_504' : 'respond_502', outcome);
     if (outcome === OUTCOME_TIMEOUT) this.counters.gatewayTimeout[this.requests.nginx[r]]++;
     else this.counters.badGateway[this.requests.nginx[r]]++;
-    (this.downstream as Downstream).respond(r, this.scenario.network.latency_us);
+    this.downstream.to.respond(r, this.clientLatency_us);
   }
 }

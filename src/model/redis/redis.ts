@@ -25,6 +25,7 @@ import { Station } from '../shared/station.js';
 import type { TraceHook } from '../shared/trace-hook.js';
 import type { RedisCounters } from './counters.js';
 import { REDIS_NODE } from '../../scenario/topology.js';
+import { Port } from '../shared/port.js';
 
 export interface ScriptClient {
   redisReply(server: number, req: number, gen: number, reply: number): void;
@@ -101,23 +102,24 @@ export class RedisTier implements FaultHandler<RedisFault> {
   readonly commandKind: number;
   private readonly kDone: number;
   private readonly kReply: number;
-  private app: ScriptClient | null = null;
+  private readonly app = new Port<ScriptClient>('redis -> app');
   trace: TraceHook | null = null;
 
   constructor(
     private readonly engine: Engine,
-    private readonly scenario: Scenario,
+    private readonly redis: Scenario['redis'],
+    private readonly tickets: Scenario['tickets'],
     private readonly metrics: Metrics,
     readonly counters: RedisCounters,
     private readonly ledger: Ledger,
     private readonly net: Connectivity,
     rngs: RngStreams,
   ) {
-    this.ks.command(['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(scenario.tickets.inventory), TICKET_SOLD_FIELD, '0']);
-    this.ks.log.push({ at_us: 0, argv: ['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(scenario.tickets.inventory), TICKET_SOLD_FIELD, '0'] });
+    this.ks.command(['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(tickets.inventory), TICKET_SOLD_FIELD, '0']);
+    this.ks.log.push({ at_us: 0, argv: ['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(tickets.inventory), TICKET_SOLD_FIELD, '0'] });
     this.initialWrites = this.ks.log.length;
-    this.script = new LuaScript(scenario.tickets.script.lua, this.ks);
-    this.sample = makeSampler(scenario.redis.service_time, rngs.stream('redis'));
+    this.script = new LuaScript(tickets.script.lua, this.ks);
+    this.sample = makeSampler(redis.service_time, rngs.stream('redis'));
     this.linkRngs = net.topology.redisLinks.map((l) => net.rngFor(l));
     this.commandKind = engine.register('redis.command', (cmd) => this.onArrive(cmd));
     this.kDone = engine.register('redis.done', (cmd, epoch) => this.onDone(cmd, epoch));
@@ -128,8 +130,9 @@ export class RedisTier implements FaultHandler<RedisFault> {
     return this.ks;
   }
 
+  /** The reply path: the app servers that wait for script replies. */
   connect(app: ScriptClient): void {
-    this.app = app;
+    this.app.bind(app);
   }
 
   newCommand(server: number, req: number, gen: number, user: number, reqId: number): number {
@@ -186,7 +189,7 @@ export class RedisTier implements FaultHandler<RedisFault> {
       this.ledger.grant(this.cmdUser[c]);
       m.ticketsGranted++;
       m.sold.add(m.bin(this.engine.now_us), 1);
-      if (m.sellOut_us < 0 && m.ticketsGranted >= this.scenario.tickets.inventory) m.sellOut_us = this.engine.now_us;
+      if (m.sellOut_us < 0 && m.ticketsGranted >= this.tickets.inventory) m.sellOut_us = this.engine.now_us;
     } else {
       result = REDIS_REFUSED;
       cs.scriptRefused++;
@@ -203,7 +206,7 @@ export class RedisTier implements FaultHandler<RedisFault> {
     this.cmdReply[c] = result;
     const s = this.cmdServer[c];
     const net = this.net;
-    net.send(net.redisNode, net.appNode[s], this.scenario.redis.latency_us, net.appRedisLoss[s], DATA_RTO_US, this.linkRngs[s], this.kReply, c, 0);
+    net.send(net.redisNode, net.appNode[s], this.redis.latency_us, net.appRedisLoss[s], DATA_RTO_US, this.linkRngs[s], this.kReply, c, 0);
   }
 
   private onReplyAtApp(c: number): void {
@@ -212,7 +215,7 @@ export class RedisTier implements FaultHandler<RedisFault> {
     const gen = this.cmdGen[c];
     const reply = this.cmdReply[c];
     this.cmds.free(c);
-    (this.app as ScriptClient).redisReply(server, req, gen, reply);
+    this.app.to.redisReply(server, req, gen, reply);
   }
 
   /** The process dies: every queued or running command's connection is reset, memory is lost. */
@@ -234,7 +237,7 @@ export class RedisTier implements FaultHandler<RedisFault> {
   recover(): string {
     if (this.alive) return 'already up';
     this.alive = true;
-    const r = this.scenario.redis;
+    const r = this.redis;
     const crash = this.crashedAt_us;
     let upTo_us: number; // writes up to this time survive
     let source: string;
