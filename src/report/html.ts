@@ -117,7 +117,7 @@ function faultTable(s: Summary): string {
   );
 }
 
-/** A time in ms, or a muted placeholder when there is none. */
+/** A time in ms, or the muted text `none` when there is no time. */
 function msOr(ms: number | null, none: string): string {
   return ms === null ? `<span class="none">${none}</span>` : esc(fmtMs(ms));
 }
