@@ -19,7 +19,7 @@ export class RoundRobinPeers {
   readonly names: string[];
   readonly weight: Int32Array;
   readonly effectiveWeight: Int32Array;
-  readonly currentWeight: Float64Array; // can exceed int32 over long runs with big weights
+  private readonly cw: Float64Array; // current_weight; can exceed int32 over long runs with big weights
   readonly fails: Int32Array;
   readonly maxFails: Int32Array;
   readonly failTimeout_s: Float64Array;
@@ -31,6 +31,19 @@ export class RoundRobinPeers {
   readonly totalWeight: number;
   /** nginx's peers->single: one primary and no backup list; no failure accounting at all. */
   single = false;
+  /**
+   * Follow a precomputed period while no peer has failed: with every effective weight at its
+   * weight and no peer excluded, smooth WRR repeats itself every W picks (W = the eligible
+   * weights' sum), current weights included, so one period computed from the present state gives
+   * every pick until a failure. A run option: tests turn it off to compare step by step.
+   */
+  planning = true;
+  private anomalies = 0; // peers with fails != 0 or effective weight != weight
+  private readonly anomalous: Uint8Array;
+  private plan: Int32Array | null = null; // the picks of one period from the state it was made at
+  private planStates: Float64Array | null = null; // current weights after each planned pick
+  private planStep = 0;
+  private cwStale = false; // cw lags the plan: the true state is planStates' row planStep - 1
 
   constructor(peers: readonly PeerConfig[]) {
     const n = peers.length;
@@ -38,7 +51,9 @@ export class RoundRobinPeers {
     this.names = peers.map((p) => p.name);
     this.weight = Int32Array.from(peers, (p) => p.weight);
     this.effectiveWeight = Int32Array.from(peers, (p) => p.weight);
-    this.currentWeight = new Float64Array(n);
+    this.cw = new Float64Array(n);
+    this.anomalous = new Uint8Array(n);
+    this.triedWords = Math.max(1, Math.ceil(n / 32));
     this.fails = new Int32Array(n);
     this.maxFails = Int32Array.from(peers, (p) => p.max_fails);
     this.failTimeout_s = Float64Array.from(peers, (p) => p.fail_timeout_s);
@@ -68,6 +83,12 @@ export class RoundRobinPeers {
     );
   }
 
+  /** current_weight of every peer (brought up to date if a plan ran ahead). */
+  get currentWeight(): Float64Array {
+    this.syncCurrentWeight();
+    return this.cw;
+  }
+
   /**
    * ngx_http_upstream_get_peer: smooth weighted round robin over peers not yet tried by
    * this request. `tried` is a per-request bitmap (bit i of word i>>5). Returns -1 if none.
@@ -78,10 +99,21 @@ export class RoundRobinPeers {
       this.conns[0]++;
       return 0;
     }
+    if (this.anomalies === 0 && this.planning && this.untried(tried, triedOffset)) {
+      const best = this.planned();
+      if (best >= 0) return this.chosen(best, now_s, tried, triedOffset);
+    }
+    this.syncCurrentWeight();
+    this.plan = null;
+    return this.pickStep(now_s, tried, triedOffset);
+  }
+
+  /** One step of ngx_http_upstream_get_peer, on the current weights. */
+  private pickStep(now_s: number, tried: Uint32Array, triedOffset: number): number {
     let best = -1;
     let bestWeight = 0;
     let total = 0;
-    const cw = this.currentWeight;
+    const cw = this.cw;
     const eff = this.effectiveWeight;
     const fails = this.fails;
     for (let i = 0; i < this.count; i++) {
@@ -92,7 +124,10 @@ export class RoundRobinPeers {
       const c = cw[i] + ew;
       cw[i] = c;
       total += ew;
-      if (ew < this.weight[i]) eff[i] = ew + 1;
+      if (ew < this.weight[i]) {
+        eff[i] = ew + 1;
+        this.noteAnomaly(i);
+      }
       // strict '>': ties go to the earliest peer in config order
       if (best < 0 || c > bestWeight) {
         best = i;
@@ -100,8 +135,76 @@ export class RoundRobinPeers {
       }
     }
     if (best < 0) return -1;
-    this.currentWeight[best] -= total;
+    cw[best] -= total;
     return this.chosen(best, now_s, tried, triedOffset);
+  }
+
+  private untried(tried: Uint32Array, triedOffset: number): boolean {
+    for (let w = 0; w < this.triedWords; w++) if (tried[triedOffset + w] !== 0) return false;
+    return true;
+  }
+
+  private readonly triedWords: number;
+
+  /** The next pick of the plan, making one from the present state when there is none; -1 if none can be made. */
+  private planned(): number {
+    let plan = this.plan;
+    if (plan === null) {
+      plan = this.makePlan();
+      if (plan === null) return -1;
+    }
+    const step = this.planStep;
+    this.planStep = step + 1 === plan.length ? 0 : step + 1;
+    this.cwStale = true;
+    return plan[step];
+  }
+
+  // Periods longer than this are stepped one by one: their table would cost more than it saves.
+  private static readonly MAX_PLAN_CELLS = 1 << 16;
+
+  private makePlan(): Int32Array | null {
+    const n = this.count;
+    let period = 0;
+    for (let i = 0; i < n; i++) if (!this.down[i]) period += this.weight[i];
+    if (period === 0 || period * n > RoundRobinPeers.MAX_PLAN_CELLS) return null;
+    const plan = new Int32Array(period);
+    const states = new Float64Array(period * n);
+    const cw = Float64Array.from(this.cw);
+    for (let k = 0; k < period; k++) {
+      let best = -1;
+      for (let i = 0; i < n; i++) {
+        if (this.down[i]) continue;
+        cw[i] += this.weight[i];
+        if (best < 0 || cw[i] > cw[best]) best = i;
+      }
+      cw[best] -= period;
+      plan[k] = best;
+      states.set(cw, k * n);
+    }
+    this.plan = plan;
+    this.planStates = states;
+    this.planStep = 0;
+    return plan;
+  }
+
+  /** Writes the planned state back into current_weight before anything else reads or moves it. */
+  private syncCurrentWeight(): void {
+    if (!this.cwStale) return;
+    this.cwStale = false;
+    const plan = this.plan;
+    const states = this.planStates;
+    if (plan === null || states === null) return;
+    const last = (this.planStep === 0 ? plan.length : this.planStep) - 1;
+    const n = this.count;
+    for (let i = 0; i < n; i++) this.cw[i] = states[last * n + i];
+  }
+
+  /** Keeps the count of peers that have failed or are below their weight. */
+  private noteAnomaly(i: number): void {
+    const bad = this.fails[i] !== 0 || this.effectiveWeight[i] !== this.weight[i] ? 1 : 0;
+    if (bad === this.anomalous[i]) return;
+    this.anomalous[i] = bad;
+    this.anomalies += bad ? 1 : -1;
   }
 
   private chosen(best: number, now_s: number, tried: Uint32Array, triedOffset: number): number {
@@ -133,18 +236,23 @@ export class RoundRobinPeers {
     }
     if (best < 0) return -1;
     if (many) {
+      this.syncCurrentWeight();
+      this.plan = null;
       let total = 0;
       const first = best;
       for (let i = first; i < this.count; i++) {
         if (!this.eligible(i, now_s, tried, triedOffset)) continue;
         if (this.conns[i] * this.weight[first] !== this.conns[first] * this.weight[i]) continue;
         const ew = this.effectiveWeight[i];
-        this.currentWeight[i] += ew;
+        this.cw[i] += ew;
         total += ew;
-        if (ew < this.weight[i]) this.effectiveWeight[i] = ew + 1;
-        if (this.currentWeight[i] > this.currentWeight[best]) best = i;
+        if (ew < this.weight[i]) {
+          this.effectiveWeight[i] = ew + 1;
+          this.noteAnomaly(i);
+        }
+        if (this.cw[i] > this.cw[best]) best = i;
       }
-      this.currentWeight[best] -= total;
+      this.cw[best] -= total;
     }
     return this.chosen(best, now_s, tried, triedOffset);
   }
@@ -194,9 +302,11 @@ export class RoundRobinPeers {
         this.effectiveWeight[i] -= Math.trunc(this.weight[i] / this.maxFails[i]);
       }
       if (this.effectiveWeight[i] < 0) this.effectiveWeight[i] = 0;
+      this.noteAnomaly(i);
     } else if (this.accessed_s[i] < this.checked_s[i]) {
       // a success after a new check window marks the peer live again
       this.fails[i] = 0;
+      this.noteAnomaly(i);
     }
   }
 }
