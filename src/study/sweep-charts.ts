@@ -58,22 +58,26 @@ function drawChart(D3Node: D3NodeCtor, spec: StudySpec, stats: readonly ConfigSt
   const { at, numeric } = xPositions(param.values);
   const xlo = Math.min(...at);
   const xhi = Math.max(...at);
-  const pad = xhi === xlo ? 1 : (xhi - xlo) * 0.05;
+  // categories sit half a step in from the edges; numbers 5 % in
+  const pad = !numeric ? 0.5 : xhi === xlo ? 1 : (xhi - xlo) * 0.05;
   const x = c.d3.scaleLinear().domain([xlo - pad, xhi + pad]).range([c.P.x0, c.P.x1]);
   let ylo = Math.min(...pts.map((q) => q.lo));
   let yhi = Math.max(...pts.map((q) => q.hi));
   if (ylo === yhi) [ylo, yhi] = [ylo - Math.max(1, Math.abs(ylo) * 0.1), yhi + Math.max(1, Math.abs(yhi) * 0.1)];
   const y = c.d3.scaleLinear().domain([ylo, yhi]).range([c.P.y1, c.P.y0]).nice(6);
   c.yAxis(y, metric, (v) => fmtNum(v, 3));
-  const ticks: [number, string][] = numeric ? x.ticks(8).map((t) => [t, fmtNum(t, 4)]) : param.values.map((v, i) => [i, v]);
+  // the varied values themselves, unless there are too many to label
+  const ticks: [number, string][] = numeric && param.values.length > 12 ? x.ticks(8).map((t) => [t, fmtNum(t, 4)]) : param.values.map((v, i) => [at[i] ?? i, v]);
   c.xAxis(x, ticks, param.key);
   if (series.length > 1) c.legend(series.map((s, i) => ({ label: s.label, color: SERIES[i % SERIES.length] ?? C.sold, kind: 'line' })));
   series.forEach((s, i) => {
     const color = SERIES[i % SERIES.length] ?? C.sold;
     const sorted = [...s.points].sort((a, b) => a.x - b.x);
-    c.path(sorted.map((q): Pt => [x(q.x), y(q.mean)]), color, { 'stroke-width': 1.5 });
+    // series side by side, a few pixels apart, so equal intervals do not hide each other
+    const dodge = (i - (series.length - 1) / 2) * 5;
+    c.path(sorted.map((q): Pt => [x(q.x) + dodge, y(q.mean)]), color, { 'stroke-width': 1.5 });
     for (const q of sorted) {
-      const px = x(q.x);
+      const px = x(q.x) + dodge;
       c.line(px, y(q.lo), px, y(q.hi), color, { 'stroke-width': 1.5 });
       c.line(px - 4, y(q.lo), px + 4, y(q.lo), color);
       c.line(px - 4, y(q.hi), px + 4, y(q.hi), color);
