@@ -135,10 +135,12 @@ type Pool = { execute: Executor; close: () => Promise<void> };
 /** Worker threads, or the main thread for one worker; `tick` after every run. */
 function executor(workers: number, tick: () => void): Pool {
   if (workers <= 1) {
-    const execute: Executor = async (tasks) => {
+    const execute: Executor = async (tasks, each) => {
       const out: RunResult[] = [];
-      for (const t of tasks) {
-        out.push(runStudyTask(t));
+      for (const [i, t] of tasks.entries()) {
+        const r = runStudyTask(t);
+        out.push(r);
+        each(i, r);
         tick();
         await new Promise((r) => setImmediate(r)); // let the progress bar draw
       }
@@ -151,10 +153,11 @@ function executor(workers: number, tick: () => void): Pool {
     minThreads: workers,
     maxThreads: workers,
   });
-  const execute: Executor = (tasks) =>
+  const execute: Executor = (tasks, each) =>
     Promise.all(
-      tasks.map(async (t) => {
+      tasks.map(async (t, i) => {
         const r = await pool.run(t);
+        each(i, r);
         tick();
         return r;
       }),

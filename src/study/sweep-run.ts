@@ -8,8 +8,11 @@ import { type PrecisionTarget, type RunRecord, runKey, runsOf, replicationSeed, 
 import type { RunResult, StudyTask } from './sweep-worker.js';
 import { sampleStats, tQuantile } from './stats.js';
 
-/** Runs the tasks (in any order, on any threads) and gives their results in task order. */
-export type Executor = (tasks: StudyTask[]) => Promise<RunResult[]>;
+/**
+ * Runs the tasks (in any order, on any threads) and gives their results in task order; `each` is
+ * told of every result as it comes, so a long study stores what it has before it ends.
+ */
+export type Executor = (tasks: StudyTask[], each: (i: number, r: RunResult) => void) => Promise<RunResult[]>;
 
 export type StudyRun = {
   spec: StudySpec;
@@ -40,14 +43,18 @@ async function runPairs(st: StudyRun, pairs: readonly Pair[], tally: { executed:
   tally.cached += pairs.length - misses.length;
   tally.executed += misses.length;
   st.onRound?.(misses.length);
-  const results = misses.length === 0 ? [] : await st.execute(misses.map((m) => m.task));
+  const stored: Promise<void>[] = [];
+  const store = (i: number, r: RunResult) => {
+    const m = misses[i];
+    if (st.cache && m) stored.push(st.cache.put(m.key, { seed: m.task.seed, scenario_hash: m.hash, code: st.code, result: r }));
+  };
+  const results = misses.length === 0 ? [] : await st.execute(misses.map((m) => m.task), store);
+  await Promise.all(stored);
   for (let i = 0; i < misses.length; i++) {
     const m = misses[i];
     const r = results[i];
     if (m === undefined || r === undefined) throw new Error('the executor returned too few results');
-    const p = pairs[m.at] as Pair;
-    records[m.at] = { ...p, seed: m.task.seed, result: r };
-    await st.cache?.put(m.key, { seed: m.task.seed, scenario_hash: m.hash, code: st.code, result: r });
+    records[m.at] = { ...(pairs[m.at] as Pair), seed: m.task.seed, result: r };
   }
   return records.map((r) => {
     if (r === undefined) throw new Error('a run has no result');
