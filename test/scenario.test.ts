@@ -85,6 +85,7 @@ describe('defaults', () => {
       },
       faults: [],
       random_faults: [],
+      random_kills: [],
       expect: [],
       report: { bin_us: 100_000 },
     };

@@ -8,11 +8,13 @@ import { checkCommand } from './check.js';
 import { explainCommand } from './explain.js';
 import { exploreCommand } from './explore.js';
 import { reportInputError } from './input-errors.js';
+import { mergeCommand } from './merge.js';
 import { runCommand } from './run.js';
+import { sweepCommand } from './sweep.js';
 import { validateCommand } from './validate.js';
 
 // in the order `sim --help` lists them
-const COMMANDS: readonly { command?: string | readonly string[] }[] = [runCommand, validateCommand, explainCommand, checkCommand, exploreCommand];
+const COMMANDS: readonly { command?: string | readonly string[] }[] = [runCommand, validateCommand, explainCommand, checkCommand, exploreCommand, sweepCommand, mergeCommand];
 
 /** "run, validate, ... or explore": every command's name, for the message of a bare `sim`. */
 function commandNames(): string {
@@ -29,6 +31,8 @@ async function main(): Promise<void> {
     .command(explainCommand)
     .command(checkCommand)
     .command(exploreCommand)
+    .command(sweepCommand)
+    .command(mergeCommand)
     .demandCommand(1, `Name a command: ${commandNames()} (see --help).`)
     .strict()
     .help()

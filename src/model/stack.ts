@@ -69,7 +69,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   app.connect(nginx);
   nginx.connect(lvs ?? users);
   lvs?.connect(users);
-  const schedule = faultSchedule(s.faults, s.random_faults, rngs.stream('faults'));
+  const schedule = faultSchedule(s.faults, s.random_faults, s.random_kills, rngs.stream('faults'));
   lvs?.noteFaultTimes(schedule);
   const faults = new FaultInjector(engine, topology, schedule, metrics, {
     app,

@@ -11,7 +11,7 @@ import { FIXED_SCRIPT, SOURCE_SCRIPT } from './inventory-scripts.js';
 import { resolveNetwork } from './network-resolve.js';
 import { DEFAULT_NEXT_UPSTREAM, DEFAULT_SERVERS, type ParsedScenario, scenarioErrorMap, scenarioSchema } from './schema.js';
 import { defaultAppName, REDIS_NODE, Topology } from './topology.js';
-import type { Expectation, Fault, InventoryScript, RandomFaults, Scenario, UpstreamServer } from './types.js';
+import type { Expectation, Fault, InventoryScript, RandomFaults, RandomKill, Scenario, UpstreamServer } from './types.js';
 import { unreachable } from '../engine/assert.js';
 
 export type LoadOptions = { seed?: number; set?: string[] };
@@ -346,7 +346,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
     network: { topology: routed.topology },
     lvs: routed.lvs,
   });
-  const { faults, randomFaults } = resolveFaults(p, topology, fail, where);
+  const { faults, randomFaults, randomKills } = resolveFaults(p, topology, fail, where);
   const expect: Expectation[] = Object.entries(p.expect).map(([key, e]) => {
     if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(key)) {
       fail(['expect', key], 'must be a dotted summary.json path like tickets.oversold');
@@ -404,6 +404,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
     ...(routed.lvs ? { lvs: routed.lvs } : {}),
     faults,
     random_faults: randomFaults,
+    random_kills: randomKills,
     expect,
     report: { bin_us: p.report.bin },
   };
@@ -471,7 +472,12 @@ function toFault(f: ParsedFixedFault, line: number): Fault {
 }
 
 /** Fixed and random faults, each target checked against what the topology accepts for its action. */
-function resolveFaults(p: ParsedScenario, topology: Topology, fail: Fail, where: (segs: readonly Seg[]) => Located): { faults: Fault[]; randomFaults: RandomFaults[] } {
+function resolveFaults(
+  p: ParsedScenario,
+  topology: Topology,
+  fail: Fail,
+  where: (segs: readonly Seg[]) => Located,
+): { faults: Fault[]; randomFaults: RandomFaults[]; randomKills: RandomKill[] } {
   const shortList = (xs: string[]) => (xs.length > 12 ? `${xs.slice(0, 12).join(', ')}, ...` : xs.join(', '));
   const checkNode = (segs: Seg[], name: string, allowed: string[]) => {
     if (allowed.length === 0) fail(segs, `no node of this scenario takes this fault (down/up need network.links, stop an lvs: director)`);
@@ -479,10 +485,19 @@ function resolveFaults(p: ParsedScenario, topology: Topology, fail: Fail, where:
   };
   const faults: Fault[] = [];
   const randomFaults: RandomFaults[] = [];
+  const randomKills: RandomKill[] = [];
   const openLoad = p.users.load.kind === 'open' ? p.users.load : null;
   const loadEnd_us = openLoad ? Math.round((openLoad.users / openLoad.rate_per_s) * 1e6) : 60_000_000;
   p.faults.forEach((f, i) => {
     const line = lineIn(where(['faults', i]));
+    if (f.kind === 'random_kill') {
+      const { kind: _kind, ...spec } = f;
+      f.among.forEach((n, j) => checkNode(['faults', i, 'random_kill', 'among', j], n, topology.targets('kill')));
+      const dup = f.among.find((n, j) => f.among.indexOf(n) !== j);
+      if (dup !== undefined) fail(['faults', i, 'random_kill', 'among'], `${dup} is listed twice`);
+      randomKills.push({ ...spec, line });
+      return;
+    }
     if (f.kind === 'random') {
       const allowed = topology.targets(f.action);
       f.nodes.forEach((n, j) => checkNode(['faults', i, 'nodes', j], n, allowed));
@@ -496,7 +511,7 @@ function resolveFaults(p: ParsedScenario, topology: Topology, fail: Fail, where:
     } else checkNode(['faults', i, f.action], f.target, topology.targets(f.action));
     faults.push(toFault(f, line));
   });
-  return { faults, randomFaults };
+  return { faults, randomFaults, randomKills };
 }
 
 // 0 for entries that came from the command line rather than the file.

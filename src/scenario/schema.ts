@@ -307,8 +307,26 @@ const FAULT_ACTIONS = ['kill', 'recover', 'slow', 'restart', 'partition', 'drop'
 // One entry of `faults:`: exactly one action key naming its target, plus the options it takes.
 // `{ at: 2s, kill: app3 }`, `{ at: 2s, slow: app3, factor: 10, for: 5s }`,
 // `{ at: 2s, partition: [app3, redis], for: 5s }`, `{ at: 2s, drop: app3-redis, fraction: 0.1 }`,
-// `{ at: 2s, restart: redis, for: 1s }`, and the random form
-// `{ random: kill, nodes: [app1, app2], mtbf: 20s, mttr: 3s, until: 10s }`.
+// `{ at: 2s, restart: redis, for: 1s }`, and the random forms
+// `{ random: kill, nodes: [app1, app2], mtbf: 20s, mttr: 3s, until: 10s }` and
+// `{ random_kill: { count: 2, among: [app1, app2, app3], between: [1s, 3s] } }`.
+const randomKill = section({
+  count: int(1), // how many distinct nodes die
+  among: list(text(), 'node names'),
+  between: list(duration(), 'two durations, like [1s, 3s]'), // each dies at a uniform time in [lo, hi]
+}).transform((v, ctx: Ctx) => {
+  const [lo, hi] = v.between;
+  if (v.between.length !== 2 || lo === undefined || hi === undefined || hi < lo) {
+    ctx.addIssue({ code: 'custom', path: ['between'], message: 'must be two durations [lo, hi] with lo <= hi, like [1s, 3s]' });
+    return z.NEVER;
+  }
+  if (v.count > v.among.length) {
+    ctx.addIssue({ code: 'custom', path: ['count'], message: `must be at most the ${v.among.length} nodes of among` });
+    return z.NEVER;
+  }
+  return { count: v.count, among: v.among, from_us: lo, until_us: hi };
+});
+
 const fault = section({
   at: duration().optional(), // required for a fixed fault: when, from the start of the run
   kill: text().optional(), // a node: an app server or "redis"
@@ -329,7 +347,9 @@ const fault = section({
   mttr: duration({ positive: true }).optional(), // random: mean time to repair
   from: duration().optional(), // random: default 0s
   until: duration().optional(), // random: default the end of the open load's arrivals, else 60s
+  random_kill: randomKill.optional(),
 }).transform((v, ctx: Ctx) => {
+  if (v.random_kill !== undefined) return { kind: 'random_kill' as const, ...v.random_kill };
   if (v.random !== undefined) {
     const missing = (['nodes', 'mtbf', 'mttr'] as const).filter((k) => v[k] === undefined);
     if (missing.length > 0) {

@@ -94,6 +94,18 @@ export type RandomFaults = {
   line: number;
 };
 
+/**
+ * `{ random_kill: { count, among, between } }`: `count` distinct nodes of `among` die, each at a
+ * uniform time in [from, until], drawn from the `faults` stream: each seed its own failure set.
+ */
+export type RandomKill = {
+  count: number;
+  among: string[];
+  from_us: number;
+  until_us: number;
+  line: number;
+};
+
 // eq_text: string equality (the fingerprint); its text is `raw`, and a, b are NaN.
 export type ExpectOp = 'eq' | 'lt' | 'le' | 'gt' | 'ge' | 'between' | 'eq_text';
 
@@ -162,6 +174,7 @@ export type Scenario = {
   lvs?: LvsConfig; // LVS directors in front of the nginx instances (absent: users reach nginx directly)
   faults: Fault[];
   random_faults: RandomFaults[];
+  random_kills: RandomKill[];
   expect: Expectation[];
   report: {
     bin_us: number; // time-series bin width

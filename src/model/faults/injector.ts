@@ -7,7 +7,7 @@ import type { Engine } from '../../engine/engine.js';
 import type { RngStream } from '../../engine/rng.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { Topology, TopologyLink, TopologyNode } from '../../scenario/topology.js';
-import { type Fault, type FaultOf, faultTargetText, type RandomFaults } from '../../scenario/types.js';
+import { type Fault, type FaultOf, faultTargetText, type RandomFaults, type RandomKill } from '../../scenario/types.js';
 
 /**
  * How one tier applies the faults its nodes take. `index` is the node's (or link's) index within
@@ -44,8 +44,27 @@ export type FaultHandlers = {
 };
 
 /** The scenario's fixed faults followed by its random ones, drawn from `rng` (the `faults` stream). */
-export function faultSchedule(fixed: readonly Fault[], random: readonly RandomFaults[], rng: RngStream): Fault[] {
-  return [...fixed, ...drawRandomFaults(random, rng)];
+export function faultSchedule(fixed: readonly Fault[], random: readonly RandomFaults[], kills: readonly RandomKill[], rng: RngStream): Fault[] {
+  // the kill sets first: a configuration that changes the rate-driven faults keeps its kill set
+  const killed = drawRandomKills(kills, rng);
+  return [...fixed, ...killed, ...drawRandomFaults(random, rng)];
+}
+
+/** `count` distinct nodes of `among` (a partial Fisher-Yates shuffle), each at a uniform time in [from, until]. */
+export function drawRandomKills(specs: readonly RandomKill[], rng: RngStream): Fault[] {
+  const out: Fault[] = [];
+  for (const spec of specs) {
+    const pool = [...spec.among];
+    for (let k = 0; k < spec.count; k++) {
+      const j = k + rng.int(pool.length - k);
+      const target = pool[j] as string;
+      pool[j] = pool[k] as string;
+      pool[k] = target;
+      const at_us = spec.from_us + rng.int(spec.until_us - spec.from_us + 1);
+      out.push({ at_us, for_us: 0, line: spec.line, action: 'kill', target });
+    }
+  }
+  return out;
 }
 
 /** Expands random faults into a fixed schedule: per node, up-times ~ exp(mtbf), repairs ~ exp(mttr). */

@@ -1,0 +1,258 @@
+// `sim sweep FILE --vary key=v1,v2|key=lo..hi:step ... --replications R`: a parameter study. Runs
+// the cross product of configurations x replications (replication r has the same seed in every
+// configuration: common random numbers) on all cores, and writes sweep.csv, sweep.json (n, mean,
+// sd, Student-t interval, min, max per configuration and metric), charts and index.html. Every
+// configuration is loaded, and so checked, before anything runs.
+import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import { Piscina } from 'piscina';
+import type { CommandModule } from 'yargs';
+import { checkExpectPaths } from '../model/summary-skeleton.js';
+import { fmtNum } from '../report/format.js';
+import { loadScenario, ScenarioError } from '../scenario/load.js';
+import type { Scenario } from '../scenario/types.js';
+import { ResultCache } from '../study/result-cache.js';
+import { HEADLINE_METRICS } from '../study/sweep-metrics.js';
+import { studyStats } from '../study/sweep-output.js';
+import { type Configuration, crossProduct, type Parameter, type PrecisionTarget, type RunRecord, scenarioHash, sha256, type StudySpec } from '../study/sweep-plan.js';
+import { type Executor, runStudy } from '../study/sweep-run.js';
+import { type RunResult, runStudyTask, type StudyTask } from '../study/sweep-worker.js';
+import { writeShard, writeStudy } from '../study/sweep-write.js';
+import { shellQuote } from './check.js';
+import { UsageError } from './errors.js';
+import { setCurrentScenarioFile } from './input-errors.js';
+import { buildIdentity } from './provenance.js';
+import { parsePrecision, parseShard, parseVaries } from './sweep-args.js';
+
+type SweepArgs = {
+  file: string;
+  vary?: string[];
+  replications?: number;
+  precision?: string[];
+  confidence: number;
+  'max-replications': number;
+  workers?: number;
+  out?: string;
+  set?: string[];
+  seed?: number;
+  shard?: string;
+  cache?: string;
+};
+
+const wholeAtLeast = (name: string, v: number, min: number): number => {
+  if (!Number.isSafeInteger(v) || v < min) throw new UsageError(`sweep: --${name} must be an integer >= ${min} (got ${v})`);
+  return v;
+};
+
+/** A --vary value the loader refused, named as the user wrote it. */
+function asVaryError(e: ScenarioError, params: readonly Parameter[], values: readonly string[]): ScenarioError {
+  const i = params.findIndex((p) => e.via === `--set ${p.key}`);
+  if (i < 0) return e;
+  const key = params[i]?.key ?? '';
+  return new ScenarioError(e.file, e.line, e.keyPath === key ? '' : e.keyPath, e.detail, `--vary ${key}=${values[i] ?? ''}`);
+}
+
+/** Loads every configuration (so a bad key or value stops the study before any run). */
+export function loadConfigurations(file: string, set: readonly string[], seed: number | undefined, params: readonly Parameter[]): { configs: Configuration[]; first: Scenario } {
+  let first: Scenario | undefined;
+  const configs = crossProduct(params).map((values, index) => {
+    const cset = [...set, ...params.map((p, i) => `${p.key}=${values[i] ?? ''}`)];
+    let s: Scenario;
+    try {
+      s = loadScenario(file, { seed, set: cset });
+    } catch (e) {
+      throw e instanceof ScenarioError ? asVaryError(e, params, values) : e;
+    }
+    if (first === undefined) {
+      checkExpectPaths(s);
+      first = s;
+    }
+    return { index, values, set: cset, scenario_hash: scenarioHash(s) };
+  });
+  if (first === undefined) throw new UsageError('sweep: no configuration');
+  return { configs, first };
+}
+
+/** The command that reruns the study: the flags that can change a result, not --workers or --out. */
+function studyCommand(args: SweepArgs, precision: readonly string[]): string {
+  const words = ['sim', 'sweep', args.file];
+  for (const v of args.vary ?? []) words.push('--vary', v);
+  if (precision.length > 0) {
+    for (const p of precision) words.push('--precision', p);
+    words.push('--max-replications', String(args['max-replications']));
+  }
+  if (args.replications !== undefined) words.push('--replications', String(args.replications));
+  if (args.confidence !== 0.95) words.push('--confidence', String(args.confidence));
+  if (args.seed !== undefined) words.push('--seed', String(args.seed));
+  for (const s of args.set ?? []) words.push('--set', s);
+  return words.map(shellQuote).join(' ');
+}
+
+function checkArgs(args: SweepArgs): { precision: PrecisionTarget[]; shard?: { index: number; count: number }; replications: number } {
+  const precision = (args.precision ?? []).map(parsePrecision);
+  if (!(args.confidence > 0 && args.confidence < 1)) throw new UsageError(`sweep: --confidence must be between 0 and 1 (got ${args.confidence})`);
+  const replications = wholeAtLeast('replications', args.replications ?? (precision.length > 0 ? 5 : 10), 1);
+  wholeAtLeast('max-replications', args['max-replications'], 2);
+  const shard = args.shard === undefined ? undefined : parseShard(args.shard);
+  if (shard && precision.length > 0) throw new UsageError('sweep: --precision decides the replications as results come in; it cannot be split with --shard (use --replications)');
+  if (precision.length > 0 && args['max-replications'] < replications) throw new UsageError('sweep: --max-replications must be at least --replications');
+  return { precision, shard, replications };
+}
+
+export function buildSpec(args: SweepArgs): { spec: StudySpec; shard?: { index: number; count: number } } {
+  const { precision, shard, replications } = checkArgs(args);
+  const params = parseVaries(args.vary ?? []);
+  const set = args.set ?? [];
+  for (const p of params) {
+    if (set.some((s) => s.split('=')[0]?.trim() === p.key)) throw new UsageError(`sweep: ${p.key} is both --set and --vary; keep one`);
+  }
+  setCurrentScenarioFile(args.file);
+  const { configs, first } = loadConfigurations(args.file, set, args.seed, params);
+  const build = buildIdentity();
+  const spec: StudySpec = {
+    scenario: first.name,
+    file: args.file,
+    scenario_sha256: sha256(readFileSync(args.file, 'utf8')),
+    version: build.version,
+    commit: build.commit,
+    command: studyCommand(args, args.precision ?? []),
+    base_seed: first.seed,
+    parameters: params,
+    configurations: configs,
+    metrics: [...HEADLINE_METRICS],
+    confidence: args.confidence,
+    replications,
+    precision,
+    max_replications: args['max-replications'],
+  };
+  return { spec, shard };
+}
+
+type Pool = { execute: Executor; close: () => Promise<void> };
+
+/** Worker threads, or the main thread for one worker; `tick` after every run. */
+function executor(workers: number, tick: () => void): Pool {
+  if (workers <= 1) {
+    const execute: Executor = async (tasks, each) => {
+      const out: RunResult[] = [];
+      for (const [i, t] of tasks.entries()) {
+        const r = runStudyTask(t);
+        out.push(r);
+        each(i, r);
+        tick();
+        await new Promise((r) => setImmediate(r)); // let the progress bar draw
+      }
+      return out;
+    };
+    return { execute, close: async () => undefined };
+  }
+  const pool = new Piscina<StudyTask, RunResult>({
+    filename: new URL('../study/sweep-worker.js', import.meta.url).href,
+    minThreads: workers,
+    maxThreads: workers,
+  });
+  const execute: Executor = (tasks, each) =>
+    Promise.all(
+      tasks.map(async (t, i) => {
+        const r = await pool.run(t);
+        each(i, r);
+        tick();
+        return r;
+      }),
+    );
+  return { execute, close: () => pool.destroy() };
+}
+
+export const sweepCommand: CommandModule<object, SweepArgs> = {
+  command: 'sweep <file>',
+  describe: 'Parameter study: configurations x replications (common random numbers) on all cores, with Student-t intervals (exit 0, 2 bad input)',
+  builder: (y) =>
+    y
+      .positional('file', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
+      .option('vary', { type: 'string', array: true, describe: 'a parameter: key=v1,v2,... or key=lo..hi:step (repeatable; the cross product runs)' })
+      .option('replications', { type: 'number', describe: 'runs per configuration (default 10; with --precision, the first round, default 5)' })
+      .option('precision', { type: 'string', array: true, describe: 'add replications until the interval is this narrow: metric=±x or metric=±x% (repeatable)' })
+      .option('confidence', { type: 'number', default: 0.95, describe: 'confidence level of the intervals' })
+      .option('max-replications', { type: 'number', default: 200, describe: 'with --precision: at most this many runs per configuration' })
+      .option('workers', { type: 'number', describe: 'worker threads (default: one per core)' })
+      .option('out', { type: 'string', describe: 'output directory (default reports/<name>-sweep/)' })
+      .option('set', { type: 'string', array: true, describe: 'override a key in every configuration: --set nginx.workers=2 (repeatable)' })
+      .option('seed', { type: 'number', describe: "the seed of replication 1 (default: the scenario's)" })
+      .option('shard', { type: 'string', describe: 'run only slice I of N (I from 0), e.g. --shard $JOB_COMPLETION_INDEX/8; combine with sim merge' })
+      .option('cache', { type: 'string', describe: 'store of run results: runs found there are not run again' }),
+  handler: async (args) => {
+    const { spec, shard } = buildSpec(args);
+    const workers = wholeAtLeast('workers', args.workers ?? availableParallelism(), 1);
+    const outDir = args.out ?? path.join('reports', `${spec.scenario}-sweep`);
+    const t0 = process.hrtime.bigint();
+    const bar = startBar();
+    const pool = executor(workers, bar.tick);
+    let outcome: Awaited<ReturnType<typeof runStudy>>;
+    try {
+      outcome = await runStudy({
+        spec,
+        execute: pool.execute,
+        code: buildIdentity().code,
+        cache: args.cache === undefined ? undefined : new ResultCache(args.cache),
+        shard,
+        onRound: bar.add,
+      });
+    } finally {
+      bar.stop();
+      await pool.close();
+    }
+    if (shard) await writeShard(outDir, spec, shard, outcome.runs);
+    else await writeStudy(outDir, spec, outcome.runs);
+    const wall_s = Number(process.hrtime.bigint() - t0) / 1e9;
+    process.stdout.write(describeStudy(spec, outcome, shard, outDir));
+    process.stderr.write(`sweep: ${workers} worker${workers === 1 ? '' : 's'}, ${wall_s.toFixed(2)} s, ${(outcome.executed / Math.max(wall_s, 1e-9)).toFixed(2)} runs/s\n`);
+  },
+};
+
+function describeStudy(spec: StudySpec, o: { runs: RunRecord[]; executed: number; cached: number }, shard: { index: number; count: number } | undefined, outDir: string): string {
+  const lines = [
+    `sweep ${spec.scenario}: ${spec.configurations.length} configuration${spec.configurations.length === 1 ? '' : 's'}, ${o.runs.length} runs${shard ? ` (shard ${shard.index}/${shard.count})` : ''}: ${o.executed} executed, ${o.cached} from cache`,
+  ];
+  if (!shard) {
+    const shown = spec.precision.length > 0 ? [...new Set(spec.precision.map((p) => p.metric))] : ['tickets.unsold', 'latency_ms.p99'];
+    const pct = Math.round(spec.confidence * 1000) / 10;
+    for (const c of studyStats(spec, o.runs)) {
+      const conf = spec.configurations[c.index];
+      const vals = spec.parameters.map((p, i) => `${p.key}=${conf?.values[i] ?? ''}`).join(' ');
+      const ms = shown.map((m) => {
+        const s = c.stats[m];
+        if (s === undefined || s.mean === null) return `${m} -`;
+        return `${m} ${fmtNum(s.mean, 3)}${s.half_width === null ? '' : ` ±${fmtNum(s.half_width, 3)}`}`;
+      });
+      lines.push(`  ${vals || '(as written)'}  n=${c.n}  ${ms.join('  ')}`);
+    }
+    lines.push(`  (± is the ${pct} % Student-t half-width)`);
+  }
+  lines.push(`  ${shard ? 'shard' : 'report'}: ${path.join(outDir, shard ? 'shard.json' : 'index.html')}`);
+  return lines.join('\n') + '\n';
+}
+
+function startBar(): { add: (n: number) => void; tick: () => void; stop: () => void } {
+  if (!process.stderr.isTTY || process.env.CI) return { add: () => undefined, tick: () => undefined, stop: () => undefined };
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: 'sweeping [{bar}] {value}/{total} runs | {eta_formatted} left', hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let total = 0;
+  let done = 0;
+  let started = false;
+  return {
+    add: (n) => {
+      total += n;
+      if (!started) bar.start(total, done);
+      else bar.setTotal(total);
+      started = true;
+    },
+    tick: () => bar.update(++done),
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}
