@@ -60,6 +60,51 @@ describe('Engine', () => {
     expect(n).toBe(15);
   });
 
+  test('lanes and the heap: equal times run in the order they were scheduled, wherever they wait', () => {
+    const e = new Engine();
+    e.declareFixedDelay(10); // lane A
+    e.declareFixedDelay(4); // lane B
+    const seen: string[] = [];
+    const names = ['lane10-a', 'heap-b', 'lane10-c', 'heap-d', 'lane4-e', 'heap-f', 'lane4-g', 'heap-h'];
+    const k = e.register('t', (id) => seen.push(`${e.now_us}:${names[id]}`));
+    const start = e.register('start', () => {
+      // due at 10: lane 10 and the heap interleaved; two more to the heap, at 3 and now
+      e.schedule(10, k, 0); // lane 10, seq 1
+      e.at(10, k, 1); // heap, seq 2
+      e.schedule(10, k, 2); // lane 10
+      e.schedule(3, k, 3); // not a lane delay: the heap, at 3
+      e.schedule(0, k, 3); // the heap, now
+    });
+    const later = e.register('later', () => {
+      // at 6: lane 4 reaches 10 too, after everything scheduled at 0
+      e.at(10, k, 5); // heap
+      e.schedule(4, k, 4); // lane 4
+      e.schedule(4, k, 6); // lane 4
+      e.at(10, k, 7); // heap
+    });
+    e.at(0, start, 0);
+    e.at(6, later, 0);
+    e.run();
+    expect(seen).toEqual(['0:heap-d', '3:heap-d', '10:lane10-a', '10:heap-b', '10:lane10-c', '10:heap-f', '10:lane4-e', '10:lane4-g', '10:heap-h']);
+  });
+
+  test('property: any mix of lane and heap events runs in (time, seq) order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(3, 5, 7, 8), fc.boolean()), { minLength: 1, maxLength: 200 }), (events) => {
+        const e = new Engine();
+        e.declareFixedDelay(5);
+        e.declareFixedDelay(7);
+        const seen: number[] = [];
+        const k = e.register('t', (id) => seen.push(id));
+        const go = e.register('go', () => events.forEach(([d, viaAt], i) => (viaAt ? e.at(d, k, i) : e.schedule(d, k, i))));
+        e.at(0, go, 0);
+        e.run();
+        const want = events.map(([d], i) => [d, i]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, i]) => i);
+        expect(seen).toEqual(want);
+      }),
+    );
+  });
+
   test('refuses to schedule into the past', () => {
     const e = new Engine();
     const k = e.register('x', () => undefined);
