@@ -220,7 +220,9 @@ describe('conservation and the unsold split, from hand-made counters', () => {
   // inventory 5; Redis granted 3 tickets to users 0, 1, 2, who were told; user 3 heard "sold out"
   // twice. Only the run-level arithmetic is under test here, so the tier sections are minimal.
   const scenario = parseScenario('name: hand\ntickets: { inventory: 5 }\nusers:\n  load:\n    closed: { concurrency: 1, requests: 4 }\n', 'hand.yaml');
-  const run = (stock: Partial<AppStockTotals>, hash = { sold: 3, total: 5 }, grantRepliesLost = 0) => {
+  const run = (stock: Partial<AppStockTotals>, hash = { sold: 3, total: 5 }, grantRepliesLost = 0, latencies_us: number[] = []) => {
+    const metrics = new Metrics(100_000);
+    for (const l of latencies_us) metrics.latency.record(l);
     const ledger = new Ledger(4);
     for (const u of [0, 1, 2]) {
       ledger.grant(u);
@@ -242,7 +244,7 @@ describe('conservation and the unsold split, from hand-made counters', () => {
         grantRepliesLost,
       },
     };
-    return summarize(scenario, new Metrics(100_000), ledger, end, tiers).summary;
+    return summarize(scenario, metrics, ledger, end, tiers).summary;
   };
 
   test('the apps confirm what Redis granted: conservation holds', () => {
@@ -273,6 +275,12 @@ describe('conservation and the unsold split, from hand-made counters', () => {
     expect(run({ strandedLocal: 7 }).tickets.unsold_split).toEqual({ stranded_local: 2, burned_local: 0, never_reached: 0 });
     // the totals stay whole beside the split
     expect(run({ strandedLocal: 7, burnedLocal: 4 }).tickets).toMatchObject({ unsold: 2, stranded_local: 7, burned_local: 4 });
+  });
+
+  test('latency quantiles at 0.5, 0.9, 0.99 and 0.999: ranks ceil(q n) of 1..20 us (exact buckets below 64 us)', () => {
+    const lat = Array.from({ length: 20 }, (_, i) => 20 - i); // recorded in any order
+    // ranks 10, 18, 20, 20: 10, 18, 20, 20 us; the mean 10.5 us
+    expect(run({}, undefined, 0, lat).latency_ms).toEqual({ p50: 0.01, p90: 0.018, p99: 0.02, p999: 0.02, max: 0.02, mean: 0.011 });
   });
 
   test('users count once each, by their last answer; one retried', () => {
