@@ -4,7 +4,7 @@ import { evaluateExpectations, holds } from '../src/metrics/expect.js';
 import { expectablePaths } from '../src/metrics/expect-paths.js';
 import { checkExpectPaths, summarySkeleton } from '../src/model/summary-skeleton.js';
 import { runScenario } from '../src/model/stack.js';
-import { parseScenario, ScenarioError } from '../src/scenario/load.js';
+import { loadScenario, parseScenario, ScenarioError } from '../src/scenario/load.js';
 import { parseExpectation } from '../src/scenario/schema.js';
 import type { Expectation } from '../src/scenario/types.js';
 
@@ -108,6 +108,27 @@ describe('the fingerprint pins a run', () => {
     expect(a).toMatch(/^[0-9a-f]{8}$/);
     expect(b).toBe(a);
     expect(c).not.toBe(a);
+  });
+
+  test('it covers outcomes: source-ab at seed 1001 with inventory 500 or 1000 runs the same events, not the same sales', () => {
+    const ab = (inventory: number) =>
+      runScenario(loadScenario('scenarios/source-ab.yaml', { seed: 1001, set: [`tickets.inventory=${inventory}`] })).report.summary;
+    const a = ab(500);
+    const b = ab(1000);
+    expect([a.tickets.sold, b.tickets.sold]).toEqual([501, 1001]);
+    expect(a.events).toBe(b.events);
+    expect(a.fingerprint).not.toBe(b.fingerprint);
+  });
+
+  test('it covers one Lua reply: a script that answers 1005 instead of 5 once, granting all the same', () => {
+    const script = (fifth: string) =>
+      `{lua: "local n = redis.call('HINCRBY', KEYS[1], ARGV[2], 1) if n == 5 then return ${fifth} end return n"}`;
+    const a = runScenario(load('', { set: [`tickets.script=${script('n')}`] })).report.summary;
+    const b = runScenario(load('', { set: [`tickets.script=${script('1005')}`] })).report.summary;
+    expect({ ...a, fingerprint: '' }).toEqual({ ...b, fingerprint: '' });
+    expect(a.tiers.redis.script_refused).toBe(0); // every call grants, the fifth among them
+    expect(a.tiers.redis.script_ok).toBeGreaterThan(5);
+    expect(a.fingerprint).not.toBe(b.fingerprint);
   });
 
   test('expect.fingerprint holds for its own run and breaks for any other', () => {

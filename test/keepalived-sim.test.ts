@@ -148,6 +148,18 @@ describe('VrrpPairs: coming back (vrrp_init_state, preempt)', () => {
     expect(m.timeline.filter((e) => e.event === 'vrrp master')[1].at_us).toBe(want);
   });
 
+  test('equal priorities: the first is master; coming back it does not preempt (a strictly higher priority is needed)', () => {
+    const { engine, vrrp, m, at } = pairAt(lvsConfig('  vrrp: { priority: [100, 100] }\n'));
+    expect(vrrp.holder[0]).toBe(0);
+    at(1_000_000, () => vrrp.crash(0));
+    at(8_000_000, () => vrrp.start(0));
+    engine.run();
+    expect(vrrp.holder[0]).toBe(1);
+    expect(vrrp.state[0]).toBe(VRRP_BACKUP);
+    expect(vrrp.state[1]).toBe(VRRP_MASTER);
+    expect(m.timeline.filter((e) => e.event === 'vrrp master').map((e) => e.node)).toEqual(['lvs2']);
+  });
+
   test('both down, then the lower priority returns alone: it becomes master after 3 x advert_int + skew', () => {
     const { engine, vrrp, m, at } = pairAt(lvsConfig());
     at(1_000_000, () => vrrp.crash(0));
@@ -250,9 +262,13 @@ describe('HealthCheckers: tcp_epilog', () => {
     const period = 6_000_100;
     const next = firstCheckAfter('lvs1', 'nginx1', period, 10_000_000);
     const next2 = firstCheckAfter('lvs2', 'nginx1', period, 10_000_000);
-    const end = Math.min(next, next2) - 1; // back before either director checks
-    if (end <= 10_000_000) return; // (the phase put a check right at 10 s)
-    at(10_000_000, () => {
+    // Each director checks every `period`; both have a check in [10 s, 10 s + period). The later
+    // one's previous check was before the earlier one's next: down 1 ms after the former (its
+    // answer took 100 us), back 1 us before the latter.
+    const start = Math.max(next, next2) - period + 1_000;
+    const end = Math.min(next, next2) - 1;
+    expect(end - start).toBeGreaterThan(0);
+    at(start, () => {
       pool.alive[0] = false;
       hc.rsChanged(0);
     });

@@ -300,11 +300,16 @@ describe('writeReport', () => {
     expect(html).not.toMatch(/NaN|undefined/);
   });
 
-  test('REPORT_PREVIEW_DIR writes a report to look at', async () => {
-    const out = process.env.REPORT_PREVIEW_DIR;
-    if (!out) return;
+  test('a full report and an empty one, side by side (REPORT_PREVIEW_DIR keeps them to look at)', async () => {
+    const out = process.env.REPORT_PREVIEW_DIR ?? (await tempDir());
     await writeReport(out, fixture(), { note: 'preview' });
     await writeReport(join(out, 'empty'), emptyInput(), { note: 'preview' });
+    const files = ['index.html', 'summary.json', 'latency.svg'];
+    for (const f of files) {
+      expect((await readFile(join(out, f), 'utf8')).length).toBeGreaterThan(0);
+      expect((await readFile(join(out, 'empty', f), 'utf8')).length).toBeGreaterThan(0);
+    }
+    expect(JSON.parse(await readFile(join(out, 'empty', 'summary.json'), 'utf8'))).toEqual(emptyInput().summary);
   });
 });
 

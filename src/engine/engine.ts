@@ -27,8 +27,9 @@ export class Engine {
   now_us = 0;
   events = 0;
   /**
-   * FNV-1a over (time, kind name, entity) of every event run: a fingerprint of the whole run. The
-   * kind enters as a hash of its name, so the order components register in does not matter.
+   * FNV-1a over (time, kind name, entity, arg) of every event run, and over every outcome the
+   * components note (`note`): a fingerprint of the whole run, of what happened as well as when.
+   * The kind enters as a hash of its name, so the order components register in does not matter.
    */
   fingerprint = 0x811c9dc5;
   private readonly queue = new EventQueue(4096);
@@ -51,6 +52,11 @@ export class Engine {
     }
     this.kindNameHashes[kind] = fnv1a(name);
     return kind;
+  }
+
+  /** Folds an outcome (a reply, a result, who got a ticket) into the fingerprint; allocates nothing. */
+  note(value: number): void {
+    this.fingerprint = Math.imul(this.fingerprint ^ (value | 0), 16777619);
   }
 
   kindName(kind: number): string {
@@ -144,7 +150,10 @@ export class Engine {
       fp = Math.imul(fp ^ (t | 0), 16777619);
       fp = Math.imul(fp ^ kindHashes[kind], 16777619);
       fp = Math.imul(fp ^ entity, 16777619);
+      // what the handler notes folds in after its event
+      this.fingerprint = Math.imul(fp ^ arg, 16777619);
       handlers[kind](entity, arg);
+      fp = this.fingerprint;
       events++;
       if (stopWhen !== undefined && stopWhen()) break;
       if (--untilProgress === 0) {

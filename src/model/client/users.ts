@@ -192,6 +192,7 @@ export class Users {
   }
 
   private record(outcome: number, latency_us: number, now: number): void {
+    this.engine.note(outcome);
     const m = this.metrics;
     const bin = m.bin(now);
     if (now > m.lastResponse_us) m.lastResponse_us = now; // answers taken early come out of order

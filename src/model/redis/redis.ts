@@ -176,6 +176,7 @@ export class RedisTier implements FaultHandler<RedisFault> {
     if (gen !== this.thread.generation(0)) return; // the command was lost in a crash
     this.ks.now_us = this.engine.now_us;
     const reply = this.script.call(KEYS, ARGV);
+    this.engine.note(typeof reply === 'number' ? reply : -1);
     const m = this.metrics;
     const cs = this.counters;
     let result: number;
@@ -187,6 +188,7 @@ export class RedisTier implements FaultHandler<RedisFault> {
       result = REDIS_GRANTED;
       cs.scriptOk++;
       this.ledger.grant(this.cmdUser[c]);
+      this.engine.note(this.cmdUser[c]);
       m.ticketsGranted++;
       m.sold.add(m.bin(this.engine.now_us), 1);
       if (m.sellOut_us < 0 && m.ticketsGranted >= this.tickets.inventory) m.sellOut_us = this.engine.now_us;
