@@ -165,6 +165,9 @@ describe('sim sweep with two parameters', () => {
     const json = JSON.parse(files['sweep.json'] ?? '');
     for (const c of json.configurations) expect(files['charts/tickets.unsold--heatmap.svg']).toContain(`>${c.metrics['tickets.unsold'].mean}<`);
     expect(files['index.html']).toContain('charts/tickets.unsold--heatmap.svg');
+    // a later study in the same directory leaves no chart of the earlier one behind
+    expect(sim('sweep', SMALL, '--vary', 'app.local_stock.buffer=1,1.2', '--replications', '2', '--out', out('two')).code).toBe(0);
+    expect(Object.keys(tree(out('two'))).filter((f) => f.startsWith('charts/tickets.unsold-'))).toEqual(['charts/tickets.unsold--vs--app.local_stock.buffer.svg']);
   });
 });
 
