@@ -149,6 +149,28 @@ describe('sim sweep', () => {
   });
 });
 
+describe('sim sweep with two parameters', () => {
+  test('each metric against each parameter, one line per value of the other, and a heatmap of the means', () => {
+    const r = sim('sweep', SMALL, '--vary', 'app.local_stock.buffer=1,1.2', '--vary', 'nginx.upstream.balance=round_robin,least_conn', '--replications', '2', '--out', out('two'));
+    expect(r.code).toBe(0);
+    const files = tree(out('two'));
+    const unsold = Object.keys(files).filter((f) => f.startsWith('charts/tickets.unsold-'));
+    expect(unsold).toEqual([
+      'charts/tickets.unsold--heatmap.svg',
+      'charts/tickets.unsold--vs--app.local_stock.buffer.svg',
+      'charts/tickets.unsold--vs--nginx.upstream.balance.svg',
+    ]);
+    expect(files['charts/tickets.unsold--vs--app.local_stock.buffer.svg']).toContain('nginx.upstream.balance=least_conn');
+    // the heatmap writes each configuration's mean in its cell
+    const json = JSON.parse(files['sweep.json'] ?? '');
+    for (const c of json.configurations) expect(files['charts/tickets.unsold--heatmap.svg']).toContain(`>${c.metrics['tickets.unsold'].mean}<`);
+    expect(files['index.html']).toContain('charts/tickets.unsold--heatmap.svg');
+    // a later study in the same directory leaves no chart of the earlier one behind
+    expect(sim('sweep', SMALL, '--vary', 'app.local_stock.buffer=1,1.2', '--replications', '2', '--out', out('two')).code).toBe(0);
+    expect(Object.keys(tree(out('two'))).filter((f) => f.startsWith('charts/tickets.unsold-'))).toEqual(['charts/tickets.unsold--vs--app.local_stock.buffer.svg']);
+  });
+});
+
 describe('sim sweep --cache', () => {
   const cache = out('cache');
   const run = (reps: string, name: string, ...more: string[]) => sim('sweep', SMALL, '--vary', 'app.local_stock.buffer=1,1.2', '--replications', reps, '--cache', cache, '--out', out(name), ...more);

@@ -87,6 +87,43 @@ function drawChart(D3Node: D3NodeCtor, spec: StudySpec, stats: readonly ConfigSt
   return c.svg();
 }
 
+/** Blends from pale to dark blue: t = 0 is the smallest mean, 1 the largest. */
+function shade(t: number): string {
+  const lo = [0xf7, 0xfb, 0xff];
+  const hi = [0x08, 0x30, 0x6b];
+  return `#${lo.map((l, i) => Math.round(l + ((hi[i] ?? l) - l) * t).toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** With two varied parameters: the mean of `metric` in a grid, the first parameter across. */
+function heatmap(D3Node: D3NodeCtor, spec: StudySpec, stats: readonly ConfigStats[], metric: string): string {
+  const [px, py] = spec.parameters;
+  const c = new Chart(D3Node, `${metric}: ${px?.key ?? ''} x ${py?.key ?? ''}`, 'mean over the replications of each configuration; darker is larger');
+  if (px === undefined || py === undefined) return c.svg();
+  const means = stats.map((s) => s.stats[metric]?.mean ?? null);
+  const nums = means.filter((m): m is number => m !== null);
+  const lo = Math.min(...nums);
+  const hi = Math.max(...nums);
+  const w = (c.P.x1 - c.P.x0) / px.values.length;
+  const h = (c.P.y1 - c.P.y0) / py.values.length;
+  stats.forEach((s, k) => {
+    const conf = spec.configurations[s.index];
+    const i = px.values.indexOf(conf?.values[0] ?? '');
+    const j = py.values.indexOf(conf?.values[1] ?? '');
+    const m = means[k] ?? null;
+    const t = m === null || hi === lo ? 0 : (m - lo) / (hi - lo);
+    const x = c.P.x0 + i * w;
+    const y = c.P.y1 - (j + 1) * h;
+    c.rect(x, y, w, h, m === null ? '#ffffff' : shade(t), { stroke: '#ffffff' });
+    c.text(x + w / 2, y + h / 2 + 4, m === null ? '-' : fmtNum(m, 3), { 'text-anchor': 'middle', fill: t > 0.5 ? '#ffffff' : C.text, 'font-size': 11 });
+  });
+  px.values.forEach((v, i) => c.text(c.P.x0 + (i + 0.5) * w, c.P.y1 + 20, v, { 'text-anchor': 'middle', fill: C.axis }));
+  py.values.forEach((v, j) => c.text(c.P.x0 - 8, c.P.y1 - (j + 0.5) * h + 4, v, { 'text-anchor': 'end', fill: C.axis }));
+  c.text((c.P.x0 + c.P.x1) / 2, c.h - 14, px.key, { 'text-anchor': 'middle', fill: C.text });
+  const cy = (c.P.y0 + c.P.y1) / 2;
+  c.text(12, cy, py.key, { 'text-anchor': 'middle', transform: `rotate(-90 12 ${cy.toFixed(2)})`, fill: C.text });
+  return c.svg();
+}
+
 /** Every chart of the study, by file name, in metric order then parameter order. */
 export async function sweepCharts(spec: StudySpec, stats: readonly ConfigStats[]): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -96,6 +133,7 @@ export async function sweepCharts(spec: StudySpec, stats: readonly ConfigStats[]
     spec.parameters.forEach((p, pi) => {
       out[chartName(m, p.key)] = drawChart(D3Node, spec, stats, m, pi);
     });
+    if (spec.parameters.length === 2) out[`${chartName(m, 'heatmap').replace('--vs--', '--')}`] = heatmap(D3Node, spec, stats, m);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // Writes a whole study into a directory: sweep.csv, sweep.json, charts/*.svg and index.html. A
 // shard writes shard.json (and its own sweep.csv) instead; `sim merge` turns shards into the same
 // files a whole study writes.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../report/atomic.js';
 import { sweepCharts } from './sweep-charts.js';
@@ -22,6 +22,10 @@ export async function writeStudy(dir: string, spec: StudySpec, runs: readonly Ru
     ['index.html', sweepHtml(spec, stats, Object.keys(charts))],
   ];
   for (const [name, text] of files) await writeFileAtomic(path.join(dir, name), text);
+  // charts of an earlier study in the same directory would sit beside these and mislead
+  for (const old of await readdir(path.join(dir, 'charts'))) {
+    if (old.endsWith('.svg') && !(old in charts)) await unlink(path.join(dir, 'charts', old));
+  }
   return files.map(([n]) => n);
 }
 
