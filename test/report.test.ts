@@ -141,6 +141,7 @@ function fixture(opts: FixtureOptions = {}): ReportInput {
     throughput: { mean_per_s: 167_500, peak_per_s: 190_000 },
     sell_out_ms: oversold >= 0 ? sellOutBin * binMs : null,
     duration_ms: bins * binMs,
+    bottleneck: null,
     tiers: {
       app,
       nginx: { nginx1: { requests: 1_000_000, retries: 0, bad_gateway: 30_000, gateway_timeout: 0, per_worker: [1_000_000] } },
@@ -166,7 +167,7 @@ function fixture(opts: FixtureOptions = {}): ReportInput {
     events: 12_345_678,
     fingerprint: '9f3a61c2d07be4a1',
   };
-  return { summary, timeseries, bin_ms: binMs, servers, latency };
+  return { summary, timeseries, bin_ms: binMs, servers, nodes: [], latency };
 }
 
 /** Density over log(ms) of a log-normal with the given median and sigma (natural log). */
@@ -211,6 +212,7 @@ function emptyInput(): ReportInput {
     timeseries: [],
     bin_ms: 100,
     servers: [],
+    nodes: [],
     latency: [],
   };
 }

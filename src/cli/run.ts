@@ -81,6 +81,7 @@ function describeRun(
     `  sold ${t.sold} / ${t.inventory}   oversold ${t.oversold}   unsold ${t.unsold}   stranded local ${t.stranded_local}`,
     `  users: ${sum.users.succeeded} got a ticket, ${sum.users.sold_out} sold out, ${sum.users.failed} failed`,
     `  latency p50 ${sum.latency_ms.p50} ms  p99 ${sum.latency_ms.p99} ms   sold out at ${sum.sell_out_ms === null ? 'never' : `${sum.sell_out_ms} ms`}`,
+    `  ${sum.bottleneck === null ? 'Bottleneck: none, no node did any work' : sum.bottleneck.sentence}`,
     `  invariants: no_oversell ${mark(inv.no_oversell)}, ledger ${mark(inv.ledger)}, conservation ${mark(inv.conservation)}`,
   ];
   const ex = Object.entries(sum.expect);

@@ -29,6 +29,16 @@ export type ServerRow = {
   utilization: number;
 };
 
+/** nodes.csv: one node in one time bin. */
+export type NodeRow = {
+  t_ms: number; // start of the bin
+  node: string;
+  tier: string;
+  busy: number; // fraction of the node's servers busy over the bin (0 for nginx and directors: no service time)
+  queue: number; // mean jobs waiting over the bin (nginx: requests held until answered)
+  done: number; // jobs done in the bin (nginx, directors: requests accepted)
+};
+
 export type LatencyBucket = { lo_ms: number; hi_ms: number; count: number };
 
 export type ReportInput = {
@@ -36,5 +46,6 @@ export type ReportInput = {
   timeseries: TimeseriesRow[];
   bin_ms: number;
   servers: ServerRow[];
+  nodes: NodeRow[];
   latency: LatencyBucket[];
 };

@@ -9,7 +9,8 @@ import type { Metrics } from './metrics.js';
 import { OUTCOME_OK, OUTCOME_SOLD_OUT } from './outcomes.js';
 import { round } from './round.js';
 import type { Summary } from './summary.js';
-import type { AppStockTotals, RedisSections, TierSections } from './tier-sections.js';
+import type { AppStockTotals, NodeLoad, RedisSections, TierSections } from './tier-sections.js';
+import { findBottleneck, nodeRows } from './bottleneck.js';
 
 /** What the run leaves behind besides the counters, as plain data. */
 export type RunEnd = {
@@ -127,6 +128,8 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: RunEnd, 
   const series = timeseries(m);
   const responses = m.requestsOk + m.requestsSoldOut + m.requestsErrors + m.requestsTimeouts;
   const fe = tiers.front;
+  // upstream first, the order of nodes.csv and the bottleneck's tie-break
+  const loads: NodeLoad[] = [...(fe ? [fe.load] : []), tiers.nginxLoad, tiers.app.load, tiers.redis.load];
   const summary: Summary = {
     scenario: s.name,
     seed: s.seed,
@@ -146,6 +149,7 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: RunEnd, 
     },
     sell_out_ms: m.sellOut_us >= 0 ? ms(m.sellOut_us) : null,
     duration_ms: ms(m.lastResponse_us),
+    bottleneck: findBottleneck(loads),
     tiers: {
       app: tiers.app.servers,
       nginx: tiers.nginx,
@@ -165,6 +169,7 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: RunEnd, 
     timeseries: series.rows,
     bin_ms: m.bin_us / 1000,
     servers: tiers.app.rows,
+    nodes: nodeRows(loads),
     latency: m.latency.buckets().map((b) => ({ lo_ms: b.lo_us / 1000, hi_ms: b.hi_us / 1000, count: b.count })),
   };
 }

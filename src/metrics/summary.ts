@@ -94,6 +94,22 @@ export type LvsSummary = {
   vip_holders: { pair: number; director: string; from_ms: number; to_ms: number }[];
 };
 
+/** The node that limited the run, by the utilisation law and Little's law (metrics/bottleneck.ts). */
+export type Bottleneck = {
+  node: string;
+  tier: string;
+  saturated: boolean; // at least 90 % busy for a bin; false: no node was, this is the busiest
+  busy_from_ms: number; // its longest saturated span (or, unsaturated, at least half its peak)
+  busy_to_ms: number;
+  utilization: number; // busy fraction of its servers over the span
+  service_us: number; // S: mean service time over the span (busy time / jobs done)
+  capacity_per_s: number; // servers / S: the most jobs (so sales) per second it can serve
+  throughput_per_s: number; // X: jobs done per second over the span
+  queue_mean: number; // L: mean jobs waiting over the span
+  wait_ms: number; // W = L / X: mean wait in its queue (Little's law)
+  sentence: string;
+};
+
 export type Summary = {
   scenario: string;
   seed: number;
@@ -130,6 +146,7 @@ export type Summary = {
   throughput: { mean_per_s: number; peak_per_s: number };
   sell_out_ms: number | null;
   duration_ms: number;
+  bottleneck: Bottleneck | null; // null if no node did any work
   tiers: {
     app: Record<string, AppServerSummary>;
     nginx: Record<string, NginxSummary>;

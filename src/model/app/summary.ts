@@ -49,7 +49,7 @@ export function appSections(s: Scenario, c: AppCounters, end: AppEnd, duration_u
     redisOk: sum(c.redisOk),
     redisOkLost: sum(c.redisOkLost),
   };
-  return { servers: app, rows, stock };
+  return { servers: app, rows, stock, load: { tier: 'app', names: servers.map((sv) => sv.name), servers: s.app.concurrency, series: c.load } };
 }
 
 function serverRow(node: string, a: AppServerSummary): ServerRow {
