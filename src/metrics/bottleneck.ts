@@ -85,6 +85,12 @@ const sumOver = (a: Float64Array, nodes: number, n: number, from: number, to: nu
 
 const fmtRate = (perS: number): string => (perS >= 10_000 ? `${round(perS / 1000, 0)}k` : perS >= 1000 ? `${round(perS / 1000, 1)}k` : `${round(perS, 0)}`);
 
+/** Every sale passes through a tier's only node; one node of several caps only its own share. */
+function capText(l: NodeLoad, capacity: number, service_us: number): string {
+  const why = `${l.servers} server${l.servers > 1 ? 's' : ''} / ${round(service_us, 1)} µs each`;
+  return l.names.length === 1 ? `sales capped at ${fmtRate(capacity)}/s (${why})` : `it serves at most ${fmtRate(capacity)} requests/s (${why})`;
+}
+
 /** The bottleneck by the utilisation law and Little's law; null if no node did any work. */
 export function findBottleneck(loads: readonly NodeLoad[]): Bottleneck | null {
   let best: Candidate | null = null;
@@ -111,7 +117,7 @@ export function findBottleneck(loads: readonly NodeLoad[]): Bottleneck | null {
   const toMs = round((to * sr.bin_us) / 1000);
   const pct = Math.round(utilization * 100);
   const sentence = best.saturated
-    ? `Bottleneck: ${node}, ${pct} % busy from ${fromMs} to ${toMs} ms; sales capped at ${fmtRate(capacity)}/s (${l.servers} / ${round(service_us, 1)} µs per job); ` +
+    ? `Bottleneck: ${node}, ${pct} % busy from ${fromMs} to ${toMs} ms; ${capText(l, capacity, service_us)}; ` +
       `${round(queue, 0)} waiting on average, ${round(wait_ms, 1)} ms each (Little's law)`
     : `No bottleneck: no node was ${Math.round(SATURATED * 100)} % busy; the busiest, ${node}, peaked at ${Math.round(best.peak * 100)} %`;
   return {

@@ -19,6 +19,7 @@ import {
   tooltip,
 } from './chart-frame.js';
 import { fmtMs, fmtNum, fmtPct } from './format.js';
+import { loadChart } from './load-chart.js';
 import { networkChart } from './network-chart.js';
 
 // The report's SVG charts, one function each; the frame they share is in ./chart-frame.ts.
@@ -394,6 +395,7 @@ export async function renderCharts(input: ReportInput): Promise<Record<string, s
     'sold.svg': soldChart(D3Node, input),
     'throughput.svg': throughputChart(D3Node, input),
     'servers.svg': serversChart(D3Node, input),
+    'load.svg': loadChart(D3Node, input),
     'latency.svg': latencyChart(D3Node, input),
     // only with a routed network in front
     ...(net ? { 'network.svg': networkChart(D3Node, input, net) } : {}),

@@ -209,6 +209,7 @@ ${serverTable(s)}
 <li><a href="summary.json">summary.json</a> (the contract)</li>
 <li><a href="timeseries.csv">timeseries.csv</a></li>
 <li><a href="servers.csv">servers.csv</a></li>
+<li><a href="nodes.csv">nodes.csv</a> (per node and time bin: busy fraction, queue, jobs done)</li>
 </ul>
 </main>
 </body>
