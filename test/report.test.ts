@@ -54,6 +54,8 @@ function fixture(opts: FixtureOptions = {}): ReportInput {
       timeouts,
       sold_total: soldTotal,
       latency_mean_ms: served > 0 ? 0.8 + (i % 10) * 0.13 : 0,
+      timeouts_by_send: timeouts,
+      errors_by_send: errors,
     });
   }
 
@@ -132,12 +134,18 @@ function fixture(opts: FixtureOptions = {}): ReportInput {
       succeeded: sold,
       sold_out: 960_000,
       failed: 1_000_000 - sold - 960_000,
+      failed_timeout: 1_000_000 - sold - 960_000,
+      failed_error: 0,
+      timeout_ms: 30_000,
       retried: 5000,
       late_answers: 0,
       double_holders: 0,
     },
     requests: { total: 1_005_000, ok: sold, sold_out: 960_000, errors: 30_000, timeouts: 4_999 },
     latency_ms: { p50: 1.6, p90: 3.2, p99: 9.1, p999: 42, max: 180.5, mean: 2.1 },
+    latency_all_ms: { p50: 1.6, p90: 3.2, p99: 30_000, p999: 30_000, max: 30_000, mean: 150, count: 1_005_000 },
+    latency_ok_ms: { p50: 1.6, p90: 3.2, p99: 9.1, p999: 42, max: 180.5, mean: 2.1, count: 970_001 },
+    latency_ko_ms: { p50: 30_000, p90: 30_000, p99: 30_000, p999: 30_000, max: 30_000, mean: 30_000, count: 34_999 },
     throughput: { mean_per_s: 167_500, peak_per_s: 190_000 },
     sell_out_ms: oversold >= 0 ? sellOutBin * binMs : null,
     duration_ms: bins * binMs,
@@ -254,9 +262,11 @@ describe('writeReport', () => {
       'summary.json',
       'timeseries.csv',
       'servers.csv',
+      'nodes.csv',
       'sold.svg',
       'throughput.svg',
       'servers.svg',
+      'load.svg',
       'latency.svg',
       'index.html',
       'run.json',
@@ -293,7 +303,7 @@ describe('writeReport', () => {
     const names = await writeReport(dir, emptyInput(), {});
     for (const n of names.filter((f) => f.endsWith('.svg'))) expectCleanSvg(n, await readFile(join(dir, n), 'utf8'));
     expect(await readFile(join(dir, 'timeseries.csv'), 'utf8')).toBe(
-      't_ms,arrivals,ok,sold_out,errors,timeouts,sold_total,latency_mean_ms\n',
+      't_ms,arrivals,ok,sold_out,errors,timeouts,sold_total,latency_mean_ms,timeouts_by_send,errors_by_send\n',
     );
     expect(await readFile(join(dir, 'servers.csv'), 'utf8')).toBe(
       'tier,node,requests,weight,share,expected_share,local_stock,local_sold,redis_ok,sold_out,lost,utilization\n',
@@ -311,9 +321,9 @@ describe('writeReport', () => {
 });
 
 describe('charts', () => {
-  test('the four charts are clean SVG', async () => {
+  test('the five charts are clean SVG', async () => {
     const charts = await renderCharts(fixture());
-    expect(Object.keys(charts)).toEqual(['sold.svg', 'throughput.svg', 'servers.svg', 'latency.svg']);
+    expect(Object.keys(charts)).toEqual(['sold.svg', 'throughput.svg', 'servers.svg', 'load.svg', 'latency.svg']);
     for (const [n, svg] of Object.entries(charts)) expectCleanSvg(n, svg);
   });
 
@@ -348,7 +358,7 @@ describe('charts', () => {
     const input = fixture();
     const rows: TimeseriesRow[] = [];
     for (let t = 0; t < 200_000; t++) {
-      rows.push({ t_ms: t * 0.05, arrivals: 10, ok: t < 100_000 ? 0.1 : 0, sold_out: 9, errors: 0, timeouts: 0, sold_total: Math.min(10_001, Math.floor(t / 10)), latency_mean_ms: 1 });
+      rows.push({ t_ms: t * 0.05, arrivals: 10, ok: t < 100_000 ? 0.1 : 0, sold_out: 9, errors: 0, timeouts: 0, sold_total: Math.min(10_001, Math.floor(t / 10)), latency_mean_ms: 1, timeouts_by_send: 0, errors_by_send: 0 });
     }
     input.timeseries = rows;
     input.bin_ms = 0.05;
@@ -377,8 +387,8 @@ describe('csv', () => {
     const input = fixture();
     input.timeseries[0].latency_mean_ms = 0.1 + 0.2; // 0.30000000000000004
     const ts = timeseriesCsv(input).split('\n');
-    expect(ts[0]).toBe('t_ms,arrivals,ok,sold_out,errors,timeouts,sold_total,latency_mean_ms');
-    expect(ts[1].endsWith(',0.3')).toBe(true);
+    expect(ts[0]).toBe('t_ms,arrivals,ok,sold_out,errors,timeouts,sold_total,latency_mean_ms,timeouts_by_send,errors_by_send');
+    expect(ts[1].endsWith(',0.3,0,12')).toBe(true);
     expect(ts).toHaveLength(input.timeseries.length + 2); // header + rows + trailing ''
     const sv = serversCsv(input).split('\n');
     expect(sv[0]).toBe('tier,node,requests,weight,share,expected_share,local_stock,local_sold,redis_ok,sold_out,lost,utilization');

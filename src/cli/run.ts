@@ -7,6 +7,7 @@ import { checkExpectPaths } from '../model/summary-skeleton.js';
 import { Tracer } from '../metrics/trace.js';
 import { runScenario } from '../model/stack.js';
 import { writeReport } from '../report/write.js';
+import { latencyHeadline } from '../report/headline.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { setCurrentScenarioFile } from './input-errors.js';
@@ -80,7 +81,8 @@ function describeRun(
     `${s.name} (seed ${s.seed}): ${sum.users.total} users, ${t.inventory} tickets`,
     `  sold ${t.sold} / ${t.inventory}   oversold ${t.oversold}   unsold ${t.unsold}   stranded local ${t.stranded_local}`,
     `  users: ${sum.users.succeeded} got a ticket, ${sum.users.sold_out} sold out, ${sum.users.failed} failed`,
-    `  latency p50 ${sum.latency_ms.p50} ms  p99 ${sum.latency_ms.p99} ms   sold out at ${sum.sell_out_ms === null ? 'never' : `${sum.sell_out_ms} ms`}`,
+    `  latency ${latencyHeadline(sum)}`,
+    `  sold out at ${sum.sell_out_ms === null ? 'never' : `${sum.sell_out_ms} ms`}`,
     `  ${sum.bottleneck === null ? 'Bottleneck: none, no node did any work' : sum.bottleneck.sentence}`,
     `  invariants: no_oversell ${mark(inv.no_oversell)}, ledger ${mark(inv.ledger)}, conservation ${mark(inv.conservation)}`,
   ];

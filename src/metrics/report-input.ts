@@ -12,6 +12,8 @@ export type TimeseriesRow = {
   timeouts: number;
   sold_total: number; // tickets sold by Redis so far (cumulative, end of bin)
   latency_mean_ms: number; // mean latency of responses in this bin (0 if none)
+  timeouts_by_send: number; // requests sent in this bin that timed out (whenever that was)
+  errors_by_send: number; // requests sent in this bin that ended in an error
 };
 
 export type ServerRow = {

@@ -6,7 +6,7 @@ import { evaluateExpectations } from './expect.js';
 import type { LatencyHistogram } from './histogram.js';
 import type { Ledger } from './ledger.js';
 import type { Metrics } from './metrics.js';
-import { OUTCOME_OK, OUTCOME_SOLD_OUT } from './outcomes.js';
+import { OUTCOME_OK, OUTCOME_SOLD_OUT, OUTCOME_TIMEOUT } from './outcomes.js';
 import { round } from './round.js';
 import type { Summary } from './summary.js';
 import type { AppStockTotals, NodeLoad, RedisSections, TierSections } from './tier-sections.js';
@@ -52,24 +52,37 @@ function ticketsSection(s: Scenario, sold: number, audit: Audit, stock: AppStock
 }
 
 /** Each user counts once, by their final outcome. */
-function usersSection(end: RunEnd, m: Metrics, audit: Audit): Summary['users'] {
+function usersSection(s: Scenario, end: RunEnd, m: Metrics, audit: Audit): Summary['users'] {
   let succeeded = 0;
   let soldOut = 0;
   let failed = 0;
+  let timedOut = 0;
   let retried = 0;
   for (let u = 0; u < end.usersTotal; u++) {
     const f = end.usersFinal[u];
     if (f === OUTCOME_OK) succeeded++;
     else if (f === OUTCOME_SOLD_OUT) soldOut++;
     else failed++;
+    if (f === OUTCOME_TIMEOUT) timedOut++;
     if (end.usersRequests[u] > 1) retried++;
   }
-  return { total: end.usersTotal, succeeded, sold_out: soldOut, failed, retried, late_answers: m.lateAnswers, double_holders: audit.doubleHolders };
+  return {
+    total: end.usersTotal,
+    succeeded,
+    sold_out: soldOut,
+    failed,
+    failed_timeout: timedOut,
+    failed_error: failed - timedOut,
+    timeout_ms: s.users.timeout_us > 0 ? ms(s.users.timeout_us) : null,
+    retried,
+    late_answers: m.lateAnswers,
+    double_holders: audit.doubleHolders,
+  };
 }
 
 /** timeseries.csv, and the peak answer rate over its bins. */
 function timeseries(m: Metrics): { rows: TimeseriesRow[]; peak_per_s: number } {
-  const bins = Math.max(m.arrivals.used, m.ok.used, m.soldOut.used, m.errors.used, m.timeouts.used, m.sold.used);
+  const bins = Math.max(m.arrivals.used, m.ok.used, m.soldOut.used, m.errors.used, m.timeouts.used, m.sold.used, m.timeoutsBySend.used, m.errorsBySend.used);
   const rows: TimeseriesRow[] = [];
   let soldCum = 0;
   let peak = 0;
@@ -92,6 +105,8 @@ function timeseries(m: Metrics): { rows: TimeseriesRow[]; peak_per_s: number } {
       timeouts: to,
       sold_total: soldCum,
       latency_mean_ms: answered > 0 ? round(at(m.latencySum_us.values, b) / answered / 1000) : 0,
+      timeouts_by_send: at(m.timeoutsBySend.values, b),
+      errors_by_send: at(m.errorsBySend.values, b),
     });
   }
   return { rows, peak_per_s: peak };
@@ -106,6 +121,11 @@ function latencySection(h: LatencyHistogram): Summary['latency_ms'] {
     max: ms(h.max_us),
     mean: ms(h.count > 0 ? h.sum_us / h.count : 0),
   };
+}
+
+/** The percentiles of every request, failures included, with their count. */
+function latencyOf(h: LatencyHistogram): Summary['latency_all_ms'] {
+  return { ...latencySection(h), count: h.count };
 }
 
 function invariantsSection(s: Scenario, sold: number, audit: Audit, stock: AppStockTotals, redis: RedisSections): Summary['invariants'] {
@@ -134,7 +154,7 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: RunEnd, 
     scenario: s.name,
     seed: s.seed,
     tickets: ticketsSection(s, sold, audit, tiers.app.stock),
-    users: usersSection(end, m, audit),
+    users: usersSection(s, end, m, audit),
     requests: {
       total: m.requestsTotal,
       ok: m.requestsOk,
@@ -143,6 +163,9 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: RunEnd, 
       timeouts: m.requestsTimeouts,
     },
     latency_ms: latencySection(m.latency),
+    latency_all_ms: latencyOf(m.latencyAll),
+    latency_ok_ms: latencyOf(m.latencyOk),
+    latency_ko_ms: latencyOf(m.latencyKo),
     throughput: {
       mean_per_s: round(m.lastResponse_us > 0 ? responses / (m.lastResponse_us / 1e6) : 0, 1),
       peak_per_s: round(series.peak_per_s, 1),

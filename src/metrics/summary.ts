@@ -110,6 +110,8 @@ export type Bottleneck = {
   sentence: string;
 };
 
+export type LatencyPercentiles = { p50: number; p90: number; p99: number; p999: number; max: number; mean: number; count: number };
+
 export type Summary = {
   scenario: string;
   seed: number;
@@ -130,7 +132,10 @@ export type Summary = {
     total: number;
     succeeded: number;
     sold_out: number;
-    failed: number;
+    failed: number; // = failed_timeout + failed_error
+    failed_timeout: number; // the last request timed out (the user's timeout, nginx's 504, or never answered)
+    failed_error: number; // the last request got an error (502, a reset)
+    timeout_ms: number | null; // how long a user waits for an answer; null: for ever
     retried: number;
     late_answers: number; // answers that came after the user had stopped waiting
     double_holders: number; // users holding two tickets (a retry after a lost success)
@@ -142,7 +147,13 @@ export type Summary = {
     errors: number;
     timeouts: number;
   };
-  latency_ms: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
+  latency_ms: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number }; // answered requests
+  // Every request a user sent, a failure counted at its time to failure (a user's timeout at the
+  // timeout): all of them, the OK ones (a ticket or "sold out") and the KO ones (error, timeout).
+  // A request never answered in a run without a timeout has no time and is in none of them.
+  latency_all_ms: LatencyPercentiles;
+  latency_ok_ms: LatencyPercentiles;
+  latency_ko_ms: LatencyPercentiles;
   throughput: { mean_per_s: number; peak_per_s: number };
   sell_out_ms: number | null;
   duration_ms: number;

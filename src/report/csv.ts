@@ -12,6 +12,8 @@ export const TIMESERIES_COLUMNS = [
   'timeouts',
   'sold_total',
   'latency_mean_ms',
+  'timeouts_by_send',
+  'errors_by_send',
 ] as const satisfies readonly (keyof TimeseriesRow)[];
 
 export const SERVER_COLUMNS = [

@@ -1,6 +1,7 @@
 import type { ReportInput } from '../metrics/report-input.js';
 import type { Summary } from '../metrics/summary.js';
 import { fmtMs, fmtNum, fmtPct } from './format.js';
+import { latencyHeadline } from './headline.js';
 
 // index.html: one self-contained page (inline CSS, no scripts, no external assets besides the
 // report's own files). Same input, same bytes: no clock, host or absolute path here.
@@ -35,6 +36,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 0 0 16px; background: #fff; border: 1px solid #e2e4e8; border-radius: 8px; padding: 6px; }
 figure img { width: 100%; height: auto; display: block; }
 .none { color: #666; font-style: italic; }
+.lead { font-size: 16px; font-weight: 600; margin: 0 0 14px; }
 `;
 
 type Card = { k: string; v: string; bad?: boolean };
@@ -78,8 +80,10 @@ function headline(s: Summary): string {
     { k: 'users sold out', v: fmtNum(u.sold_out) },
     { k: 'users failed', v: fmtNum(u.failed), bad: u.failed > 0 },
     { k: 'users total', v: fmtNum(u.total) },
-    { k: 'latency p50', v: fmtMs(s.latency_ms.p50) },
-    { k: 'latency p99', v: fmtMs(s.latency_ms.p99) },
+    { k: 'users timed out', v: fmtNum(u.failed_timeout), bad: u.failed_timeout > 0 },
+    { k: 'latency p50 (ok)', v: fmtMs(s.latency_ok_ms.p50) },
+    { k: 'latency p99 (ok)', v: fmtMs(s.latency_ok_ms.p99) },
+    { k: 'latency p99 (all, failures included)', v: fmtMs(s.latency_all_ms.p99), bad: s.latency_ko_ms.count > 0 },
     { k: 'throughput (mean)', v: `${fmtNum(s.throughput.mean_per_s, 0)}/s` },
     { k: 'throughput (peak)', v: `${fmtNum(s.throughput.peak_per_s, 0)}/s` },
     { k: 'sold out at', v: s.sell_out_ms === null ? 'never' : fmtMs(s.sell_out_ms) },
@@ -191,7 +195,10 @@ export function indexHtml(input: ReportInput, chartNames: readonly string[]): st
 <main>
 <h1>${esc(title)}</h1>
 <p class="sub">scenario <code>${esc(s.scenario)}</code>, seed <code>${esc(String(s.seed))}</code>, ${esc(fmtNum(s.events, 0))} events, fingerprint <code>${esc(s.fingerprint)}</code></p>
+<p class="lead">${esc(latencyHeadline(s))}</p>
 ${headline(s)}
+<h2>Bottleneck</h2>
+<p>${esc(s.bottleneck ? s.bottleneck.sentence : 'No node did any work.')}</p>
 <h2>Invariants</h2>
 <div>
 ${invariantBadges(s)}
