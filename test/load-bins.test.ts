@@ -71,7 +71,7 @@ describe('bottleneck by the utilisation law and Little\'s law', () => {
       queue_mean: 2,
       wait_ms: 0.1, // 2 / 20,000 per s
     });
-    expect(b?.sentence).toBe("Bottleneck: redis, 100 % busy from 0 to 2 ms; sales capped at 20k/s (1 / 50 µs per job); 2 waiting on average, 0.1 ms each (Little's law)");
+    expect(b?.sentence).toBe("Bottleneck: redis, 100 % busy from 0 to 2 ms; sales capped at 20k/s (1 server / 50 µs each); 2 waiting on average, 0.1 ms each (Little's law)");
     const rows = nodeRows([app, redis]);
     expect(rows.slice(0, 2)).toEqual([
       { t_ms: 0, node: 'app', tier: 'app', busy: 1, queue: 5, done: 10 },
