@@ -8,8 +8,10 @@ import { Tracer } from '../metrics/trace.js';
 import { runScenario } from '../model/stack.js';
 import { writeReport } from '../report/write.js';
 import { latencyHeadline } from '../report/headline.js';
+import { unsoldWaterfall } from '../report/unsold.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
+import type { Summary } from '../metrics/summary.js';
 import { setCurrentScenarioFile } from './input-errors.js';
 import { startProgress } from './progress.js';
 
@@ -67,6 +69,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
   },
 };
 
+function whyUnsold(t: Summary['tickets']): string[] {
+  const lines = unsoldWaterfall(t);
+  return lines.length === 0 ? [] : ['  why unsold:', ...lines.map((l) => `    ${l}`)];
+}
+
 function describeRun(
   s: Scenario,
   sum: Awaited<ReturnType<typeof runScenario>>['report']['summary'],
@@ -80,9 +87,10 @@ function describeRun(
   const lines = [
     `${s.name} (seed ${s.seed}): ${sum.users.total} users, ${t.inventory} tickets`,
     `  sold ${t.sold} / ${t.inventory}   oversold ${t.oversold}   unsold ${t.unsold}   stranded local ${t.stranded_local}`,
+    ...whyUnsold(t),
     `  users: ${sum.users.succeeded} got a ticket, ${sum.users.sold_out} sold out, ${sum.users.failed} failed`,
     `  latency ${latencyHeadline(sum)}`,
-    `  sold out at ${sum.sell_out_ms === null ? 'never' : `${sum.sell_out_ms} ms`}`,
+    `  ${sum.sell_out_ms === null ? 'never sold out' : `sold out at ${sum.sell_out_ms} ms`}`,
     `  ${sum.bottleneck === null ? 'Bottleneck: none, no node did any work' : sum.bottleneck.sentence}`,
     `  invariants: no_oversell ${mark(inv.no_oversell)}, ledger ${mark(inv.ledger)}, conservation ${mark(inv.conservation)}`,
   ];

@@ -1,7 +1,7 @@
 // Run-level counters, time-series bins and the latency histogram that the model writes into while
 // it runs. The model only adds to these; summarize.ts turns them into the report at the end.
 import { LatencyHistogram } from './histogram.js';
-import { OUTCOME_ERROR, OUTCOME_TIMEOUT } from './outcomes.js';
+import { OUTCOME_ERROR, OUTCOME_SOLD_OUT, OUTCOME_TIMEOUT } from './outcomes.js';
 
 /** A growable array of per-bin counts. */
 export class Bins {
@@ -56,6 +56,7 @@ export class Metrics {
   lastResponse_us = 0;
   usersRetried = 0;
   lateAnswers = 0; // answers that reached a user who had stopped waiting
+  soldOutWithStock = 0; // "sold out" answers read before Redis had granted the whole inventory
 
   // tickets
   ticketsGranted = 0; // script replies that granted a ticket
@@ -74,6 +75,7 @@ export class Metrics {
     (ko ? this.latencyKo : this.latencyOk).record(latency_us);
     if (outcome === OUTCOME_TIMEOUT) this.timeoutsBySend.add(this.bin(now_us - latency_us), 1);
     else if (outcome === OUTCOME_ERROR) this.errorsBySend.add(this.bin(now_us - latency_us), 1);
+    else if (outcome === OUTCOME_SOLD_OUT && this.sellOut_us < 0) this.soldOutWithStock++;
   }
 
   bin(t_us: number): number {

@@ -8,7 +8,7 @@ import type { Ledger } from './ledger.js';
 import type { Metrics } from './metrics.js';
 import { OUTCOME_OK, OUTCOME_SOLD_OUT, OUTCOME_TIMEOUT } from './outcomes.js';
 import { round } from './round.js';
-import type { Summary } from './summary.js';
+import type { Summary, UnsoldWhy } from './summary.js';
 import type { AppStockTotals, NodeLoad, RedisSections, TierSections } from './tier-sections.js';
 import { findBottleneck, nodeRows } from './bottleneck.js';
 
@@ -25,7 +25,28 @@ type Audit = ReturnType<Ledger['audit']>;
 
 const ms = (us: number) => round(us / 1000);
 
-function ticketsSection(s: Scenario, sold: number, audit: Audit, stock: AppStockTotals): Summary['tickets'] {
+function unsoldWhy(s: Scenario, unsold: number, stock: AppStockTotals, m: Metrics): UnsoldWhy {
+  const localTotal = s.app.local_stock.reduce((a, b) => a + b, 0);
+  const lost = stock.strandedLocal + stock.burnedLocal;
+  const buffer = localTotal - s.tickets.inventory;
+  const checkUnsellable = s.app.local_check === 'exact' ? 0 : s.app.local_stock.length;
+  const usable = buffer - checkUnsellable;
+  const unsoldLost = Math.min(unsold, Math.max(0, lost - usable));
+  return {
+    stranded_local: stock.strandedLocal,
+    burned_local: stock.burnedLocal,
+    lost_local: lost,
+    buffer,
+    check_unsellable: checkUnsellable,
+    usable_buffer: usable,
+    unsold_lost: unsoldLost,
+    never_reached: unsold - unsoldLost,
+    live_local_left: stock.liveLocalLeft,
+    sold_out_while_stock: m.soldOutWithStock,
+  };
+}
+
+function ticketsSection(s: Scenario, sold: number, audit: Audit, stock: AppStockTotals, m: Metrics): Summary['tickets'] {
   const inventory = s.tickets.inventory;
   const unsold = Math.max(0, inventory - sold);
   // Why tickets stayed unsold, in this order: local stock stranded on dead servers, local stock
@@ -46,6 +67,7 @@ function ticketsSection(s: Scenario, sold: number, audit: Audit, stock: AppStock
       burned_local: splitBurned,
       never_reached: unsold - splitStranded - splitBurned,
     },
+    unsold_why: unsoldWhy(s, unsold, stock, m),
     burned_local: stock.burnedLocal,
     stranded_at_kills: stock.strandedAtKills,
   };
@@ -153,7 +175,7 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: RunEnd, 
   const summary: Summary = {
     scenario: s.name,
     seed: s.seed,
-    tickets: ticketsSection(s, sold, audit, tiers.app.stock),
+    tickets: ticketsSection(s, sold, audit, tiers.app.stock, m),
     users: usersSection(s, end, m, audit),
     requests: {
       total: m.requestsTotal,

@@ -110,6 +110,24 @@ export type Bottleneck = {
   sentence: string;
 };
 
+/**
+ * Why tickets stayed unsold, as a waterfall: local stock lost (stranded + burned), less the part
+ * the buffer absorbs, is what the losses cost; the rest of the unsold tickets were never asked for
+ * at a server that still had them. unsold = unsold_lost + never_reached.
+ */
+export type UnsoldWhy = {
+  stranded_local: number; // local stock left on the servers dead at the end
+  burned_local: number; // local deductions whose Redis call failed, not given back
+  lost_local: number; // stranded_local + burned_local
+  buffer: number; // local stock beyond the inventory: local_stock_total - inventory (negative: short)
+  check_unsellable: number; // one ticket per server the article's local check never sells (0 with local_check: exact)
+  usable_buffer: number; // buffer - check_unsellable: the lost local stock it can absorb
+  unsold_lost: number; // lost_local - usable_buffer, between 0 and unsold: tickets the losses cost
+  never_reached: number; // unsold - unsold_lost
+  live_local_left: number; // local stock the live servers could still sell at the end
+  sold_out_while_stock: number; // "sold out" answers read before Redis had granted the whole inventory
+};
+
 export type LatencyPercentiles = { p50: number; p90: number; p99: number; p999: number; max: number; mean: number; count: number };
 
 export type Summary = {
@@ -123,8 +141,11 @@ export type Summary = {
     local_stock_total: number;
     stranded_local: number;
     orphaned: number; // sold by Redis, but the buyer was never told
-    // unsold = stranded_local + burned_local + never_reached
+    // unsold = stranded_local + burned_local + never_reached: unsold tickets attributed in that
+    // order, each capped by what is left to attribute (so unsold_split.burned_local can be less
+    // than tickets.burned_local); unsold_why explains them with the buffer
     unsold_split: { stranded_local: number; burned_local: number; never_reached: number };
+    unsold_why: UnsoldWhy;
     burned_local: number; // local deductions whose Redis call failed (not rolled back)
     stranded_at_kills: number; // local stock lost with killed processes, summed over all kills
   };

@@ -16,6 +16,7 @@ import type {
 /** What tickets and invariants need from the app servers. */
 export type AppStockTotals = {
   strandedLocal: number; // local stock left on the servers that are dead at the end
+  liveLocalLeft: number; // local stock the servers alive at the end could still sell
   burnedLocal: number; // local deductions spent on failed Redis calls
   strandedAtKills: number; // local stock lost with killed processes, summed over kills
   redisOk: number; // sales the apps confirmed

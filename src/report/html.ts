@@ -2,6 +2,7 @@ import type { ReportInput } from '../metrics/report-input.js';
 import type { Summary } from '../metrics/summary.js';
 import { fmtMs, fmtNum, fmtPct } from './format.js';
 import { latencyHeadline } from './headline.js';
+import { unsoldWaterfall } from './unsold.js';
 
 // index.html: one self-contained page (inline CSS, no scripts, no external assets besides the
 // report's own files). Same input, same bytes: no clock, host or absolute path here.
@@ -70,10 +71,8 @@ function headline(s: Summary): string {
     { k: 'tickets sold / inventory', v: `${fmtNum(t.sold)} / ${fmtNum(t.inventory)}` },
     { k: 'oversold', v: fmtNum(t.oversold), bad: t.oversold > 0 },
     { k: 'unsold', v: fmtNum(t.unsold) },
-    {
-      k: 'unsold: stranded / burned / never reached',
-      v: `${fmtNum(t.unsold_split.stranded_local)} / ${fmtNum(t.unsold_split.burned_local)} / ${fmtNum(t.unsold_split.never_reached)}`,
-    },
+    { k: 'unsold: stock lost / never reached', v: `${fmtNum(t.unsold_why.unsold_lost)} / ${fmtNum(t.unsold_why.never_reached)}` },
+    { k: '"sold out" while tickets remained', v: fmtNum(t.unsold_why.sold_out_while_stock), bad: t.unsold_why.sold_out_while_stock > 0 },
     { k: 'stranded local stock', v: fmtNum(t.stranded_local) },
     { k: 'orphaned tickets (buyer never told)', v: fmtNum(t.orphaned), bad: t.orphaned > 0 },
     { k: 'users succeeded', v: fmtNum(u.succeeded) },
@@ -89,6 +88,12 @@ function headline(s: Summary): string {
     { k: 'sold out at', v: s.sell_out_ms === null ? 'never' : fmtMs(s.sell_out_ms) },
     { k: 'simulated duration', v: fmtMs(s.duration_ms) },
   ]);
+}
+
+function unsoldSection(s: Summary): string {
+  const lines = unsoldWaterfall(s.tickets);
+  if (lines.length === 0) return '';
+  return `<h2>Why tickets stayed unsold</h2>\n<ol class="waterfall">\n${lines.map((l) => `<li>${esc(l)}</li>`).join('\n')}\n</ol>\n<p class="none">Fields: <code>tickets.unsold_why</code> in summary.json.</p>\n`;
 }
 
 function invariantBadges(s: Summary): string {
@@ -197,7 +202,7 @@ export function indexHtml(input: ReportInput, chartNames: readonly string[]): st
 <p class="sub">scenario <code>${esc(s.scenario)}</code>, seed <code>${esc(String(s.seed))}</code>, ${esc(fmtNum(s.events, 0))} events, fingerprint <code>${esc(s.fingerprint)}</code></p>
 <p class="lead">${esc(latencyHeadline(s))}</p>
 ${headline(s)}
-<h2>Bottleneck</h2>
+${unsoldSection(s)}<h2>Bottleneck</h2>
 <p>${esc(s.bottleneck ? s.bottleneck.sentence : 'No node did any work.')}</p>
 <h2>Invariants</h2>
 <div>
