@@ -116,6 +116,7 @@ function fixture(opts: FixtureOptions = {}): ReportInput {
 
   const summary: Summary = {
     scenario: opts.name ?? 'million-users',
+    description: 'a fixture',
     seed: 42,
     tickets: {
       inventory,

@@ -174,6 +174,7 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: RunEnd, 
   const loads: NodeLoad[] = [...(fe ? [fe.load] : []), tiers.nginxLoad, tiers.app.load, tiers.redis.load];
   const summary: Summary = {
     scenario: s.name,
+    description: s.description,
     seed: s.seed,
     tickets: ticketsSection(s, sold, audit, tiers.app.stock, m),
     users: usersSection(s, end, m, audit),

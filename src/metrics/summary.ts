@@ -130,8 +130,16 @@ export type UnsoldWhy = {
 
 export type LatencyPercentiles = { p50: number; p90: number; p99: number; p999: number; max: number; mean: number; count: number };
 
+/** A run with --set overrides: a variant of the scenario, not the scenario its expect: block was written for. */
+export type WhatIf = {
+  overrides: string[]; // the --set arguments, as typed
+  expectations_apply: boolean; // false unless asked (--keep-expect): expect: was written for the original
+};
+
 export type Summary = {
   scenario: string;
+  description: string; // the scenario's own description
+  what_if?: WhatIf; // only in a run with --set overrides
   seed: number;
   tickets: {
     inventory: number;

@@ -3,6 +3,7 @@ import type { Summary } from '../metrics/summary.js';
 import { fmtMs, fmtNum, fmtPct } from './format.js';
 import { latencyHeadline } from './headline.js';
 import { unsoldWaterfall } from './unsold.js';
+import { expectationsApply, invariantVerdict } from './verdicts.js';
 
 // index.html: one self-contained page (inline CSS, no scripts, no external assets besides the
 // report's own files). Same input, same bytes: no clock, host or absolute path here.
@@ -37,6 +38,8 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 0 0 16px; background: #fff; border: 1px solid #e2e4e8; border-radius: 8px; padding: 6px; }
 figure img { width: 100%; height: auto; display: block; }
 .none { color: #666; font-style: italic; }
+.whatif { background: #fff8e1; border: 1px solid #e6c200; border-radius: 8px; padding: 8px 12px; margin: 0 0 14px; }
+.whatif ul { margin: 4px 0 0; }
 .lead { font-size: 16px; font-weight: 600; margin: 0 0 14px; }
 `;
 
@@ -93,25 +96,36 @@ function headline(s: Summary): string {
 function unsoldSection(s: Summary): string {
   const lines = unsoldWaterfall(s.tickets);
   if (lines.length === 0) return '';
-  return `<h2>Why tickets stayed unsold</h2>\n<ol class="waterfall">\n${lines.map((l) => `<li>${esc(l)}</li>`).join('\n')}\n</ol>\n<p class="none">Fields: <code>tickets.unsold_why</code> in summary.json.</p>\n`;
+  const head = s.tickets.unsold > 0 ? 'Why tickets stayed unsold' : 'Users refused while tickets remained';
+  return `<h2>${head}</h2>\n<ol class="waterfall">\n${lines.map((l) => `<li>${esc(l)}</li>`).join('\n')}\n</ol>\n<p class="none">Fields: <code>tickets.unsold_why</code> in summary.json.</p>\n`;
 }
 
 function invariantBadges(s: Summary): string {
-  return Object.entries(s.invariants)
-    .map(([name, held]) => badge(name, held))
-    .join('\n');
+  const names: (keyof Summary['invariants'])[] = ['no_oversell', 'ledger', 'conservation'];
+  return names.map((name) => badge(invariantVerdict(s, name), s.invariants[name])).join('\n');
+}
+
+/** The scenario's description, and for a what-if run the overrides it was run with. */
+function scenarioNote(s: Summary): string {
+  const desc = s.description ? `<p>${esc(s.description)}</p>\n` : '';
+  if (!s.what_if) return desc;
+  const list = s.what_if.overrides.map((o) => `<li><code>--set ${esc(o)}</code></li>`).join('\n');
+  return `${desc}<div class="whatif"><strong>What-if run</strong>: the scenario as written, changed by\n<ul>\n${list}\n</ul>\n</div>\n`;
 }
 
 function expectTable(s: Summary): string {
   const entries = Object.entries(s.expect);
   if (entries.length === 0) return '<p class="none">The scenario has no <code>expect:</code> block.</p>';
-  return table(
+  const note = expectationsApply(s)
+    ? ''
+    : '<p class="none">These expectations were written for the original scenario and do not apply to this what-if run (run with <code>--keep-expect</code> to apply them); shown for reference.</p>\n';
+  return note + table(
     ['path', 'want', 'value', 'held'],
     entries.map(([path, e]) => [
       `<code>${esc(path)}</code>`,
       esc(e.want),
       e.value === null ? '<span class="none">missing</span>' : esc(typeof e.value === 'string' ? e.value : fmtNum(e.value, 6)),
-      badge(e.held ? 'held' : 'broken', e.held),
+      expectationsApply(s) ? badge(e.held ? 'held' : 'broken', e.held) : `<span class="none">${e.held ? 'would hold' : 'would break'}</span>`,
     ]),
     [false, false, true, false],
   );
@@ -187,7 +201,7 @@ function figures(chartNames: readonly string[]): string {
 
 export function indexHtml(input: ReportInput, chartNames: readonly string[]): string {
   const s = input.summary;
-  const title = `ticketsim report: ${s.scenario}`;
+  const title = `ticketsim report: ${s.scenario}${s.what_if ? ' (what-if)' : ''}`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -200,7 +214,7 @@ export function indexHtml(input: ReportInput, chartNames: readonly string[]): st
 <main>
 <h1>${esc(title)}</h1>
 <p class="sub">scenario <code>${esc(s.scenario)}</code>, seed <code>${esc(String(s.seed))}</code>, ${esc(fmtNum(s.events, 0))} events, fingerprint <code>${esc(s.fingerprint)}</code></p>
-<p class="lead">${esc(latencyHeadline(s))}</p>
+${scenarioNote(s)}<p class="lead">${esc(latencyHeadline(s))}</p>
 ${headline(s)}
 ${unsoldSection(s)}<h2>Bottleneck</h2>
 <p>${esc(s.bottleneck ? s.bottleneck.sentence : 'No node did any work.')}</p>
