@@ -23,6 +23,10 @@ describe('sim run output', () => {
     const html = readFileSync(path.join(out, 'index.html'), 'utf8');
     expect(html).toContain('<title>ticketsim report: source-ab (what-if)</title>');
     expect(html).toContain('<code>--set tickets.inventory=900</code>');
+    // the charts are inline, so their tooltips work; each links to its own file
+    expect(html).not.toContain('<img');
+    expect(html.match(/<figure><svg /g)?.length).toBe(5);
+    expect(html).toContain('<figcaption><a href="load.svg">load.svg</a></figcaption>');
   }, 60_000);
 
   test('events per second stay readable for small runs', () => {

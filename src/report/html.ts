@@ -5,8 +5,7 @@ import { latencyHeadline } from './headline.js';
 import { unsoldWaterfall } from './unsold.js';
 import { expectationsApply, invariantVerdict } from './verdicts.js';
 
-// index.html: one self-contained page (inline CSS, no scripts, no external assets besides the
-// report's own files). Same input, same bytes: no clock, host or absolute path here.
+// index.html: one self-contained page (inline CSS and SVG, no scripts, no external assets). Same input, same bytes: no clock, host or absolute path here.
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -36,7 +35,8 @@ th, td { border: 1px solid #e2e4e8; padding: 5px 8px; text-align: left; }
 th { background: #f0f1f4; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 0 0 16px; background: #fff; border: 1px solid #e2e4e8; border-radius: 8px; padding: 6px; }
-figure img { width: 100%; height: auto; display: block; }
+figure img, figure svg { width: 100%; height: auto; display: block; }
+figcaption { font-size: 12px; text-align: right; }
 .none { color: #666; font-style: italic; }
 .whatif { background: #fff8e1; border: 1px solid #e6c200; border-radius: 8px; padding: 8px 12px; margin: 0 0 14px; }
 .whatif ul { margin: 4px 0 0; }
@@ -134,9 +134,9 @@ function expectTable(s: Summary): string {
 function faultTable(s: Summary): string {
   if (s.faults.length === 0) return '<p class="none">No faults were injected.</p>';
   return table(
-    ['at', 'action', 'target', 'detail'],
-    s.faults.map((f) => [esc(fmtMs(f.at_ms)), esc(f.action), esc(f.target), esc(f.detail)]),
-    [true, false, false, false],
+    ['#', 'at', 'action', 'target', 'detail'],
+    s.faults.map((f, i) => [String(i + 1), esc(fmtMs(f.at_ms)), esc(f.action), esc(f.target), esc(f.detail)]),
+    [true, true, false, false, false],
   );
 }
 
@@ -194,12 +194,21 @@ function serverTable(s: Summary): string {
   );
 }
 
-function figures(chartNames: readonly string[]): string {
-  const list = chartNames.map((n) => `<figure><img src="${esc(n)}" alt="${esc(n.replace(/\.svg$/, ''))} chart"></figure>`).join('\n');
+/**
+ * The charts, inline when their text is given (so their tooltips work and the page needs no other
+ * file), each with a link to its own SVG file; otherwise as images.
+ */
+function figures(chartNames: readonly string[], svgs?: Readonly<Record<string, string>>): string {
+  const one = (n: string): string => {
+    const svg = svgs?.[n];
+    if (svg === undefined) return `<figure><img src="${esc(n)}" alt="${esc(n.replace(/\.svg$/, ''))} chart"></figure>`;
+    return `<figure>${svg.replace(/^<\?xml[^>]*>\s*/, '').trimEnd()}<figcaption><a href="${esc(n)}">${esc(n)}</a></figcaption></figure>`;
+  };
+  const list = chartNames.map(one).join('\n');
   return list || '<p class="none">No charts.</p>';
 }
 
-export function indexHtml(input: ReportInput, chartNames: readonly string[]): string {
+export function indexHtml(input: ReportInput, chartNames: readonly string[], svgs?: Readonly<Record<string, string>>): string {
   const s = input.summary;
   const title = `ticketsim report: ${s.scenario}${s.what_if ? ' (what-if)' : ''}`;
   return `<!doctype html>
@@ -227,7 +236,7 @@ ${expectTable(s)}
 <h2>Fault timeline</h2>
 ${faultTable(s)}
 ${networkSection(s)}<h2>Charts</h2>
-${figures(chartNames)}
+${figures(chartNames, svgs)}
 <h2>App servers</h2>
 ${serverTable(s)}
 <h2>Data</h2>

@@ -20,7 +20,7 @@ export async function writeReport(dir: string, input: ReportInput, run: Record<s
     ['servers.csv', serversCsv(input)],
     ['nodes.csv', nodesCsv(input)],
     ...Object.entries(charts),
-    ['index.html', indexHtml(input, Object.keys(charts))],
+    ['index.html', indexHtml(input, Object.keys(charts), charts)],
     ['run.json', JSON.stringify(run, null, 2) + '\n'],
   ];
   // Sequential: keeps the write order (and any partial report after a crash) predictable.
