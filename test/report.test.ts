@@ -281,6 +281,7 @@ describe('writeReport', () => {
       'servers.svg',
       'load.svg',
       'latency.svg',
+      'latency-cdf.svg',
       'index.html',
       'run.json',
     ]);
@@ -334,9 +335,10 @@ describe('writeReport', () => {
 });
 
 describe('charts', () => {
-  test('the five charts are clean SVG', async () => {
+  test('the six charts are clean SVG', async () => {
     const charts = await renderCharts(fixture());
-    expect(Object.keys(charts)).toEqual(['sold.svg', 'throughput.svg', 'servers.svg', 'load.svg', 'latency.svg']);
+    expect(Object.keys(charts)).toEqual(['sold.svg', 'throughput.svg', 'servers.svg', 'load.svg', 'latency.svg', 'latency-cdf.svg']);
+    expect(charts['latency-cdf.svg']).toContain('<title>p99 over all requests: 30 s</title>');
     for (const [n, svg] of Object.entries(charts)) expectCleanSvg(n, svg);
   });
 

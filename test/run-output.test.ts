@@ -25,7 +25,7 @@ describe('sim run output', () => {
     expect(html).toContain('<code>--set tickets.inventory=900</code>');
     // the charts are inline, so their tooltips work; each links to its own file
     expect(html).not.toContain('<img');
-    expect(html.match(/<figure><svg /g)?.length).toBe(5);
+    expect(html.match(/<figure><svg /g)?.length).toBe(6);
     expect(html).toContain('<figcaption><a href="load.svg">load.svg</a></figcaption>');
   }, 60_000);
 

@@ -49,5 +49,7 @@ export type ReportInput = {
   bin_ms: number;
   servers: ServerRow[];
   nodes: NodeRow[];
-  latency: LatencyBucket[];
+  latency: LatencyBucket[]; // answered requests (latency_ms)
+  latency_ok?: LatencyBucket[]; // OK requests (latency_ok_ms)
+  latency_all?: LatencyBucket[]; // every request, failures at their time to failure (latency_all_ms)
 };

@@ -1,6 +1,6 @@
 // Turns the counters of a finished run into summary.json and the report's tables. The run-level
 // sections are built here; each tier's sections come ready-made from that tier's builder.
-import type { ReportInput, TimeseriesRow } from './report-input.js';
+import type { LatencyBucket, ReportInput, TimeseriesRow } from './report-input.js';
 import type { Scenario } from '../scenario/types.js';
 import { evaluateExpectations } from './expect.js';
 import type { LatencyHistogram } from './histogram.js';
@@ -163,6 +163,8 @@ function invariantsSection(s: Scenario, sold: number, audit: Audit, stock: AppSt
   };
 }
 
+const bucketsOf = (h: LatencyHistogram): LatencyBucket[] => h.buckets().map((b) => ({ lo_ms: b.lo_us / 1000, hi_ms: b.hi_us / 1000, count: b.count }));
+
 export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: RunEnd, tiers: TierSections): ReportInput {
   // tickets handed out: script calls that granted one (Redis's own counter may have forgotten some)
   const sold = ledger.granted;
@@ -216,6 +218,8 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: RunEnd, 
     bin_ms: m.bin_us / 1000,
     servers: tiers.app.rows,
     nodes: nodeRows(loads),
-    latency: m.latency.buckets().map((b) => ({ lo_ms: b.lo_us / 1000, hi_ms: b.hi_us / 1000, count: b.count })),
+    latency: bucketsOf(m.latency),
+    latency_ok: bucketsOf(m.latencyOk),
+    latency_all: bucketsOf(m.latencyAll),
   };
 }

@@ -20,6 +20,7 @@ import {
   tooltip,
 } from './chart-frame.js';
 import { fmtMs, fmtNum, fmtPct } from './format.js';
+import { cdfChart } from './cdf-chart.js';
 import { loadChart } from './load-chart.js';
 import { networkChart } from './network-chart.js';
 
@@ -405,6 +406,7 @@ export async function renderCharts(input: ReportInput): Promise<Record<string, s
     'servers.svg': serversChart(D3Node, input),
     'load.svg': loadChart(D3Node, input),
     'latency.svg': latencyChart(D3Node, input),
+    'latency-cdf.svg': cdfChart(D3Node, input),
     // only with a routed network in front
     ...(net ? { 'network.svg': networkChart(D3Node, input, net) } : {}),
   };
