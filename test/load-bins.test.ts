@@ -71,7 +71,7 @@ describe('bottleneck by the utilisation law and Little\'s law', () => {
       queue_mean: 2,
       wait_ms: 0.1, // 2 / 20,000 per s
     });
-    expect(b?.sentence).toBe("Bottleneck: redis, 100 % busy from 0 to 2 ms; sales capped at 20k/s (1 server / 50 µs each); 2 waiting on average, 0.1 ms each (Little's law)");
+    expect(b.sentence).toBe("Bottleneck: redis, 100 % busy from 0 to 2 ms; sales capped at 20k/s (1 server / 50 µs each); 2 waiting on average, 0.1 ms each (Little's law)");
     const rows = nodeRows([app, redis]);
     expect(rows.slice(0, 2)).toEqual([
       { t_ms: 0, node: 'app', tier: 'app', busy: 1, queue: 5, done: 10 },
@@ -79,9 +79,13 @@ describe('bottleneck by the utilisation law and Little\'s law', () => {
     ]);
   });
 
+  test('no work at all: an empty node and a sentence that says so', () => {
+    expect(findBottleneck([tier('app', 1, [0], [0], [0])])).toMatchObject({ node: '', saturated: false, sentence: 'No bottleneck: no node did any work' });
+  });
+
   test('no node at 90 %: the busiest is named, not called a bottleneck', () => {
     const b = findBottleneck([tier('app', 2, [1, 0.5], [0, 0], [5, 2])]);
-    expect(b?.saturated).toBe(false);
-    expect(b?.sentence).toBe('No bottleneck: no node was 90 % busy; the busiest, app, peaked at 50 %');
+    expect(b.saturated).toBe(false);
+    expect(b.sentence).toBe('No bottleneck: no node was 90 % busy; the busiest, app, peaked at 50 %');
   });
 });

@@ -108,7 +108,7 @@ function describeRun(s: Scenario, sum: Summary, outDir: string, time: Timing): s
     `  users: ${sum.users.succeeded} got a ticket, ${sum.users.sold_out} sold out, ${sum.users.failed} failed`,
     `  latency ${latencyHeadline(sum)}`,
     `  ${sum.sell_out_ms === null ? 'never sold out' : `sold out at ${sum.sell_out_ms} ms`}`,
-    `  ${sum.bottleneck === null ? 'Bottleneck: none, no node did any work' : sum.bottleneck.sentence}`,
+    `  ${sum.bottleneck.sentence}`,
     `  invariants: ${invariantVerdicts(sum).join('; ')}`,
     ...expectLines(sum),
     `  took ${time.total_s.toFixed(2)} s in all (simulation ${time.sim_s.toFixed(2)} s, ${fmtRate(time.events / Math.max(time.sim_s, 1e-9))} events/s)`,

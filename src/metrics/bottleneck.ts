@@ -91,8 +91,23 @@ function capText(l: NodeLoad, capacity: number, service_us: number): string {
   return l.names.length === 1 ? `sales capped at ${fmtRate(capacity)}/s (${why})` : `it serves at most ${fmtRate(capacity)} requests/s (${why})`;
 }
 
-/** The bottleneck by the utilisation law and Little's law; null if no node did any work. */
-export function findBottleneck(loads: readonly NodeLoad[]): Bottleneck | null {
+const IDLE: Bottleneck = {
+  node: '',
+  tier: '',
+  saturated: false,
+  busy_from_ms: 0,
+  busy_to_ms: 0,
+  utilization: 0,
+  service_us: 0,
+  capacity_per_s: 0,
+  throughput_per_s: 0,
+  queue_mean: 0,
+  wait_ms: 0,
+  sentence: 'No bottleneck: no node did any work',
+};
+
+/** The bottleneck by the utilisation law and Little's law (node '' if no node did any work). */
+export function findBottleneck(loads: readonly NodeLoad[]): Bottleneck {
   let best: Candidate | null = null;
   for (const l of loads) {
     for (let n = 0; n < l.names.length; n++) {
@@ -100,7 +115,7 @@ export function findBottleneck(loads: readonly NodeLoad[]): Bottleneck | null {
       if (c.peak > 0) best = best ? better(best, c) : c;
     }
   }
-  if (best === null) return null;
+  if (best === null) return { ...IDLE };
   const { load: l, n, from, to } = best;
   const sr = l.series;
   const span_us = (to - from) * sr.bin_us;

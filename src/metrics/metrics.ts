@@ -56,7 +56,10 @@ export class Metrics {
   lastResponse_us = 0;
   usersRetried = 0;
   lateAnswers = 0; // answers that reached a user who had stopped waiting
-  soldOutWithStock = 0; // "sold out" answers read before Redis had granted the whole inventory
+  // When each "sold out" answer was read, for those taken while Redis had not yet granted the
+  // whole inventory: an answer may be taken ahead of its time, so the count waits for the end.
+  private soldOutRead_us = new Float64Array(1024);
+  private soldOutReads = 0;
 
   // tickets
   ticketsGranted = 0; // script replies that granted a ticket
@@ -75,7 +78,24 @@ export class Metrics {
     (ko ? this.latencyKo : this.latencyOk).record(latency_us);
     if (outcome === OUTCOME_TIMEOUT) this.timeoutsBySend.add(this.bin(now_us - latency_us), 1);
     else if (outcome === OUTCOME_ERROR) this.errorsBySend.add(this.bin(now_us - latency_us), 1);
-    else if (outcome === OUTCOME_SOLD_OUT && this.sellOut_us < 0) this.soldOutWithStock++;
+    else if (outcome === OUTCOME_SOLD_OUT && (this.sellOut_us < 0 || now_us < this.sellOut_us)) this.noteSoldOutRead(now_us);
+  }
+
+  private noteSoldOutRead(now_us: number): void {
+    if (this.soldOutReads === this.soldOutRead_us.length) {
+      const next = new Float64Array(this.soldOutRead_us.length * 2);
+      next.set(this.soldOutRead_us);
+      this.soldOutRead_us = next;
+    }
+    this.soldOutRead_us[this.soldOutReads++] = now_us;
+  }
+
+  /** "Sold out" answers read before Redis had granted the whole inventory (all of them if it never did). */
+  soldOutWithStock(): number {
+    if (this.sellOut_us < 0) return this.soldOutReads;
+    let n = 0;
+    for (let i = 0; i < this.soldOutReads; i++) if (this.soldOutRead_us[i] < this.sellOut_us) n++;
+    return n;
   }
 
   bin(t_us: number): number {

@@ -42,7 +42,7 @@ function unsoldWhy(s: Scenario, unsold: number, stock: AppStockTotals, m: Metric
     unsold_lost: unsoldLost,
     never_reached: unsold - unsoldLost,
     live_local_left: stock.liveLocalLeft,
-    sold_out_while_stock: m.soldOutWithStock,
+    sold_out_while_stock: m.soldOutWithStock(),
   };
 }
 

@@ -186,7 +186,7 @@ export type Summary = {
   throughput: { mean_per_s: number; peak_per_s: number };
   sell_out_ms: number | null;
   duration_ms: number;
-  bottleneck: Bottleneck | null; // null if no node did any work
+  bottleneck: Bottleneck; // node '' if no node did any work
   tiers: {
     app: Record<string, AppServerSummary>;
     nginx: Record<string, NginxSummary>;

@@ -226,7 +226,7 @@ export function indexHtml(input: ReportInput, chartNames: readonly string[], svg
 ${scenarioNote(s)}<p class="lead">${esc(latencyHeadline(s))}</p>
 ${headline(s)}
 ${unsoldSection(s)}<h2>Bottleneck</h2>
-<p>${esc(s.bottleneck ? s.bottleneck.sentence : 'No node did any work.')}</p>
+<p>${esc(s.bottleneck.sentence)}</p>
 <h2>Invariants</h2>
 <div>
 ${invariantBadges(s)}

@@ -71,7 +71,7 @@ export function loadChart(D3Node: D3NodeCtor, input: ReportInput): string {
     byNode.set(r.node, list);
   }
   // the sentence's first two clauses fit the subtitle's width; the rest is in the report's text
-  const subtitle = b ? b.sentence.split('; ').slice(0, 2).join('; ').replace(/ \([^)]*\)$/, '') : 'no node did any work';
+  const subtitle = b.sentence.split('; ').slice(0, 2).join('; ').replace(/ \([^)]*\)$/, '');
   const c = new Chart(D3Node, 'Busy servers per node over time', subtitle);
   const ta = timeAxis(c, input);
   drawTimeAxis(c, ta);
@@ -80,7 +80,7 @@ export function loadChart(D3Node: D3NodeCtor, input: ReportInput): string {
   const rowH = Math.min(40, (c.P.y1 - c.P.y0) / Math.max(1, nodes.length));
   nodes.forEach((node, i) => {
     const rows = byNode.get(node) ?? [];
-    drawRow(c, ta, node, columns(rows, input.bin_ms), c.P.y0 + i * rowH, rowH, b?.saturated === true && b.node === node);
+    drawRow(c, ta, node, columns(rows, input.bin_ms), c.P.y0 + i * rowH, rowH, b.saturated && b.node === node);
   });
   drawFaults(c, input, ta);
   c.legend([
