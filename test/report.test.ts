@@ -54,6 +54,8 @@ function fixture(opts: FixtureOptions = {}): ReportInput {
       timeouts,
       sold_total: soldTotal,
       latency_mean_ms: served > 0 ? 0.8 + (i % 10) * 0.13 : 0,
+      timeouts_by_send: timeouts,
+      errors_by_send: errors,
     });
   }
 
@@ -114,6 +116,7 @@ function fixture(opts: FixtureOptions = {}): ReportInput {
 
   const summary: Summary = {
     scenario: opts.name ?? 'million-users',
+    description: 'a fixture',
     seed: 42,
     tickets: {
       inventory,
@@ -124,6 +127,18 @@ function fixture(opts: FixtureOptions = {}): ReportInput {
       stranded_local: 3000,
       orphaned: 0,
       unsold_split: { stranded_local: Math.max(0, inventory - sold), burned_local: 0, never_reached: 0 },
+      unsold_why: {
+        stranded_local: 3000,
+        burned_local: 0,
+        lost_local: 3000,
+        buffer: 2000,
+        check_unsellable: 4,
+        usable_buffer: 1996,
+        unsold_lost: Math.min(Math.max(0, inventory - sold), 1004),
+        never_reached: Math.max(0, inventory - sold - 1004),
+        live_local_left: 0,
+        sold_out_while_stock: 0,
+      },
       burned_local: 0,
       stranded_at_kills: 3000,
     },
@@ -132,15 +147,35 @@ function fixture(opts: FixtureOptions = {}): ReportInput {
       succeeded: sold,
       sold_out: 960_000,
       failed: 1_000_000 - sold - 960_000,
+      failed_timeout: 1_000_000 - sold - 960_000,
+      failed_error: 0,
+      timeout_ms: 30_000,
       retried: 5000,
       late_answers: 0,
       double_holders: 0,
     },
     requests: { total: 1_005_000, ok: sold, sold_out: 960_000, errors: 30_000, timeouts: 4_999 },
     latency_ms: { p50: 1.6, p90: 3.2, p99: 9.1, p999: 42, max: 180.5, mean: 2.1 },
+    latency_all_ms: { p50: 1.6, p90: 3.2, p99: 30_000, p999: 30_000, max: 30_000, mean: 150, count: 1_005_000 },
+    latency_ok_ms: { p50: 1.6, p90: 3.2, p99: 9.1, p999: 42, max: 180.5, mean: 2.1, count: 970_001 },
+    latency_ko_ms: { p50: 30_000, p90: 30_000, p99: 30_000, p999: 30_000, max: 30_000, mean: 30_000, count: 34_999 },
     throughput: { mean_per_s: 167_500, peak_per_s: 190_000 },
     sell_out_ms: oversold >= 0 ? sellOutBin * binMs : null,
     duration_ms: bins * binMs,
+    bottleneck: {
+      node: 'redis',
+      tier: 'redis',
+      saturated: true,
+      busy_from_ms: 0,
+      busy_to_ms: 500,
+      utilization: 0.98,
+      service_us: 50,
+      capacity_per_s: 20_000,
+      throughput_per_s: 19_600,
+      queue_mean: 3,
+      wait_ms: 0.15,
+      sentence: "Bottleneck: redis, 98 % busy from 0 to 500 ms; sales capped at 20k/s (1 server / 50 µs each); 3 waiting on average, 0.2 ms each (Little's law)",
+    },
     tiers: {
       app,
       nginx: { nginx1: { requests: 1_000_000, retries: 0, bad_gateway: 30_000, gateway_timeout: 0, per_worker: [1_000_000] } },
@@ -166,7 +201,7 @@ function fixture(opts: FixtureOptions = {}): ReportInput {
     events: 12_345_678,
     fingerprint: '9f3a61c2d07be4a1',
   };
-  return { summary, timeseries, bin_ms: binMs, servers, latency };
+  return { summary, timeseries, bin_ms: binMs, servers, nodes: [], latency };
 }
 
 /** Density over log(ms) of a log-normal with the given median and sigma (natural log). */
@@ -211,6 +246,7 @@ function emptyInput(): ReportInput {
     timeseries: [],
     bin_ms: 100,
     servers: [],
+    nodes: [],
     latency: [],
   };
 }
@@ -252,10 +288,13 @@ describe('writeReport', () => {
       'summary.json',
       'timeseries.csv',
       'servers.csv',
+      'nodes.csv',
       'sold.svg',
       'throughput.svg',
       'servers.svg',
+      'load.svg',
       'latency.svg',
+      'latency-cdf.svg',
       'index.html',
       'run.json',
     ]);
@@ -291,7 +330,7 @@ describe('writeReport', () => {
     const names = await writeReport(dir, emptyInput(), {});
     for (const n of names.filter((f) => f.endsWith('.svg'))) expectCleanSvg(n, await readFile(join(dir, n), 'utf8'));
     expect(await readFile(join(dir, 'timeseries.csv'), 'utf8')).toBe(
-      't_ms,arrivals,ok,sold_out,errors,timeouts,sold_total,latency_mean_ms\n',
+      't_ms,arrivals,ok,sold_out,errors,timeouts,sold_total,latency_mean_ms,timeouts_by_send,errors_by_send\n',
     );
     expect(await readFile(join(dir, 'servers.csv'), 'utf8')).toBe(
       'tier,node,requests,weight,share,expected_share,local_stock,local_sold,redis_ok,sold_out,lost,utilization\n',
@@ -314,9 +353,10 @@ describe('writeReport', () => {
 });
 
 describe('charts', () => {
-  test('the four charts are clean SVG', async () => {
+  test('the six charts are clean SVG', async () => {
     const charts = await renderCharts(fixture());
-    expect(Object.keys(charts)).toEqual(['sold.svg', 'throughput.svg', 'servers.svg', 'latency.svg']);
+    expect(Object.keys(charts)).toEqual(['sold.svg', 'throughput.svg', 'servers.svg', 'load.svg', 'latency.svg', 'latency-cdf.svg']);
+    expect(charts['latency-cdf.svg']).toContain('<title>p99 over all requests: 30 s</title>');
     for (const [n, svg] of Object.entries(charts)) expectCleanSvg(n, svg);
   });
 
@@ -351,7 +391,7 @@ describe('charts', () => {
     const input = fixture();
     const rows: TimeseriesRow[] = [];
     for (let t = 0; t < 200_000; t++) {
-      rows.push({ t_ms: t * 0.05, arrivals: 10, ok: t < 100_000 ? 0.1 : 0, sold_out: 9, errors: 0, timeouts: 0, sold_total: Math.min(10_001, Math.floor(t / 10)), latency_mean_ms: 1 });
+      rows.push({ t_ms: t * 0.05, arrivals: 10, ok: t < 100_000 ? 0.1 : 0, sold_out: 9, errors: 0, timeouts: 0, sold_total: Math.min(10_001, Math.floor(t / 10)), latency_mean_ms: 1, timeouts_by_send: 0, errors_by_send: 0 });
     }
     input.timeseries = rows;
     input.bin_ms = 0.05;
@@ -380,8 +420,8 @@ describe('csv', () => {
     const input = fixture();
     input.timeseries[0].latency_mean_ms = 0.1 + 0.2; // 0.30000000000000004
     const ts = timeseriesCsv(input).split('\n');
-    expect(ts[0]).toBe('t_ms,arrivals,ok,sold_out,errors,timeouts,sold_total,latency_mean_ms');
-    expect(ts[1].endsWith(',0.3')).toBe(true);
+    expect(ts[0]).toBe('t_ms,arrivals,ok,sold_out,errors,timeouts,sold_total,latency_mean_ms,timeouts_by_send,errors_by_send');
+    expect(ts[1].endsWith(',0.3,0,12')).toBe(true);
     expect(ts).toHaveLength(input.timeseries.length + 2); // header + rows + trailing ''
     const sv = serversCsv(input).split('\n');
     expect(sv[0]).toBe('tier,node,requests,weight,share,expected_share,local_stock,local_sold,redis_ok,sold_out,lost,utilization');

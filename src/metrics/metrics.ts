@@ -1,6 +1,7 @@
 // Run-level counters, time-series bins and the latency histogram that the model writes into while
 // it runs. The model only adds to these; summarize.ts turns them into the report at the end.
 import { LatencyHistogram } from './histogram.js';
+import { OUTCOME_ERROR, OUTCOME_SOLD_OUT, OUTCOME_TIMEOUT } from './outcomes.js';
 
 /** A growable array of per-bin counts. */
 export class Bins {
@@ -29,7 +30,12 @@ export type FaultRecord = { at_us: number; action: string; target: string; detai
  */
 export class Metrics {
   readonly bin_us: number;
-  readonly latency = new LatencyHistogram();
+  readonly latency = new LatencyHistogram(); // answered requests (latency_ms)
+  // Every request a user sent, failures at their time to failure (a timeout at the user's
+  // timeout): all of them, and split as Gatling does into OK (a ticket or "sold out") and KO.
+  readonly latencyAll = new LatencyHistogram();
+  readonly latencyOk = new LatencyHistogram();
+  readonly latencyKo = new LatencyHistogram();
   // time series, by bin
   readonly arrivals = new Bins();
   readonly ok = new Bins();
@@ -38,6 +44,8 @@ export class Metrics {
   readonly timeouts = new Bins();
   readonly latencySum_us = new Bins();
   readonly sold = new Bins(); // tickets granted by Redis in each bin
+  readonly timeoutsBySend = new Bins(); // timeouts, by the bin their request was sent in
+  readonly errorsBySend = new Bins(); // errors, by the bin their request was sent in
 
   // requests as the users saw them
   requestsTotal = 0;
@@ -48,6 +56,10 @@ export class Metrics {
   lastResponse_us = 0;
   usersRetried = 0;
   lateAnswers = 0; // answers that reached a user who had stopped waiting
+  // When each "sold out" answer was read, for those taken while Redis had not yet granted the
+  // whole inventory: an answer may be taken ahead of its time, so the count waits for the end.
+  private soldOutRead_us = new Float64Array(1024);
+  private soldOutReads = 0;
 
   // tickets
   ticketsGranted = 0; // script replies that granted a ticket
@@ -57,6 +69,33 @@ export class Metrics {
 
   constructor(bin_us: number) {
     this.bin_us = bin_us;
+  }
+
+  /** A request sent at `now_us - latency_us` ended with `outcome` at `now_us`, after `latency_us`. */
+  ended(outcome: number, latency_us: number, now_us: number): void {
+    this.latencyAll.record(latency_us);
+    const ko = outcome === OUTCOME_ERROR || outcome === OUTCOME_TIMEOUT;
+    (ko ? this.latencyKo : this.latencyOk).record(latency_us);
+    if (outcome === OUTCOME_TIMEOUT) this.timeoutsBySend.add(this.bin(now_us - latency_us), 1);
+    else if (outcome === OUTCOME_ERROR) this.errorsBySend.add(this.bin(now_us - latency_us), 1);
+    else if (outcome === OUTCOME_SOLD_OUT && (this.sellOut_us < 0 || now_us < this.sellOut_us)) this.noteSoldOutRead(now_us);
+  }
+
+  private noteSoldOutRead(now_us: number): void {
+    if (this.soldOutReads === this.soldOutRead_us.length) {
+      const next = new Float64Array(this.soldOutRead_us.length * 2);
+      next.set(this.soldOutRead_us);
+      this.soldOutRead_us = next;
+    }
+    this.soldOutRead_us[this.soldOutReads++] = now_us;
+  }
+
+  /** "Sold out" answers read before Redis had granted the whole inventory (all of them if it never did). */
+  soldOutWithStock(): number {
+    if (this.sellOut_us < 0) return this.soldOutReads;
+    let n = 0;
+    for (let i = 0; i < this.soldOutReads; i++) if (this.soldOutRead_us[i] < this.sellOut_us) n++;
+    return n;
   }
 
   bin(t_us: number): number {

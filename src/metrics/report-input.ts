@@ -12,6 +12,8 @@ export type TimeseriesRow = {
   timeouts: number;
   sold_total: number; // tickets sold by Redis so far (cumulative, end of bin)
   latency_mean_ms: number; // mean latency of responses in this bin (0 if none)
+  timeouts_by_send: number; // requests sent in this bin that timed out (whenever that was)
+  errors_by_send: number; // requests sent in this bin that ended in an error
 };
 
 export type ServerRow = {
@@ -29,6 +31,16 @@ export type ServerRow = {
   utilization: number;
 };
 
+/** nodes.csv: one node in one time bin. */
+export type NodeRow = {
+  t_ms: number; // start of the bin
+  node: string;
+  tier: string;
+  busy: number; // fraction of the node's servers busy over the bin (0 for nginx and directors: no service time)
+  queue: number; // mean jobs waiting over the bin (nginx: requests held until answered)
+  done: number; // jobs done in the bin (nginx, directors: requests accepted)
+};
+
 export type LatencyBucket = { lo_ms: number; hi_ms: number; count: number };
 
 export type ReportInput = {
@@ -36,5 +48,8 @@ export type ReportInput = {
   timeseries: TimeseriesRow[];
   bin_ms: number;
   servers: ServerRow[];
-  latency: LatencyBucket[];
+  nodes: NodeRow[];
+  latency: LatencyBucket[]; // answered requests (latency_ms)
+  latency_ok?: LatencyBucket[]; // OK requests (latency_ok_ms)
+  latency_all?: LatencyBucket[]; // every request, failures at their time to failure (latency_all_ms)
 };

@@ -1,15 +1,16 @@
 // Turns the counters of a finished run into summary.json and the report's tables. The run-level
 // sections are built here; each tier's sections come ready-made from that tier's builder.
-import type { ReportInput, TimeseriesRow } from './report-input.js';
+import type { LatencyBucket, ReportInput, TimeseriesRow } from './report-input.js';
 import type { Scenario } from '../scenario/types.js';
 import { evaluateExpectations } from './expect.js';
 import type { LatencyHistogram } from './histogram.js';
 import type { Ledger } from './ledger.js';
 import type { Metrics } from './metrics.js';
-import { OUTCOME_OK, OUTCOME_SOLD_OUT } from './outcomes.js';
+import { OUTCOME_OK, OUTCOME_SOLD_OUT, OUTCOME_TIMEOUT } from './outcomes.js';
 import { round } from './round.js';
-import type { Summary } from './summary.js';
-import type { AppStockTotals, RedisSections, TierSections } from './tier-sections.js';
+import type { Summary, UnsoldWhy } from './summary.js';
+import type { AppStockTotals, NodeLoad, RedisSections, TierSections } from './tier-sections.js';
+import { findBottleneck, nodeRows } from './bottleneck.js';
 
 /** What the run leaves behind besides the counters, as plain data. */
 export type RunEnd = {
@@ -24,7 +25,28 @@ type Audit = ReturnType<Ledger['audit']>;
 
 const ms = (us: number) => round(us / 1000);
 
-function ticketsSection(s: Scenario, sold: number, audit: Audit, stock: AppStockTotals): Summary['tickets'] {
+function unsoldWhy(s: Scenario, unsold: number, stock: AppStockTotals, m: Metrics): UnsoldWhy {
+  const localTotal = s.app.local_stock.reduce((a, b) => a + b, 0);
+  const lost = stock.strandedLocal + stock.burnedLocal;
+  const buffer = localTotal - s.tickets.inventory;
+  const checkUnsellable = s.app.local_check === 'exact' ? 0 : s.app.local_stock.length;
+  const usable = buffer - checkUnsellable;
+  const unsoldLost = Math.min(unsold, Math.max(0, lost - usable));
+  return {
+    stranded_local: stock.strandedLocal,
+    burned_local: stock.burnedLocal,
+    lost_local: lost,
+    buffer,
+    check_unsellable: checkUnsellable,
+    usable_buffer: usable,
+    unsold_lost: unsoldLost,
+    never_reached: unsold - unsoldLost,
+    live_local_left: stock.liveLocalLeft,
+    sold_out_while_stock: m.soldOutWithStock(),
+  };
+}
+
+function ticketsSection(s: Scenario, sold: number, audit: Audit, stock: AppStockTotals, m: Metrics): Summary['tickets'] {
   const inventory = s.tickets.inventory;
   const unsold = Math.max(0, inventory - sold);
   // Why tickets stayed unsold, in this order: local stock stranded on dead servers, local stock
@@ -45,30 +67,44 @@ function ticketsSection(s: Scenario, sold: number, audit: Audit, stock: AppStock
       burned_local: splitBurned,
       never_reached: unsold - splitStranded - splitBurned,
     },
+    unsold_why: unsoldWhy(s, unsold, stock, m),
     burned_local: stock.burnedLocal,
     stranded_at_kills: stock.strandedAtKills,
   };
 }
 
 /** Each user counts once, by their final outcome. */
-function usersSection(end: RunEnd, m: Metrics, audit: Audit): Summary['users'] {
+function usersSection(s: Scenario, end: RunEnd, m: Metrics, audit: Audit): Summary['users'] {
   let succeeded = 0;
   let soldOut = 0;
   let failed = 0;
+  let timedOut = 0;
   let retried = 0;
   for (let u = 0; u < end.usersTotal; u++) {
     const f = end.usersFinal[u];
     if (f === OUTCOME_OK) succeeded++;
     else if (f === OUTCOME_SOLD_OUT) soldOut++;
     else failed++;
+    if (f === OUTCOME_TIMEOUT) timedOut++;
     if (end.usersRequests[u] > 1) retried++;
   }
-  return { total: end.usersTotal, succeeded, sold_out: soldOut, failed, retried, late_answers: m.lateAnswers, double_holders: audit.doubleHolders };
+  return {
+    total: end.usersTotal,
+    succeeded,
+    sold_out: soldOut,
+    failed,
+    failed_timeout: timedOut,
+    failed_error: failed - timedOut,
+    timeout_ms: s.users.timeout_us > 0 ? ms(s.users.timeout_us) : null,
+    retried,
+    late_answers: m.lateAnswers,
+    double_holders: audit.doubleHolders,
+  };
 }
 
 /** timeseries.csv, and the peak answer rate over its bins. */
 function timeseries(m: Metrics): { rows: TimeseriesRow[]; peak_per_s: number } {
-  const bins = Math.max(m.arrivals.used, m.ok.used, m.soldOut.used, m.errors.used, m.timeouts.used, m.sold.used);
+  const bins = Math.max(m.arrivals.used, m.ok.used, m.soldOut.used, m.errors.used, m.timeouts.used, m.sold.used, m.timeoutsBySend.used, m.errorsBySend.used);
   const rows: TimeseriesRow[] = [];
   let soldCum = 0;
   let peak = 0;
@@ -91,6 +127,8 @@ function timeseries(m: Metrics): { rows: TimeseriesRow[]; peak_per_s: number } {
       timeouts: to,
       sold_total: soldCum,
       latency_mean_ms: answered > 0 ? round(at(m.latencySum_us.values, b) / answered / 1000) : 0,
+      timeouts_by_send: at(m.timeoutsBySend.values, b),
+      errors_by_send: at(m.errorsBySend.values, b),
     });
   }
   return { rows, peak_per_s: peak };
@@ -107,6 +145,11 @@ function latencySection(h: LatencyHistogram): Summary['latency_ms'] {
   };
 }
 
+/** The percentiles of every request, failures included, with their count. */
+function latencyOf(h: LatencyHistogram): Summary['latency_all_ms'] {
+  return { ...latencySection(h), count: h.count };
+}
+
 function invariantsSection(s: Scenario, sold: number, audit: Audit, stock: AppStockTotals, redis: RedisSections): Summary['invariants'] {
   const inventory = s.tickets.inventory;
   const grantedToDeadApps = stock.redisOkLost + redis.grantRepliesLost;
@@ -120,6 +163,8 @@ function invariantsSection(s: Scenario, sold: number, audit: Audit, stock: AppSt
   };
 }
 
+const bucketsOf = (h: LatencyHistogram): LatencyBucket[] => h.buckets().map((b) => ({ lo_ms: b.lo_us / 1000, hi_ms: b.hi_us / 1000, count: b.count }));
+
 export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: RunEnd, tiers: TierSections): ReportInput {
   // tickets handed out: script calls that granted one (Redis's own counter may have forgotten some)
   const sold = ledger.granted;
@@ -127,11 +172,14 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: RunEnd, 
   const series = timeseries(m);
   const responses = m.requestsOk + m.requestsSoldOut + m.requestsErrors + m.requestsTimeouts;
   const fe = tiers.front;
+  // upstream first, the order of nodes.csv and the bottleneck's tie-break
+  const loads: NodeLoad[] = [...(fe ? [fe.load] : []), tiers.nginxLoad, tiers.app.load, tiers.redis.load];
   const summary: Summary = {
     scenario: s.name,
+    description: s.description,
     seed: s.seed,
-    tickets: ticketsSection(s, sold, audit, tiers.app.stock),
-    users: usersSection(end, m, audit),
+    tickets: ticketsSection(s, sold, audit, tiers.app.stock, m),
+    users: usersSection(s, end, m, audit),
     requests: {
       total: m.requestsTotal,
       ok: m.requestsOk,
@@ -140,12 +188,16 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: RunEnd, 
       timeouts: m.requestsTimeouts,
     },
     latency_ms: latencySection(m.latency),
+    latency_all_ms: latencyOf(m.latencyAll),
+    latency_ok_ms: latencyOf(m.latencyOk),
+    latency_ko_ms: latencyOf(m.latencyKo),
     throughput: {
       mean_per_s: round(m.lastResponse_us > 0 ? responses / (m.lastResponse_us / 1e6) : 0, 1),
       peak_per_s: round(series.peak_per_s, 1),
     },
     sell_out_ms: m.sellOut_us >= 0 ? ms(m.sellOut_us) : null,
     duration_ms: ms(m.lastResponse_us),
+    bottleneck: findBottleneck(loads),
     tiers: {
       app: tiers.app.servers,
       nginx: tiers.nginx,
@@ -165,6 +217,9 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: RunEnd, 
     timeseries: series.rows,
     bin_ms: m.bin_us / 1000,
     servers: tiers.app.rows,
-    latency: m.latency.buckets().map((b) => ({ lo_ms: b.lo_us / 1000, hi_ms: b.hi_us / 1000, count: b.count })),
+    nodes: nodeRows(loads),
+    latency: bucketsOf(m.latency),
+    latency_ok: bucketsOf(m.latencyOk),
+    latency_all: bucketsOf(m.latencyAll),
   };
 }

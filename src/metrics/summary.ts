@@ -94,8 +94,52 @@ export type LvsSummary = {
   vip_holders: { pair: number; director: string; from_ms: number; to_ms: number }[];
 };
 
+/** The node that limited the run, by the utilisation law and Little's law (metrics/bottleneck.ts). */
+export type Bottleneck = {
+  node: string;
+  tier: string;
+  saturated: boolean; // at least 90 % busy for a bin; false: no node was, this is the busiest
+  busy_from_ms: number; // its longest saturated span (or, unsaturated, at least half its peak)
+  busy_to_ms: number;
+  utilization: number; // busy fraction of its servers over the span
+  service_us: number; // S: mean service time over the span (busy time / jobs done)
+  capacity_per_s: number; // servers / S: the most jobs (so sales) per second it can serve
+  throughput_per_s: number; // X: jobs done per second over the span
+  queue_mean: number; // L: mean jobs waiting over the span
+  wait_ms: number; // W = L / X: mean wait in its queue (Little's law)
+  sentence: string;
+};
+
+/**
+ * Why tickets stayed unsold, as a waterfall: local stock lost (stranded + burned), less the part
+ * the buffer absorbs, is what the losses cost; the rest of the unsold tickets were never asked for
+ * at a server that still had them. unsold = unsold_lost + never_reached.
+ */
+export type UnsoldWhy = {
+  stranded_local: number; // local stock left on the servers dead at the end
+  burned_local: number; // local deductions whose Redis call failed, not given back
+  lost_local: number; // stranded_local + burned_local
+  buffer: number; // local stock beyond the inventory: local_stock_total - inventory (negative: short)
+  check_unsellable: number; // one ticket per server the article's local check never sells (0 with local_check: exact)
+  usable_buffer: number; // buffer - check_unsellable: the lost local stock it can absorb
+  unsold_lost: number; // lost_local - usable_buffer, between 0 and unsold: tickets the losses cost
+  never_reached: number; // unsold - unsold_lost
+  live_local_left: number; // local stock the live servers could still sell at the end
+  sold_out_while_stock: number; // "sold out" answers read before Redis had granted the whole inventory
+};
+
+export type LatencyPercentiles = { p50: number; p90: number; p99: number; p999: number; max: number; mean: number; count: number };
+
+/** A run with --set overrides: a variant of the scenario, not the scenario its expect: block was written for. */
+export type WhatIf = {
+  overrides: string[]; // the --set arguments, as typed
+  expectations_apply: boolean; // false unless asked (--keep-expect): expect: was written for the original
+};
+
 export type Summary = {
   scenario: string;
+  description: string; // the scenario's own description
+  what_if?: WhatIf; // only in a run with --set overrides
   seed: number;
   tickets: {
     inventory: number;
@@ -105,8 +149,11 @@ export type Summary = {
     local_stock_total: number;
     stranded_local: number;
     orphaned: number; // sold by Redis, but the buyer was never told
-    // unsold = stranded_local + burned_local + never_reached
+    // unsold = stranded_local + burned_local + never_reached: unsold tickets attributed in that
+    // order, each capped by what is left to attribute (so unsold_split.burned_local can be less
+    // than tickets.burned_local); unsold_why explains them with the buffer
     unsold_split: { stranded_local: number; burned_local: number; never_reached: number };
+    unsold_why: UnsoldWhy;
     burned_local: number; // local deductions whose Redis call failed (not rolled back)
     stranded_at_kills: number; // local stock lost with killed processes, summed over all kills
   };
@@ -114,7 +161,10 @@ export type Summary = {
     total: number;
     succeeded: number;
     sold_out: number;
-    failed: number;
+    failed: number; // = failed_timeout + failed_error
+    failed_timeout: number; // the last request timed out (the user's timeout, nginx's 504, or never answered)
+    failed_error: number; // the last request got an error (502, a reset)
+    timeout_ms: number | null; // how long a user waits for an answer; null: for ever
     retried: number;
     late_answers: number; // answers that came after the user had stopped waiting
     double_holders: number; // users holding two tickets (a retry after a lost success)
@@ -126,10 +176,17 @@ export type Summary = {
     errors: number;
     timeouts: number;
   };
-  latency_ms: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
+  latency_ms: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number }; // answered requests
+  // Every request a user sent, a failure counted at its time to failure (a user's timeout at the
+  // timeout): all of them, the OK ones (a ticket or "sold out") and the KO ones (error, timeout).
+  // A request never answered in a run without a timeout has no time and is in none of them.
+  latency_all_ms: LatencyPercentiles;
+  latency_ok_ms: LatencyPercentiles;
+  latency_ko_ms: LatencyPercentiles;
   throughput: { mean_per_s: number; peak_per_s: number };
   sell_out_ms: number | null;
   duration_ms: number;
+  bottleneck: Bottleneck; // node '' if no node did any work
   tiers: {
     app: Record<string, AppServerSummary>;
     nginx: Record<string, NginxSummary>;

@@ -20,7 +20,7 @@ import { type LvsFrontSlice, LvsTier } from './front/lvs.js';
 import { frontSections } from './front/summary.js';
 import { NginxCounters } from './nginx/counters.js';
 import { NginxTier } from './nginx/nginx.js';
-import { nginxSection } from './nginx/summary.js';
+import { nginxLoad, nginxSection } from './nginx/summary.js';
 import { RedisCounters } from './redis/counters.js';
 import { RedisTier } from './redis/redis.js';
 import { redisSections } from './redis/summary.js';
@@ -46,9 +46,9 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   const rngs = new RngStreams(s.seed);
   const servers = s.nginx.upstream.servers.length;
   const metrics = new Metrics(s.report.bin_us);
-  const appCounters = new AppCounters(servers);
-  const nginxCounters = new NginxCounters(s.nginx.instances, s.nginx.workers);
-  const redisCounters = new RedisCounters();
+  const appCounters = new AppCounters(servers, s.report.bin_us);
+  const nginxCounters = new NginxCounters(s.nginx.instances, s.nginx.workers, s.report.bin_us);
+  const redisCounters = new RedisCounters(s.report.bin_us);
   const requests = new RequestTable(servers);
   const usersTotal = usersIn(s.users.load);
   const ledger = new Ledger(usersTotal);
@@ -124,6 +124,7 @@ function tierSections(s: Scenario, t: { app: AppTier; nginx: NginxTier; redis: R
   return {
     app: appSections(s, app.counters, appEnd, duration_us),
     nginx: nginxSection(s, t.nginx.counters, front?.nginx),
+    nginxLoad: nginxLoad(s, t.nginx.counters),
     redis: redisSections(redis.counters, redisEnd, duration_us),
     front,
   };

@@ -12,7 +12,7 @@ import { AppCounters } from './app/counters.js';
 import { appSections } from './app/summary.js';
 import { frontAtRest, frontSections } from './front/summary.js';
 import { NginxCounters } from './nginx/counters.js';
-import { nginxSection } from './nginx/summary.js';
+import { nginxLoad, nginxSection } from './nginx/summary.js';
 import { RedisCounters } from './redis/counters.js';
 import { redisSections } from './redis/summary.js';
 
@@ -21,12 +21,13 @@ export function summarySkeleton(s: Scenario): Summary {
   const servers = s.nginx.upstream.servers.length;
   const m = new Metrics(s.report.bin_us);
   const duration_us = m.duration_us();
-  const app = appSections(s, new AppCounters(servers), { alive: new Uint8Array(servers).fill(1), remainingLocal: new Array<number>(servers).fill(0) }, duration_us);
+  const app = appSections(s, new AppCounters(servers, s.report.bin_us), { alive: new Uint8Array(servers).fill(1), remainingLocal: new Array<number>(servers).fill(0) }, duration_us);
   const front = s.network.topology && s.lvs ? frontSections(s, frontAtRest(s, s.network.topology, s.lvs), 0) : undefined;
-  const nginx = nginxSection(s, new NginxCounters(s.nginx.instances, s.nginx.workers), front?.nginx);
-  const redis = redisSections(new RedisCounters(), { keyspace: {}, ticketHash: { sold: 0, total: s.tickets.inventory } }, duration_us);
+  const nginxCounters = new NginxCounters(s.nginx.instances, s.nginx.workers, s.report.bin_us);
+  const nginx = nginxSection(s, nginxCounters, front?.nginx);
+  const redis = redisSections(new RedisCounters(s.report.bin_us), { keyspace: {}, ticketHash: { sold: 0, total: s.tickets.inventory } }, duration_us);
   const end = { events: 0, fingerprint: 0, usersTotal: 0, usersFinal: new Uint8Array(0), usersRequests: new Uint16Array(0) };
-  return summarize({ ...s, expect: [] }, m, new Ledger(0), end, { app, nginx, redis, front }).summary;
+  return summarize({ ...s, expect: [] }, m, new Ledger(0), end, { app, nginx, redis, front, nginxLoad: nginxLoad(s, nginxCounters) }).summary;
 }
 
 /**

@@ -276,19 +276,52 @@ export function binMs(input: ReportInput): number {
   return Number.isFinite(input.bin_ms) && input.bin_ms > 0 ? input.bin_ms : 0;
 }
 
-/** Fault timeline as labelled vertical lines; labels are staggered so neighbours do not collide. */
+const FAULT_LANES = 4;
+const FAULT_GAP_PX = 4;
+const FAULT_CHAR_PX = 6.6; // bold 11 px text, generously: no font metrics server-side
+
+/** The lane of each label (extent [lo, hi] in px, in time order) so none overlaps, or null if the lanes are not enough. */
+export function labelLanes(extents: readonly (readonly [number, number])[]): number[] | null {
+  const lanes = greedyLanes(extents);
+  return lanes.includes(-1) ? null : lanes;
+}
+
+/**
+ * Fault timeline as vertical lines, each labelled with its action and target in one of four
+ * lanes so labels never overlap; when they cannot all fit, each is labelled with its number in
+ * the report's fault table instead (the line's tooltip keeps the full text).
+ */
 export function drawFaults(c: Chart, input: ReportInput, ta: TimeAxis): void {
-  const faults = [...input.summary.faults].filter((f) => Number.isFinite(f.at_ms));
-  faults.forEach((f, i) => {
-    const px = ta.at(f.at_ms);
-    if (px < c.P.x0 - 0.5 || px > c.P.x1 + 0.5) return;
-    tooltip(c.vline(px, C.fault, { 'stroke-width': 1.5, 'stroke-dasharray': '5,3' }), faultTitle(f));
-    c.labelBeside(px, c.P.y0 + 12 + (i % 4) * 14, `${f.action} ${f.target}`.trim(), {
-      fill: C.fault,
-      gap_px: 4,
-      room_px: 140,
-      style: { 'font-size': 11, 'font-weight': 600 },
-    });
+  const shown = input.summary.faults
+    .map((f, i) => ({ f, n: i + 1, px: ta.at(f.at_ms) }))
+    .filter((d) => Number.isFinite(d.f.at_ms) && d.px >= c.P.x0 - 0.5 && d.px <= c.P.x1 + 0.5)
+    .sort((a, b) => a.px - b.px || a.n - b.n);
+  const room_px = 140;
+  const extentOf = (px: number, text: string): [number, number] => {
+    const w = text.length * FAULT_CHAR_PX;
+    return px > c.P.x1 - room_px ? [px - FAULT_GAP_PX - w, px - FAULT_GAP_PX] : [px + FAULT_GAP_PX, px + FAULT_GAP_PX + w];
+  };
+  let texts = shown.map((d) => `${d.f.action} ${d.f.target}`.trim());
+  let lanes = labelLanes(shown.map((d, i) => extentOf(d.px, texts[i])));
+  if (lanes === null) {
+    texts = shown.map((d) => `${d.n}`);
+    // numbers are short; if even they do not fit, the overflow goes unlabelled (its tooltip stays)
+    lanes = greedyLanes(shown.map((d, i) => extentOf(d.px, texts[i])));
+  }
+  shown.forEach((d, i) => {
+    tooltip(c.vline(d.px, C.fault, { 'stroke-width': 1.5, 'stroke-dasharray': '5,3' }), `${d.n}: ${faultTitle(d.f)}`);
+    if (lanes[i] < 0) return;
+    c.labelBeside(d.px, c.P.y0 + 12 + lanes[i] * 14, texts[i], { fill: C.fault, gap_px: FAULT_GAP_PX, room_px, style: { 'font-size': 11, 'font-weight': 600 } });
+  });
+}
+
+/** Each label in the first lane where it clears the one before it; -1 if it fits none. */
+function greedyLanes(extents: readonly (readonly [number, number])[]): number[] {
+  const end = new Array<number>(FAULT_LANES).fill(-Infinity);
+  return extents.map(([lo, hi]) => {
+    const lane = end.findIndex((e) => e + FAULT_GAP_PX <= lo);
+    if (lane >= 0) end[lane] = hi;
+    return lane;
   });
 }
 

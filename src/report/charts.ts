@@ -2,6 +2,7 @@ import type { ScaleLinear, ScaleLogarithmic } from 'd3-node';
 import type { ReportInput, ServerRow, TimeseriesRow } from '../metrics/report-input.js';
 import type { Summary } from '../metrics/summary.js';
 import {
+  type Attrs,
   binMs,
   C,
   Chart,
@@ -19,6 +20,8 @@ import {
   tooltip,
 } from './chart-frame.js';
 import { fmtMs, fmtNum, fmtPct } from './format.js';
+import { cdfChart } from './cdf-chart.js';
+import { loadChart } from './load-chart.js';
 import { networkChart } from './network-chart.js';
 
 // The report's SVG charts, one function each; the frame they share is in ./chart-frame.ts.
@@ -52,7 +55,7 @@ function drawnBins(input: ReportInput): Drawn {
       if (m) m.latency_mean_ms = responses > 0 ? latencySum / responses : 0;
       latencySum = 0;
       responses = 0;
-      m = { t_ms: t, arrivals: 0, ok: 0, sold_out: 0, errors: 0, timeouts: 0, sold_total: 0, latency_mean_ms: 0 };
+      m = { t_ms: t, arrivals: 0, ok: 0, sold_out: 0, errors: 0, timeouts: 0, sold_total: 0, latency_mean_ms: 0, timeouts_by_send: 0, errors_by_send: 0 };
       out.push(m);
       width.push(0);
     }
@@ -63,6 +66,8 @@ function drawnBins(input: ReportInput): Drawn {
     m.sold_out += r.sold_out;
     m.errors += r.errors;
     m.timeouts += r.timeouts;
+    m.timeouts_by_send += r.timeouts_by_send;
+    m.errors_by_send += r.errors_by_send;
     m.sold_total = Math.max(m.sold_total, r.sold_total); // cumulative: the bin's last value
     latencySum += r.latency_mean_ms * n;
     responses += n;
@@ -166,12 +171,15 @@ function soldChart(D3Node: D3NodeCtor, input: ReportInput): string {
 
 // ---------------------------------------------------------------- 2. throughput
 
+// Told apart by dash as well as by colour. A timeout is drawn when its request was sent, not
+// when the user gave up, so a loss shows up at the moment it happened.
+const DASH: Record<LegendItem['kind'], string> = { line: '', dash: '6,4', dot: '2,3', box: '', marker: '' };
 const SERIES: readonly { key: keyof TimeseriesRow; label: string; color: string; kind: LegendItem['kind'] }[] = [
   { key: 'arrivals', label: 'arrivals', color: C.arrivals, kind: 'dash' },
   { key: 'ok', label: 'ok (ticket)', color: C.ok, kind: 'line' },
-  { key: 'sold_out', label: 'sold out', color: C.soldOut, kind: 'line' },
+  { key: 'sold_out', label: 'sold out', color: C.soldOut, kind: 'dot' },
   { key: 'errors', label: 'errors', color: C.errors, kind: 'line' },
-  { key: 'timeouts', label: 'timeouts', color: C.timeouts, kind: 'line' },
+  { key: 'timeouts_by_send', label: 'timeouts (by send time)', color: C.timeouts, kind: 'dash' },
 ];
 
 function throughputChart(D3Node: D3NodeCtor, input: ReportInput): string {
@@ -200,7 +208,9 @@ function throughputChart(D3Node: D3NodeCtor, input: ReportInput): string {
       const v = y(r[se.key] * perSecond(i));
       pts.push([ta.at(r.t_ms), v], [ta.at(r.t_ms + width[i]), v]);
     });
-    c.path(pts, se.color, se.key === 'arrivals' ? { 'stroke-dasharray': '6,4', 'stroke-width': 1.75 } : {});
+    const style: Attrs = DASH[se.kind] ? { 'stroke-dasharray': DASH[se.kind] } : {};
+    if (se.key === 'arrivals') style['stroke-width'] = 1.75;
+    c.path(pts, se.color, style);
   }
   drawFaults(c, input, ta);
   if (input.timeseries.length === 0) c.empty('no time series recorded');
@@ -394,7 +404,9 @@ export async function renderCharts(input: ReportInput): Promise<Record<string, s
     'sold.svg': soldChart(D3Node, input),
     'throughput.svg': throughputChart(D3Node, input),
     'servers.svg': serversChart(D3Node, input),
+    'load.svg': loadChart(D3Node, input),
     'latency.svg': latencyChart(D3Node, input),
+    'latency-cdf.svg': cdfChart(D3Node, input),
     // only with a routed network in front
     ...(net ? { 'network.svg': networkChart(D3Node, input, net) } : {}),
   };

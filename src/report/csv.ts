@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import { plain } from './format.js';
-import type { ReportInput, ServerRow, TimeseriesRow } from '../metrics/report-input.js';
+import type { NodeRow, ReportInput, ServerRow, TimeseriesRow } from '../metrics/report-input.js';
 
 // Column order is part of the public output: append new columns, never reorder.
 export const TIMESERIES_COLUMNS = [
@@ -12,6 +12,8 @@ export const TIMESERIES_COLUMNS = [
   'timeouts',
   'sold_total',
   'latency_mean_ms',
+  'timeouts_by_send',
+  'errors_by_send',
 ] as const satisfies readonly (keyof TimeseriesRow)[];
 
 export const SERVER_COLUMNS = [
@@ -28,6 +30,8 @@ export const SERVER_COLUMNS = [
   'lost',
   'utilization',
 ] as const satisfies readonly (keyof ServerRow)[];
+
+export const NODE_COLUMNS = ['t_ms', 'node', 'tier', 'busy', 'queue', 'done'] as const satisfies readonly (keyof NodeRow)[];
 
 // Six decimals keep shares and utilisations exact enough and hide float noise like 0.30000000000000004.
 const cellNumber = (v: number): string => (Number.isFinite(v) ? plain(v, 6) : '');
@@ -50,4 +54,8 @@ export function timeseriesCsv(input: ReportInput): string {
 
 export function serversCsv(input: ReportInput): string {
   return toCsv(SERVER_COLUMNS, input.servers);
+}
+
+export function nodesCsv(input: ReportInput): string {
+  return toCsv(NODE_COLUMNS, input.nodes);
 }

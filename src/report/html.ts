@@ -1,9 +1,11 @@
 import type { ReportInput } from '../metrics/report-input.js';
 import type { Summary } from '../metrics/summary.js';
 import { fmtMs, fmtNum, fmtPct } from './format.js';
+import { latencyHeadline } from './headline.js';
+import { unsoldWaterfall } from './unsold.js';
+import { expectationsApply, invariantVerdict } from './verdicts.js';
 
-// index.html: one self-contained page (inline CSS, no scripts, no external assets besides the
-// report's own files). Same input, same bytes: no clock, host or absolute path here.
+// index.html: one self-contained page (inline CSS and SVG, no scripts, no external assets). Same input, same bytes: no clock, host or absolute path here.
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -33,8 +35,12 @@ th, td { border: 1px solid #e2e4e8; padding: 5px 8px; text-align: left; }
 th { background: #f0f1f4; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 0 0 16px; background: #fff; border: 1px solid #e2e4e8; border-radius: 8px; padding: 6px; }
-figure img { width: 100%; height: auto; display: block; }
+figure img, figure svg { width: 100%; height: auto; display: block; }
+figcaption { font-size: 12px; text-align: right; }
 .none { color: #666; font-style: italic; }
+.whatif { background: #fff8e1; border: 1px solid #e6c200; border-radius: 8px; padding: 8px 12px; margin: 0 0 14px; }
+.whatif ul { margin: 4px 0 0; }
+.lead { font-size: 16px; font-weight: 600; margin: 0 0 14px; }
 `;
 
 type Card = { k: string; v: string; bad?: boolean };
@@ -68,18 +74,18 @@ function headline(s: Summary): string {
     { k: 'tickets sold / inventory', v: `${fmtNum(t.sold)} / ${fmtNum(t.inventory)}` },
     { k: 'oversold', v: fmtNum(t.oversold), bad: t.oversold > 0 },
     { k: 'unsold', v: fmtNum(t.unsold) },
-    {
-      k: 'unsold: stranded / burned / never reached',
-      v: `${fmtNum(t.unsold_split.stranded_local)} / ${fmtNum(t.unsold_split.burned_local)} / ${fmtNum(t.unsold_split.never_reached)}`,
-    },
+    { k: 'unsold: stock lost / never reached', v: `${fmtNum(t.unsold_why.unsold_lost)} / ${fmtNum(t.unsold_why.never_reached)}` },
+    { k: '"sold out" while tickets remained', v: fmtNum(t.unsold_why.sold_out_while_stock), bad: t.unsold_why.sold_out_while_stock > 0 },
     { k: 'stranded local stock', v: fmtNum(t.stranded_local) },
     { k: 'orphaned tickets (buyer never told)', v: fmtNum(t.orphaned), bad: t.orphaned > 0 },
     { k: 'users succeeded', v: fmtNum(u.succeeded) },
     { k: 'users sold out', v: fmtNum(u.sold_out) },
     { k: 'users failed', v: fmtNum(u.failed), bad: u.failed > 0 },
     { k: 'users total', v: fmtNum(u.total) },
-    { k: 'latency p50', v: fmtMs(s.latency_ms.p50) },
-    { k: 'latency p99', v: fmtMs(s.latency_ms.p99) },
+    { k: 'users timed out', v: fmtNum(u.failed_timeout), bad: u.failed_timeout > 0 },
+    { k: 'latency p50 (ok)', v: fmtMs(s.latency_ok_ms.p50) },
+    { k: 'latency p99 (ok)', v: fmtMs(s.latency_ok_ms.p99) },
+    { k: 'latency p99 (all, failures included)', v: fmtMs(s.latency_all_ms.p99), bad: s.latency_ko_ms.count > 0 },
     { k: 'throughput (mean)', v: `${fmtNum(s.throughput.mean_per_s, 0)}/s` },
     { k: 'throughput (peak)', v: `${fmtNum(s.throughput.peak_per_s, 0)}/s` },
     { k: 'sold out at', v: s.sell_out_ms === null ? 'never' : fmtMs(s.sell_out_ms) },
@@ -87,22 +93,39 @@ function headline(s: Summary): string {
   ]);
 }
 
+function unsoldSection(s: Summary): string {
+  const lines = unsoldWaterfall(s.tickets);
+  if (lines.length === 0) return '';
+  const head = s.tickets.unsold > 0 ? 'Why tickets stayed unsold' : 'Users refused while tickets remained';
+  return `<h2>${head}</h2>\n<ol class="waterfall">\n${lines.map((l) => `<li>${esc(l)}</li>`).join('\n')}\n</ol>\n<p class="none">Fields: <code>tickets.unsold_why</code> in summary.json.</p>\n`;
+}
+
 function invariantBadges(s: Summary): string {
-  return Object.entries(s.invariants)
-    .map(([name, held]) => badge(name, held))
-    .join('\n');
+  const names: (keyof Summary['invariants'])[] = ['no_oversell', 'ledger', 'conservation'];
+  return names.map((name) => badge(invariantVerdict(s, name), s.invariants[name])).join('\n');
+}
+
+/** The scenario's description, and for a what-if run the overrides it was run with. */
+function scenarioNote(s: Summary): string {
+  const desc = s.description ? `<p>${esc(s.description)}</p>\n` : '';
+  if (!s.what_if) return desc;
+  const list = s.what_if.overrides.map((o) => `<li><code>--set ${esc(o)}</code></li>`).join('\n');
+  return `${desc}<div class="whatif"><strong>What-if run</strong>: the scenario as written, changed by\n<ul>\n${list}\n</ul>\n</div>\n`;
 }
 
 function expectTable(s: Summary): string {
   const entries = Object.entries(s.expect);
   if (entries.length === 0) return '<p class="none">The scenario has no <code>expect:</code> block.</p>';
-  return table(
+  const note = expectationsApply(s)
+    ? ''
+    : '<p class="none">These expectations were written for the original scenario and do not apply to this what-if run (run with <code>--keep-expect</code> to apply them); shown for reference.</p>\n';
+  return note + table(
     ['path', 'want', 'value', 'held'],
     entries.map(([path, e]) => [
       `<code>${esc(path)}</code>`,
       esc(e.want),
       e.value === null ? '<span class="none">missing</span>' : esc(typeof e.value === 'string' ? e.value : fmtNum(e.value, 6)),
-      badge(e.held ? 'held' : 'broken', e.held),
+      expectationsApply(s) ? badge(e.held ? 'held' : 'broken', e.held) : `<span class="none">${e.held ? 'would hold' : 'would break'}</span>`,
     ]),
     [false, false, true, false],
   );
@@ -111,9 +134,9 @@ function expectTable(s: Summary): string {
 function faultTable(s: Summary): string {
   if (s.faults.length === 0) return '<p class="none">No faults were injected.</p>';
   return table(
-    ['at', 'action', 'target', 'detail'],
-    s.faults.map((f) => [esc(fmtMs(f.at_ms)), esc(f.action), esc(f.target), esc(f.detail)]),
-    [true, false, false, false],
+    ['#', 'at', 'action', 'target', 'detail'],
+    s.faults.map((f, i) => [String(i + 1), esc(fmtMs(f.at_ms)), esc(f.action), esc(f.target), esc(f.detail)]),
+    [true, true, false, false, false],
   );
 }
 
@@ -171,14 +194,23 @@ function serverTable(s: Summary): string {
   );
 }
 
-function figures(chartNames: readonly string[]): string {
-  const list = chartNames.map((n) => `<figure><img src="${esc(n)}" alt="${esc(n.replace(/\.svg$/, ''))} chart"></figure>`).join('\n');
+/**
+ * The charts, inline when their text is given (so their tooltips work and the page needs no other
+ * file), each with a link to its own SVG file; otherwise as images.
+ */
+function figures(chartNames: readonly string[], svgs?: Readonly<Record<string, string>>): string {
+  const one = (n: string): string => {
+    const svg = svgs?.[n];
+    if (svg === undefined) return `<figure><img src="${esc(n)}" alt="${esc(n.replace(/\.svg$/, ''))} chart"></figure>`;
+    return `<figure>${svg.replace(/^<\?xml[^>]*>\s*/, '').trimEnd()}<figcaption><a href="${esc(n)}">${esc(n)}</a></figcaption></figure>`;
+  };
+  const list = chartNames.map(one).join('\n');
   return list || '<p class="none">No charts.</p>';
 }
 
-export function indexHtml(input: ReportInput, chartNames: readonly string[]): string {
+export function indexHtml(input: ReportInput, chartNames: readonly string[], svgs?: Readonly<Record<string, string>>): string {
   const s = input.summary;
-  const title = `ticketsim report: ${s.scenario}`;
+  const title = `ticketsim report: ${s.scenario}${s.what_if ? ' (what-if)' : ''}`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -191,7 +223,10 @@ export function indexHtml(input: ReportInput, chartNames: readonly string[]): st
 <main>
 <h1>${esc(title)}</h1>
 <p class="sub">scenario <code>${esc(s.scenario)}</code>, seed <code>${esc(String(s.seed))}</code>, ${esc(fmtNum(s.events, 0))} events, fingerprint <code>${esc(s.fingerprint)}</code></p>
+${scenarioNote(s)}<p class="lead">${esc(latencyHeadline(s))}</p>
 ${headline(s)}
+${unsoldSection(s)}<h2>Bottleneck</h2>
+<p>${esc(s.bottleneck.sentence)}</p>
 <h2>Invariants</h2>
 <div>
 ${invariantBadges(s)}
@@ -201,7 +236,7 @@ ${expectTable(s)}
 <h2>Fault timeline</h2>
 ${faultTable(s)}
 ${networkSection(s)}<h2>Charts</h2>
-${figures(chartNames)}
+${figures(chartNames, svgs)}
 <h2>App servers</h2>
 ${serverTable(s)}
 <h2>Data</h2>
@@ -209,6 +244,7 @@ ${serverTable(s)}
 <li><a href="summary.json">summary.json</a> (the contract)</li>
 <li><a href="timeseries.csv">timeseries.csv</a></li>
 <li><a href="servers.csv">servers.csv</a></li>
+<li><a href="nodes.csv">nodes.csv</a> (per node and time bin: busy fraction, queue, jobs done)</li>
 </ul>
 </main>
 </body>

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { renderCharts } from './charts.js';
-import { serversCsv, timeseriesCsv } from './csv.js';
+import { nodesCsv, serversCsv, timeseriesCsv } from './csv.js';
 import { indexHtml } from './html.js';
 import type { ReportInput } from '../metrics/report-input.js';
 
@@ -18,8 +18,9 @@ export async function writeReport(dir: string, input: ReportInput, run: Record<s
     ['summary.json', JSON.stringify(input.summary, null, 2) + '\n'],
     ['timeseries.csv', timeseriesCsv(input)],
     ['servers.csv', serversCsv(input)],
+    ['nodes.csv', nodesCsv(input)],
     ...Object.entries(charts),
-    ['index.html', indexHtml(input, Object.keys(charts))],
+    ['index.html', indexHtml(input, Object.keys(charts), charts)],
     ['run.json', JSON.stringify(run, null, 2) + '\n'],
   ];
   // Sequential: keeps the write order (and any partial report after a crash) predictable.

@@ -90,7 +90,7 @@ export class AppTier implements FaultHandler<AppFault> {
     this.salesVolume = new Float64Array(this.count);
     this.localSold = new Float64Array(this.count);
     this.concurrency = app.concurrency;
-    this.lock = new Station(this.count, this.concurrency, 256);
+    this.lock = new Station(this.count, this.concurrency, 256, counters.load);
     this.samplers = servers.map((s) => makeSampler(app.service_time, rngs.stream(`app:${s.name}`)));
     this.slowFactor = new Float64Array(this.count).fill(1);
     this.redisConnBroken = new Uint8Array(this.count);

@@ -1,5 +1,6 @@
 // What the app servers count while the model runs, one slot per server; summary.ts turns it into
 // tiers.app, servers.csv and the app servers' part of tickets and invariants.
+import { LoadBins } from '../shared/load-bins.js';
 
 export class AppCounters {
   // Requests that reached each server, retries included: counted when nginx hands one over
@@ -17,8 +18,10 @@ export class AppCounters {
   readonly burnedLocal: Float64Array; // local deductions whose Redis call failed, not given back
   readonly rolledBack: Float64Array; // local deductions given back (local_rollback)
   strandedAtKill = 0; // local stock lost with killed processes, summed over kills (tickets.stranded_at_kills)
+  readonly load: LoadBins; // per server and bin: the lock's busy slots, queue and completions (nodes.csv)
 
-  constructor(servers: number) {
+  constructor(servers: number, bin_us: number) {
+    this.load = new LoadBins(servers, bin_us);
     this.requests = new Float64Array(servers);
     this.localSold = new Float64Array(servers);
     this.redisOk = new Float64Array(servers);

@@ -21,8 +21,10 @@ export function appSections(s: Scenario, c: AppCounters, end: AppEnd, duration_u
   const weightTotal = servers.reduce((a, sv) => a + (sv.backup || sv.down ? 0 : sv.weight), 0);
   const app: Record<string, AppServerSummary> = {};
   let strandedLocal = 0;
+  let liveLocalLeft = 0;
   servers.forEach((sv, i) => {
     if (!end.alive[i]) strandedLocal += end.remainingLocal[i];
+    else liveLocalLeft += end.remainingLocal[i];
     app[sv.name] = {
       requests: c.requests[i],
       weight: sv.weight,
@@ -44,12 +46,13 @@ export function appSections(s: Scenario, c: AppCounters, end: AppEnd, duration_u
   const rows: ServerRow[] = servers.map((sv) => serverRow(sv.name, app[sv.name]));
   const stock = {
     strandedLocal,
+    liveLocalLeft,
     burnedLocal: sum(c.burnedLocal),
     strandedAtKills: c.strandedAtKill,
     redisOk: sum(c.redisOk),
     redisOkLost: sum(c.redisOkLost),
   };
-  return { servers: app, rows, stock };
+  return { servers: app, rows, stock, load: { tier: 'app', names: servers.map((sv) => sv.name), servers: s.app.concurrency, series: c.load } };
 }
 
 function serverRow(node: string, a: AppServerSummary): ServerRow {

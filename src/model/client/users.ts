@@ -196,6 +196,7 @@ export class Users {
     const m = this.metrics;
     const bin = m.bin(now);
     if (now > m.lastResponse_us) m.lastResponse_us = now; // answers taken early come out of order
+    m.ended(outcome, latency_us, now);
     if (outcome === OUTCOME_TIMEOUT) {
       m.requestsTimeouts++;
       m.timeouts.add(bin, 1);

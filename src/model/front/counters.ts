@@ -3,6 +3,7 @@
 // counters are typed arrays indexed like the model's nodes; the timeline only gets rare events
 // (faults, detections, SPF runs that change a route, VRRP transitions, health-check verdicts).
 import { Bins } from '../../metrics/metrics.js';
+import { LoadBins } from '../shared/load-bins.js';
 
 export type NetEvent = { at_us: number; node: string; event: string; detail: string };
 
@@ -43,6 +44,9 @@ export class NetMetrics {
   readonly dirRsRemoved: Float64Array; // real servers taken out by health checks
   readonly dirPerRs: Float64Array; // [d * K + k]: connections scheduled to nginx k
   readonly nginxLost: Float64Array; // requests sent to, or held by, a dead nginx instance
+  // per director and bin: requests it forwarded (done); a director has no service time or queue
+  // in the model (nodes.csv)
+  readonly dirLoad: LoadBins;
 
   constructor(
     readonly bin_us: number,
@@ -63,6 +67,7 @@ export class NetMetrics {
     this.dirRsRemoved = new Float64Array(directors);
     this.dirPerRs = new Float64Array(directors * nginx);
     this.nginxLost = new Float64Array(nginx);
+    this.dirLoad = new LoadBins(directors, bin_us);
   }
 
   log(at_us: number, node: string, event: string, detail: string): void {

@@ -280,6 +280,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
       return;
     }
     m.dirRequests[d]++;
+    m.dirLoad.finished(d, now);
     const rq = this.requests;
     const req = this.req;
     const o = r * R_STRIDE;

@@ -54,6 +54,7 @@ export function frontSections(s: Scenario, st: FrontEndState, end_us: number): F
     routers: routersSection(topo, st),
     directors: directorsSection(s, lvs, st),
     nginx,
+    load: { tier: 'lvs', names: lvs.directors, servers: 1, series: st.m.dirLoad },
   };
 }
 

@@ -145,6 +145,8 @@ export class NginxTier {
     if (this.maxTries > 0 && tries > this.maxTries) tries = this.maxTries;
     rq.triesLeft[r] = tries;
     this.counters.requests[inst]++;
+    this.counters.load.finished(inst, this.engine.now_us);
+    this.counters.load.hold(inst, 1, this.engine.now_us);
     this.counters.perWorker[inst][worker]++;
     this.trace?.hop(r, 'nginx', this.nodeNames[inst], 'accept');
     this.forward(r, k);
@@ -210,6 +212,7 @@ export class NginxTier {
     peers.free(rq.peer[r], Math.floor(this.engine.now_us / 1e6), false);
     if (rq.triesLeft[r] > 0) rq.triesLeft[r]--;
     this.trace?.hop(r, 'nginx', this.nodeNames[rq.nginx[r]], 'respond', rq.status[r]);
+    this.counters.load.hold(rq.nginx[r], -1, this.engine.now_us);
     this.downstream.to.respond(r, this.clientLatency_us);
   }
 
@@ -241,6 +244,7 @@ export class NginxTier {
     this.trace?.hop(r, 'nginx', this.nodeNames[this.requests.nginx[r]], outcome === OUTCOME_TIMEOUT ? 'respond_504' : 'respond_502', outcome);
     if (outcome === OUTCOME_TIMEOUT) this.counters.gatewayTimeout[this.requests.nginx[r]]++;
     else this.counters.badGateway[this.requests.nginx[r]]++;
+    this.counters.load.hold(this.requests.nginx[r], -1, this.engine.now_us);
     this.downstream.to.respond(r, this.clientLatency_us);
   }
 }

@@ -3,6 +3,12 @@ import type { NginxFrontFields, NginxSummary } from '../../metrics/summary.js';
 import type { Scenario } from '../../scenario/types.js';
 import { nginxName } from '../../scenario/topology.js';
 import type { NginxCounters } from './counters.js';
+import type { NodeLoad } from '../../metrics/tier-sections.js';
+
+/** The instances' load for nodes.csv: requests accepted and held; nginx has no service time. */
+export function nginxLoad(s: Scenario, c: NginxCounters): NodeLoad {
+  return { tier: 'nginx', names: Array.from({ length: s.nginx.instances }, (_, k) => nginxName(k)), servers: 1, series: c.load };
+}
 
 /** `front`: what an LVS tier in front saw of each instance (losses, liveness), when there is one. */
 export function nginxSection(s: Scenario, c: NginxCounters, front?: Record<string, NginxFrontFields>): Record<string, NginxSummary> {

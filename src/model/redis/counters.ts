@@ -1,5 +1,6 @@
 // What the Redis server counts while the model runs; summary.ts turns it into tiers.redis. Tickets
 // granted and the sell-out time are the run's (metrics/metrics.ts): the summary reports them as such.
+import { LoadBins } from '../shared/load-bins.js';
 
 export class RedisCounters {
   commands = 0; // commands that reached the server, up or not
@@ -14,4 +15,9 @@ export class RedisCounters {
   // conservation invariant reports them, next to the app's own late grants.
   grantRepliesLost = 0;
   readonly errorMessages = new Map<string, number>(); // script errors, by message
+  readonly load: LoadBins; // per bin: the command thread's busy time, queue and commands done (nodes.csv)
+
+  constructor(bin_us: number) {
+    this.load = new LoadBins(1, bin_us);
+  }
 }

@@ -81,7 +81,7 @@ export class RedisTier implements FaultHandler<RedisFault> {
   alive = true;
   // The command thread: one server, FIFO. A crash moves its generation on, so the service
   // completions of lost commands are ignored.
-  private readonly thread = new Station(1, 1, 1024);
+  private readonly thread: Station;
   private slowFactor = 1;
   private readonly sample: Sampler;
   private readonly linkRngs: RngStream[];
@@ -115,6 +115,7 @@ export class RedisTier implements FaultHandler<RedisFault> {
     private readonly net: Connectivity,
     rngs: RngStreams,
   ) {
+    this.thread = new Station(1, 1, 1024, counters.load);
     this.ks.command(['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(tickets.inventory), TICKET_SOLD_FIELD, '0']);
     this.ks.log.push({ at_us: 0, argv: ['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(tickets.inventory), TICKET_SOLD_FIELD, '0'] });
     this.initialWrites = this.ks.log.length;

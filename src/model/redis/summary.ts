@@ -25,5 +25,6 @@ export function redisSections(c: RedisCounters, end: RedisEnd, duration_us: numb
     },
     ticketHash: end.ticketHash,
     grantRepliesLost: c.grantRepliesLost,
+    load: { tier: 'redis', names: ['redis'], servers: 1, series: c.load },
   };
 }

@@ -12,6 +12,10 @@
 // The invariants are checked on every change and a breach throws: 0 <= busy <= servers, a job
 // finishes only where it is in service, the queue never underflows, and a job waits only while
 // every server is busy.
+//
+// Given a LoadBins, a station also integrates its busy servers and its queue over time bins (for
+// nodes.csv): each change first credits the span since the previous one with the old state.
+import type { LoadBins } from './load-bins.js';
 
 export class Station {
   readonly stations: number;
@@ -28,8 +32,10 @@ export class Station {
   private readonly queueHead: Int32Array;
   private readonly queueLen: Int32Array;
   private lost: Int32Array; // kill's answer, reused
+  private readonly load: LoadBins | null;
+  private readonly changed_us: Float64Array; // [station]: the last change, credited up to there
 
-  constructor(stations: number, servers: number, initialQueue = 64) {
+  constructor(stations: number, servers: number, initialQueue = 64, load: LoadBins | null = null) {
     if (!Number.isInteger(stations) || stations < 1) throw new Error(`station: need at least one station, got ${stations}`);
     if (!Number.isInteger(servers) || servers < 1) throw new Error(`station: need at least one server per station, got ${servers}`);
     this.stations = stations;
@@ -46,6 +52,21 @@ export class Station {
     this.queueHead = new Int32Array(stations);
     this.queueLen = new Int32Array(stations);
     this.lost = new Int32Array(servers + cap);
+    if (load && load.nodes !== stations) throw new Error(`station: load bins for ${load.nodes} nodes, but ${stations} stations`);
+    this.load = load;
+    this.changed_us = new Float64Array(stations);
+  }
+
+  /** Credits station `s`'s busy servers and queue since its last change, up to `now_us`. */
+  private account(s: number, now_us: number): void {
+    if (this.load === null) return;
+    this.load.credit(s, this.changed_us[s], now_us, this.busy[s], this.queueLen[s]);
+    this.changed_us[s] = now_us;
+  }
+
+  /** Credits every station up to `now_us` (the end of a run; a station left busy would be missed). */
+  accountAll(now_us: number): void {
+    for (let s = 0; s < this.stations; s++) this.account(s, now_us);
   }
 
   /**
@@ -54,6 +75,7 @@ export class Station {
    */
   arrive(s: number, job: number, now_us: number): boolean {
     if (!(job >= 0)) throw new Error(`station ${s}: job ${job} is not a job number (a non-negative integer)`);
+    this.account(s, now_us);
     if (this.busy[s] < this.servers) {
       this.take(s, job, now_us);
       return true;
@@ -72,6 +94,8 @@ export class Station {
     let k = base;
     while (k < end && this.slotJob[k] !== job) k++;
     if (k === end) throw new Error(`station ${s}: job ${job} finishes but is not in service there`);
+    this.account(s, now_us);
+    this.load?.finished(s, now_us);
     this.busy_us[s] += now_us - this.slotSince_us[k];
     if (this.queueLen[s] > 0) {
       // The queue is not empty only while every server is busy, so the freed server is the one
@@ -96,6 +120,7 @@ export class Station {
     const need = this.servers + this.queueLen[s];
     if (this.lost.length < need) this.lost = new Int32Array(need);
     const lost = this.lost;
+    this.account(s, now_us);
     let n = 0;
     for (let k = s * this.servers, end = k + this.servers; k < end; k++) {
       const job = this.slotJob[k];
