@@ -220,7 +220,7 @@ describe('errors raised by the script', () => {
     const loop = 'redis.call("INCR", "n")\nwhile true do pcall(function() while true do end end) end';
     const reply = new LuaScript(loop, ks, { maxInstructions: 10_000 }).call([], []);
     expect(reply).toBeInstanceOf(RedisError);
-    expect((reply as RedisError).message).toMatch(/^ERR Script killed by the model after more than 10000 Lua instructions script: /);
+    expect((reply as RedisError).message).toMatch(/^ERR Script killed by the model after more than 10000 Lua instructions \(redis.lua_max_instructions\) script: /);
     expect(ks.get('n')).toBe('1');
   });
 });

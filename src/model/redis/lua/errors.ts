@@ -57,6 +57,11 @@ export function pushCommandError(L: lua_State, text: string): void {
   lua.lua_setfield(L, -2, IGNORE_STATS_KEY);
 }
 
+/** A syntax error as Lua 5.1 words it: 5.3 leaves <eof>, <name>, <number>, <string> unquoted. */
+export function lua51SyntaxError(msg: string): string {
+  return msg.replace(/(^|[^'])<(eof|name|number|integer|string)>(?!')/g, "$1'<$2>'");
+}
+
 /** Raises {err = "ERR msg"} (luaPushError + luaError). */
 export function raise(L: lua_State, msg: string): never {
   pushErrorTable(L, msg);
