@@ -6,6 +6,7 @@ import type { CommandModule } from 'yargs';
 import { checkExpectPaths } from '../model/summary-skeleton.js';
 import { Tracer } from '../metrics/trace.js';
 import { runScenario } from '../model/stack.js';
+import { scriptErrorLines } from '../model/redis/summary.js';
 import { writeReport } from '../report/write.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
@@ -82,6 +83,7 @@ function describeRun(
     `  users: ${sum.users.succeeded} got a ticket, ${sum.users.sold_out} sold out, ${sum.users.failed} failed`,
     `  latency p50 ${sum.latency_ms.p50} ms  p99 ${sum.latency_ms.p99} ms   sold out at ${sum.sell_out_ms === null ? 'never' : `${sum.sell_out_ms} ms`}`,
     `  invariants: no_oversell ${mark(inv.no_oversell)}, ledger ${mark(inv.ledger)}, conservation ${mark(inv.conservation)}`,
+    ...scriptErrorLines(sum.tiers.redis),
   ];
   const ex = Object.entries(sum.expect);
   if (ex.length > 0) {

@@ -14,4 +14,7 @@ export class RedisCounters {
   // conservation invariant reports them, next to the app's own late grants.
   grantRepliesLost = 0;
   readonly errorMessages = new Map<string, number>(); // script errors, by message
+  scriptStopped = 0; // calls the model stopped: Lua instruction limit or memory cap (also in scriptErrors)
+  firstError: string | null = null; // the first script error reply's text
+  firstError_us = -1;
 }

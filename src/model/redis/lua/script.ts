@@ -92,6 +92,11 @@ export class LuaScript {
     this.fnRef = compileUserScript(L, source.slice(shebang.bodyOffset));
   }
 
+  /** Whether the last call was stopped by the model (instruction limit or memory cap). */
+  get lastCallStopped(): boolean {
+    return this.meter.stopped !== null;
+  }
+
   /** One EVAL: KEYS and ARGV are set, the script runs, and its result becomes a Redis reply. */
   call(keys: readonly string[], args: readonly string[]): RedisReply {
     const L = this.L;
