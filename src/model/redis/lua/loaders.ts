@@ -9,10 +9,11 @@ import fengari from 'fengari';
 import type { lua_State } from 'fengari';
 import lapi from 'fengari/src/lapi.js';
 import lauxlib from 'fengari/src/lauxlib.js';
-import { lua51SyntaxError, luaError } from './errors.js';
+import { lua51SyntaxError, pushErrorTable } from './errors.js';
 import { chargeBeforeAllocating } from './limits.js';
 
 const { lua, to_luastring, to_jsstring } = fengari;
+const lauxlib51 = fengari.lauxlib;
 const { LUA_OK, LUA_TFUNCTION, LUA_TNIL } = lua;
 
 const ESC = 27; // LUA_SIGNATURE[0]: the first byte of every binary chunk
@@ -43,7 +44,7 @@ function load(L: lua_State): number {
     lua.lua_pushvalue(L, 1);
     lapi.lua_call(L, 0, 1);
     if (lua.lua_type(L, -1) === LUA_TNIL) break;
-    if (!lua.lua_isstring(L, -1)) luaError(L, 'reader function must return a string');
+    if (!lua.lua_isstring(L, -1)) return readerError(L);
     const piece = lua.lua_tolstring(L, -1)!;
     lua.lua_pop(L, 1);
     if (piece.length === 0) break;
@@ -58,6 +59,20 @@ function load(L: lua_State): number {
     at += p.length;
   }
   return compileText(L, chunk, name);
+}
+
+/**
+ * A reader that returns neither a string nor nil. 5.1 raises this inside lua_load with
+ * luaL_error, so Redis's error handler turns it into an error table, which load then returns
+ * after nil: {err = "ERR user_script:LINE: reader function must return a string"}.
+ */
+function readerError(L: lua_State): number {
+  lauxlib51.luaL_where(L, 1);
+  const where = lua.lua_tojsstring(L, -1) ?? '';
+  lua.lua_settop(L, 0);
+  lua.lua_pushnil(L);
+  pushErrorTable(L, `${where}reader function must return a string`);
+  return 2;
 }
 
 /** Compiles a text chunk; pushes the function, or nil and the message (5.1's wording). */
