@@ -231,6 +231,18 @@ describe('user scripts on real Redis and on the model', () => {
     ]);
   });
 
+  test("xpcall is Lua 5.1's: no arguments to f, the handler's result, errors in the handler", async () => {
+    await expectSame([
+      ret("{xpcall(function() error('x') end, function(e) error('y') end)}"),
+      ret('{xpcall(function(a) return a end, function(e) return e end, 5)}'),
+      ret("{xpcall(function() return 1, 2, 3 end, print)}"),
+      ret("{xpcall(function() error({err = 'T'}) end, function(e) return type(e) end)}"),
+      ret("{xpcall(function() error('boom') end, function(e) return 'handled: ' .. e end)}"),
+      ret("{xpcall(function() redis.call('NOPE') end, function(e) return e.err end)}"),
+      ret('xpcall(function() end)'),
+    ]);
+  });
+
   test('numbers passed to redis.call, string functions, math.random from the server-wide generator', async () => {
     await expectSame([
       evalCmd("redis.call('SET', 'n', 0.1)\nredis.call('SET', 'm', 3.5)\nredis.call('SET', 'i', 42)\nreturn {redis.call('GET', 'n'), redis.call('GET', 'm'), redis.call('GET', 'i')}"),

@@ -13,7 +13,7 @@ import { redisPcall } from './redis-api.js';
 import { installLua51Compat, installLua51Names, lua51Error, LUA51_COMPAT } from './shims.js';
 
 const { lua, lauxlib, lualib, to_luastring } = fengari;
-const { LUA_OK, LUA_REGISTRYINDEX } = lua;
+const { LUA_MULTRET, LUA_OK, LUA_REGISTRYINDEX } = lua;
 
 // The error handler eval.c installs as __redis__err__handler: it adds the source and line of the
 // Lua code that was running. Level 2 is the function that raised; if that is a built-in
@@ -56,6 +56,8 @@ export function openLibraries(L: lua_State, random: Lrand48): void {
   installLua51Names(L);
   installLoaders(L);
   guardSetmetatable(L);
+  lua.lua_pushcfunction(L, xpcall51);
+  lua.lua_setglobal(L, 'xpcall');
 
   lua.lua_pushcfunction(L, redisPcall);
   lua.lua_setglobal(L, 'pcall');
@@ -109,6 +111,34 @@ function guardSetmetatable(L: lua_State): void {
     return setmetatable(st);
   });
   lua.lua_setglobal(L, 'setmetatable');
+}
+
+/**
+ * Lua 5.1's xpcall(f, handler): f runs with no arguments; on an error, handler(error) gives the
+ * second result, and an error in the handler gives "error in error handling". The handler runs
+ * once f's frames are unwound rather than on top of them: the difference shows only through the
+ * debug library, which scripts do not have, and it keeps the handler under the count hook when
+ * the error was the hook's own (a Lua handler would otherwise run with hooks off, unstoppable).
+ */
+function xpcall51(L: lua_State): number {
+  lauxlib.luaL_checkany(L, 2);
+  lua.lua_settop(L, 2); // f, handler
+  lua.lua_pushvalue(L, 1);
+  if (lua.lua_pcall(L, 0, LUA_MULTRET, 0) === LUA_OK) {
+    lua.lua_pushboolean(L, true);
+    lua.lua_replace(L, 1);
+    lua.lua_remove(L, 2); // true, results...
+    return lua.lua_gettop(L);
+  }
+  lua.lua_pushvalue(L, 2);
+  lua.lua_insert(L, -2); // f, handler, handler, error
+  if (lua.lua_pcall(L, 1, 1, 0) !== LUA_OK) {
+    lua.lua_pop(L, 1);
+    lua.lua_pushstring(L, 'error in error handling');
+  }
+  lua.lua_pushboolean(L, false);
+  lua.lua_insert(L, -2);
+  return 2;
 }
 
 /** Runs a setup chunk with `nargs` values already pushed; returns a registry ref to its result. */
