@@ -378,9 +378,21 @@ describe("the sandbox: Redis 7's read-only tables and Lua 5.1's loaders", () => 
   });
 
   test('a compile error names the Lua line', () => {
-    expect(() => new LuaScript('local a = 1\nlocal b =\nif a then return 1 end', new Keyspace())).toThrow(
+    const compile = (src: string) => () => new LuaScript(src, new Keyspace());
+    expect(compile('local a = 1\nlocal b =\nif a then return 1 end')).toThrow(
       new ScriptError("Error compiling script (new function): user_script:3: unexpected symbol near 'if'"),
     );
+    const lineOf = (src: string): number | null => {
+      try {
+        compile(src)();
+      } catch (e) {
+        if (e instanceof ScriptError) return e.luaLine;
+      }
+      throw new Error('compiled');
+    };
+    expect(lineOf('local a = 1\nlocal b =\nif a then return 1 end')).toBe(3);
+    expect(lineOf('#!lua\n\n\nreturn (')).toBe(4); // the shebang line counts
+    expect(lineOf('#!perl\nreturn 1')).toBe(null);
   });
 });
 
