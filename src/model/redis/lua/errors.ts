@@ -14,6 +14,11 @@ const { lua, lauxlib, to_luastring } = fengari;
  */
 export class ScriptError extends Error {
   override name = 'ScriptError';
+  /** The script line a compile error names ("user_script:3: ..."); null for a bad shebang. */
+  get luaLine(): number | null {
+    const m = /^Error compiling script \(new function\): user_script:(\d+):/.exec(this.message);
+    return m === null ? null : Number(m[1]);
+  }
   /** The error reply Redis gives to EVAL for this script. */
   reply(): RedisError {
     return new RedisError(`ERR ${this.message}`);
