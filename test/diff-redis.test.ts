@@ -173,6 +173,8 @@ describe('user scripts on real Redis and on the model', () => {
   test('script errors: compile errors, globals, bad arguments, no-writes, EVAL plumbing', async () => {
     await expectSame([
       ret('('),
+      evalCmd('local a = 1\nlocal b =\nif a then return 1 end'),
+      evalCmd('local a = 1\n\nlocal b = "unfinished\nreturn b'),
       evalCmd('return x'),
       evalCmd('x = 1'),
       evalCmd('local a = nil\nreturn a.b'),
@@ -187,6 +189,57 @@ describe('user scripts on real Redis and on the model', () => {
       ['EVALSHA', 'ffffffffffffffffffffffffffffffffffffffff', '0'],
       ret("redis.call('HINCRBY', 'h', 'f', '9223372036854775807')"),
       ret("redis.call('HINCRBY', 'h', 'f', '1')"),
+    ]);
+  });
+
+  test('the sandbox: globals, library tables and metatables are read-only, even to rawset and setmetatable', async () => {
+    await expectSame([
+      ret("rawset(_G, 'leak', 1)"),
+      ret('setmetatable(_G, nil)'),
+      ret("setmetatable(math, {})"),
+      ret("rawset(math, 'leak', 1)"),
+      ret("math.leak = 1"),
+      ret("string.leak = 1"),
+      ret("redis.leak = 1"),
+      ret("getmetatable('').leak = 1"),
+      ret("getmetatable(_G).__index = nil"),
+      ret("table.insert(string, 'x')"),
+      ret("loadstring('leak = 5')()"),
+      evalCmd("local ok, e = pcall(rawset, _G, 'leak', 1)\nreturn {tostring(ok), e}"),
+      // nothing a call tried to write is there for the next one
+      ret("{rawget(_G, 'leak') == nil, math.leak == nil, string.leak == nil, getmetatable('').leak == nil}"),
+      ret('leak'),
+      ret("{pcall(setmetatable, {}, {})}"),
+    ]);
+  });
+
+  test('load and loadstring are Lua 5.1\'s and compile text only: a binary chunk fails on its first byte', async () => {
+    await expectSame([
+      ret("select(2, loadstring('\\27Lua binary'))"),
+      ret("select(2, loadstring('\\27\\nsecond line'))"),
+      ret("select(2, loadstring('\\27' .. string.rep('x', 100)))"),
+      ret("select(2, loadstring('\\27', '=named'))"),
+      ret("{loadstring('\\27')}"),
+      evalCmd("local i = 0\nreturn select(2, load(function() i = i + 1 if i == 1 then return '\\27abc' end end))"),
+      evalCmd("local i = 0\nlocal f = load(function() i = i + 1 if i == 1 then return 'return 7' end end)\nreturn f()"),
+      ret("select(2, load(function() return {} end))"),
+      ret("load('return 1')"),
+      ret("loadstring('return 6 * 7')()"),
+      ret("select(2, loadstring('return 1 +', 'chunky'))"),
+      ret("select(2, loadstring('return 1 +'))"),
+      ret('type(string.dump)'),
+    ]);
+  });
+
+  test("xpcall is Lua 5.1's: no arguments to f, the handler's result, errors in the handler", async () => {
+    await expectSame([
+      ret("{xpcall(function() error('x') end, function(e) error('y') end)}"),
+      ret('{xpcall(function(a) return a end, function(e) return e end, 5)}'),
+      ret("{xpcall(function() return 1, 2, 3 end, print)}"),
+      ret("{xpcall(function() error({err = 'T'}) end, function(e) return type(e) end)}"),
+      ret("{xpcall(function() error('boom') end, function(e) return 'handled: ' .. e end)}"),
+      ret("{xpcall(function() redis.call('NOPE') end, function(e) return e.err end)}"),
+      ret('xpcall(function() end)'),
     ]);
   });
 

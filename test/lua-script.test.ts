@@ -15,6 +15,8 @@ import { formatLuaNumberArg } from '../src/model/redis/lua/number-format.js';
 import { isTruthyReply } from '../src/model/redis/lua/replies.js';
 import { LuaScript } from '../src/model/redis/lua/script.js';
 import { Keyspace, RedisError, RedisStatus, type RedisReply } from '../src/model/redis/keyspace.js';
+import { runScenario } from '../src/model/stack.js';
+import { parseScenario } from '../src/scenario/load.js';
 
 const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');
 const KEYS = [TICKET_HASH_KEY];
@@ -220,7 +222,7 @@ describe('errors raised by the script', () => {
     const loop = 'redis.call("INCR", "n")\nwhile true do pcall(function() while true do end end) end';
     const reply = new LuaScript(loop, ks, { maxInstructions: 10_000 }).call([], []);
     expect(reply).toBeInstanceOf(RedisError);
-    expect((reply as RedisError).message).toMatch(/^ERR Script killed by the model after more than 10000 Lua instructions script: /);
+    expect((reply as RedisError).message).toMatch(/^ERR Script killed by the model after more than 10000 Lua instructions \(redis.lua_max_instructions\) script: /);
     expect(ks.get('n')).toBe('1');
   });
 });
@@ -326,5 +328,145 @@ describe('isTruthyReply: redis.Int(reply, err) != 0 in the Go app (redigo)', () 
     expect(isTruthyReply(new RedisError('ERR x'))).toBe(false);
     expect(isTruthyReply(new RedisStatus('OK'))).toBe(false);
     expect(isTruthyReply([1])).toBe(false);
+  });
+});
+
+describe("the sandbox: Redis 7's read-only tables and Lua 5.1's loaders", () => {
+  test.each([
+    ["rawset(_G, 'x', 1)", 'ERR Attempt to modify a readonly table'],
+    ['setmetatable(_G, nil)', 'ERR Attempt to modify a readonly table'],
+    ['setmetatable(math, {})', 'ERR Attempt to modify a readonly table'],
+    ['x = 1', 'ERR user_script:1: Attempt to modify a readonly table'],
+    ['math.floor = nil', 'ERR user_script:1: Attempt to modify a readonly table'],
+    ["getmetatable('').__index = {}", 'ERR user_script:1: Attempt to modify a readonly table'],
+    ["loadstring('y = 2')()", 'ERR [string "y = 2"]:1: Attempt to modify a readonly table'],
+  ])('%s fails as in redis-server 7.0', (src, msg) => {
+    const where = src.startsWith('loadstring') ? 'y = 2:1.' : '@user_script:1.';
+    expect(run(src)).toEqual(new RedisError(`${msg} script: ${sha1(src)}, on ${where}`));
+  });
+
+  test('nothing a call writes, or tries to, is there for the next call', () => {
+    const src = [
+      "local seen = {rawget(_G, 'n') or 'none', math.n or 'none', getmetatable('').n or 'none'}",
+      "pcall(rawset, _G, 'n', 1)",
+      'pcall(function() math.n = 1 end)',
+      "pcall(function() getmetatable('').n = 1 end)",
+      'pcall(setmetatable, _G, nil)',
+      'local ok = pcall(function() return undefined_global end)',
+      'seen[4] = tostring(ok)',
+      'return seen',
+    ].join('\n');
+    const script = new LuaScript(src, new Keyspace());
+    for (let i = 0; i < 3; i++) expect(script.call([], [])).toEqual(['none', 'none', 'none', 'false']);
+  });
+
+  test('a binary chunk is refused like text that starts with ESC, even damaged bytecode', () => {
+    const dumped = 'local d = string.dump(function() return 1 end)\n';
+    const msg = `[string "\u001bLuaS"]:1: unexpected symbol near 'char(27)'`;
+    expect(run(`${dumped}return {loadstring(d)}`)).toEqual([]);
+    expect(run(`${dumped}return select(2, loadstring(d))`)).toBe(msg);
+    expect(run(`${dumped}return select(2, loadstring(d:sub(1, 12) .. 'garbage'))`)).toBe(msg);
+    // Lua 5.1's load takes a reader function, never a string (5.3's load(s, name, "b") is gone).
+    const src = `${dumped}return load(d:sub(1, 12) .. 'garbage', 'x', 'b')`;
+    expect(run(src)).toEqual(scriptError(src, "ERR user_script:2: bad argument #1 to 'load' (function expected, got string)", 2));
+    const pieces = "local parts = {'\\27', 'Lua'}\nlocal i = 0\nreturn select(2, load(function() i = i + 1 return parts[i] end))";
+    expect(run(pieces)).toBe(`(load):1: unexpected symbol near 'char(27)'`);
+  });
+
+  test('load reads text from its reader piece by piece', () => {
+    expect(run("local parts = {'return ', '6 * ', '7'}\nlocal i = 0\nreturn load(function() i = i + 1 return parts[i] end)()")).toBe(42);
+  });
+
+  test('a compile error names the Lua line', () => {
+    const compile = (src: string) => () => new LuaScript(src, new Keyspace());
+    expect(compile('local a = 1\nlocal b =\nif a then return 1 end')).toThrow(
+      new ScriptError("Error compiling script (new function): user_script:3: unexpected symbol near 'if'"),
+    );
+    const lineOf = (src: string): number | null => {
+      try {
+        compile(src)();
+      } catch (e) {
+        if (e instanceof ScriptError) return e.luaLine;
+      }
+      throw new Error('compiled');
+    };
+    expect(lineOf('local a = 1\nlocal b =\nif a then return 1 end')).toBe(3);
+    expect(lineOf('#!lua\n\n\nreturn (')).toBe(4); // the shebang line counts
+    expect(lineOf('#!perl\nreturn 1')).toBe(null);
+  });
+});
+
+const busy = (limit: number): string =>
+  `ERR Script killed by the model after more than ${limit} Lua instructions (redis.lua_max_instructions)`;
+
+describe('limits per call: Lua instructions and memory', () => {
+  const memory = 'ERR Script killed by the model after allocating more than 256 MiB (strings and tables) in one call';
+  const limited = (src: string, maxInstructions: number, args: string[] = []): RedisReply =>
+    new LuaScript(src, new Keyspace(), { maxInstructions }).call([], args);
+
+  test.each([
+    ['while true do end', 1],
+    ['local function f(n) return f(n + 1) end\nreturn f(1)', 1],
+    ['local ok = pcall(function()\n  while true do end\nend)\nreturn "escaped"', 2],
+    ['while true do\n  pcall(function() while true do end end)\nend', 2],
+    ['local ok = xpcall(function() while true do end end, function() while true do end end)\nreturn "escaped"', 1],
+    ['local co = coroutine.wrap(function()\n  while true do end\nend)\nco()\nreturn "escaped"', 2],
+    ['local ok = pcall(coroutine.wrap(function() while true do end end))\nreturn "escaped"', 1],
+  ])('the default limit stops %j, and pcall cannot catch it', (src, line) => {
+    expect(run(src)).toEqual(scriptError(src, busy(1_000_000), line));
+  });
+
+  test('counted in instructions: a loop just under the limit runs, just over it stops', () => {
+    expect(limited('for i = 1, 9000 do end\nreturn 1', 10_000)).toBe(1);
+    const over = 'for i = 1, 11000 do end\nreturn 1';
+    expect(limited(over, 10_000)).toEqual(scriptError(over, busy(10_000), 1));
+  });
+
+  test('after a stopped call the script runs normally again', () => {
+    const src = "redis.call('INCR', 'n')\nif ARGV[1] == 'loop' then while true do end end\nreturn 'ok'";
+    const ks = new Keyspace();
+    const script = new LuaScript(src, ks, { maxInstructions: 5_000 });
+    expect(script.call([], ['loop'])).toEqual(scriptError(src, busy(5_000), 2));
+    expect(script.lastCallStopped).toBe(true);
+    expect(script.call([], ['x'])).toBe('ok');
+    expect(script.lastCallStopped).toBe(false);
+    expect(ks.get('n')).toBe('2'); // writes made before the stop stay, as in Redis
+  });
+
+  test.each([
+    ["local s = string.rep('x', 2^30)\nreturn #s", 1],
+    ["local ok = pcall(string.rep, 'x', 2^30)\nreturn 'escaped'", 1],
+    ["local s = 'x'\nfor i = 1, 40 do s = s .. s end\nreturn #s", 2],
+    ['local t = {}\nfor i = 1, 1e8 do t[i] = i end\nreturn #t', 2],
+    ['local t = {}\nfor i = 1, 1e8 do t[i] = {} end\nreturn #t', 2],
+  ])('the memory cap stops %j with an error, not an out-of-memory crash', (src, line) => {
+    expect(limited(src, 0)).toEqual(scriptError(src, memory, line));
+  });
+
+  test('a call well under the cap is not stopped: 10000 strings of 100 bytes in a table', () => {
+    expect(limited("local t = {}\nfor i = 1, 10000 do t[i] = string.rep('x', 100) .. i end\nreturn #t", 0)).toBe(10_000);
+  });
+});
+
+describe('a run whose script fails says so', () => {
+  test('every call stopped by the busy limit: counted, first error kept, the app answered sold out', () => {
+    const lua = "redis.call('INCR', 'calls')\nwhile true do end";
+    const yaml = [
+      'name: busy',
+      `tickets: { inventory: 3, script: { lua: ${JSON.stringify(lua)} } }`,
+      'users: { load: { closed: { concurrency: 1, requests: 8 } } }',
+      'nginx: { upstream: { servers: [ { name: app1, weight: 1 } ] } }',
+      'app: { local_stock: [5], local_check: exact }',
+      'redis: { lua_max_instructions: 1000 }',
+    ].join('\n');
+    const s = runScenario(parseScenario(yaml, 'busy.yaml')).report.summary;
+    const r = s.tiers.redis;
+    // local stock 5: five calls reach Redis, each stopped; the other three are refused locally
+    expect([r.script_errors, r.script_stopped, r.first_script_error_count]).toEqual([5, 5, 5]);
+    expect(r.first_script_error).toBe(`${busy(1000)} script: ${sha1(lua)}, on @user_script:2.`);
+    // the first request: 1 ms to nginx, 0.1 ms to the app, 0.3 ms of service, 0.1 ms to Redis, 0.05 ms there
+    expect(r.first_script_error_ms).toBe(1.55);
+    expect(r.keyspace['calls']).toBe('5');
+    expect([s.tickets.sold, s.users.succeeded, s.users.sold_out]).toEqual([0, 0, 8]);
   });
 });

@@ -82,6 +82,7 @@ describe('defaults', () => {
           [300, 100],
           [60, 10000],
         ],
+        lua_max_instructions: 1_000_000,
       },
       faults: [],
       random_faults: [],

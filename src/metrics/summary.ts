@@ -37,7 +37,11 @@ export type RedisSummary = {
   commands: number;
   script_ok: number;
   script_refused: number;
-  script_errors: number;
+  script_errors: number; // script calls that failed (error reply): the app answered "sold out"
+  script_stopped: number; // of those, calls the model stopped: redis.lua_max_instructions or the memory cap
+  first_script_error: string | null; // the first failed call's error reply
+  first_script_error_count: number; // calls that failed with that same reply
+  first_script_error_ms: number | null;
   lost: number;
   utilization: number;
   max_queue: number;

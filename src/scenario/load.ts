@@ -400,6 +400,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
       appendonly: p.redis.appendonly,
       appendfsync: p.redis.appendfsync,
       save: p.redis.save,
+      lua_max_instructions: p.redis.lua_max_instructions,
     },
     ...(routed.lvs ? { lvs: routed.lvs } : {}),
     faults,

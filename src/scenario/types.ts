@@ -170,6 +170,7 @@ export type Scenario = {
     appendonly: boolean; // AOF on: a restart replays the log
     appendfsync: 'always' | 'everysec' | 'no'; // how much of the log survives a crash
     save: [number, number][]; // RDB rules (seconds, changes), as redis.conf's `save`
+    lua_max_instructions: number; // a script call stops with an error after this many Lua instructions
   };
   lvs?: LvsConfig; // LVS directors in front of the nginx instances (absent: users reach nginx directly)
   faults: Fault[];

@@ -15,6 +15,9 @@ export class RedisCounters {
   // conservation invariant reports them, next to the app's own late grants.
   grantRepliesLost = 0;
   readonly errorMessages = new Map<string, number>(); // script errors, by message
+  scriptStopped = 0; // calls the model stopped: Lua instruction limit or memory cap (also in scriptErrors)
+  firstError: string | null = null; // the first script error reply's text
+  firstError_us = -1;
   readonly load: LoadBins; // per bin: the command thread's busy time, queue and commands done (nodes.csv)
 
   constructor(bin_us: number) {

@@ -119,7 +119,7 @@ export class RedisTier implements FaultHandler<RedisFault> {
     this.ks.command(['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(tickets.inventory), TICKET_SOLD_FIELD, '0']);
     this.ks.log.push({ at_us: 0, argv: ['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(tickets.inventory), TICKET_SOLD_FIELD, '0'] });
     this.initialWrites = this.ks.log.length;
-    this.script = new LuaScript(tickets.script.lua, this.ks);
+    this.script = new LuaScript(tickets.script.lua, this.ks, { maxInstructions: redis.lua_max_instructions });
     this.sample = makeSampler(redis.service_time, rngs.stream('redis'));
     this.linkRngs = net.topology.redisLinks.map((l) => net.rngFor(l));
     this.commandKind = engine.register('redis.command', (cmd) => this.onArrive(cmd));
@@ -182,9 +182,16 @@ export class RedisTier implements FaultHandler<RedisFault> {
     const cs = this.counters;
     let result: number;
     if (reply instanceof RedisError) {
+      // The app answers "sold out", as the article's handler does on any Redis error; the
+      // summary and the terminal show the error itself.
       result = REDIS_FAILED;
       cs.scriptErrors++;
       cs.errorMessages.set(reply.message, (cs.errorMessages.get(reply.message) ?? 0) + 1);
+      if (this.script.lastCallStopped) cs.scriptStopped++;
+      if (cs.firstError === null) {
+        cs.firstError = reply.message;
+        cs.firstError_us = this.engine.now_us;
+      }
     } else if (isTruthyReply(reply)) {
       result = REDIS_GRANTED;
       cs.scriptOk++;

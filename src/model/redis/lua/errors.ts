@@ -14,6 +14,11 @@ const { lua, lauxlib, to_luastring } = fengari;
  */
 export class ScriptError extends Error {
   override name = 'ScriptError';
+  /** The script line a compile error names ("user_script:3: ..."); null for a bad shebang. */
+  get luaLine(): number | null {
+    const m = /^Error compiling script \(new function\): user_script:(\d+):/.exec(this.message);
+    return m === null ? null : Number(m[1]);
+  }
   /** The error reply Redis gives to EVAL for this script. */
   reply(): RedisError {
     return new RedisError(`ERR ${this.message}`);
@@ -55,6 +60,11 @@ export function pushCommandError(L: lua_State, text: string): void {
   pushErrorTable(L, text);
   lua.lua_pushboolean(L, true);
   lua.lua_setfield(L, -2, IGNORE_STATS_KEY);
+}
+
+/** A syntax error as Lua 5.1 words it: 5.3 leaves <eof>, <name>, <number>, <string> unquoted. */
+export function lua51SyntaxError(msg: string): string {
+  return msg.replace(/(^|[^'])<(eof|name|number|integer|string)>(?!')/g, "$1'<$2>'");
 }
 
 /** Raises {err = "ERR msg"} (luaPushError + luaError). */

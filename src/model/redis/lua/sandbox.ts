@@ -1,15 +1,19 @@
+/// <reference path="./fengari-internals.d.ts" />
 // The Lua state a script runs in: the libraries Redis loads and the ones it denies
-// (src/script_lua.c), the error handler src/eval.c installs, and the read-only global table.
+// (src/script_lua.c), the error handler src/eval.c installs, and the read-only tables.
 
 import fengari from 'fengari';
 import type { lua_State } from 'fengari';
+import lapi from 'fengari/src/lapi.js';
 import { luaError } from './errors.js';
+import { protectRecursively, isReadonlyTable, READONLY_TABLE_ERROR } from './limits.js';
+import { installLoaders } from './loaders.js';
 import { installMathRandom, type Lrand48 } from './lrand48.js';
 import { redisPcall } from './redis-api.js';
 import { installLua51Compat, installLua51Names, lua51Error, LUA51_COMPAT } from './shims.js';
 
 const { lua, lauxlib, lualib, to_luastring } = fengari;
-const { LUA_OK, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS } = lua;
+const { LUA_MULTRET, LUA_OK, LUA_REGISTRYINDEX } = lua;
 
 // The error handler eval.c installs as __redis__err__handler: it adds the source and line of the
 // Lua code that was running. Level 2 is the function that raised; if that is a built-in
@@ -25,19 +29,6 @@ return function(err)
   end
   return err
 end
-`;
-
-// Makes the global table read-only for scripts (script_lua.c luaSetErrorMetatable and the
-// read-only global table): the chunk's environment is an empty proxy whose reads fall through
-// to the real globals and whose writes always fail; a read of a missing global fails too.
-const GLOBALS_GUARD = `local G, missing, readonly = ...
-local next, setmetatable = next, setmetatable
-setmetatable(G, { __index = missing, __newindex = readonly })
-return setmetatable({}, {
-  __index = G,
-  __newindex = readonly,
-  __pairs = function() return next, G, nil end,
-})
 `;
 
 /**
@@ -63,6 +54,10 @@ export function openLibraries(L: lua_State, random: Lrand48): void {
     lua.lua_setglobal(L, name);
   }
   installLua51Names(L);
+  installLoaders(L);
+  guardSetmetatable(L);
+  lua.lua_pushcfunction(L, xpcall51);
+  lua.lua_setglobal(L, 'xpcall');
 
   lua.lua_pushcfunction(L, redisPcall);
   lua.lua_setglobal(L, 'pcall');
@@ -81,23 +76,69 @@ export function installErrorHandler(L: lua_State): number {
   return handlerRef;
 }
 
-/** Installs the read-only guard; returns a registry ref to the real globals table. */
-export function protectGlobals(L: lua_State): number {
+/**
+ * Makes the globals read-only as Redis 7 does once its Lua state is set up: a read of a missing
+ * global fails (luaSetErrorMetatable), and the globals, every table they hold (string, math,
+ * table, coroutine, redis, ...), their metatables and the strings' metatable become read-only
+ * (luaSetTableProtectionRecursively), so nothing a call writes survives it.
+ */
+export function protectGlobals(L: lua_State): void {
   lua.lua_pushglobaltable(L);
-  lua.lua_pushvalue(L, -1);
-  const globalsRef = lauxlib.luaL_ref(L, LUA_REGISTRYINDEX);
+  lua.lua_createtable(L, 0, 1);
   lua.lua_pushcfunction(L, missingGlobal);
-  lua.lua_pushcfunction(L, readonlyTable);
-  const proxyRef = runSetupChunk(L, GLOBALS_GUARD, '@globals_guard', 3);
-  // Scripts (and anything they load) see the proxy as their globals, and as _G.
-  lua.lua_rawgeti(L, LUA_REGISTRYINDEX, globalsRef);
-  lua.lua_pushstring(L, '_G');
-  lua.lua_rawgeti(L, LUA_REGISTRYINDEX, proxyRef);
-  lua.lua_rawset(L, -3);
+  lua.lua_setfield(L, -2, '__index');
+  lua.lua_setmetatable(L, -2);
+  protectRecursively(L);
   lua.lua_pop(L, 1);
-  lua.lua_rawgeti(L, LUA_REGISTRYINDEX, proxyRef);
-  lua.lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
-  return globalsRef;
+  lua.lua_pushstring(L, '');
+  if (lapi.lua_getmetatable(L, -1)) {
+    protectRecursively(L);
+    lua.lua_pop(L, 1);
+  }
+  lua.lua_pop(L, 1);
+}
+
+/** setmetatable refuses a read-only table, as Redis's lua_setmetatable does (no position: a built-in raised). */
+function guardSetmetatable(L: lua_State): void {
+  lua.lua_getglobal(L, 'setmetatable');
+  const setmetatable = lua.lua_tocfunction(L, -1)!;
+  lua.lua_pop(L, 1);
+  lua.lua_pushcfunction(L, (st) => {
+    if (isReadonlyTable(st, 1)) {
+      lua.lua_pushstring(st, READONLY_TABLE_ERROR);
+      return lua.lua_error(st);
+    }
+    return setmetatable(st);
+  });
+  lua.lua_setglobal(L, 'setmetatable');
+}
+
+/**
+ * Lua 5.1's xpcall(f, handler): f runs with no arguments; on an error, handler(error) gives the
+ * second result, and an error in the handler gives "error in error handling". The handler runs
+ * once f's frames are unwound rather than on top of them: the difference shows only through the
+ * debug library, which scripts do not have, and it keeps the handler under the count hook when
+ * the error was the hook's own (a Lua handler would otherwise run with hooks off, unstoppable).
+ */
+function xpcall51(L: lua_State): number {
+  lauxlib.luaL_checkany(L, 2);
+  lua.lua_settop(L, 2); // f, handler
+  lua.lua_pushvalue(L, 1);
+  if (lua.lua_pcall(L, 0, LUA_MULTRET, 0) === LUA_OK) {
+    lua.lua_pushboolean(L, true);
+    lua.lua_replace(L, 1);
+    lua.lua_remove(L, 2); // true, results...
+    return lua.lua_gettop(L);
+  }
+  lua.lua_pushvalue(L, 2);
+  lua.lua_insert(L, -2); // f, handler, handler, error
+  if (lua.lua_pcall(L, 1, 1, 0) !== LUA_OK) {
+    lua.lua_pop(L, 1);
+    lua.lua_pushstring(L, 'error in error handling');
+  }
+  lua.lua_pushboolean(L, false);
+  lua.lua_insert(L, -2);
+  return 2;
 }
 
 /** Runs a setup chunk with `nargs` values already pushed; returns a registry ref to its result. */
@@ -117,9 +158,4 @@ function runSetupChunk(L: lua_State, code: string, name: string, nargs: number):
 function missingGlobal(L: lua_State): number {
   const name = lua.lua_isstring(L, 2) ? lua.lua_tojsstring(L, 2) : '?';
   return luaError(L, `Script attempted to access nonexistent global variable '${name}'`);
-}
-
-/** __newindex of the globals: what Redis's read-only tables raise (a VM error at the writing line). */
-function readonlyTable(L: lua_State): number {
-  return luaError(L, 'Attempt to modify a readonly table');
 }

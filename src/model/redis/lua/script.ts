@@ -5,8 +5,9 @@
 import fengari from 'fengari';
 import type { lua_State } from 'fengari';
 import { createHash } from 'node:crypto';
-import type { Keyspace, RedisReply } from '../keyspace.js';
-import { failedRunReply, pushErrorTable, ScriptError } from './errors.js';
+import { type Keyspace, RedisError, type RedisReply } from '../keyspace.js';
+import { failedRunReply, lua51SyntaxError, oneLine, ScriptError } from './errors.js';
+import { CallMeter, setReadonly } from './limits.js';
 import { Lrand48 } from './lrand48.js';
 import { registerRedisApi } from './redis-api.js';
 import { StringCache, toReply } from './replies.js';
@@ -15,7 +16,16 @@ import { parseShebang } from './shebang.js';
 import type { RedisVersion } from './version.js';
 
 const { lua, lauxlib, to_luastring } = fengari;
-const { LUA_OK, LUA_REGISTRYINDEX, LUA_MASKCOUNT } = lua;
+const { LUA_OK, LUA_REGISTRYINDEX } = lua;
+
+/**
+ * The default busy limit, in Lua instructions per call (the scenario key
+ * redis.lua_max_instructions). Redis's own limit is a time, busy-reply-threshold (formerly
+ * lua-time-limit), 5 s by default; an instruction count is the same on every machine. The
+ * inventory scripts run about 30 instructions; fengari runs about 3e7 a second, so a call stopped
+ * at this limit costs about 35 ms of wall time.
+ */
+export const DEFAULT_MAX_INSTRUCTIONS = 1_000_000;
 
 export interface LuaScriptOptions {
   /** Default '7.0': Debian 12's redis-server, which the differential tests run against. */
@@ -29,18 +39,18 @@ export interface LuaScriptOptions {
   /** Reseed math.random with 0 before every call, as Redis 6 and earlier did. Default false (Redis 7). */
   reseedEachCall?: boolean;
   /**
-   * Stop a call after this many Lua instructions with an error reply. Real Redis would keep
-   * running (BUSY to other clients until SCRIPT KILL); this protects the simulator from a
-   * pasted script that never ends. Default: no limit.
+   * Stop a call after this many Lua instructions with an error reply, which pcall cannot catch.
+   * Real Redis would keep running (BUSY to other clients until SCRIPT KILL); this protects the
+   * simulator from a pasted script that never ends. 0: no limit. Default DEFAULT_MAX_INSTRUCTIONS.
    */
   maxInstructions?: number;
 }
 
 /**
  * A compiled script with its own Lua state. Checked by hand against redis-server 7.0.15 and
- * 7.2.6 built from source. Differences from Redis besides Lua 5.1 (shims.ts): only the global
- * table is read-only (library tables such as `math` stay writable, unlike Redis), and each
- * LuaScript has its own Lua state where Redis shares one among all scripts. RESP3
+ * 7.2.6 built from source. Differences from Redis besides Lua 5.1 (shims.ts): each LuaScript has
+ * its own Lua state where Redis shares one among all scripts, and a call is stopped past its
+ * instruction limit or memory cap (limits.ts), where Redis would keep running it. RESP3
  * (redis.setresp(3)) and the RESP3 reply tables (double, map, set, big_number,
  * verbatim_string) are not modelled.
  */
@@ -55,10 +65,9 @@ export class LuaScript {
   private readonly L: lua_State;
   private readonly fnRef: number;
   private readonly handlerRef: number;
-  private readonly globalsRef: number;
   private readonly random: Lrand48;
   private readonly reseedEachCall: boolean;
-  private readonly maxInstructions: number;
+  private readonly meter: CallMeter;
   private nativeError: { error: unknown } | undefined;
   private readonly strings = new StringCache();
 
@@ -70,40 +79,48 @@ export class LuaScript {
     const version = options.redisVersion ?? '7.0';
     this.random = options.random ?? new Lrand48();
     this.reseedEachCall = options.reseedEachCall ?? false;
-    this.maxInstructions = options.maxInstructions ?? 0;
+    this.meter = new CallMeter(options.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS);
 
     const L = lauxlib.luaL_newstate();
     this.L = L;
-    lua.lua_atnativeerror(L, (st) => {
-      // A JS exception inside a callback is a bug here, not a script error: keep it for call().
-      this.nativeError = { error: lua.lua_touserdata(st, 1) };
-      lua.lua_pushstring(st, 'internal error');
-      return 1;
-    });
+    lua.lua_atnativeerror(L, (st) => this.onNativeError(st));
 
     openLibraries(L, this.random);
     registerRedisApi(L, { keyspace, readOnly: this.readOnly, version, strings: this.strings });
     this.handlerRef = installErrorHandler(L);
-    this.globalsRef = protectGlobals(L);
+    protectGlobals(L);
     this.fnRef = compileUserScript(L, source.slice(shebang.bodyOffset));
+  }
+
+  /** Whether the last call was stopped by the model (instruction limit or memory cap). */
+  get lastCallStopped(): boolean {
+    return this.meter.stopped !== null;
   }
 
   /** One EVAL: KEYS and ARGV are set, the script runs, and its result becomes a Redis reply. */
   call(keys: readonly string[], args: readonly string[]): RedisReply {
     const L = this.L;
     const base = lua.lua_gettop(L);
-    lua.lua_rawgeti(L, LUA_REGISTRYINDEX, this.globalsRef);
+    // The globals are read-only: open them for KEYS and ARGV only, as luaCallFunction does.
+    lua.lua_pushglobaltable(L);
+    setReadonly(L, base + 1, false);
     this.setArray(base + 1, 'KEYS', keys);
     this.setArray(base + 1, 'ARGV', args);
+    setReadonly(L, base + 1, true);
     lua.lua_settop(L, base);
 
     if (this.reseedEachCall) this.random.seed(0);
-    if (this.maxInstructions > 0) this.armInstructionLimit();
-
+    const meter = this.meter;
+    meter.reset();
     lua.lua_rawgeti(L, LUA_REGISTRYINDEX, this.handlerRef);
     lua.lua_rawgeti(L, LUA_REGISTRYINDEX, this.fnRef);
-    const status = lua.lua_pcall(L, 0, 1, base + 1);
-    if (this.maxInstructions > 0) lua.lua_sethook(L, null, 0, 0);
+    meter.start(L);
+    let status: number;
+    try {
+      status = lua.lua_pcall(L, 0, 1, base + 1);
+    } finally {
+      meter.finish(L);
+    }
 
     let reply: RedisReply;
     try {
@@ -112,11 +129,25 @@ export class LuaScript {
         this.nativeError = undefined;
         throw error;
       }
-      reply = status === LUA_OK ? toReply(L, base + 2, 0) : failedRunReply(L, base + 2, this.sha1);
+      if (meter.stopped !== null) reply = this.stoppedReply(meter.stopped, meter.stoppedAtLine);
+      else reply = status === LUA_OK ? toReply(L, base + 2, 0) : failedRunReply(L, base + 2, this.sha1);
     } finally {
       lua.lua_settop(L, base);
     }
     return reply;
+  }
+
+  /** A JS exception inside a callback is a bug here, not a script error: keep it for call() to rethrow. */
+  private onNativeError(st: lua_State): number {
+    this.nativeError = { error: lua.lua_touserdata(st, 1) };
+    lua.lua_pushstring(st, 'internal error');
+    return 1;
+  }
+
+  /** The reply of a call the model stopped, in the shape of Redis's failed-run replies. */
+  private stoppedReply(message: string, line: number | null): RedisError {
+    const where = line === null ? '' : ` script: ${this.sha1}, on @user_script:${line}.`;
+    return new RedisError(oneLine(`ERR ${message}${where}`));
   }
 
   /** rawset(G, name, {values...}): KEYS and ARGV are set past the read-only guard, as Redis does. */
@@ -130,21 +161,6 @@ export class LuaScript {
     }
     lua.lua_rawset(L, gIdx);
   }
-
-  /** Ends the call with an error reply after maxInstructions Lua instructions. */
-  private armInstructionLimit(): void {
-    const limit = this.maxInstructions;
-    lua.lua_sethook(this.L, (L) => {
-      pushErrorTable(L, `Script killed by the model after more than ${limit} Lua instructions`);
-      // Fire again at once if the script catches it with pcall, like SCRIPT KILL does.
-      lua.lua_sethook(L, null, 0, 0);
-      lua.lua_sethook(L, (L2) => {
-        pushErrorTable(L2, `Script killed by the model after more than ${limit} Lua instructions`);
-        lua.lua_error(L2);
-      }, LUA_MASKCOUNT, 1);
-      lua.lua_error(L);
-    }, LUA_MASKCOUNT, limit);
-  }
 }
 
 /** Compiles the script body as "@user_script" (luaCreateFunction in eval.c); returns a registry ref. */
@@ -153,9 +169,7 @@ function compileUserScript(L: lua_State, body: string): number {
   if (lauxlib.luaL_loadbuffer(L, buf, buf.length, '@user_script') !== LUA_OK) {
     const msg = lua.lua_tojsstring(L, -1) ?? 'unknown error';
     lua.lua_pop(L, 1);
-    // Lua 5.1 quotes every token it names; 5.3 leaves <eof>, <name>, <number>, <string> bare.
-    const msg51 = msg.replace(/(^|[^'])<(eof|name|number|integer|string)>(?!')/g, "$1'<$2>'");
-    throw new ScriptError(`Error compiling script (new function): ${msg51}`);
+    throw new ScriptError(`Error compiling script (new function): ${lua51SyntaxError(msg)}`);
   }
   return lauxlib.luaL_ref(L, LUA_REGISTRYINDEX);
 }

@@ -12,6 +12,7 @@
 import fengari from 'fengari';
 import type { lua_State } from 'fengari';
 import { luaError } from './errors.js';
+import { chargeBeforeAllocating } from './limits.js';
 import { pushNumber, toCInt } from './number-format.js';
 
 const { lua, lauxlib } = fengari;
@@ -30,14 +31,12 @@ string.gfind = string.gmatch
 math.mod = math.fmod
 `;
 
-/** The 5.1 globals scripts rely on: unpack and loadstring. */
+/** The 5.1 global scripts rely on that 5.3 moved: unpack (loadstring is in loaders.ts). */
 export function installLua51Names(L: lua_State): void {
   lua.lua_getglobal(L, 'table');
   lua.lua_getfield(L, -1, 'unpack');
   lua.lua_setglobal(L, 'unpack');
   lua.lua_pop(L, 1);
-  lua.lua_getglobal(L, 'load');
-  lua.lua_setglobal(L, 'loadstring');
 }
 
 /** Sets t[name] = f on the table at the top of the stack. */
@@ -79,6 +78,7 @@ export function installLua51Compat(L: lua_State): void {
   lua.lua_pop(L, 1);
   withArgs(L, 'math', 'log', 1); // 5.1's log has no base argument
   withArgs(L, 'string', 'rep', 2); // nor rep a separator
+  chargeBeforeRep(L);
   lua.lua_getglobal(L, 'table');
   setFunction(L, 'getn', (st) => {
     lauxlib.luaL_checktype(st, 1, LUA_TTABLE);
@@ -125,6 +125,21 @@ function frexp(x: number): [number, number] {
     e++;
   }
   return [m, e];
+}
+
+/** string.rep builds its result in one buffer: charge the running call for it before it is allocated. */
+function chargeBeforeRep(L: lua_State): void {
+  lua.lua_getglobal(L, 'string');
+  lua.lua_getfield(L, -1, 'rep');
+  const rep = lua.lua_tocfunction(L, -1)!;
+  lua.lua_pop(L, 1);
+  setFunction(L, 'rep', (st) => {
+    const n = lua.lua_tonumber(st, 2);
+    const s = lua.lua_isstring(st, 1) ? lua.lua_tolstring(st, 1) : null;
+    if (s !== null && n > 0) chargeBeforeAllocating(st, s.length * n);
+    return rep(st);
+  });
+  lua.lua_pop(L, 1);
 }
 
 /** Lua 5.1's error(): numbers get the position prefix too (5.3 adds it to strings only). */
