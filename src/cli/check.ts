@@ -49,7 +49,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
   builder: (y) =>
     y
       .positional('files', { type: 'string', array: true, demandOption: true, describe: 'scenario YAML files' })
-      .option('seed', { type: 'number', describe: "override every scenario's seed" })
+      .option('seed', { type: 'number', requiresArg: true, describe: "override every scenario's seed" })
       .option('set', { type: 'string', array: true, describe: 'override a key in every scenario: --set nginx.workers=2 (repeatable)' })
       .option('junit', { type: 'string', describe: 'also write the results as JUnit XML to this file' })
       .option('out', { type: 'string', describe: 'also write each report to DIR/<name>/' })

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     .alias('h', 'help')
     .version()
     .fail((msg, err) => {
-      if (err) throw err;
+      if (err && err.name !== 'YError') throw err; // yargs' own usage errors come with one
       process.stderr.write(`sim: ${msg}\nRun 'sim --help' for usage.\n`);
       process.exit(2);
     })

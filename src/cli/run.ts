@@ -24,7 +24,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
   builder: (y) =>
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
-      .option('seed', { type: 'number', describe: "override the scenario's seed" })
+      .option('seed', { type: 'number', requiresArg: true, describe: "override the scenario's seed" })
       .option('out', { type: 'string', describe: 'report directory (default reports/<name>/)' })
       .option('set', { type: 'string', array: true, describe: 'override a key: --set nginx.workers=2 (repeatable)' })
       .option('trace', { type: 'string', describe: 'write one CSV row per request hop to this file (streamed)' })

@@ -396,7 +396,7 @@ function parseTextExpectation(value: unknown, rule: { re: RegExp; usage: string 
  * for a text path (fingerprint), the text itself.
  */
 export function parseExpectation(value: unknown, path = ''): ParsedExpectation {
-  const textRule = TEXT_PATHS[path];
+  const textRule = Object.hasOwn(TEXT_PATHS, path) ? TEXT_PATHS[path] : undefined; // not constructor, toString, ...
   if (textRule) return parseTextExpectation(value, textRule);
   const usage = 'must be a number or a string like "<= 10", ">= 9990", "== 1", "between 0.39 and 0.41"';
   if (typeof value === 'number') {
@@ -426,15 +426,16 @@ export function parseExpectation(value: unknown, path = ''): ParsedExpectation {
 
 // Parsed per entry so that the path can choose how its value reads (number or text).
 const expectValues = (rec: Record<string, unknown>, ctx: Ctx): Record<string, ParsedExpectation> => {
-  const out: Record<string, ParsedExpectation> = {};
+  const out: [string, ParsedExpectation][] = [];
   for (const [path, v] of Object.entries(rec)) {
     try {
-      out[path] = parseExpectation(v, path);
+      out.push([path, parseExpectation(v, path)]);
     } catch (e) {
       ctx.addIssue({ code: 'custom', path: [path], message: (e as Error).message });
     }
   }
-  return out;
+  // fromEntries defines own keys, so `__proto__:` stays a key (and is then refused as a path)
+  return Object.fromEntries(out);
 };
 
 // ---- the whole file ------------------------------------------------------------------------
