@@ -21,6 +21,7 @@ import { describeKnobs, FAULT_KINDS, type FaultSpec, faultsBlock, formatDuration
 import { replayCommand, shellQuote } from './check.js';
 import { UsageError } from './errors.js';
 import { setCurrentScenarioFile } from './input-errors.js';
+import { checkOutputPath } from './out-paths.js';
 
 type ExploreArgs = {
   file: string;
@@ -71,6 +72,7 @@ export const exploreCommand: CommandModule<object, ExploreArgs> = {
     setCurrentScenarioFile(args.file);
     const s = loadScenario(args.file, { set });
     checkExpectPaths(s);
+    checkOutputPath(args.out, '--out', 'container');
 
     // Fault times fall within the length of a fault-free run of the file as written.
     const t0 = process.hrtime.bigint();

@@ -7,7 +7,7 @@ import { hideBin } from 'yargs/helpers';
 import { checkCommand } from './check.js';
 import { explainCommand } from './explain.js';
 import { exploreCommand } from './explore.js';
-import { reportInputError } from './input-errors.js';
+import { reportInputError, reportInternalError } from './input-errors.js';
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
 
@@ -44,6 +44,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   if (reportInputError(err)) process.exit(2);
-  process.stderr.write(`sim: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  reportInternalError(err);
   process.exit(70);
 });

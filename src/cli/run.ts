@@ -10,6 +10,7 @@ import { writeReport } from '../report/write.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { setCurrentScenarioFile } from './input-errors.js';
+import { checkOutputPath } from './out-paths.js';
 import { startProgress } from './progress.js';
 
 type RunArgs = { file: string; seed?: number; out?: string; set?: string[]; trace?: string; quiet: boolean };
@@ -34,9 +35,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const scenario = loadScenario(args.file, { seed: args.seed, set: args.set });
     checkExpectPaths(scenario); // a typo in expect: costs no run
     const outDir = args.out ?? path.join('reports', scenario.name);
+    checkOutputPath(outDir, '--out', 'dir'); // before the run, which may take minutes
+    if (args.trace !== undefined) checkOutputPath(args.trace, '--trace', 'file');
     const t0 = process.hrtime.bigint();
     const progress = startProgress(args.quiet);
-    const tracer = args.trace ? new Tracer(args.trace) : undefined;
+    const tracer = args.trace !== undefined ? new Tracer(args.trace) : undefined;
     let out: ReturnType<typeof runScenario>;
     try {
       out = runScenario(scenario, { onProgress: progress.update, tracer });

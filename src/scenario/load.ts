@@ -251,7 +251,7 @@ export function readTextCapped(file: string): string {
     fd = openSync(file, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? 'no such file (ENOENT)' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied (EACCES)' : (e as Error).message);
+    throw Object.assign(new Error(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message), { code });
   }
   try {
     const buf = Buffer.alloc(MAX_INPUT_BYTES + 1);
@@ -269,6 +269,10 @@ export function readTextCapped(file: string): string {
   } finally {
     closeSync(fd);
   }
+}
+
+function codeOf(e: unknown): string {
+  return e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : '';
 }
 
 /** Reads and loads a scenario file. */
@@ -576,7 +580,7 @@ function resolveScript(s: ParsedScenario['tickets']['script'], file: string, fai
   } catch (e) {
     return fail(
       ['tickets', 'script'],
-      `cannot read script file ${JSON.stringify(full)} (${(e as Error).message}); write source, fixed, a .lua path relative to the scenario, or { lua: "..." }`,
+      `cannot read script file ${JSON.stringify(full)} (${(e as Error).message}${codeOf(e) ? `, ${codeOf(e)}` : ''}); write source, fixed, a .lua path relative to the scenario, or { lua: "..." }`,
     );
   }
   return { kind: 'file', lua, origin: s };
