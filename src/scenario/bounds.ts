@@ -115,6 +115,22 @@ export function checkSizes(p: ParsedScenario, fail: Fail): void {
   atMost(fail, ['expect'], Object.keys(p.expect).length, LIMITS.expectations, 'each is a summary.json path to look up');
 }
 
+const LIST_LIMITS: ReadonlyArray<{ segs: string[]; limit: number; why: string }> = [
+  { segs: ['nginx', 'upstream', 'servers'], limit: LIMITS.servers, why: "nginx's round robin scans every server on every pick" },
+  { segs: ['network', 'routers'], limit: LIMITS.routers, why: 'each router runs SPF over router x router tables' },
+  { segs: ['network', 'links'], limit: LIMITS.links, why: 'SPF runs over every link at each change' },
+  { segs: ['faults'], limit: LIMITS.faults, why: 'each is scheduled and logged' },
+];
+
+/** The long lists, checked on the YAML's plain value before validation spends time on each item. */
+export function checkListSizes(input: unknown, fail: Fail): void {
+  for (const { segs, limit, why } of LIST_LIMITS) {
+    let v: unknown = input;
+    for (const k of segs) v = v !== null && typeof v === 'object' && Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : undefined;
+    if (Array.isArray(v)) atMost(fail, segs, v.length, limit, why);
+  }
+}
+
 function checkCounts(s: Scenario, fail: Fail): void {
   const load = s.users.load;
   const usersKey = load.kind === 'open' ? ['users', 'load', 'open', 'users'] : ['users', 'load', 'closed', 'requests'];
@@ -164,7 +180,7 @@ function checkFaultCounts(s: Scenario, keys: FaultKeys, fail: Fail): void {
     const span = Math.max(0, f.until_us - f.from_us);
     const draws = (f.nodes.length * span) / (f.mtbf_us + f.mttr_us);
     if (draws > LIMITS.randomFailures) {
-      fail(['faults', i, 'mtbf'], `${f.nodes.length} nodes failing every ${fmtSpan(f.mtbf_us)} for ${fmtSpan(span)} means about ${fmtCount(Math.round(draws))} failures; the limit is ${fmtCount(LIMITS.randomFailures)}`);
+      fail(['faults', i, 'mtbf'], `${f.nodes.length} node${f.nodes.length === 1 ? "" : "s"} failing every ${fmtSpan(f.mtbf_us)} for ${fmtSpan(span)} means about ${fmtCount(Math.round(draws))} failures; the limit is ${fmtCount(LIMITS.randomFailures)}`);
     }
   });
 }

@@ -5,12 +5,12 @@
 
 import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
-import { Document, LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDocument } from 'yaml';
+import { Document, LineCounter, type Node, type Pair, type YAMLMap, isAlias, isMap, isNode, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { FIXED_SCRIPT, SOURCE_SCRIPT } from './inventory-scripts.js';
 import { resolveNetwork } from './network-resolve.js';
 import { DEFAULT_NEXT_UPSTREAM, DEFAULT_SERVERS, type ParsedScenario, scenarioErrorMap, scenarioSchema } from './schema.js';
-import { checkBounds, checkLocalStock, checkSizes, type FaultKeys } from './bounds.js';
+import { checkBounds, checkListSizes, checkLocalStock, checkSizes, type FaultKeys } from './bounds.js';
 import { defaultAppName, REDIS_NODE, Topology } from './topology.js';
 import type { Expectation, Fault, InventoryScript, RandomFaults, Scenario, UpstreamServer } from './types.js';
 import { unreachable } from '../engine/assert.js';
@@ -75,7 +75,7 @@ function locate(doc: Document, lc: LineCounter, segs: readonly Seg[]): Located {
   for (const seg of segs) {
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
-      const pair = node.items.find((p) => keyText(p.key) === String(seg));
+      const pair = pairsOf(node).get(String(seg));
       if (!pair) return { line, found: false, ranged: false };
       // the key's line, not the value's: a block value starts on the next line
       const l = lineOf(pair.key) ?? lineOf(pair.value);
@@ -94,6 +94,38 @@ function locate(doc: Document, lc: LineCounter, segs: readonly Seg[]): Located {
     }
   }
   return { line, found: true, ranged };
+}
+
+// Each map's pairs by key text, built once: looking up every key of a long map stays linear.
+const pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+function pairsOf(map: YAMLMap): Map<string, Pair> {
+  let index = pairIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const p of map.items) if (!index.has(keyText(p.key))) index.set(keyText(p.key), p);
+    pairIndex.set(map, index);
+  }
+  return index;
+}
+
+/** The first key that repeats one before it in its map, or null; linear, unlike the parser's own check. */
+function duplicateKey(doc: Document): Node | null {
+  let dup: Node | null = null;
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const p of map.items) {
+        const k = keyText(p.key);
+        if (seen.has(k) && isNode(p.key)) {
+          dup = p.key;
+          return visit.BREAK;
+        }
+        seen.add(k);
+      }
+      return undefined;
+    },
+  });
+  return dup;
 }
 
 function keyText(k: unknown): string {
@@ -324,12 +356,15 @@ function applyOverrides(doc: Document, file: string, opts: LoadOptions): Overrid
 /** Loads a scenario from text; `file` names it in messages and anchors relative script paths. */
 export function parseScenario(text: string, file: string, opts: LoadOptions = {}): Scenario {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
+  // the parser's own unique-keys check is quadratic in a map's size, so duplicateKey() does it
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: false });
   const syntax = doc.errors[0];
   if (syntax) {
     const first = (syntax.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
     throw new ScenarioError(file, syntax.linePos?.[0].line ?? null, '', `YAML syntax error: ${first}`);
   }
+  const dup = duplicateKey(doc);
+  if (dup) throw new ScenarioError(file, dup.range ? lc.linePos(dup.range[0]).line : null, '', 'YAML syntax error: Map keys must be unique');
   if (isEmpty(doc.contents)) throw new ScenarioError(file, null, '', 'empty scenario (write at least one key, e.g. `tickets: { inventory: 10000 }`)');
   if (!isMap(doc.contents)) {
     const line = locate(doc, lc, []).line;
@@ -368,6 +403,9 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
   // a record would turn this key into the object's prototype and drop it silently
   const ex = input !== null && typeof input === 'object' && 'expect' in input ? input.expect : null;
   if (ex !== null && typeof ex === 'object' && Object.hasOwn(ex, '__proto__')) throw errorAt(['expect', '__proto__'], 'unknown summary.json path');
+  checkListSizes(input, (segs, detail) => {
+    throw errorAt(segs, detail);
+  });
   const result = scenarioSchema.safeParse(input, { error: scenarioErrorMap });
   if (!result.success) {
     const problems = problemsOf(result.error.issues, []);
