@@ -9,10 +9,11 @@ import { explainCommand } from './explain.js';
 import { exploreCommand } from './explore.js';
 import { reportInputError, reportInternalError } from './input-errors.js';
 import { runCommand } from './run.js';
+import { schemaCommand } from './schema.js';
 import { validateCommand } from './validate.js';
 
 // in the order `sim --help` lists them
-const COMMANDS: readonly { command?: string | readonly string[] }[] = [runCommand, validateCommand, explainCommand, checkCommand, exploreCommand];
+const COMMANDS: readonly { command?: string | readonly string[] }[] = [runCommand, validateCommand, explainCommand, checkCommand, exploreCommand, schemaCommand];
 
 /** "run, validate, ... or explore": every command's name, for the message of a bare `sim`. */
 function commandNames(): string {
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     .command(explainCommand)
     .command(checkCommand)
     .command(exploreCommand)
+    .command(schemaCommand)
     .demandCommand(1, `Name a command: ${commandNames()} (see --help).`)
     .strict()
     .help()
