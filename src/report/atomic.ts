@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 // Counter so two concurrent writes of one target in one process never share a temp file.
@@ -128,7 +128,19 @@ async function removeStale(dir: string): Promise<void> {
   }
   for (const n of names) {
     const m = n.startsWith(prefix) ? /^(\d+)\.\d+\.(new|old|tmp)$/.exec(n.slice(prefix.length)) : null;
-    if (m && !alive(Number(m[1]))) await rm(join(dirname(dir), n), { recursive: true, force: true });
+    if (!m || alive(Number(m[1]))) continue;
+    // killed between its two renames: the old report is put back where it was
+    if (m[2] === 'old' && !(await exists(dir))) await rename(join(dirname(dir), n), dir);
+    else await rm(join(dirname(dir), n), { recursive: true, force: true });
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
   }
 }
 
