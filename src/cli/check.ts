@@ -4,7 +4,7 @@
 // so a typo in the last file costs no run.
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isMap, isScalar, parseDocument, Scalar } from 'yaml';
 import type { CommandModule } from 'yargs';
 import { checkExpectPaths } from '../model/summary-skeleton.js';
@@ -15,6 +15,8 @@ import type { Scenario } from '../scenario/types.js';
 import { broken, type CheckResult, describeCheck, judge, runGuarded } from '../study/verdict.js';
 import { UsageError } from './errors.js';
 import { setCurrentScenarioFile } from './input-errors.js';
+import { checkOutputPath } from './out-paths.js';
+import { shellQuote } from './quote.js';
 
 type CheckArgs = {
   files: string[];
@@ -25,10 +27,7 @@ type CheckArgs = {
   'update-fingerprints': boolean;
 };
 
-/** Quotes a word for a POSIX shell only when it needs it. */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote };
 
 /** The command that reruns exactly this check: same file, seed and --set flags. */
 export function replayCommand(file: string, seed: number, set: readonly string[] = []): string {
@@ -49,7 +48,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
   builder: (y) =>
     y
       .positional('files', { type: 'string', array: true, demandOption: true, describe: 'scenario YAML files' })
-      .option('seed', { type: 'number', describe: "override every scenario's seed" })
+      .option('seed', { type: 'number', requiresArg: true, describe: "override every scenario's seed" })
       .option('set', { type: 'string', array: true, describe: 'override a key in every scenario: --set nginx.workers=2 (repeatable)' })
       .option('junit', { type: 'string', describe: 'also write the results as JUnit XML to this file' })
       .option('out', { type: 'string', describe: 'also write each report to DIR/<name>/' })
@@ -71,6 +70,8 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       checkExpectPaths(s);
       return { file, s };
     });
+
+    const junit = checkOutputs(args, scenarios.map(({ s }) => s));
 
     const skip = new Set(update ? ['fingerprint'] : []);
     const outcomes: ScenarioOutcome[] = [];
@@ -114,9 +115,13 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
         process.stdout.write(`fingerprint ${o.fingerprint} written to ${o.file}${before ? ` (was ${before})` : ''}\n`);
       }
     }
-    if (args.junit !== undefined) {
-      await mkdir(path.dirname(args.junit), { recursive: true });
-      await writeFileAtomic(args.junit, junitXml(outcomes, set));
+    if (junit !== null) {
+      const xml = junitXml(outcomes, set);
+      if (junit.special) await writeFile(junit.file, xml, { flag: 'a' }); // a pipe or /dev/stdout: through it
+      else {
+        await mkdir(path.dirname(junit.file), { recursive: true });
+        await writeFileAtomic(junit.file, xml);
+      }
     }
 
     const failed = outcomes.filter((o) => broken(o.results).length > 0);
@@ -130,6 +135,15 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     if (failed.length > 0) process.exitCode = 1;
   },
 };
+
+/** --junit and --out, checked before any run; the JUnit file's plan (null without --junit). */
+function checkOutputs(args: CheckArgs, scenarios: readonly Scenario[]): { file: string; special: boolean } | null {
+  if (args.out !== undefined) {
+    checkOutputPath(args.out, '--out', 'container');
+    for (const s of scenarios) checkOutputPath(path.join(args.out, s.name), '--out', 'dir');
+  }
+  return args.junit === undefined ? null : { file: args.junit, ...checkOutputPath(args.junit, '--junit', 'file') };
+}
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -21,6 +21,7 @@ import { describeKnobs, FAULT_KINDS, type FaultSpec, faultsBlock, formatDuration
 import { replayCommand, shellQuote } from './check.js';
 import { UsageError } from './errors.js';
 import { setCurrentScenarioFile } from './input-errors.js';
+import { checkOutputPath } from './out-paths.js';
 
 type ExploreArgs = {
   file: string;
@@ -33,10 +34,14 @@ type ExploreArgs = {
   'max-probes': number;
 };
 
-const wholeAtLeast = (name: string, v: number, min: number): number => {
+const wholeAtLeast = (name: string, v: number, min: number, max = Number.MAX_SAFE_INTEGER, why = ''): number => {
   if (!Number.isSafeInteger(v) || v < min) throw new UsageError(`explore: --${name} must be an integer >= ${min} (got ${v})`);
+  if (v > max) throw new UsageError(`explore: --${name}: ${v} is over the limit of ${max}${why ? `: ${why}` : ''}`);
   return v;
 };
+
+/** Each seed is at least one run and holds a pending result, so a study is cut at this many. */
+export const MAX_SEEDS = 1_000_000;
 
 export const exploreCommand: CommandModule<object, ExploreArgs> = {
   command: 'explore <file>',
@@ -44,7 +49,7 @@ export const exploreCommand: CommandModule<object, ExploreArgs> = {
   builder: (y) =>
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
-      .option('seeds', { type: 'number', demandOption: true, describe: 'how many seeds to try' })
+      .option('seeds', { type: 'number', demandOption: true, requiresArg: true, describe: 'how many seeds to try' })
       .option('from', { type: 'number', default: 1, describe: 'the first seed' })
       .option('workers', { type: 'number', describe: 'worker threads (default: one per core)' })
       .option('set', { type: 'string', array: true, describe: 'override a key: --set tickets.script=fixed (repeatable)' })
@@ -52,10 +57,10 @@ export const exploreCommand: CommandModule<object, ExploreArgs> = {
       .option('out', { type: 'string', default: path.join('reports', 'explore'), describe: 'where the failing seeds’ scenario copies go' })
       .option('max-probes', { type: 'number', default: 500, describe: 'runs the shrinking of one seed may take' }),
   handler: async (args) => {
-    const seeds = wholeAtLeast('seeds', args.seeds, 1);
-    const from = wholeAtLeast('from', args.from, 0);
-    const workers = wholeAtLeast('workers', args.workers ?? availableParallelism(), 1);
-    const maxProbes = wholeAtLeast('max-probes', args['max-probes'], 1);
+    const seeds = wholeAtLeast('seeds', args.seeds, 1, MAX_SEEDS, 'each seed is at least one run; explore further with --from');
+    const from = wholeAtLeast('from', args.from, 0, Number.MAX_SAFE_INTEGER - seeds);
+    const workers = wholeAtLeast('workers', args.workers ?? availableParallelism(), 1, 256, 'each worker is a thread with its own copy of the model');
+    const maxProbes = wholeAtLeast('max-probes', args['max-probes'], 1, MAX_SEEDS, 'each probe is a run');
     const set = args.set ?? [];
     if (set.some((s) => /^\s*faults\s*[=.[]/.test(s))) throw new UsageError('explore: the swarm draws the faults; --set faults is not allowed here');
     const kinds = args.kinds === undefined ? undefined : args.kinds.split(',').map((k) => k.trim()).filter((k) => k !== '');
@@ -67,6 +72,7 @@ export const exploreCommand: CommandModule<object, ExploreArgs> = {
     setCurrentScenarioFile(args.file);
     const s = loadScenario(args.file, { set });
     checkExpectPaths(s);
+    checkOutputPath(args.out, '--out', 'container');
 
     // Fault times fall within the length of a fault-free run of the file as written.
     const t0 = process.hrtime.bigint();

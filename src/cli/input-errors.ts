@@ -3,6 +3,7 @@ import { UnknownExpectPath } from '../metrics/expect.js';
 import { ScriptError } from '../model/redis/lua/errors.js';
 import { ScenarioError } from '../scenario/load.js';
 import { UsageError } from './errors.js';
+import { shellQuote } from './quote.js';
 
 /** The scenario file being run, so that errors found after loading can still name it. */
 let currentFile = '';
@@ -21,4 +22,15 @@ export function reportInputError(err: unknown): boolean {
   if (msg === null) return false;
   process.stderr.write(`sim: ${msg}\n`);
   return true;
+}
+
+/**
+ * Anything else is a bug in sim: one line asking for a report, with the command that replays it.
+ * SIM_DEBUG=1 adds the stack trace.
+ */
+export function reportInternalError(err: unknown, argv: readonly string[] = process.argv.slice(2)): void {
+  const first = (err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err)).split('\n')[0];
+  const replay = ['sim', ...argv].map(shellQuote).join(' ');
+  process.stderr.write(`sim: internal error, please report: ${first}\n  replay: ${replay}\n`);
+  if (process.env.SIM_DEBUG === '1' && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
 }

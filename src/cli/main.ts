@@ -7,14 +7,24 @@ import { hideBin } from 'yargs/helpers';
 import { checkCommand } from './check.js';
 import { explainCommand } from './explain.js';
 import { exploreCommand } from './explore.js';
-import { reportInputError } from './input-errors.js';
+import { reportInputError, reportInternalError } from './input-errors.js';
 import { mergeCommand } from './merge.js';
 import { runCommand } from './run.js';
+import { schemaCommand } from './schema.js';
 import { sweepCommand } from './sweep.js';
 import { validateCommand } from './validate.js';
 
 // in the order `sim --help` lists them
-const COMMANDS: readonly { command?: string | readonly string[] }[] = [runCommand, validateCommand, explainCommand, checkCommand, exploreCommand, sweepCommand, mergeCommand];
+const COMMANDS: readonly { command?: string | readonly string[] }[] = [
+  runCommand,
+  validateCommand,
+  explainCommand,
+  checkCommand,
+  exploreCommand,
+  sweepCommand,
+  mergeCommand,
+  schemaCommand,
+];
 
 /** "run, validate, ... or explore": every command's name, for the message of a bare `sim`. */
 function commandNames(): string {
@@ -33,13 +43,14 @@ async function main(): Promise<void> {
     .command(exploreCommand)
     .command(sweepCommand)
     .command(mergeCommand)
+    .command(schemaCommand)
     .demandCommand(1, `Name a command: ${commandNames()} (see --help).`)
     .strict()
     .help()
     .alias('h', 'help')
     .version()
     .fail((msg, err) => {
-      if (err) throw err;
+      if (err && err.name !== 'YError') throw err; // yargs' own usage errors come with one
       process.stderr.write(`sim: ${msg}\nRun 'sim --help' for usage.\n`);
       process.exit(2);
     })
@@ -48,6 +59,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   if (reportInputError(err)) process.exit(2);
-  process.stderr.write(`sim: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  reportInternalError(err);
   process.exit(70);
 });

@@ -16,6 +16,7 @@ import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Summary } from '../metrics/summary.js';
 import { setCurrentScenarioFile } from './input-errors.js';
+import { checkOutputPath } from './out-paths.js';
 import { startProgress } from './progress.js';
 
 type RunArgs = { file: string; seed?: number; out?: string; set?: string[]; trace?: string; quiet: boolean; 'keep-expect': boolean };
@@ -30,7 +31,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
   builder: (y) =>
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
-      .option('seed', { type: 'number', describe: "override the scenario's seed" })
+      .option('seed', { type: 'number', requiresArg: true, describe: "override the scenario's seed" })
       .option('out', { type: 'string', describe: 'report directory (default reports/<name>/)' })
       .option('set', { type: 'string', array: true, describe: 'override a key: --set nginx.workers=2 (repeatable)' })
       .option('trace', { type: 'string', describe: 'write one CSV row per request hop to this file (streamed)' })
@@ -41,9 +42,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const scenario = loadScenario(args.file, { seed: args.seed, set: args.set });
     checkExpectPaths(scenario); // a typo in expect: costs no run
     const outDir = args.out ?? path.join('reports', scenario.name);
+    checkOutputPath(outDir, '--out', 'dir'); // before the run, which may take minutes
+    if (args.trace !== undefined) checkOutputPath(args.trace, '--trace', 'file');
     const t0 = process.hrtime.bigint();
     const progress = startProgress(args.quiet);
-    const tracer = args.trace ? new Tracer(args.trace) : undefined;
+    const tracer = args.trace !== undefined ? new Tracer(args.trace) : undefined;
     let out: ReturnType<typeof runScenario>;
     try {
       out = runScenario(scenario, { onProgress: progress.update, tracer });

@@ -12,7 +12,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
   builder: (y) =>
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
-      .option('seed', { type: 'number', describe: "override the scenario's seed" })
+      .option('seed', { type: 'number', requiresArg: true, describe: "override the scenario's seed" })
       .option('set', { type: 'string', array: true, describe: 'override a key: --set nginx.workers=2' }),
   handler: (args) => {
     setCurrentScenarioFile(args.file);

@@ -1,7 +1,9 @@
 // `sim run --trace FILE.csv`: one row per request hop, streamed to disk through a small buffer,
 // so a million-user run never holds its trace in memory. Written to a temp file and renamed at
-// the end, like every report file.
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+// the end, like every report file; a special file (/dev/null, a pipe, /dev/stdout) is written
+// through instead, since renaming over it would replace the device with a regular file.
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 const FLUSH_AT = 1 << 16;
 const HEADER = 'time_us,request,user,client_ip,tier,node,event,outcome\n';
@@ -14,13 +16,20 @@ function dotted(ip: number): string {
 
 export class Tracer {
   private readonly fd: number;
-  private readonly tmp: string;
+  private readonly tmp: string | null; // null: written through
   private chunk = '';
   rows = 0;
 
   constructor(private readonly path: string) {
-    this.tmp = `${path}.${process.pid}.tmp`;
-    this.fd = openSync(this.tmp, 'w');
+    if (isSpecial(path)) {
+      this.tmp = null;
+      this.fd = openSync(path, 'a');
+    } else {
+      mkdirSync(dirname(path), { recursive: true });
+      removeStaleTemps(path);
+      this.tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+      this.fd = openSync(this.tmp, 'w');
+    }
     this.chunk = HEADER;
   }
 
@@ -38,18 +47,53 @@ export class Tracer {
   /** Flushes, syncs and moves the file into place. */
   close(): void {
     this.flush();
-    fsyncSync(this.fd);
+    if (fstatSync(this.fd).isFile()) fsyncSync(this.fd);
     closeSync(this.fd);
-    renameSync(this.tmp, this.path);
+    if (this.tmp !== null) renameSync(this.tmp, this.path);
   }
 
   /** Drops the partial file (the run failed). */
   abort(): void {
     try {
       closeSync(this.fd);
-      unlinkSync(this.tmp);
+      if (this.tmp !== null) unlinkSync(this.tmp);
     } catch {
       // already gone
     }
+  }
+}
+
+/** A device, a pipe or a socket (not a regular file, not missing): written through. */
+export function isSpecial(path: string): boolean {
+  try {
+    const st = statSync(path);
+    return !st.isFile() && !st.isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+// Temp files of earlier runs that were killed before they could remove them.
+function removeStaleTemps(path: string): void {
+  const prefix = `.${basename(path)}.`;
+  let names: string[] = [];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = n.startsWith(prefix) ? /^(\d+)\.tmp$/.exec(n.slice(prefix.length)) : null;
+    if (m && !running(Number(m[1]))) rmSync(join(dirname(path), n), { force: true });
+  }
+}
+
+function running(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

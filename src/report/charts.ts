@@ -263,7 +263,8 @@ function serversChart(D3Node: D3NodeCtor, input: ReportInput): string {
     `${fmtNum(total)} requests over ${n} server${n === 1 ? '' : 's'}; expected share = weight / total weight`,
     dense ? 50 : 0,
   );
-  const maxShare = Math.max(0, ...rows.flatMap((r) => [r.share, r.expected_share]).filter(Number.isFinite));
+  // a loop, not Math.max(...xs): spreading 100k servers overflows the call stack
+  const maxShare = rows.reduce((m, r) => Math.max(m, Number.isFinite(r.share) ? r.share : 0, Number.isFinite(r.expected_share) ? r.expected_share : 0), 0);
   const y = c.yScale(maxShare > 0 ? Math.min(1, maxShare * 1.18) : 1);
   c.yAxis(y, 'share of app requests (%)', (v) => fmtPct(v, 0));
   c.line(c.P.x0, c.P.y1, c.P.x1, c.P.y1, C.axis);

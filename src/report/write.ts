@@ -1,18 +1,16 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { writeFileAtomic } from './atomic.js';
+import { replaceDirAtomic, withTempCleanup } from './atomic.js';
 import { renderCharts } from './charts.js';
 import { nodesCsv, serversCsv, timeseriesCsv } from './csv.js';
 import { indexHtml } from './html.js';
 import type { ReportInput } from '../metrics/report-input.js';
 
 /**
- * Writes a whole report into `dir` and returns the file names written, in order.
+ * Writes a whole report as directory `dir`, replacing any earlier one as a whole (./atomic.ts), and
+ * returns the file names written, in order.
  * Every file but run.json depends only on `input`, so equal runs give equal bytes;
  * `run` (wall time, versions, host, paths) is the caller's and goes to run.json only.
  */
 export async function writeReport(dir: string, input: ReportInput, run: Record<string, unknown>): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
   const charts = await renderCharts(input);
   const files: [string, string][] = [
     ['summary.json', JSON.stringify(input.summary, null, 2) + '\n'],
@@ -23,7 +21,6 @@ export async function writeReport(dir: string, input: ReportInput, run: Record<s
     ['index.html', indexHtml(input, Object.keys(charts), charts)],
     ['run.json', JSON.stringify(run, null, 2) + '\n'],
   ];
-  // Sequential: keeps the write order (and any partial report after a crash) predictable.
-  for (const [name, text] of files) await writeFileAtomic(join(dir, name), text);
+  await withTempCleanup(() => replaceDirAtomic(dir, files));
   return files.map(([name]) => name);
 }

@@ -3,13 +3,14 @@
 // then resolve the defaults that depend on other keys. The first error is thrown as one line naming
 // the file, the line (or the --set that caused it), the key path and what is wrong.
 
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
-import { Document, LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDocument } from 'yaml';
+import { Document, LineCounter, type Node, type Pair, type YAMLMap, isAlias, isMap, isNode, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { FIXED_SCRIPT, SOURCE_SCRIPT } from './inventory-scripts.js';
 import { resolveNetwork } from './network-resolve.js';
 import { DEFAULT_NEXT_UPSTREAM, DEFAULT_SERVERS, type ParsedScenario, scenarioErrorMap, scenarioSchema } from './schema.js';
+import { checkBounds, checkListSizes, checkLocalStock, checkSizes, type FaultKeys } from './bounds.js';
 import { defaultAppName, REDIS_NODE, Topology } from './topology.js';
 import type { Expectation, Fault, InventoryScript, RandomFaults, RandomKill, Scenario, UpstreamServer } from './types.js';
 import { unreachable } from '../engine/assert.js';
@@ -74,7 +75,7 @@ function locate(doc: Document, lc: LineCounter, segs: readonly Seg[]): Located {
   for (const seg of segs) {
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
-      const pair = node.items.find((p) => keyText(p.key) === String(seg));
+      const pair = pairsOf(node).get(String(seg));
       if (!pair) return { line, found: false, ranged: false };
       // the key's line, not the value's: a block value starts on the next line
       const l = lineOf(pair.key) ?? lineOf(pair.value);
@@ -93,6 +94,38 @@ function locate(doc: Document, lc: LineCounter, segs: readonly Seg[]): Located {
     }
   }
   return { line, found: true, ranged };
+}
+
+// Each map's pairs by key text, built once: looking up every key of a long map stays linear.
+const pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+function pairsOf(map: YAMLMap): Map<string, Pair> {
+  let index = pairIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const p of map.items) if (!index.has(keyText(p.key))) index.set(keyText(p.key), p);
+    pairIndex.set(map, index);
+  }
+  return index;
+}
+
+/** The first key that repeats one before it in its map, or null; linear, unlike the parser's own check. */
+function duplicateKey(doc: Document): Node | null {
+  let dup: Node | null = null;
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const p of map.items) {
+        const k = keyText(p.key);
+        if (seen.has(k) && isNode(p.key)) {
+          dup = p.key;
+          return visit.BREAK;
+        }
+        seen.add(k);
+      }
+      return undefined;
+    },
+  });
+  return dup;
 }
 
 function keyText(k: unknown): string {
@@ -237,35 +270,56 @@ function problemsOf(issues: readonly z.core.$ZodIssue[], base: readonly Seg[]): 
 
 // ---- the loader --------------------------------------------------------------------------------
 
+/** Scenario and script files larger than this are refused: no reading /dev/zero until memory runs out. */
+export const MAX_INPUT_BYTES = 4 << 20;
+
+/**
+ * Reads a text file of at most MAX_INPUT_BYTES. Reads by chunks rather than by its size, since a
+ * device or a pipe has none; throws an Error with a short reason otherwise.
+ */
+export function readTextCapped(file: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw Object.assign(new Error(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message), { code });
+  }
+  try {
+    const buf = Buffer.alloc(MAX_INPUT_BYTES + 1);
+    let got = 0;
+    for (;;) {
+      const n = readSync(fd, buf, got, buf.length - got, null);
+      if (n === 0) break;
+      got += n;
+      if (got > MAX_INPUT_BYTES) throw new Error(`larger than ${MAX_INPUT_BYTES >> 20} MB, the limit for a scenario or script file`);
+    }
+    return buf.toString('utf8', 0, got);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(code === 'EISDIR' ? 'is a directory' : (e as Error).message);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function codeOf(e: unknown): string {
+  return e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : '';
+}
+
 /** Reads and loads a scenario file. */
 export function loadScenario(file: string, opts: LoadOptions = {}): Scenario {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextCapped(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-    throw new ScenarioError(file, null, '', `cannot read scenario: ${why}`);
+    throw new ScenarioError(file, null, '', `cannot read scenario: ${(e as Error).message}`);
   }
   return parseScenario(text, file, opts);
 }
 
-/** Loads a scenario from text; `file` names it in messages and anchors relative script paths. */
-export function parseScenario(text: string, file: string, opts: LoadOptions = {}): Scenario {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
-  const syntax = doc.errors[0];
-  if (syntax) {
-    const first = (syntax.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-    throw new ScenarioError(file, syntax.linePos?.[0].line ?? null, '', `YAML syntax error: ${first}`);
-  }
-  if (isEmpty(doc.contents)) throw new ScenarioError(file, null, '', 'empty scenario (write at least one key, e.g. `tickets: { inventory: 10000 }`)');
-  if (!isMap(doc.contents)) {
-    const line = locate(doc, lc, []).line;
-    throw new ScenarioError(file, line, '', 'a scenario must be a map of keys (name, tickets, users, nginx, ...)');
-  }
-
-  // Overrides go into the YAML tree so that lines of untouched keys stay right.
+/** Applies --seed and each --set to the YAML tree; returns what each one set, for error messages. */
+function applyOverrides(doc: Document, file: string, opts: LoadOptions): Override[] {
   const overrides: Override[] = [];
   if (opts.seed !== undefined) {
     const fail = (detail: string): never => {
@@ -287,9 +341,38 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
     const vdoc = parseDocument(spec.slice(eq + 1), { prettyErrors: false });
     const verr = vdoc.errors[0];
     if (verr) fail(`cannot parse the value as YAML: ${verr.message.split('\n')[0] ?? ''}`);
-    setAt(doc, segs as Seg[], vdoc.toJS(), fail);
+    let value: unknown;
+    try {
+      value = vdoc.toJS({ maxAliasCount: 100 }); // the file's guard against alias bombs, here too
+    } catch (e) {
+      fail(`YAML error in the value: ${(e as Error).message}`);
+    }
+    setAt(doc, segs as Seg[], value, fail);
     overrides.push({ segs: segs as Seg[], label });
   }
+  return overrides;
+}
+
+/** Loads a scenario from text; `file` names it in messages and anchors relative script paths. */
+export function parseScenario(text: string, file: string, opts: LoadOptions = {}): Scenario {
+  const lc = new LineCounter();
+  // the parser's own unique-keys check is quadratic in a map's size, so duplicateKey() does it
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: false });
+  const syntax = doc.errors[0];
+  if (syntax) {
+    const first = (syntax.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    throw new ScenarioError(file, syntax.linePos?.[0].line ?? null, '', `YAML syntax error: ${first}`);
+  }
+  const dup = duplicateKey(doc);
+  if (dup) throw new ScenarioError(file, dup.range ? lc.linePos(dup.range[0]).line : null, '', 'YAML syntax error: Map keys must be unique');
+  if (isEmpty(doc.contents)) throw new ScenarioError(file, null, '', 'empty scenario (write at least one key, e.g. `tickets: { inventory: 10000 }`)');
+  if (!isMap(doc.contents)) {
+    const line = locate(doc, lc, []).line;
+    throw new ScenarioError(file, line, '', 'a scenario must be a map of keys (name, tickets, users, nginx, ...)');
+  }
+
+  // Overrides go into the YAML tree so that lines of untouched keys stay right.
+  const overrides = applyOverrides(doc, file, opts);
 
   // An error inside an overridden value names the override; anything else names its line.
   const errorAt = (segs: readonly Seg[], detail: string): ScenarioError => {
@@ -317,6 +400,12 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
   } catch (e) {
     throw new ScenarioError(file, null, '', `YAML error: ${(e as Error).message}`);
   }
+  // a record would turn this key into the object's prototype and drop it silently
+  const ex = input !== null && typeof input === 'object' && 'expect' in input ? input.expect : null;
+  if (ex !== null && typeof ex === 'object' && Object.hasOwn(ex, '__proto__')) throw errorAt(['expect', '__proto__'], 'unknown summary.json path');
+  checkListSizes(input, (segs, detail) => {
+    throw errorAt(segs, detail);
+  });
   const result = scenarioSchema.safeParse(input, { error: scenarioErrorMap });
   if (!result.success) {
     const problems = problemsOf(result.error.issues, []);
@@ -336,6 +425,7 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
 type Fail = (segs: readonly Seg[], detail: string) => never;
 
 function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: readonly Seg[]) => Located): Scenario {
+  checkSizes(p, fail);
   const up = p.nginx.upstream;
   const servers = resolveServers(up, fail);
   const localStock = resolveLocalStock(p, servers.length, fail);
@@ -346,7 +436,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
     network: { topology: routed.topology },
     lvs: routed.lvs,
   });
-  const { faults, randomFaults, randomKills } = resolveFaults(p, topology, fail, where);
+  const { faults, randomFaults, randomKills, keys } = resolveFaults(p, topology, fail, where);
   const expect: Expectation[] = Object.entries(p.expect).map(([key, e]) => {
     if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(key)) {
       fail(['expect', key], 'must be a dotted summary.json path like tickets.oversold');
@@ -354,7 +444,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
     return { path: key, op: e.op, a: e.a, b: e.b, raw: e.raw, line: lineIn(where(['expect', key])) };
   });
 
-  return {
+  const s: Scenario = {
     name: p.name ?? (file ? path.basename(file, path.extname(file)) : 'scenario'),
     description: p.description,
     seed: p.seed,
@@ -409,6 +499,8 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
     expect,
     report: { bin_us: p.report.bin },
   };
+  checkBounds(s, keys, fail);
+  return s;
 }
 
 
@@ -440,12 +532,16 @@ function resolveLocalStock(p: ParsedScenario, servers: number, fail: Fail): numb
     if (p.app.local_stock.length !== servers) {
       fail(['app', 'local_stock'], `must have one entry per server: ${servers} servers, got ${p.app.local_stock.length} entries`);
     }
+    checkLocalStock(p.app.local_stock, null, fail);
     return p.app.local_stock;
   }
-  return splitByWeight(
-    bufferTotal(p.tickets.inventory, p.app.local_stock.buffer),
-    p.nginx.upstream.servers.map((s) => s.weight),
-  );
+  const total = bufferTotal(p.tickets.inventory, p.app.local_stock.buffer);
+  if (!Number.isSafeInteger(total)) {
+    fail(['app', 'local_stock', 'buffer'], `tickets.inventory ${p.tickets.inventory} x buffer ${p.app.local_stock.buffer} is not an exact integer number of tickets (over 2^53)`);
+  }
+  const stock = splitByWeight(total, p.nginx.upstream.servers.map((s) => s.weight));
+  checkLocalStock(stock, { inventory: p.tickets.inventory }, fail);
+  return stock;
 }
 
 type ParsedFixedFault = Extract<ParsedScenario['faults'][number], { kind: 'fixed' }>;
@@ -478,7 +574,7 @@ function resolveFaults(
   topology: Topology,
   fail: Fail,
   where: (segs: readonly Seg[]) => Located,
-): { faults: Fault[]; randomFaults: RandomFaults[]; randomKills: RandomKill[] } {
+): { faults: Fault[]; randomFaults: RandomFaults[]; randomKills: RandomKill[]; keys: FaultKeys } {
   const shortList = (xs: string[]) => (xs.length > 12 ? `${xs.slice(0, 12).join(', ')}, ...` : xs.join(', '));
   const checkNode = (segs: Seg[], name: string, allowed: string[]) => {
     if (allowed.length === 0) fail(segs, `no node of this scenario takes this fault (down/up need network.links, stop an lvs: director)`);
@@ -487,6 +583,7 @@ function resolveFaults(
   const faults: Fault[] = [];
   const randomFaults: RandomFaults[] = [];
   const randomKills: RandomKill[] = [];
+  const keys = { fixed: [] as number[], random: [] as number[] };
   const openLoad = p.users.load.kind === 'open' ? p.users.load : null;
   const loadEnd_us = openLoad ? Math.round((openLoad.users / openLoad.rate_per_s) * 1e6) : 60_000_000;
   p.faults.forEach((f, i) => {
@@ -504,6 +601,7 @@ function resolveFaults(
       f.nodes.forEach((n, j) => checkNode(['faults', i, 'nodes', j], n, allowed));
       const { kind: _kind, ...spec } = f;
       randomFaults.push({ ...spec, until_us: f.until_us >= 0 ? f.until_us : loadEnd_us, line });
+      keys.random.push(i);
       return;
     }
     if (f.action === 'partition') {
@@ -511,8 +609,9 @@ function resolveFaults(
       f.nodes.forEach((n, j) => checkNode(['faults', i, 'partition', j], n, topology.targets('partition')));
     } else checkNode(['faults', i, f.action], f.target, topology.targets(f.action));
     faults.push(toFault(f, line));
+    keys.fixed.push(i);
   });
-  return { faults, randomFaults, randomKills };
+  return { faults, randomFaults, randomKills, keys };
 }
 
 // 0 for entries that came from the command line rather than the file.
@@ -527,16 +626,15 @@ function resolveScript(s: ParsedScenario['tickets']['script'], file: string, fai
   }
   if (s === 'source') return { kind: 'source', lua: SOURCE_SCRIPT, origin: 'source' };
   if (s === 'fixed') return { kind: 'fixed', lua: FIXED_SCRIPT, origin: 'fixed' };
-  // Relative to the scenario file, so a scenario and its script move together.
-  const full = path.join(path.dirname(file), s);
+  // Relative to the scenario file, so a scenario and its script move together; an absolute path as is.
+  const full = path.isAbsolute(s) ? s : path.join(path.dirname(file), s);
   let lua: string;
   try {
-    lua = readFileSync(full, 'utf8');
+    lua = readTextCapped(full);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
     return fail(
       ['tickets', 'script'],
-      `cannot read script file ${JSON.stringify(full)} (${code}); write source, fixed, a .lua path relative to the scenario, or { lua: "..." }`,
+      `cannot read script file ${JSON.stringify(full)} (${(e as Error).message}${codeOf(e) ? `, ${codeOf(e)}` : ''}); write source, fixed, a .lua path relative to the scenario, or { lua: "..." }`,
     );
   }
   return { kind: 'file', lua, origin: s };

@@ -14,8 +14,8 @@ function linkSchema() {
   return section({
     a: text(), // required: a router or a director (lvs1..N)
     b: text(), // required
-    cost: int(1).default(10), // default: 10 (FRR's OSPF_OUTPUT_COST_DEFAULT), a -> b
-    reverse_cost: int(1).optional(), // default: cost (b -> a)
+    cost: int(1, 65535).default(10), // default: 10 (FRR's OSPF_OUTPUT_COST_DEFAULT), a -> b
+    reverse_cost: int(1, 65535).optional(), // default: cost (b -> a)
     latency: duration().prefault('50us'), // default: 50us one-way
     carrier: flag().default(false), // default: false (through a switch: a failure is noticed by hellos or BFD only)
   });
@@ -28,7 +28,7 @@ export function networkKeys() {
     ingress: z.union([text(), list(text(), 'router names')]).optional(), // default: the first router
     links: list(linkSchema(), 'links ({ a: r1, b: lvs1, cost: 10, latency: 50us })').optional(), // default: none
     hash_policy: oneOf(['l3', 'l4']).default('l3'), // default: l3 (net.ipv4.fib_multipath_hash_policy 0)
-    maximum_paths: int(1).default(16), // default: 16 (FRR's MULTIPATH_NUM for a plain build)
+    maximum_paths: int(1, 256).default(16), // default: 16 (FRR's MULTIPATH_NUM for a plain build)
     ospf: section({
       hello_interval: duration({ positive: true }).prefault('10s'), // default: 10s
       dead_interval: duration({ positive: true }).prefault('40s'), // default: 40s
@@ -43,7 +43,7 @@ export function networkKeys() {
         flag(),
         section({
           interval: duration({ positive: true }).prefault('300ms'), // default: 300ms (receive and transmit)
-          multiplier: int(1).default(3), // default: 3 (detect-multiplier)
+          multiplier: int(1, 255).default(3), // default: 3 (detect-multiplier)
         }),
       ])
       .default(false),
@@ -53,13 +53,13 @@ export function networkKeys() {
 /** The `lvs:` section. */
 export function lvsSchema() {
   return section({
-    directors: int(1).default(2), // default: 2 (lvs1, lvs2)
+    directors: int(1, 256).default(2), // default: 2 (lvs1, lvs2)
     mode: oneOf(['active_backup', 'active_active']).default('active_backup'), // default: active_backup (VRRP pairs lvs1+lvs2, lvs3+lvs4, ...)
     forwarding: oneOf(['dr', 'nat']).default('dr'), // default: dr (replies go from nginx straight to the user)
     scheduler: oneOf(['rr', 'wrr', 'lc', 'wlc', 'sh']).default('wlc'), // default: wlc (ipvsadm's)
     sh_port: flag().default(false), // default: false (sh: hash the source port too)
     sh_fallback: flag().default(false), // default: false (sh: try other buckets when the server is down)
-    weights: list(int(0), 'weights (one per nginx instance)').optional(), // default: 1 for every nginx instance
+    weights: list(int(0, 65535), 'weights (one per nginx instance)').optional(), // default: 1 for every nginx instance
     latency: duration().prefault('50us'), // default: 50us one-way director <-> nginx
     vip_cost: int(0).default(0), // default: 0 (active_active: the VIP on lo, a stub of cost 0)
     sync: flag().default(false), // default: false (connections are lost on failover)
@@ -68,9 +68,9 @@ export function lvsSchema() {
       tcp_fin: duration({ positive: true }).prefault('120s'), // default: 120s (FIN_WAIT)
     }).prefault({}),
     vrrp: section({
-      version: int(2).default(2), // default: 2 (keepalived's vrrp_version)
+      version: int(2, 3).default(2), // default: 2 (keepalived's vrrp_version)
       advert_int: duration({ positive: true }).prefault('1s'), // default: 1s
-      priority: list(int(1), 'two priorities').prefault([150, 100]), // default: [150, 100] (first, second of each pair)
+      priority: list(int(1, 255), 'two priorities').prefault([150, 100]), // default: [150, 100] (first, second of each pair)
       preempt: flag().default(true), // default: true
       preempt_delay: duration().prefault('0s'), // default: 0s
     }).prefault({}),

@@ -9,8 +9,25 @@ import type { ExpectOp, NextUpstreamCondition, ServiceTime } from './types.js';
 import { parseDuration_us, parseRate_per_s } from './units.js';
 import { lvsSchema, networkKeys } from './network-schema.js';
 import { REDIS_NODE } from './topology.js';
+import { LIMITS } from './bounds.js';
 
 type Ctx = z.RefinementCtx;
+
+// What the JSON Schema (`sim schema`) says of the keys whose checks are code (a transform has no
+// JSON form of its own): the type, the range, the units. Looked up by schema object.
+export const jsonHints = new WeakMap<object, Record<string, unknown>>();
+
+function hinted<T extends z.ZodType>(schema: T, hint: Record<string, unknown>): T {
+  jsonHints.set(schema, hint);
+  return schema;
+}
+
+const DURATION_HINT = {
+  type: ['string', 'number'],
+  pattern: String.raw`^\s*[0-9.eE+-]+\s*(ns|us|µs|μs|ms|s|m|min|h)?\s*$`,
+  description: 'a duration with a unit: 250us, 3ms, 1.5s, 2m, 1h (a bare 0 needs none)',
+};
+const RATE_HINT = { type: ['string', 'number'], description: 'a rate: 200000/s, 200k/s, 1.5M/s, 12/ms, 600/min' };
 
 /** A short rendering of a value for "(got ...)" in messages. */
 export function describeValue(v: unknown): string {
@@ -35,29 +52,30 @@ export function section<S extends z.ZodRawShape>(shape: S) {
   return z.preprocess((v) => (v === null ? {} : v), obj);
 }
 
-export function int(min: number) {
-  return z.unknown().transform((v, ctx: Ctx): number => {
+/** An integer >= min; `max` is the documented upper bound (./bounds.ts checks it with its reason). */
+export function int(min: number, max: number = Number.MAX_SAFE_INTEGER) {
+  return hinted(z.unknown().transform((v, ctx: Ctx): number => {
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
       ctx.addIssue({ code: 'custom', message: `must be an integer >= ${min} (got ${describeValue(v)})` });
       return z.NEVER;
     }
     return v;
-  });
+  }), { type: 'integer', minimum: min, maximum: max });
 }
 
 function positiveNumber() {
-  return z.unknown().transform((v, ctx: Ctx): number => {
+  return hinted(z.unknown().transform((v, ctx: Ctx): number => {
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
       ctx.addIssue({ code: 'custom', message: `must be a number > 0 (got ${describeValue(v)})` });
       return z.NEVER;
     }
     return v;
-  });
+  }), { type: 'number', exclusiveMinimum: 0 });
 }
 
 // A bare YAML number is handed to the parser as text so that `0` passes and `30` gets "missing unit".
 export function duration(opts: { positive?: boolean } = {}) {
-  return z.unknown().transform((v, ctx: Ctx): number => {
+  return hinted(z.unknown().transform((v, ctx: Ctx): number => {
     if (v === undefined) {
       ctx.addIssue({ code: 'custom', message: 'is required (write e.g. 1s)' });
       return z.NEVER;
@@ -78,11 +96,11 @@ export function duration(opts: { positive?: boolean } = {}) {
       return z.NEVER;
     }
     return us;
-  });
+  }), DURATION_HINT);
 }
 
 function rate(opts: { positive?: boolean } = {}) {
-  return z.unknown().transform((v, ctx: Ctx): number => {
+  return hinted(z.unknown().transform((v, ctx: Ctx): number => {
     if (typeof v !== 'string' && typeof v !== 'number') {
       ctx.addIssue({ code: 'custom', message: `must be a rate like 200k/s, 12/ms, 600/min (got ${describeValue(v)})` });
       return z.NEVER;
@@ -99,7 +117,7 @@ function rate(opts: { positive?: boolean } = {}) {
       return z.NEVER;
     }
     return r;
-  });
+  }), RATE_HINT);
 }
 
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
@@ -160,14 +178,14 @@ const serviceTime = section({
 // ---- users ---------------------------------------------------------------------------------
 
 const openLoad = section({
-  users: int(1).default(1_000_000), // default: 1000000 users in all
+  users: int(1, LIMITS.users).default(1_000_000), // default: 1000000 users in all
   rate: rate({ positive: true }).prefault('200k/s'), // default: 200k/s arrivals
   shape: oneOf(['poisson', 'uniform']).default('poisson'), // default: poisson (exponential gaps)
 });
 
 const closedLoad = section({
-  concurrency: int(1).default(100), // default: 100 users in flight, like ab -c
-  requests: int(1).default(10_000), // default: 10000 requests in all, like ab -n
+  concurrency: int(1, LIMITS.users).default(100), // default: 100 users in flight, like ab -c
+  requests: int(1, LIMITS.users).default(10_000), // default: 10000 requests in all, like ab -n
   think_time: duration().prefault('0s'), // default: 0s between a reply and the next request
 });
 
@@ -221,8 +239,8 @@ const server = section({
     .refine((s) => NODE_NAME_RE.test(s), { message: 'must be letters, digits, _ or - (it names a node)' })
     .refine((s) => s !== REDIS_NODE, { message: `"${REDIS_NODE}" is reserved for the Redis node` })
     .optional(), // default: app<index+1>; names must be unique
-  weight: int(1).default(1), // default: 1 (nginx rejects weight=0)
-  max_fails: int(0).optional(), // default: upstream.max_fails
+  weight: int(1, LIMITS.int32).default(1), // default: 1 (nginx rejects weight=0)
+  max_fails: int(0, LIMITS.int32).optional(), // default: upstream.max_fails
   fail_timeout: duration().optional(), // default: upstream.fail_timeout
   backup: flag().default(false), // default: false
   down: flag().default(false), // default: false
@@ -249,10 +267,10 @@ const nextUpstream = z
 
 const upstream = section({
   balance: oneOf(['round_robin', 'ip_hash', 'least_conn']).default('round_robin'), // default: round_robin (nginx's smooth weighted)
-  max_fails: int(0).default(1), // default: 1 (nginx's default)
+  max_fails: int(0, LIMITS.int32).default(1), // default: 1 (nginx's default)
   fail_timeout: duration().prefault('10s'), // default: 10s (nginx's default)
   next_upstream: nextUpstream.prefault([...DEFAULT_NEXT_UPSTREAM]), // default: [error, timeout] (nginx's default)
-  next_upstream_tries: int(0).default(0), // default: 0 = unlimited (nginx's default)
+  next_upstream_tries: int(0, LIMITS.int32).default(0), // default: 0 = unlimited (nginx's default)
   next_upstream_timeout: duration().prefault('0s'), // default: 0s = unlimited (nginx's default)
   servers: list(server, 'servers')
     .min(1, { message: 'must list at least one server' })
@@ -263,7 +281,7 @@ const upstream = section({
 
 const localStock = z.union(
   [
-    list(int(0), 'integers'), // explicit stock per server, in server order; length must equal servers
+    list(int(0, LIMITS.int32), 'integers'), // explicit stock per server, in server order; length must equal servers
     section({ buffer: positiveNumber() }), // floor(inventory x buffer) split by weight (largest remainder)
   ],
   { error: (iss) => `must be a list of integers (one per server) or { buffer: x } (got ${describeValue(iss.input)})` },
@@ -293,13 +311,13 @@ const saveRules = z.unknown().transform((v, ctx: Ctx): [number, number][] => {
 // ---- faults and expectations ---------------------------------------------------------------
 
 function fraction() {
-  return z.unknown().transform((v, ctx: Ctx): number => {
+  return hinted(z.unknown().transform((v, ctx: Ctx): number => {
     if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
       ctx.addIssue({ code: 'custom', message: `must be a number between 0 and 1 (got ${describeValue(v)})` });
       return z.NEVER;
     }
     return v;
-  });
+  }), { type: 'number', minimum: 0, maximum: 1 });
 }
 
 const FAULT_ACTIONS = ['kill', 'recover', 'slow', 'restart', 'partition', 'drop', 'down', 'up', 'stop'] as const;
@@ -416,7 +434,7 @@ function parseTextExpectation(value: unknown, rule: { re: RegExp; usage: string 
  * for a text path (fingerprint), the text itself.
  */
 export function parseExpectation(value: unknown, path = ''): ParsedExpectation {
-  const textRule = TEXT_PATHS[path];
+  const textRule = Object.hasOwn(TEXT_PATHS, path) ? TEXT_PATHS[path] : undefined; // not constructor, toString, ...
   if (textRule) return parseTextExpectation(value, textRule);
   const usage = 'must be a number or a string like "<= 10", ">= 9990", "== 1", "between 0.39 and 0.41"';
   if (typeof value === 'number') {
@@ -446,15 +464,16 @@ export function parseExpectation(value: unknown, path = ''): ParsedExpectation {
 
 // Parsed per entry so that the path can choose how its value reads (number or text).
 const expectValues = (rec: Record<string, unknown>, ctx: Ctx): Record<string, ParsedExpectation> => {
-  const out: Record<string, ParsedExpectation> = {};
+  const out: [string, ParsedExpectation][] = [];
   for (const [path, v] of Object.entries(rec)) {
     try {
-      out[path] = parseExpectation(v, path);
+      out.push([path, parseExpectation(v, path)]);
     } catch (e) {
       ctx.addIssue({ code: 'custom', path: [path], message: (e as Error).message });
     }
   }
-  return out;
+  // fromEntries defines own keys, so `__proto__:` stays a key (and is then refused as a path)
+  return Object.fromEntries(out);
 };
 
 // ---- the whole file ------------------------------------------------------------------------
@@ -479,9 +498,9 @@ export const scenarioSchema = section({
   }).prefault({}),
   users: section({
     load: load.prefault({ open: {} }), // default: open (1000000 users at 200k/s, poisson); or closed
-    client_ips: int(1).default(65_536), // default: 65536 distinct source addresses
+    client_ips: int(1, LIMITS.clientIps).default(65_536), // default: 65536 distinct source addresses
     timeout: duration().prefault('30s'), // default: 30s
-    retries: int(0).default(0), // default: 0 (a user's own re-clicks after an error or a timeout)
+    retries: int(0, LIMITS.retries).default(0), // default: 0 (a user's own re-clicks after an error or a timeout)
     retry_backoff: duration().prefault('1s'), // default: 1s before a re-click (+-50 % jitter)
     method: oneOf(['GET', 'POST']).default('GET'), // default: GET (ab's); POST is not retried by nginx once sent
   }).prefault({}),
@@ -491,8 +510,8 @@ export const scenarioSchema = section({
   }).prefault({}),
   lvs: lvsSchema().optional(), // default: none; with network.routers, the defaults of ./network-schema.ts
   nginx: section({
-    instances: int(1).default(1), // default: 1
-    workers: int(1).default(1), // default: 1 (each worker keeps its own round-robin state)
+    instances: int(1, LIMITS.instances).default(1), // default: 1
+    workers: int(1, LIMITS.workers).default(1), // default: 1 (each worker keeps its own round-robin state)
     proxy_latency: duration().prefault('100us'), // default: 100us one-way nginx <-> app
     proxy_connect_timeout: duration({ positive: true }).prefault('60s'), // default: 60s (nginx's)
     proxy_read_timeout: duration({ positive: true }).prefault('60s'), // default: 60s (nginx's)
@@ -501,7 +520,7 @@ export const scenarioSchema = section({
   app: section({
     local_stock: localStock.prefault({ buffer: 1.2 }), // default: { buffer: 1.2 }
     local_check: oneOf(['source', 'exact']).default('source'), // default: source (LocalSalesVolume++ then <, sells stock-1)
-    concurrency: int(1).default(1), // default: 1 (the article's `done` channel of size 1: one request at a time)
+    concurrency: int(1, LIMITS.appSlots).default(1), // default: 1 (the article's `done` channel of size 1: one request at a time)
     local_rollback: flag().default(false), // default: false (the article keeps the local deduction when Redis fails)
     redis_connect_timeout: duration().prefault('0s'), // default: 0s = none (redigo's Dial without options)
     redis_read_timeout: duration().prefault('0s'), // default: 0s = none
