@@ -310,3 +310,32 @@ describe('conservation and the unsold split, from hand-made counters', () => {
     expect(run({}).users).toEqual({ total: 4, succeeded: 3, sold_out: 1, failed: 0, retried: 1, late_answers: 0, double_holders: 0, failed_timeout: 0, failed_error: 0, timeout_ms: 30000 });
   });
 });
+
+describe('the ledger audit, each breach on its own', () => {
+  const audit = (held: number[], told: number[]) => {
+    const l = new Ledger(held.length);
+    held.forEach((n, u) => {
+      for (let i = 0; i < n; i++) l.grant(u);
+    });
+    told.forEach((n, u) => {
+      for (let i = 0; i < n; i++) l.tell(u);
+    });
+    return { ...l.audit(), granted: l.granted };
+  };
+
+  test('clean: one ticket and one success each, or neither', () => {
+    expect(audit([1, 0, 1], [1, 0, 1])).toEqual({ doubleHolders: 0, toldWithoutTicket: 0, orphaned: 0, toldTwice: 0, granted: 2 });
+  });
+
+  test('each breach counted apart', () => {
+    expect(audit([2, 1], [1, 1])).toMatchObject({ doubleHolders: 1, orphaned: 0, granted: 3 });
+    expect(audit([0, 1], [1, 1])).toMatchObject({ toldWithoutTicket: 1, doubleHolders: 0 });
+    expect(audit([1, 3], [0, 0])).toMatchObject({ orphaned: 4, toldWithoutTicket: 0 });
+    expect(audit([1, 1], [2, 1])).toMatchObject({ toldTwice: 1, doubleHolders: 0 });
+  });
+
+  test('counts saturate at 255 per user, the total does not', () => {
+    const r = audit([300], [300]);
+    expect(r).toMatchObject({ doubleHolders: 1, toldTwice: 1, granted: 300 });
+  });
+});
