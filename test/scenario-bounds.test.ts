@@ -60,7 +60,6 @@ const bounds: [string, string, string, string][] = [
   ['app.service_time', '{exp: 0s}', '{exp: -1us}', NEG],
   ['redis.latency', '0s', '-1us', NEG],
   ['redis.service_time', '{const: 0s}', '{const: -1us}', NEG],
-  ['report.bin', '1us', '0s', POS],
   ['lvs.latency', '0s', '-1us', NEG],
   ['lvs.vip_cost', '0', '-1', INT0],
   ['lvs.vrrp.version', '2', '1', 'must be an integer >= 2'],
@@ -76,6 +75,23 @@ describe('lower bounds, open load', () => {
   test.each(bounds)('%s: %s accepted, %s refused', (key, lowest, below, says) => {
     expect(problem(OPEN, `${key}=${lowest}`)).toBe('');
     expect(problem(OPEN, `${key}=${below}`)).toMatch(new RegExp(`^bounds\\.yaml: --set ${key}: (${key}\\.\\w+: )?${says} \\(got `));
+  });
+});
+
+describe('report.bin', () => {
+  // 1 us bins are the key's lowest value, but only a short run fits in the time-series bound:
+  // ten users at 1k/s, every timeout 100 ms, no fail_timeout window, and no routed network whose
+  // timers stretch the span
+  const SHORT = OPEN.replace('lvs:\n  directors: 2\n', '')
+    .replace('users:\n', 'users:\n  timeout: 100ms\n')
+    .replace('nginx:\n', 'nginx:\n  proxy_connect_timeout: 100ms\n  proxy_read_timeout: 100ms\n')
+    .replace('upstream:\n', 'upstream:\n    fail_timeout: 0s\n');
+  test('1us accepted on a short run, 0s refused', () => {
+    expect(problem(SHORT, 'report.bin=1us')).toBe('');
+    expect(problem(SHORT, 'report.bin=0s')).toMatch(new RegExp(`^bounds\\.yaml: --set report\\.bin: ${POS} \\(got `));
+  });
+  test('1us refused where the run is too long for that many bins', () => {
+    expect(problem(OPEN, 'report.bin=1us')).toMatch(/^bounds\.yaml: --set report\.bin: 1 us bins over about \d+ s of simulated time .* the limit is 1000000: use a bin of at least \d+ us$/);
   });
 });
 
