@@ -25,14 +25,18 @@ import { Station } from '../shared/station.js';
 import type { TraceHook } from '../shared/trace-hook.js';
 import type { AppCounters } from './counters.js';
 import { Port } from '../shared/port.js';
+import { ColumnPool } from '../../engine/columns.js';
 
 export const REDIS_GRANTED = 1;
 export const REDIS_REFUSED = 0;
 export const REDIS_FAILED = -1;
 
 export interface Inventory {
-  /** Takes a command slot for the deduction of `req`; the slot is the entity of commandKind. */
-  newCommand(server: number, req: number, gen: number, user: number, reqId: number): number;
+  /**
+   * Takes a command slot for the deduction of handler run (job, use), for `user`; the slot is the
+   * entity of commandKind, and the reply names (job, use) again.
+   */
+  newCommand(server: number, job: number, use: number, user: number, reqId: number): number;
   /** The event kind of a command arriving at Redis. */
   readonly commandKind: number;
   /** Is the Redis process up (a dial to it is not refused)? */
@@ -52,10 +56,11 @@ export class AppTier implements FaultHandler<AppFault> {
   readonly salesVolume: Float64Array; // LocalSalesVolume
   readonly localSold: Float64Array; // local deductions that succeeded (this life of the process)
   readonly concurrency: number;
-  // Station s is server s's lock: `concurrency` requests inside, the rest wait in FIFO order.
-  // Completions are told stale by the request's gen (bumped by a kill and by nginx moving on),
-  // not by the station's generation: the event carries the gen.
+  // Station s is server s's lock: `concurrency` handler runs (jobs) inside, the rest wait in FIFO
+  // order. Completions are told stale by the job's `use` (moved on when a kill ends the job).
   private readonly lock: Station;
+  // handler runs in flight (see newJob); `use` tells this run of a slot from earlier ones
+  private readonly jobs = new ColumnPool({ req: Int32Array, server: Int32Array, gen: Int32Array, use: Int32Array, awaiting: Uint8Array }, 256);
   private readonly samplers: Sampler[];
   private readonly slowFactor: Float64Array;
   private readonly redisConnBroken: Uint8Array; // the pooled connection was reset: the next call dials
@@ -102,11 +107,10 @@ export class AppTier implements FaultHandler<AppFault> {
     this.linkLatency_us = Float64Array.from(links, (l) => l.latency_us);
     this.redisLinks = net.topology.proxyLinks.length;
     this.kArrive = engine.register('app.request', (req, gen) => this.onArrive(req, gen));
-    this.kDone = engine.register('app.local_done', (req, gen) => this.onLocalDone(req, gen));
-    this.kDialed = engine.register('app.redis_dialed', (req, gen) => this.onDialed(req, gen));
-    const rq = requests;
-    const awaiting = (r: number, gen: number) => rq.awaitingRedis[r] === 1 && rq.gen[r] === gen;
-    const timeoutReply = (r: number, gen: number) => this.redisReply(rq.server[r], r, gen, REDIS_FAILED);
+    this.kDone = engine.register('app.local_done', (job, use) => this.onLocalDone(job, use));
+    this.kDialed = engine.register('app.redis_dialed', (job, use) => this.onDialed(job, use));
+    const awaiting = (j: number, use: number) => this.jobs.cols.awaiting[j] === 1 && this.jobs.cols.use[j] === use;
+    const timeoutReply = (j: number, use: number) => this.redisReply(this.jobs.cols.server[j], j, use, REDIS_FAILED);
     this.redisTimers =
       app.redis_read_timeout_us > 0
         ? new DeadlineQueue(engine, 'app.redis_read', app.redis_read_timeout_us, awaiting, timeoutReply)
@@ -148,19 +152,45 @@ export class AppTier implements FaultHandler<AppFault> {
     rq.hold(r);
     this.trace?.hop(r, 'app', this.names[s], 'arrive');
     this.nginx.to.connected(r);
-    if (this.lock.arrive(s, r, this.engine.now_us)) this.startService(s, r);
+    const j = this.newJob(r, s, gen);
+    if (this.lock.arrive(s, j, this.engine.now_us)) this.startService(s, j);
   }
 
-  /** `r` went inside the lock of server `s`: the local deduction takes a service time. */
-  private startService(s: number, r: number): void {
+  /**
+   * One handler run: request `r`'s attempt at server `s`. It runs to its end even when nginx gives
+   * up on the attempt and tries another server (Go does not cancel the handler when the client
+   * closes): it still takes the lock, deducts local stock and calls Redis, and only its answer
+   * goes nowhere. So the app's events name the job, not the request.
+   */
+  private newJob(r: number, s: number, gen: number): number {
+    const j = this.jobs.alloc();
+    const c = this.jobs.cols;
+    c.req[j] = r;
+    c.server[j] = s;
+    c.gen[j] = gen;
+    c.awaiting[j] = 0;
+    c.use[j]++;
+    return j;
+  }
+
+  /** Is nginx still waiting for this job's answer (the request's current attempt)? */
+  private current(j: number): boolean {
+    const c = this.jobs.cols;
+    return this.requests.gen[c.req[j]] === c.gen[j];
+  }
+
+  /** Job `j` went inside the lock of server `s`: the local deduction takes a service time. */
+  private startService(s: number, j: number): void {
     const st = Math.round(this.samplers[s]() * this.slowFactor[s]);
-    this.engine.schedule(st, this.kDone, r, this.requests.gen[r]);
+    this.engine.schedule(st, this.kDone, j, this.jobs.cols.use[j]);
   }
 
-  private onLocalDone(r: number, gen: number): void {
+  private onLocalDone(j: number, use: number): void {
+    const jc = this.jobs.cols;
+    if (jc.use[j] !== use) return; // the server died meanwhile
     const rq = this.requests;
-    if (rq.gen[r] !== gen) return; // the server died meanwhile
-    const s = rq.server[r];
+    const r = jc.req[j];
+    const s = jc.server[j];
     let ok: boolean;
     if (this.exact) {
       ok = this.salesVolume[s] < this.localStock[s];
@@ -171,63 +201,67 @@ export class AppTier implements FaultHandler<AppFault> {
     }
     this.trace?.hop(r, 'app', this.names[s], ok ? 'local_ok' : 'local_sold_out', ok ? 0 : OUTCOME_SOLD_OUT);
     if (!ok) {
-      rq.status[r] = OUTCOME_SOLD_OUT;
+      if (this.current(j)) rq.status[r] = OUTCOME_SOLD_OUT;
       this.counters.soldOut[s]++;
-      this.finish(s, r);
+      this.finish(s, j);
       return;
     }
     this.localSold[s]++;
     this.counters.localSold[s]++;
     // the lock stays held while Redis answers
-    rq.awaitingRedis[r] = 1;
-    if (this.redisConnBroken[s]) this.dial(s, r, gen);
-    else this.sendToRedis(s, r, gen);
+    jc.awaiting[j] = 1;
+    if (this.redisConnBroken[s]) this.dial(s, j, use);
+    else this.sendToRedis(s, j, use);
   }
 
   /** A new connection to Redis after the old one was reset (one round trip; SYNs retransmitted). */
-  private dial(s: number, r: number, gen: number): void {
-    this.dialTimers?.arm(r, gen); // without a connect timeout the handler waits as long as TCP does
+  private dial(s: number, j: number, use: number): void {
+    this.dialTimers?.arm(j, use); // without a connect timeout the handler waits as long as TCP does
     const link = this.redisLinks + s;
     const net = this.net;
-    net.send(net.appNode[s], net.redisNode, 2 * this.linkLatency_us[link], net.appRedisLoss[s], SYN_RTO_US, this.linkRngs[link], this.kDialed, r, gen);
+    net.send(net.appNode[s], net.redisNode, 2 * this.linkLatency_us[link], net.appRedisLoss[s], SYN_RTO_US, this.linkRngs[link], this.kDialed, j, use);
   }
 
-  private onDialed(r: number, gen: number): void {
-    const rq = this.requests;
-    if (rq.gen[r] !== gen || !rq.awaitingRedis[r]) return;
-    const s = rq.server[r];
+  private onDialed(j: number, use: number): void {
+    const jc = this.jobs.cols;
+    if (jc.use[j] !== use || !jc.awaiting[j]) return;
+    const s = jc.server[j];
     if (!this.inventory.alive) {
-      this.redisReply(s, r, gen, REDIS_FAILED); // connection refused
+      this.redisReply(s, j, use, REDIS_FAILED); // connection refused
       return;
     }
     this.redisConnBroken[s] = 0;
-    this.sendToRedis(s, r, gen);
+    this.sendToRedis(s, j, use);
   }
 
-  private sendToRedis(s: number, r: number, gen: number): void {
-    this.redisTimers?.arm(r, gen);
+  private sendToRedis(s: number, j: number, use: number): void {
+    this.redisTimers?.arm(j, use);
     const inv = this.inventory;
-    const c = inv.newCommand(s, r, gen, this.requests.user[r], this.requests.id[r]);
+    const r = this.jobs.cols.req[j];
+    const c = inv.newCommand(s, j, use, this.requests.user[r], this.requests.id[r]);
     const link = this.redisLinks + s;
     const net = this.net;
     net.send(net.appNode[s], net.redisNode, this.linkLatency_us[link], net.appRedisLoss[s], DATA_RTO_US, this.linkRngs[link], inv.commandKind, c, 0);
   }
 
-  /** Redis's reply for a request (or the app's own timeout): REDIS_GRANTED, _REFUSED or _FAILED. */
-  redisReply(server: number, r: number, gen: number, reply: number): void {
-    const rq = this.requests;
-    if (rq.gen[r] !== gen || rq.server[r] !== server || !rq.awaitingRedis[r] || !this.alive[server]) {
+  /** Redis's reply for job `j` (or the app's own timeout): REDIS_GRANTED, _REFUSED or _FAILED. */
+  redisReply(server: number, j: number, use: number, reply: number): void {
+    const jc = this.jobs.cols;
+    if (jc.use[j] !== use || !jc.awaiting[j] || !this.alive[server]) {
       if (reply === REDIS_GRANTED) this.counters.redisOkLost[server]++;
       return;
     }
-    rq.awaitingRedis[r] = 0;
+    jc.awaiting[j] = 0;
+    const rq = this.requests;
+    const r = jc.req[j];
+    const current = this.current(j);
     this.trace?.hop(r, 'app', this.names[server], reply === REDIS_GRANTED ? 'redis_ok' : reply === REDIS_REFUSED ? 'redis_refused' : 'redis_failed', reply === REDIS_GRANTED ? OUTCOME_OK : OUTCOME_SOLD_OUT);
     if (reply === REDIS_GRANTED) {
-      rq.status[r] = OUTCOME_OK;
+      if (current) rq.status[r] = OUTCOME_OK;
       this.counters.redisOk[server]++;
     } else {
       // RemoteDeductionStock returned false: the article answers "sold out" for both
-      rq.status[r] = OUTCOME_SOLD_OUT;
+      if (current) rq.status[r] = OUTCOME_SOLD_OUT;
       this.counters.soldOut[server]++;
       if (reply === REDIS_REFUSED) this.counters.redisRefused[server]++;
       else {
@@ -240,7 +274,7 @@ export class AppTier implements FaultHandler<AppFault> {
         } else this.counters.burnedLocal[server]++;
       }
     }
-    this.finish(server, r);
+    this.finish(server, j);
   }
 
   /** The answer goes back over the same connection. */
@@ -252,12 +286,21 @@ export class AppTier implements FaultHandler<AppFault> {
     net.send(net.appNode[s], net.nginxNode[k], this.linkLatency_us[link], net.nginxAppLoss[link], DATA_RTO_US, this.linkRngs[link], kind, r, this.requests.gen[r]);
   }
 
-  private finish(s: number, r: number): void {
-    this.answerNginx(s, r);
-    const next = this.lock.finish(s, r, this.engine.now_us);
+  /** The handler returns: the answer goes back if nginx still waits for it, and the lock is free. */
+  private finish(s: number, j: number): void {
+    const r = this.jobs.cols.req[j];
+    if (this.current(j)) this.answerNginx(s, r);
+    const next = this.lock.finish(s, j, this.engine.now_us);
     this.counters.busy_us[s] = this.lock.busyTime_us(s);
+    this.freeJob(j);
     this.requests.unhold(r);
     if (next >= 0) this.startService(s, next);
+  }
+
+  private freeJob(j: number): void {
+    this.jobs.cols.use[j]++; // its pending events are stale from now on
+    this.jobs.cols.awaiting[j] = 0;
+    this.jobs.free(j);
   }
 
   /** Kills the process: queued and in-service requests are reset, local stock is lost. */
@@ -270,11 +313,14 @@ export class AppTier implements FaultHandler<AppFault> {
     this.counters.busy_us[s] = this.lock.busyTime_us(s);
     const lost = dropped.length;
     for (let i = 0; i < lost; i++) {
-      const r = dropped[i];
-      rq.gen[r]++; // its pending events (service end, Redis reply) are now stale
-      rq.awaitingRedis[r] = 0;
-      rq.status[r] = OUTCOME_ERROR;
-      this.answerNginx(s, r); // the kernel resets the connection
+      const j = dropped[i];
+      const r = this.jobs.cols.req[j];
+      if (this.current(j)) {
+        rq.gen[r]++; // the attempt is over: nginx's timers for it are stale
+        rq.status[r] = OUTCOME_ERROR;
+        this.answerNginx(s, r); // the kernel resets the connection
+      }
+      this.freeJob(j); // its pending events (service end, Redis reply) are stale
       rq.unhold(r);
     }
     this.counters.lost[s] += lost;

@@ -25,7 +25,6 @@ const REQUEST_COLUMNS = {
   gen: Int32Array, // bumped on every hand-off to an app server and on release: stale events are told apart
   use: Int32Array, // bumped on every alloc: tells this use of the slot from earlier ones (the user's timer)
   connected: Uint8Array, // the app accepted the connection for the current attempt (the request was sent)
-  awaitingRedis: Uint8Array, // the app waits for Redis's reply for it
   abandoned: Uint8Array, // the user stopped waiting; the answer, if it comes, reaches nobody
   triesLeft: Int32Array, // nginx's pc->tries
   tried: Uint32Array, // nginx's per-request tried bitmap, triedWords words per request
@@ -77,7 +76,6 @@ export class RequestTable {
     this.ngxWaiting[r] = 0;
     this.gen[r]++; // never reset: events still in flight for the previous use stay stale
     this.use[r]++;
-    this.awaitingRedis[r] = 0;
     this.abandoned[r] = 0;
     this.triesLeft[r] = 0;
     for (let w = r * this.triedWords, end = w + this.triedWords; w < end; w++) this.tried[w] = 0;

@@ -28,7 +28,8 @@ import { REDIS_NODE } from '../../scenario/topology.js';
 import { Port } from '../shared/port.js';
 
 export interface ScriptClient {
-  redisReply(server: number, req: number, gen: number, reply: number): void;
+  /** The reply to the command made for the caller's (job, use); see Inventory.newCommand. */
+  redisReply(server: number, job: number, use: number, reply: number): void;
 }
 
 const KEYS = [TICKET_HASH_KEY] as const;
