@@ -71,8 +71,11 @@ describe('fault kinds', () => {
   test('partitioned Redis without client timeouts hangs the app servers; with one they answer', () => {
     const hang = run(base('faults:\n  - { at: 100ms, partition: [redis], for: 2s }\n'));
     const timed = run(base('faults:\n  - { at: 100ms, partition: [redis], for: 2s }\n'), ['app.redis_read_timeout=50ms', 'app.redis_connect_timeout=50ms']);
-    // without a read timeout the lock is held until nginx gives up: users see 504s / time out
-    expect(hang.requests.timeouts).toBeGreaterThan(0);
+    // without a read timeout the lock is held through the partition, until the retransmitted
+    // command gets through (~3.1 s): nginx gives up after its 3 s read timeout, marks the peers
+    // failed and answers 502 (1,528 users); the waiting shows in p99 (2.98 s)
+    expect(hang.requests.errors).toBeGreaterThan(0);
+    expect(hang.latency_ms.p99).toBeGreaterThan(2000);
     expect(timed.tiers.app.app1.redis_errors).toBeGreaterThan(0);
     expect(timed.tickets.burned_local).toBeGreaterThan(0);
     expect(timed.users.failed).toBeLessThan(hang.users.failed);
