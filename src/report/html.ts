@@ -211,18 +211,10 @@ function figures(chartNames: readonly string[], svgs?: Readonly<Record<string, s
 export function indexHtml(input: ReportInput, chartNames: readonly string[], svgs?: Readonly<Record<string, string>>): string {
   const s = input.summary;
   const title = `ticketsim report: ${s.scenario}${s.what_if ? ' (what-if)' : ''}`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<main>
-<h1>${esc(title)}</h1>
-<p class="sub">scenario <code>${esc(s.scenario)}</code>, seed <code>${esc(String(s.seed))}</code>, ${esc(fmtNum(s.events, 0))} events, fingerprint <code>${esc(s.fingerprint)}</code></p>
+  return htmlPage(
+    title,
+    CSS,
+    `<p class="sub">scenario <code>${esc(s.scenario)}</code>, seed <code>${esc(String(s.seed))}</code>, ${esc(fmtNum(s.events, 0))} events, fingerprint <code>${esc(s.fingerprint)}</code></p>
 ${scenarioNote(s)}<p class="lead">${esc(latencyHeadline(s))}</p>
 ${headline(s)}
 ${unsoldSection(s)}<h2>Bottleneck</h2>
@@ -246,7 +238,24 @@ ${serverTable(s)}
 <li><a href="servers.csv">servers.csv</a></li>
 <li><a href="nodes.csv">nodes.csv</a> (per node and time bin: busy fraction, queue, jobs done)</li>
 </ul>
-</main>
+`,
+  );
+}
+
+/** A whole page: the head with its title and styles, the title again as h1, then `body`. */
+export function htmlPage(title: string, css: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title>
+<style>${css}</style>
+</head>
+<body>
+<main>
+<h1>${esc(title)}</h1>
+${body}</main>
 </body>
 </html>
 `;

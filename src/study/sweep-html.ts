@@ -1,6 +1,6 @@
 // The study's index.html: what was run (provenance), a table of every configuration's means and
 // intervals, and the charts. Self-contained and deterministic, as a run's page is.
-import { esc } from '../report/html.js';
+import { esc, htmlPage } from '../report/html.js';
 import { fmtNum } from '../report/format.js';
 import type { ConfigStats } from './sweep-output.js';
 import type { StudySpec } from './sweep-plan.js';
@@ -43,18 +43,10 @@ export function sweepHtml(spec: StudySpec, stats: readonly ConfigStats[], chartN
   const pct = Math.round(spec.confidence * 1000) / 10;
   const runs = stats.reduce((a, s) => a + s.n, 0);
   const figures = chartNames.map((n) => `<figure><img src="charts/${esc(n)}" alt="${esc(n.replace(/\.svg$/, ''))}"></figure>`).join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<main>
-<h1>${esc(title)}</h1>
-<p class="sub">${stats.length} configurations, ${runs} runs; replication r has the same seed in every configuration (common random numbers).
+  return htmlPage(
+    title,
+    CSS,
+    `<p class="sub">${stats.length} configurations, ${runs} runs; replication r has the same seed in every configuration (common random numbers).
 Intervals: ${pct} % Student-t, &plusmn; half-width.</p>
 <p class="sub"><code>${esc(spec.command)}</code><br>ticketsim ${esc(spec.version)}${spec.commit ? `, commit <code>${esc(spec.commit)}</code>` : ''}, scenario sha256 <code>${esc(spec.scenario_sha256.slice(0, 16))}</code></p>
 <h2>Configurations (mean &plusmn; half-width)</h2>
@@ -66,8 +58,6 @@ ${figures || '<p>No parameter varies: no charts.</p>'}
 <li><a href="sweep.csv">sweep.csv</a>: one row per run</li>
 <li><a href="sweep.json">sweep.json</a>: statistics per configuration, with provenance</li>
 </ul>
-</main>
-</body>
-</html>
-`;
+`,
+  );
 }
