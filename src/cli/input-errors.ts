@@ -3,13 +3,10 @@ import { UnknownExpectPath } from '../metrics/expect.js';
 import { ScriptError } from '../model/redis/lua/errors.js';
 import { ScenarioError } from '../scenario/load.js';
 import { UsageError } from './errors.js';
+import { currentScenarioFile } from './current-file.js';
 import { shellQuote } from './quote.js';
 
-/** The scenario file being run, so that errors found after loading can still name it. */
-let currentFile = '';
-export function setCurrentScenarioFile(file: string): void {
-  currentFile = file;
-}
+export { setCurrentScenarioFile } from './current-file.js';
 
 /** Prints a known input error and returns true; returns false for anything else. */
 export function reportInputError(err: unknown): boolean {
@@ -17,8 +14,8 @@ export function reportInputError(err: unknown): boolean {
   if (err instanceof ScenarioError || err instanceof UsageError) msg = err.message;
   else if (err instanceof UnknownExpectPath) {
     const e = err.expectation;
-    msg = `${currentFile}:${e.line}: expect.${e.path}: unknown summary.json path, or not a number`;
-  } else if (err instanceof ScriptError) msg = `${currentFile}: tickets.script: ${err.message}`;
+    msg = `${currentScenarioFile()}:${e.line}: expect.${e.path}: unknown summary.json path, or not a number`;
+  } else if (err instanceof ScriptError) msg = `${currentScenarioFile()}: tickets.script: ${err.message}`;
   if (msg === null) return false;
   process.stderr.write(`sim: ${msg}\n`);
   return true;

@@ -1,49 +1,23 @@
 #!/usr/bin/env node
 // `sim`: the command-line front of ticketsim; its commands and flags are a public interface.
-// Commands live in their own files; this one wires them into yargs and turns known input errors
-// into exit code 2 without a trace.
+// Commands live in their own files (listed in commands.ts, imported only when run); this one wires
+// them into yargs and turns known input errors into exit code 2 without a trace.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { checkCommand } from './check.js';
-import { explainCommand } from './explain.js';
-import { exploreCommand } from './explore.js';
-import { reportInputError, reportInternalError } from './input-errors.js';
-import { mergeCommand } from './merge.js';
-import { runCommand } from './run.js';
-import { schemaCommand } from './schema.js';
-import { sweepCommand } from './sweep.js';
-import { validateCommand } from './validate.js';
-
-// in the order `sim --help` lists them
-const COMMANDS: readonly { command?: string | readonly string[] }[] = [
-  runCommand,
-  validateCommand,
-  explainCommand,
-  checkCommand,
-  exploreCommand,
-  sweepCommand,
-  mergeCommand,
-  schemaCommand,
-];
+import { COMMANDS } from './commands.js';
 
 /** "run, validate, ... or explore": every command's name, for the message of a bare `sim`. */
 function commandNames(): string {
-  const names = COMMANDS.map((c) => String(c.command).split(' ')[0]);
+  const names = COMMANDS.map((c) => c.command.split(' ')[0]);
   return `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
 }
 
 async function main(): Promise<void> {
-  await yargs(hideBin(process.argv))
+  const y = yargs(hideBin(process.argv))
     .scriptName('sim')
-    .usage('$0 <command> [options]\n\nDeterministic simulator of the 12306-style ticket seckill stack.')
-    .command(runCommand)
-    .command(validateCommand)
-    .command(explainCommand)
-    .command(checkCommand)
-    .command(exploreCommand)
-    .command(sweepCommand)
-    .command(mergeCommand)
-    .command(schemaCommand)
+    .usage('$0 <command> [options]\n\nDeterministic simulator of the 12306-style ticket seckill stack.');
+  for (const c of COMMANDS) c.register(y);
+  await y
     .demandCommand(1, `Name a command: ${commandNames()} (see --help).`)
     .strict()
     .help()
@@ -57,7 +31,9 @@ async function main(): Promise<void> {
     .parseAsync();
 }
 
-main().catch((err: unknown) => {
+main().catch(async (err: unknown) => {
+  // imported here: it knows every error class, and with them the scenario loader and Lua
+  const { reportInputError, reportInternalError } = await import('./input-errors.js');
   if (reportInputError(err)) process.exit(2);
   reportInternalError(err);
   process.exit(70);

@@ -15,7 +15,7 @@ import { expectationsApply, expectationVerdict, invariantVerdicts } from '../rep
 import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Summary } from '../metrics/summary.js';
-import { setCurrentScenarioFile } from './input-errors.js';
+import { setCurrentScenarioFile } from './current-file.js';
 import { checkOutputPath } from './out-paths.js';
 import { startProgress } from './progress.js';
 

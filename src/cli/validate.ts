@@ -2,7 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { checkExpectPaths } from '../model/summary-skeleton.js';
 import { loadScenario, scenarioToYaml } from '../scenario/load.js';
-import { setCurrentScenarioFile } from './input-errors.js';
+import { setCurrentScenarioFile } from './current-file.js';
 
 type ValidateArgs = { file: string; seed?: number; set?: string[] };
 

@@ -1,0 +1,50 @@
+// Start-up: `sim` imports a command's module only when that command runs. Checked on the static
+// import graph of src/ (value imports only; `import type` vanishes at build), so no timing here.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { COMMANDS } from '../src/cli/commands.js';
+
+const SRC = path.resolve('src');
+const IMPORT = /^\s*import\s+(?!type\s)(?:[^'";]*?\s+from\s+)?'([^']+)';/gm;
+const EXPORT_FROM = /^\s*export\s+(?!type\s)[^'";]*?\s+from\s+'([^']+)';/gm;
+
+/** Every module `entry` loads before it runs: local files (relative to src/) and package names. */
+function staticGraph(entry: string): Set<string> {
+  const seen = new Set<string>([entry]);
+  const queue = [entry];
+  for (let f = queue.shift(); f !== undefined; f = queue.shift()) {
+    const text = readFileSync(path.join(SRC, f), 'utf8');
+    for (const m of [...text.matchAll(IMPORT), ...text.matchAll(EXPORT_FROM)]) {
+      const spec = m[1];
+      const key = spec.startsWith('.') ? path.normalize(path.join(path.dirname(f), spec.replace(/\.js$/, '.ts'))) : spec;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (spec.startsWith('.')) queue.push(key);
+    }
+  }
+  return seen;
+}
+
+describe('sim loads a command only when it runs', () => {
+  test('main.ts loads yargs and the command list, nothing of any command', () => {
+    expect([...staticGraph('cli/main.ts')].sort()).toEqual(['cli/commands.ts', 'cli/main.ts', 'yargs', 'yargs/helpers']);
+  });
+
+  test("sim run never loads check, explore, explain, sweep, piscina or d3-node", () => {
+    const g = staticGraph('cli/run.ts');
+    for (const m of ['cli/check.ts', 'cli/explore.ts', 'cli/explain.ts', 'cli/sweep.ts', 'piscina', 'd3-node']) expect(g.has(m)).toBe(false);
+    expect(g.has('model/stack.ts')).toBe(true); // the walk does follow run's own imports
+  });
+
+  test('sim validate loads neither the model nor Lua', () => {
+    const g = staticGraph('cli/validate.ts');
+    expect(g.has('fengari')).toBe(false);
+    expect(g.has('model/stack.ts')).toBe(false);
+    expect(g.has('scenario/load.ts')).toBe(true);
+  });
+
+  test.each(COMMANDS.map((c) => [c.command.split(' ')[0], c] as const))('%s: the list names it as its module does', async (_name, c) => {
+    const mod = await c.load();
+    expect([c.command, c.describe]).toEqual([mod.command, mod.describe]);
+  });
+});
