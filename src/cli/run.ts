@@ -8,6 +8,7 @@ import { checkExpectPaths } from '../model/summary-skeleton.js';
 import { Tracer } from '../metrics/trace.js';
 import { runScenario } from '../model/stack.js';
 import { scriptErrorLines } from '../model/redis/summary.js';
+import { startChartThread } from '../report/chart-thread.js';
 import { writeReport } from '../report/write.js';
 import { latencyHeadline } from '../report/headline.js';
 import { unsoldWaterfall } from '../report/unsold.js';
@@ -44,6 +45,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const outDir = args.out ?? path.join('reports', scenario.name);
     checkOutputPath(outDir, '--out', 'dir'); // before the run, which may take minutes
     if (args.trace !== undefined) checkOutputPath(args.trace, '--trace', 'file');
+    const charts = startChartThread(); // loads d3-node on the other core while this one simulates
     const t0 = process.hrtime.bigint();
     const progress = startProgress(args.quiet);
     const tracer = args.trace !== undefined ? new Tracer(args.trace) : undefined;
@@ -72,7 +74,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       finished_at: new Date().toISOString(),
     };
     if (args.set && args.set.length > 0) report.summary.what_if = { overrides: [...args.set], expectations_apply: args['keep-expect'] };
-    await writeReport(outDir, report, run);
+    await writeReport(outDir, report, run, charts.render);
+    await charts.close();
     // performance.now() counts from the process's start: start-up and report writing included
     const total_s = performance.now() / 1000;
     if (!args.quiet) process.stdout.write(describeRun(scenario, report.summary, outDir, { total_s, events, sim_s: wall_s }));

@@ -1,4 +1,5 @@
 import { replaceDirAtomic, withTempCleanup } from './atomic.js';
+import type { ChartRenderer } from './chart-thread.js';
 import { renderCharts } from './charts.js';
 import { nodesCsv, serversCsv, timeseriesCsv } from './csv.js';
 import { indexHtml } from './html.js';
@@ -9,14 +10,19 @@ import type { ReportInput } from '../metrics/report-input.js';
  * returns the file names written, in order.
  * Every file but run.json depends only on `input`, so equal runs give equal bytes;
  * `run` (wall time, versions, host, paths) is the caller's and goes to run.json only.
+ * `render` draws the charts: in process by default, or in the chart thread (./chart-thread.ts).
  */
-export async function writeReport(dir: string, input: ReportInput, run: Record<string, unknown>): Promise<string[]> {
-  const charts = await renderCharts(input);
-  const files: [string, string][] = [
+export async function writeReport(dir: string, input: ReportInput, run: Record<string, unknown>, render: ChartRenderer = renderCharts): Promise<string[]> {
+  const pending = render(input); // the thread draws while this one writes the tables
+  const tables: [string, string][] = [
     ['summary.json', JSON.stringify(input.summary, null, 2) + '\n'],
     ['timeseries.csv', timeseriesCsv(input)],
     ['servers.csv', serversCsv(input)],
     ['nodes.csv', nodesCsv(input)],
+  ];
+  const charts = await pending;
+  const files: [string, string][] = [
+    ...tables,
     ...Object.entries(charts),
     ['index.html', indexHtml(input, Object.keys(charts), charts)],
     ['run.json', JSON.stringify(run, null, 2) + '\n'],
