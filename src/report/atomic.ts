@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 // Counter so two concurrent writes of one target in one process never share a temp file.
@@ -94,9 +94,10 @@ export async function replaceDirAtomic(dir: string, files: ReadonlyArray<readonl
   trackTemp(fresh);
   try {
     await mkdir(fresh);
-    // Sequential: keeps the write order predictable.
-    for (const [name, text] of files) await writeFileSynced(join(fresh, name), text);
-    await syncDir(fresh);
+    // Sequential: keeps the write order predictable. No fsync per file: the renames below are what
+    // makes a killed run leave the old report or the new one, and one fsync of the parent after
+    // the swap persists it (a power cut just after may leave short files; a report can be rerun).
+    for (const [name, text] of files) await writeFile(join(fresh, name), text, { mode: 0o644 });
     let moved = false;
     try {
       await rename(dir, old);
