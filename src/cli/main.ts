@@ -25,13 +25,19 @@ async function main(): Promise<void> {
     .version()
     .fail((msg, err) => {
       if (err && err.name !== 'YError') throw err; // yargs' own usage errors come with one
-      process.stderr.write(`sim: ${msg}\nRun 'sim --help' for usage.\n`);
-      process.exit(2);
+      usageError(msg);
     })
     .parseAsync();
 }
 
+function usageError(msg: string): never {
+  process.stderr.write(`sim: ${msg}\nRun 'sim --help' for usage.\n`);
+  process.exit(2);
+}
+
 main().catch(async (err: unknown) => {
+  // a usage error found while a command's (asynchronous) builder runs comes here, not to fail()
+  if (err instanceof Error && err.name === 'YError') usageError(err.message);
   // imported here: it knows every error class, and with them the scenario loader and Lua
   const { reportInputError, reportInternalError } = await import('./input-errors.js');
   if (reportInputError(err)) process.exit(2);
