@@ -1,6 +1,6 @@
 // `sim check`, the CI gate: exit codes, failure and replay lines, JUnit XML, and
 // --update-fingerprints. Runs the built dist/ (npm test builds first).
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 // a strict, non-validating XML parser (it comes with jsdom, under d3-node): well-formedness only
 import { SaxesParser } from 'saxes';
@@ -106,7 +106,8 @@ describe('sim check', () => {
   });
 
   test('--junit: well-formed, one suite per scenario, one case per expectation and invariant, failures with messages', () => {
-    const xmlFile = path.join(dir, 'new-dir', 'junit.xml'); // its directory is made
+    const xmlFile = path.join(dir, 'new-dir', 'junit.xml');
+    mkdirSync(path.dirname(xmlFile)); // a missing directory is refused (robustness.test.ts)
     const r = sim('check', tiny, strict, '--junit', xmlFile);
     expect(r.code).toBe(1);
     const xml = readFileSync(xmlFile, 'utf8');

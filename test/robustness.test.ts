@@ -224,12 +224,26 @@ describe('output paths, checked before the run', () => {
     }
   });
 
-  test('a missing directory for --trace and --junit is made', () => {
-    const trace = path.join(dir, 'new', 'deeper', 't.csv');
+  test('a missing parent directory of --out, --trace or --junit is refused before the run, and nothing is made', () => {
+    const gone = path.join(dir, 'typo');
+    const cases: [string[], string][] = [
+      [['run', tiny, '--out', path.join(gone, 'deeper', 'rep')], `--out ${path.join(gone, 'deeper', 'rep')}: the directory ${path.join(gone, 'deeper')} does not exist; make it first`],
+      [['run', tiny, '--out', path.join(dir, 'rep-trace'), '--trace', path.join(gone, 't.csv')], `--trace ${path.join(gone, 't.csv')}: the directory ${gone} does not exist; make it first`],
+      [['check', tiny, '--junit', path.join(gone, 'j.xml')], `--junit ${path.join(gone, 'j.xml')}: the directory ${gone} does not exist; make it first`],
+      [['check', tiny, '--out', path.join(gone, 'deeper')], `--out ${path.join(gone, 'deeper')}: the directory ${gone} does not exist; make it first`],
+    ];
+    for (const [args, line] of cases) expect([args[0], sim(...args)]).toEqual([args[0], { code: 2, out: '', err: `sim: ${line}\n` }]);
+    expect(existsSync(gone)).toBe(false);
+    expect(existsSync(path.join(dir, 'rep-trace'))).toBe(false);
+  });
+
+  test('a trace into an existing directory: written whole, no temp file left', () => {
+    mkdirSync(path.join(dir, 'traces'));
+    const trace = path.join(dir, 'traces', 't.csv');
     const r = sim('run', tiny, '--quiet', '--out', path.join(dir, 'rep-trace'), '--trace', trace);
     expect(r.code).toBe(0);
     expect(readFileSync(trace, 'utf8').split('\n')[0]).toBe('time_us,request,user,client_ip,tier,node,event,outcome');
-    expect(readdirSync(path.dirname(trace))).toEqual(['t.csv']); // no temp file left
+    expect(readdirSync(path.dirname(trace))).toEqual(['t.csv']);
   });
 
   test('--trace to a pipe writes through it; the pipe stays a pipe', () => {

@@ -140,7 +140,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
 function checkOutputs(args: CheckArgs, scenarios: readonly Scenario[]): { file: string; special: boolean } | null {
   if (args.out !== undefined) {
     checkOutputPath(args.out, '--out', 'container');
-    for (const s of scenarios) checkOutputPath(path.join(args.out, s.name), '--out', 'dir');
+    for (const s of scenarios) checkOutputPath(path.join(args.out, s.name), '--out', 'dir', { makeParents: true }); // inside --out
   }
   return args.junit === undefined ? null : { file: args.junit, ...checkOutputPath(args.junit, '--junit', 'file') };
 }

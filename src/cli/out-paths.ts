@@ -1,6 +1,7 @@
 // Output paths (--out, --trace, --junit) are checked before a run, so that a typo costs no run:
-// a file in the way, a directory given for a file, a read-only or unwritable place, /proc.
-// Missing directories are fine: they are made when the output is written.
+// a file in the way, a directory given for a file, a missing parent directory, a read-only or
+// unwritable place, /proc. Only a default place (reports/ under the current directory) and a
+// report inside an output directory that is itself new have their parents made.
 import { accessSync, constants, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './errors.js';
@@ -62,8 +63,9 @@ function underKernelFs(p: string): boolean {
 /**
  * Checks that `p` can take the output named by `flag`; throws a UsageError (exit 2) with one line
  * otherwise. `kind` dir: a directory that is created or replaced as a whole; file: one file.
+ * `makeParents`: missing parent directories are made rather than refused.
  */
-export function checkOutputPath(p: string, flag: string, kind: OutputKind): OutputPlan {
+export function checkOutputPath(p: string, flag: string, kind: OutputKind, opts: { makeParents?: boolean } = {}): OutputPlan {
   const fail = (detail: string): never => {
     throw new UsageError(`${flag} ${p === '' ? '""' : p}: ${detail}`);
   };
@@ -97,6 +99,8 @@ export function checkOutputPath(p: string, flag: string, kind: OutputKind): Outp
   }
   const anc = existingAncestor(abs);
   if (!anc.stats.isDirectory()) fail(`${anc.dir} is a file, not a directory`);
+  // a typo in a directory name would otherwise leave the output in a new tree nobody looks at
+  if (!opts.makeParents && anc.dir !== path.dirname(abs)) fail(`the directory ${path.dirname(abs)} does not exist; make it first`);
   writable(anc.dir, fail);
   return { special: false };
 }

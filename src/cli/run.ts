@@ -43,7 +43,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const scenario = loadScenario(args.file, { seed: args.seed, set: args.set });
     checkExpectPaths(scenario); // a typo in expect: costs no run
     const outDir = args.out ?? path.join('reports', scenario.name);
-    checkOutputPath(outDir, '--out', 'dir'); // before the run, which may take minutes
+    checkOutputPath(outDir, '--out', 'dir', { makeParents: args.out === undefined }); // before the run, which may take minutes
     if (args.trace !== undefined) checkOutputPath(args.trace, '--trace', 'file');
     const charts = startChartThread(); // loads d3-node on the other core while this one simulates
     const t0 = process.hrtime.bigint();
