@@ -1,7 +1,7 @@
 // Hostile and careless input: every case ends as exit 2 with one line naming the key, the limit
 // and the reason, or as a correct run. Never a stack trace, a hang or a silent wrong answer.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ScenarioError, loadScenario } from '../src/scenario/load.js';
 import { runScenario } from '../src/model/stack.js';
@@ -235,6 +235,30 @@ describe('output paths, checked before the run', () => {
     for (const [args, line] of cases) expect([args[0], sim(...args)]).toEqual([args[0], { code: 2, out: '', err: `sim: ${line}\n` }]);
     expect(existsSync(gone)).toBe(false);
     expect(existsSync(path.join(dir, 'rep-trace'))).toBe(false);
+  });
+
+  test('Ctrl-C during the simulation leaves no partial trace behind', async () => {
+    const traces = path.join(dir, 'traces-cut');
+    mkdirSync(traces);
+    const child = spawn(process.execPath, [path.resolve('dist/cli/main.js'), 'run', 'scenarios/million-users.yaml', '--quiet', '--out', path.join(dir, 'rep-cut'), '--trace', path.join(traces, 't.csv')], { stdio: 'ignore' });
+    const ended = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+    // wait until the trace is being written (its temp file is open and holds rows), then interrupt
+    const fdDir = `/proc/${child.pid}/fd`;
+    const tracing = (): boolean => {
+      try {
+        return readdirSync(fdDir).some((fd) => {
+          const target = readlinkSync(path.join(fdDir, fd));
+          return target.includes('.t.csv.') && statSync(path.join(fdDir, fd)).size > 1 << 16;
+        });
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 600 && !tracing(); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(tracing()).toBe(true);
+    child.kill('SIGINT');
+    expect(await ended).toBe('SIGINT');
+    expect(readdirSync(traces)).toEqual([]);
   });
 
   test('a trace into an existing directory: written whole, no temp file left', () => {

@@ -2,10 +2,11 @@
 // so a million-user run never holds its trace in memory. Written to a temp file and renamed at
 // the end, like every report file; a special file (/dev/null, a pipe, /dev/stdout) is written
 // through instead, since renaming over it would replace the device with a regular file.
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 const FLUSH_AT = 1 << 16;
+const SELF_FD = '/proc/self/fd';
 const HEADER = 'time_us,request,user,client_ip,tier,node,event,outcome\n';
 
 export const OUTCOME_NAMES = ['', 'ok', 'sold_out', 'error', 'timeout'] as const;
@@ -18,6 +19,7 @@ export class Tracer {
   private readonly fd: number;
   private readonly tmp: string | null; // null: written through
   private chunk = '';
+  private unnamed = false; // the temp file was unlinked once opened (Linux: /proc/self/fd)
   rows = 0;
 
   constructor(private readonly path: string) {
@@ -29,6 +31,12 @@ export class Tracer {
       removeStaleTemps(path);
       this.tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
       this.fd = openSync(this.tmp, 'w');
+      // Ctrl-C during the (synchronous) simulation ends the process before any handler can run:
+      // with its name gone, the partial trace goes with the process. close() copies it out.
+      if (existsSync(SELF_FD)) {
+        unlinkSync(this.tmp);
+        this.unnamed = true;
+      }
     }
     this.chunk = HEADER;
   }
@@ -47,8 +55,17 @@ export class Tracer {
   /** Flushes, syncs and moves the file into place. */
   close(): void {
     this.flush();
-    if (fstatSync(this.fd).isFile()) fsyncSync(this.fd);
-    closeSync(this.fd);
+    if (this.unnamed && this.tmp !== null) {
+      // in-kernel copy (copy_file_range) of the unnamed file into the temp name, then synced
+      copyFileSync(join(SELF_FD, String(this.fd)), this.tmp);
+      closeSync(this.fd);
+      const fd = openSync(this.tmp, 'r');
+      fsyncSync(fd);
+      closeSync(fd);
+    } else {
+      if (fstatSync(this.fd).isFile()) fsyncSync(this.fd);
+      closeSync(this.fd);
+    }
     if (this.tmp !== null) renameSync(this.tmp, this.path);
   }
 
@@ -56,7 +73,7 @@ export class Tracer {
   abort(): void {
     try {
       closeSync(this.fd);
-      if (this.tmp !== null) unlinkSync(this.tmp);
+      if (this.tmp !== null && !this.unnamed) unlinkSync(this.tmp);
     } catch {
       // already gone
     }
