@@ -92,7 +92,7 @@ describe('sim validate and explain', () => {
   test('validate prints the resolved scenario with defaults', () => {
     const r = sim('validate', write('v.yaml', SMALL));
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/fail_timeout_us: 10000000/);
+    expect(r.out).toMatch(/^    fail_timeout: 10s$/m);
     expect(r.out).toMatch(/name: app4/);
   });
 
