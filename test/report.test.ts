@@ -162,6 +162,7 @@ function fixture(opts: FixtureOptions = {}): ReportInput {
     throughput: { mean_per_s: 167_500, peak_per_s: 190_000 },
     sell_out_ms: oversold >= 0 ? sellOutBin * binMs : null,
     duration_ms: bins * binMs,
+    bin_ms: binMs,
     bottleneck: {
       node: 'redis',
       tier: 'redis',
@@ -293,6 +294,7 @@ describe('writeReport', () => {
       'timeseries.csv',
       'servers.csv',
       'nodes.csv',
+      'latency.csv',
       'sold.svg',
       'throughput.svg',
       'servers.svg',

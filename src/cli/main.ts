@@ -4,6 +4,7 @@
 // into exit code 2 without a trace.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { chartCommand } from './chart.js';
 import { checkCommand } from './check.js';
 import { explainCommand } from './explain.js';
 import { exploreCommand } from './explore.js';
@@ -24,6 +25,7 @@ const COMMANDS: readonly { command?: string | readonly string[] }[] = [
   sweepCommand,
   mergeCommand,
   schemaCommand,
+  chartCommand,
 ];
 
 /** "run, validate, ... or explore": every command's name, for the message of a bare `sim`. */
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
     .command(sweepCommand)
     .command(mergeCommand)
     .command(schemaCommand)
+    .command(chartCommand)
     .demandCommand(1, `Name a command: ${commandNames()} (see --help).`)
     .strict()
     .help()

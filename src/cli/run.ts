@@ -13,6 +13,7 @@ import { latencyHeadline } from '../report/headline.js';
 import { unsoldWaterfall } from '../report/unsold.js';
 import { expectationsApply, expectationVerdict, invariantVerdicts } from '../report/verdicts.js';
 import { loadScenario } from '../scenario/load.js';
+import { scenarioAsRunYaml } from '../scenario/user-yaml.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Summary } from '../metrics/summary.js';
 import { setCurrentScenarioFile } from './input-errors.js';
@@ -72,6 +73,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       finished_at: new Date().toISOString(),
     };
     if (args.set && args.set.length > 0) report.summary.what_if = { overrides: [...args.set], expectations_apply: args['keep-expect'] };
+    report.scenario_yaml = scenarioAsRunYaml(scenario);
     await writeReport(outDir, report, run);
     // performance.now() counts from the process's start: start-up and report writing included
     const total_s = performance.now() / 1000;

@@ -1,8 +1,32 @@
 import { replaceDirAtomic, withTempCleanup } from './atomic.js';
 import { renderCharts } from './charts.js';
-import { nodesCsv, serversCsv, timeseriesCsv } from './csv.js';
+import { latencyCsv, nodesCsv, serversCsv, timeseriesCsv } from './csv.js';
 import { indexHtml } from './html.js';
+import { type DataFile, reportFromFiles } from './read.js';
 import type { ReportInput } from '../metrics/report-input.js';
+
+/**
+ * The report's data files: summary.json and the CSVs, and scenario.yaml (the scenario as run, in
+ * the keys a user writes) when the input has it. Everything else is drawn from these.
+ */
+export function dataFiles(input: ReportInput): [DataFile, string][] {
+  return [
+    ['summary.json', JSON.stringify(input.summary, null, 2) + '\n'],
+    ['timeseries.csv', timeseriesCsv(input)],
+    ['servers.csv', serversCsv(input)],
+    ['nodes.csv', nodesCsv(input)],
+    ['latency.csv', latencyCsv(input)],
+    ...(input.scenario_yaml !== undefined ? [['scenario.yaml', input.scenario_yaml] as [DataFile, string]] : []),
+  ];
+}
+
+/** The figures and index.html, drawn from the data files alone: `sim chart` gives the same bytes. */
+export async function renderFigures(data: readonly [DataFile, string][]): Promise<[string, string][]> {
+  const byName = new Map<string, string>(data);
+  const input = reportFromFiles((name) => byName.get(name));
+  const charts = await renderCharts(input);
+  return [...Object.entries(charts), ['index.html', indexHtml(input, Object.keys(charts), charts)]];
+}
 
 /**
  * Writes a whole report as directory `dir`, replacing any earlier one as a whole (./atomic.ts), and
@@ -11,16 +35,8 @@ import type { ReportInput } from '../metrics/report-input.js';
  * `run` (wall time, versions, host, paths) is the caller's and goes to run.json only.
  */
 export async function writeReport(dir: string, input: ReportInput, run: Record<string, unknown>): Promise<string[]> {
-  const charts = await renderCharts(input);
-  const files: [string, string][] = [
-    ['summary.json', JSON.stringify(input.summary, null, 2) + '\n'],
-    ['timeseries.csv', timeseriesCsv(input)],
-    ['servers.csv', serversCsv(input)],
-    ['nodes.csv', nodesCsv(input)],
-    ...Object.entries(charts),
-    ['index.html', indexHtml(input, Object.keys(charts), charts)],
-    ['run.json', JSON.stringify(run, null, 2) + '\n'],
-  ];
+  const data = dataFiles(input);
+  const files: [string, string][] = [...data, ...(await renderFigures(data)), ['run.json', JSON.stringify(run, null, 2) + '\n']];
   await withTempCleanup(() => replaceDirAtomic(dir, files));
   return files.map(([name]) => name);
 }

@@ -446,7 +446,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
 
   const s: Scenario = {
     name: p.name ?? (file ? path.basename(file, path.extname(file)) : 'scenario'),
-    description: p.description,
+    description: p.description.trimEnd(), // a block scalar (description: >) ends in a newline
     seed: p.seed,
     file,
     tickets: { inventory: p.tickets.inventory, script: resolveScript(p.tickets.script, file, fail) },

@@ -258,3 +258,10 @@ export function scenarioToUserYaml(s: Scenario, header: readonly string[] = []):
   if (header.length > 0) doc.commentBefore = header.map((l) => ` ${l}`).join('\n');
   return doc.toString({ lineWidth: 0, flowCollectionPadding: true });
 }
+
+/** scenario.yaml of a report: the scenario as run (overrides applied), with no path of this machine. */
+export function scenarioAsRunYaml(s: Scenario): string {
+  const header = [`The scenario "${s.name}" as run (seed ${s.seed}), every default filled in: sim run takes this file as it is.`];
+  if (s.tickets.script.kind === 'file') header.push(`tickets.script ${s.tickets.script.origin} is relative to the original scenario file.`);
+  return scenarioToUserYaml(s, header);
+}
