@@ -4,15 +4,12 @@ import { fmtMs, fmtNum, fmtPct } from './format.js';
 import { latencyHeadline } from './headline.js';
 import { unsoldWaterfall } from './unsold.js';
 import { expectationsApply, invariantVerdict } from './verdicts.js';
+import { esc } from './html-escape.js';
+import { REPLAY_CSS, replaySection } from './replay.js';
 
-// index.html: one self-contained page (inline CSS and SVG, no scripts, no external assets). Same input, same bytes: no clock, host or absolute path here.
+// index.html: one self-contained page (inline CSS, SVG and the replay's script; no external assets). Same input, same bytes: no clock, host or absolute path here.
 
-const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Escapes text for element content and quoted attribute values. */
-export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => ESC[ch]);
-}
+export { esc };
 
 const CSS = `
 :root { color-scheme: light; }
@@ -225,7 +222,7 @@ export function indexHtml(input: ReportInput, chartNames: readonly string[], svg
   const title = `ticketsim report: ${s.scenario}${s.what_if ? ' (what-if)' : ''}`;
   return htmlPage(
     title,
-    CSS,
+    CSS + REPLAY_CSS,
     `<p class="sub">scenario <code>${esc(s.scenario)}</code>, seed <code>${esc(String(s.seed))}</code>, ${esc(fmtNum(s.events, 0))} events, fingerprint <code>${esc(s.fingerprint)}</code></p>
 ${scenarioNote(s)}<p class="lead">${esc(latencyHeadline(s))}</p>
 ${headline(s)}
@@ -239,7 +236,7 @@ ${invariantBadges(s)}
 ${expectTable(s)}
 <h2>Fault timeline</h2>
 ${faultTable(s)}
-${networkSection(s)}<h2>Charts</h2>
+${networkSection(s)}${replaySection(input)}<h2>Charts</h2>
 ${figures(chartNames, svgs)}
 <h2>App servers</h2>
 ${serverTable(s)}
