@@ -86,7 +86,7 @@ export const REPLAY_SCRIPT = String.raw`
     var fill = el('rp-meter-fill');
     fill.style.width = (D.inventory > 0 ? Math.min(100, (100 * sold) / D.inventory) : 0) + '%';
     fill.className = sold > D.inventory ? 'over' : '';
-    el('rp-rate').textContent = fmtK(D.failed[i] * 1000 / D.bin_ms) + '/s sent now will fail';
+    el('rp-rate').textContent = 'sent now and failing: ' + fmtK(D.failed[i] * 1000 / D.bin_ms) + '/s';
     showNodes(i, f.st, vipAt(t));
     showEdges(f.st);
     faultItems.forEach(function (li, k) { li.className = k < f.now ? 'past' : k === f.now ? 'past now' : ''; });
