@@ -92,7 +92,7 @@ describe('sim validate and explain', () => {
   test('validate prints the resolved scenario with defaults', () => {
     const r = sim('validate', write('v.yaml', SMALL));
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/fail_timeout_us: 10000000/);
+    expect(r.out).toMatch(/^    fail_timeout: 10s$/m);
     expect(r.out).toMatch(/name: app4/);
   });
 
@@ -106,7 +106,7 @@ describe('sim validate and explain', () => {
     const r = sim();
     expect(r.code).toBe(2);
     const listed = [...sim('--help').out.matchAll(/^ {2}sim (\w+)/gm)].map((m) => m[1]);
-    expect(listed).toEqual(['run', 'validate', 'explain', 'check', 'explore', 'sweep', 'merge', 'schema']);
-    expect(r.err.split('\n')[0]).toBe('sim: Name a command: run, validate, explain, check, explore, sweep, merge or schema (see --help).');
+    expect(listed).toEqual(['run', 'validate', 'explain', 'check', 'explore', 'sweep', 'merge', 'schema', 'chart']);
+    expect(r.err.split('\n')[0]).toBe('sim: Name a command: run, validate, explain, check, explore, sweep, merge, schema or chart (see --help).');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { LoadBins } from '../src/model/shared/load-bins.js';
 import { Station } from '../src/model/shared/station.js';
-import { findBottleneck, nodeRows } from '../src/metrics/bottleneck.js';
+import { findBottleneck, fmtRate, fmtServiceTime, nodeRows, REQUESTS, SALES } from '../src/metrics/bottleneck.js';
 import type { NodeLoad } from '../src/metrics/tier-sections.js';
 
 const at = (a: Float64Array, bins: number) => Array.from(a.subarray(0, bins));
@@ -77,6 +77,25 @@ describe('bottleneck by the utilisation law and Little\'s law', () => {
       { t_ms: 0, node: 'app', tier: 'app', busy: 1, queue: 5, done: 10 },
       { t_ms: 0, node: 'redis', tier: 'redis', busy: 1, queue: 2, done: 20 },
     ]);
+  });
+
+  test('a very slow server: its capacity reads in a unit that fits, never "0 requests/s"', () => {
+    expect([fmtRate(20_000, SALES), fmtRate(1_734, REQUESTS), fmtRate(12.4, REQUESTS), fmtRate(0.5, REQUESTS), fmtRate(0.25, SALES)]).toEqual([
+      '20k/s',
+      '1.7k requests/s',
+      '12 requests/s',
+      '0.5 requests/s',
+      '0.25/s',
+    ]);
+    expect([fmtRate(0.05, REQUESTS), fmtRate(1 / 90, SALES)]).toEqual(['1 request per 20 s', '1 sale per 90 s']);
+    expect([fmtServiceTime(50), fmtServiceTime(575.66), fmtServiceTime(2500), fmtServiceTime(2_000_000)]).toEqual(['50 µs', '575.7 µs', '2.5 ms', '2 s']);
+    // Redis at 2 s a command, 100 % busy over a 10 s bin: 5 commands
+    const load = new LoadBins(1, 10_000_000);
+    load.credit(0, 0, 10_000_000, 1, 3);
+    for (let k = 0; k < 5; k++) load.finished(0, 1);
+    expect(findBottleneck([{ tier: 'redis', names: ['redis'], servers: 1, series: load }]).sentence).toBe(
+      "Bottleneck: redis, 100 % busy from 0 to 10000 ms; sales capped at 0.5/s (1 server / 2 s each); 3 waiting on average, 6000 ms each (Little's law)",
+    );
   });
 
   test('no work at all: an empty node and a sentence that says so', () => {

@@ -162,6 +162,7 @@ function fixture(opts: FixtureOptions = {}): ReportInput {
     throughput: { mean_per_s: 167_500, peak_per_s: 190_000 },
     sell_out_ms: oversold >= 0 ? sellOutBin * binMs : null,
     duration_ms: bins * binMs,
+    bin_ms: binMs,
     bottleneck: {
       node: 'redis',
       tier: 'redis',
@@ -293,6 +294,7 @@ describe('writeReport', () => {
       'timeseries.csv',
       'servers.csv',
       'nodes.csv',
+      'latency.csv',
       'sold.svg',
       'throughput.svg',
       'servers.svg',
@@ -357,6 +359,22 @@ describe('writeReport', () => {
 });
 
 describe('charts', () => {
+  test('every series of the throughput and CDF charts has an Okabe-Ito colour (or grey) and a dash of its own', async () => {
+    const charts = await renderCharts(fixture());
+    const okabeIto = new Set(['#000000', '#e69f00', '#56b4e9', '#009e73', '#f0e442', '#0072b2', '#d55e00', '#cc79a7', '#8c8c8c']);
+    for (const name of ['throughput.svg', 'latency-cdf.svg']) {
+      const series = [...(charts[name] ?? '').matchAll(/<path d="[^"]*" fill="none" stroke="(#[0-9a-f]{6})"[^>]*?(?: stroke-dasharray="([\d,]+)")?>/g)].map((m) => ({
+        color: m[1] ?? '',
+        dash: m[2] ?? 'solid',
+      }));
+      expect(series.length).toBeGreaterThanOrEqual(2);
+      for (const s of series) expect(okabeIto).toContain(s.color);
+      expect(new Set(series.map((s) => s.dash)).size).toBe(series.length);
+      expect(new Set(series.map((s) => s.color)).size).toBe(series.length);
+    }
+    expect(charts['throughput.svg']).toContain('stroke="#d55e00" stroke-width="2" stroke-linejoin="round" stroke-dasharray="8,3,2,3"'); // errors
+  });
+
   test('the six charts are clean SVG', async () => {
     const charts = await renderCharts(fixture());
     expect(Object.keys(charts)).toEqual(['sold.svg', 'throughput.svg', 'servers.svg', 'load.svg', 'latency.svg', 'latency-cdf.svg']);
@@ -438,7 +456,9 @@ describe('html', () => {
   test('escapes the scenario name and shows the essentials', () => {
     const input = fixture({ name: '<script>alert("x")</script>' });
     const html = indexHtml(input, ['sold.svg', 'throughput.svg', 'servers.svg', 'latency.svg']);
-    expect(html).not.toContain('<script>');
+    expect(html).not.toContain('<script>alert');
+    // the replay's data and its script are the page's only script elements
+    expect(html.match(/<script[ >]/g)).toEqual(['<script ', '<script>']);
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
     for (const s of ['<img src="sold.svg"', '<img src="latency.svg"', 'href="summary.json"', 'href="timeseries.csv"', 'href="servers.csv"']) {
       expect(html).toContain(s);

@@ -1,18 +1,17 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { FIXED_SCRIPT, SOURCE_SCRIPT } from '../src/scenario/inventory-scripts.js';
 import {
   ScenarioError,
   bufferTotal,
   loadScenario,
   parseScenario,
-  scenarioToYaml,
   splitByWeight,
   type LoadOptions,
 } from '../src/scenario/load.js';
 import type { Scenario } from '../src/scenario/types.js';
+import { scenarioToUserYaml } from '../src/scenario/user-yaml.js';
 
 const FILE = 'scenarios/x.yaml';
 
@@ -508,13 +507,68 @@ describe('faults', () => {
   });
 });
 
-describe('scenarioToYaml', () => {
-  test('prints the resolved scenario with a units header, and it reads back equal', () => {
+describe('scenarioToUserYaml', () => {
+  test('prints every default in the keys and units the scenario docs use, and it reads back equal', () => {
     const s = parseScenario('tickets: { inventory: 1000 }\nfaults:\n  - { at: 1s, kill: app2 }\n', FILE);
-    const out = scenarioToYaml(s);
-    expect(out.split('\n')[0]).toMatch(/^# Resolved scenario "x"/);
-    expect(out).toContain('microseconds');
-    expect(out).toContain('per second');
-    expect(parseYaml(out)).toEqual(s);
+    const out = scenarioToUserYaml(s, ['hello']);
+    expect(out.split('\n')).toEqual([
+      '# hello',
+      '',
+      'name: x',
+      'seed: 1',
+      'tickets:',
+      '  inventory: 1000',
+      '  script: source',
+      'users:',
+      '  load: { open: { users: 1000000, rate: 200k/s, shape: poisson } }',
+      '  client_ips: 65536',
+      '  timeout: 30s',
+      '  retries: 0',
+      '  retry_backoff: 1s',
+      '  method: GET',
+      'network:',
+      '  latency: 1ms',
+      'nginx:',
+      '  instances: 1',
+      '  workers: 1',
+      '  proxy_latency: 100us',
+      '  proxy_connect_timeout: 1m',
+      '  proxy_read_timeout: 1m',
+      '  upstream:',
+      '    balance: round_robin',
+      '    max_fails: 1',
+      '    fail_timeout: 10s',
+      '    next_upstream: [ error, timeout ]',
+      '    next_upstream_tries: 0',
+      '    next_upstream_timeout: 0s',
+      '    servers:',
+      '      - { name: app1, weight: 1 }',
+      '      - { name: app2, weight: 2 }',
+      '      - { name: app3, weight: 3 }',
+      '      - { name: app4, weight: 4 }',
+      'app:',
+      '  local_stock: [ 120, 240, 360, 480 ]',
+      '  local_check: source',
+      '  concurrency: 1',
+      '  local_rollback: false',
+      '  redis_connect_timeout: 0s',
+      '  redis_read_timeout: 0s',
+      '  service_time: { const: 300us }',
+      'redis:',
+      '  latency: 100us',
+      '  service_time: { const: 50us }',
+      '  appendonly: false',
+      '  appendfsync: everysec',
+      '  save: 3600 1 300 100 60 10000',
+      '  lua_max_instructions: 1000000',
+      'faults:',
+      '  - { at: 1s, kill: app2 }',
+      'expect: {}',
+      'report:',
+      '  bin: 100ms',
+      '',
+    ]);
+    const again = parseScenario(out, FILE);
+    expect({ ...again, faults: again.faults.map((f) => ({ ...f, line: 2 })) }).toEqual({ ...s, faults: s.faults.map((f) => ({ ...f, line: 2 })) });
   });
 });

@@ -11,6 +11,7 @@ import { checkExpectPaths } from '../model/summary-skeleton.js';
 import { writeFileAtomic } from '../report/atomic.js';
 import { writeReport } from '../report/write.js';
 import { loadScenario } from '../scenario/load.js';
+import { scenarioAsRunYaml } from '../scenario/user-yaml.js';
 import type { Scenario } from '../scenario/types.js';
 import { broken, type CheckResult, describeCheck, judge, runGuarded } from '../study/verdict.js';
 import { UsageError } from './errors.js';
@@ -91,6 +92,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       process.stdout.write(describeOutcome(file, s, results, set));
       if (args.out !== undefined) {
         const dir = path.join(args.out, s.name);
+        report.scenario_yaml = scenarioAsRunYaml(s);
         await writeReport(dir, report, {
           wall_s: Math.round(wall_s * 1000) / 1000,
           events,

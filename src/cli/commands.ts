@@ -33,11 +33,12 @@ function lazy<U>(command: string, describe: string, load: () => Promise<CommandM
 
 export const COMMANDS: readonly LazyCommand[] = [
   lazy('run <file>', 'Run one scenario and write its report (summary.json, CSVs, SVG charts, index.html)', async () => (await import('./run.js')).runCommand),
-  lazy('validate <file>', 'Check a scenario and print the resolved, defaulted scenario', async () => (await import('./validate.js')).validateCommand),
+  lazy('validate <file>', 'Check a scenario and print the resolved, defaulted scenario (a scenario sim run accepts)', async () => (await import('./validate.js')).validateCommand),
   lazy('explain <algorithm>', "show a component's algorithm on a small input, step by step", async () => (await import('./explain.js')).explainCommand),
   lazy('check <files..>', 'Run scenarios and hold each to its expect: block and the invariants (exit 0 all hold, 1 broken, 2 bad input)', async () => (await import('./check.js')).checkCommand),
   lazy('explore <file>', 'Swarm testing: per seed, random fault kinds, rates and schedule; report and shrink the seeds that break (exit 0 none, 1 some, 2 bad input)', async () => (await import('./explore.js')).exploreCommand),
   lazy('sweep <file>', 'Parameter study: configurations x replications (common random numbers) on all cores, with Student-t intervals (exit 0, 2 bad input)', async () => (await import('./sweep.js')).sweepCommand),
   lazy('merge <dirs..>', 'Combine the shards of a study (sim sweep --shard I/N) into one: sweep.csv, sweep.json, charts, index.html (exit 0, 2 bad input)', async () => (await import('./merge.js')).mergeCommand),
   lazy('schema', "Print the scenario's JSON Schema (for editors: # yaml-language-server: $schema=FILE)", async () => (await import('./schema.js')).schemaCommand),
+  lazy('chart <dir>', "Redraw a report's figures and index.html from its summary.json and CSVs", async () => (await import('./chart.js')).chartCommand),
 ];

@@ -14,6 +14,7 @@ import { latencyHeadline } from '../report/headline.js';
 import { unsoldWaterfall } from '../report/unsold.js';
 import { expectationsApply, expectationVerdict, invariantVerdicts } from '../report/verdicts.js';
 import { loadScenario } from '../scenario/load.js';
+import { scenarioAsRunYaml } from '../scenario/user-yaml.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Summary } from '../metrics/summary.js';
 import { setCurrentScenarioFile } from './current-file.js';
@@ -74,6 +75,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       finished_at: new Date().toISOString(),
     };
     if (args.set && args.set.length > 0) report.summary.what_if = { overrides: [...args.set], expectations_apply: args['keep-expect'] };
+    report.scenario_yaml = scenarioAsRunYaml(scenario);
     await writeReport(outDir, report, run, charts.render);
     await charts.close();
     // performance.now() counts from the process's start: start-up and report writing included

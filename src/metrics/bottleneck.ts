@@ -83,12 +83,33 @@ const sumOver = (a: Float64Array, nodes: number, n: number, from: number, to: nu
   return t;
 };
 
-const fmtRate = (perS: number): string => (perS >= 10_000 ? `${round(perS / 1000, 0)}k` : perS >= 1000 ? `${round(perS / 1000, 1)}k` : `${round(perS, 0)}`);
+/** How a rate reads: "20k/s" and "1 sale per 40 s", or "3k requests/s" and "1 request per 2 s". */
+export type RateUnit = { each: string; per_s: string };
+export const SALES: RateUnit = { each: 'sale', per_s: '/s' };
+export const REQUESTS: RateUnit = { each: 'request', per_s: ' requests/s' };
+
+/** A rate that never rounds to nothing: 20k, 1.7k, 12, 0.5 a second, and below 0.1/s one every so long. */
+export function fmtRate(perS: number, unit: RateUnit): string {
+  if (perS >= 10_000) return `${round(perS / 1000, 0)}k${unit.per_s}`;
+  if (perS >= 1000) return `${round(perS / 1000, 1)}k${unit.per_s}`;
+  if (perS >= 10) return `${round(perS, 0)}${unit.per_s}`;
+  if (perS >= 0.1 || perS <= 0) return `${Number(perS.toPrecision(2))}${unit.per_s}`;
+  return `1 ${unit.each} per ${fmtServiceTime(1e6 / perS)}`;
+}
+
+/** A service time in the unit that fits it: 50 µs, 575.7 µs, 2.5 ms, 2 s, 40 s. */
+export function fmtServiceTime(us: number): string {
+  if (us < 1000) return `${round(us, 1)} µs`;
+  if (us < 1e6) return `${Number((us / 1000).toPrecision(3))} ms`;
+  return `${Number((us / 1e6).toPrecision(3))} s`;
+}
 
 /** Every sale passes through a tier's only node; one node of several caps only its own share. */
 function capText(l: NodeLoad, capacity: number, service_us: number): string {
-  const why = `${l.servers} server${l.servers > 1 ? 's' : ''} / ${round(service_us, 1)} µs each`;
-  return l.names.length === 1 ? `sales capped at ${fmtRate(capacity)}/s (${why})` : `it serves at most ${fmtRate(capacity)} requests/s (${why})`;
+  const why = `${l.servers} server${l.servers > 1 ? 's' : ''} / ${fmtServiceTime(service_us)} each`;
+  return l.names.length === 1
+    ? `sales capped at ${fmtRate(capacity, SALES)} (${why})`
+    : `it serves at most ${fmtRate(capacity, REQUESTS)} (${why})`;
 }
 
 const IDLE: Bottleneck = {

@@ -52,4 +52,5 @@ export type ReportInput = {
   latency: LatencyBucket[]; // answered requests (latency_ms)
   latency_ok?: LatencyBucket[]; // OK requests (latency_ok_ms)
   latency_all?: LatencyBucket[]; // every request, failures at their time to failure (latency_all_ms)
+  scenario_yaml?: string; // the scenario as run, in the keys a user writes (scenario.yaml)
 };

@@ -197,6 +197,7 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: RunEnd, 
     },
     sell_out_ms: m.sellOut_us >= 0 ? ms(m.sellOut_us) : null,
     duration_ms: ms(m.lastResponse_us),
+    bin_ms: m.bin_us / 1000,
     bottleneck: findBottleneck(loads),
     tiers: {
       app: tiers.app.servers,

@@ -190,6 +190,7 @@ export type Summary = {
   throughput: { mean_per_s: number; peak_per_s: number };
   sell_out_ms: number | null;
   duration_ms: number;
+  bin_ms: number; // the width of a time bin in timeseries.csv and nodes.csv
   bottleneck: Bottleneck; // node '' if no node did any work
   tiers: {
     app: Record<string, AppServerSummary>;

@@ -22,24 +22,37 @@ type Plot = { x0: number; x1: number; y0: number; y1: number };
 const PLOT: Plot = { x0: M.left, x1: W - M.right, y0: M.top, y1: H - M.bottom };
 
 const FONT = "system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif";
+// Series colours from the Okabe-Ito palette (Okabe & Ito 2008, "Color Universal Design"), told apart
+// by people with any common colour-vision deficiency; every series differs by dash or mark too.
+export const OKABE_ITO = {
+  black: '#000000',
+  orange: '#e69f00',
+  skyBlue: '#56b4e9',
+  bluishGreen: '#009e73',
+  yellow: '#f0e442',
+  blue: '#0072b2',
+  vermillion: '#d55e00',
+  reddishPurple: '#cc79a7',
+} as const;
+
 export const C = {
   text: '#222222',
   muted: '#666666',
   axis: '#444444',
   grid: '#e6e6e6',
-  sold: '#1f6fb4',
+  sold: OKABE_ITO.blue,
   inventory: '#333333',
-  oversold: '#d62728',
-  sellOut: '#2ca02c',
-  fault: '#7b3294',
-  ok: '#009e73',
-  soldOut: '#e69f00',
-  errors: '#d55e00',
-  timeouts: '#cc79a7',
+  oversold: OKABE_ITO.vermillion,
+  sellOut: OKABE_ITO.bluishGreen,
+  fault: OKABE_ITO.black,
+  ok: OKABE_ITO.bluishGreen,
+  soldOut: OKABE_ITO.orange,
+  errors: OKABE_ITO.vermillion,
+  timeouts: OKABE_ITO.reddishPurple,
   arrivals: '#8c8c8c',
-  expected: '#111111',
+  expected: OKABE_ITO.black,
   dead: '#b0b0b0',
-  bar: '#4e8fcf',
+  bar: OKABE_ITO.skyBlue,
 };
 
 /** A coordinate as written into the SVG. */
@@ -76,7 +89,10 @@ export function tooltip(el: Selection, s: string): void {
   el.append('title').text(xmlText(s));
 }
 
-export type LegendItem = { label: string; color: string; kind: 'line' | 'dash' | 'dot' | 'box' | 'marker' };
+export type LegendItem = { label: string; color: string; kind: 'line' | 'dash' | 'dot' | 'dashdot' | 'longdash' | 'box' | 'marker' };
+
+/** The stroke-dasharray of each line kind: series are told apart by dash as well as by colour. */
+export const DASH: Record<LegendItem['kind'], string> = { line: '', dash: '6,4', dot: '2,3', dashdot: '8,3,2,3', longdash: '14,4', box: '', marker: '' };
 
 /** A label beside a vertical line; see Chart.labelBeside. */
 export type SideLabel = {
@@ -185,7 +201,7 @@ export class Chart {
       } else if (it.kind === 'marker') {
         this.root.append('circle').attr('cx', x + 9).attr('cy', y - 4).attr('r', 4.5).attr('fill', it.color);
       } else {
-        const dash = it.kind === 'dash' ? '6,4' : it.kind === 'dot' ? '2,3' : '';
+        const dash = DASH[it.kind];
         const l = this.line(x, y - 4, x + 22, y - 4, it.color, { 'stroke-width': 2.5 });
         if (dash) l.attr('stroke-dasharray', dash);
       }

@@ -6,6 +6,7 @@ import {
   binMs,
   C,
   Chart,
+  DASH,
   type D3NodeCtor,
   drawFaults,
   drawTimeAxis,
@@ -173,12 +174,11 @@ function soldChart(D3Node: D3NodeCtor, input: ReportInput): string {
 
 // Told apart by dash as well as by colour. A timeout is drawn when its request was sent, not
 // when the user gave up, so a loss shows up at the moment it happened.
-const DASH: Record<LegendItem['kind'], string> = { line: '', dash: '6,4', dot: '2,3', box: '', marker: '' };
 const SERIES: readonly { key: keyof TimeseriesRow; label: string; color: string; kind: LegendItem['kind'] }[] = [
-  { key: 'arrivals', label: 'arrivals', color: C.arrivals, kind: 'dash' },
+  { key: 'arrivals', label: 'arrivals', color: C.arrivals, kind: 'longdash' },
   { key: 'ok', label: 'ok (ticket)', color: C.ok, kind: 'line' },
   { key: 'sold_out', label: 'sold out', color: C.soldOut, kind: 'dot' },
-  { key: 'errors', label: 'errors', color: C.errors, kind: 'line' },
+  { key: 'errors', label: 'errors', color: C.errors, kind: 'dashdot' },
   { key: 'timeouts_by_send', label: 'timeouts (by send time)', color: C.timeouts, kind: 'dash' },
 ];
 
@@ -350,14 +350,14 @@ function latencyAxis(c: Chart, bars: readonly Bar[], total: number): ScaleLogari
 
 /** p50 and p99 as labelled vertical lines. */
 function markPercentiles(c: Chart, x: ScaleLogarithmic, s: Summary): void {
-  const marks: { name: string; v: number; color: string }[] = [
-    { name: 'p50', v: s.latency_ms.p50, color: C.ok },
-    { name: 'p99', v: s.latency_ms.p99, color: C.oversold },
+  const marks: { name: string; v: number; color: string; dash: string }[] = [
+    { name: 'p50', v: s.latency_ms.p50, color: C.ok, dash: DASH.dash },
+    { name: 'p99', v: s.latency_ms.p99, color: C.oversold, dash: DASH.dot },
   ];
   marks.forEach((m, i) => {
     if (!Number.isFinite(m.v) || m.v <= 0) return;
     const px = x(m.v);
-    c.vline(px, m.color, { 'stroke-width': 2, 'stroke-dasharray': '6,3' });
+    c.vline(px, m.color, { 'stroke-width': 2, 'stroke-dasharray': m.dash });
     c.labelBeside(px, c.P.y0 + 14 + i * 16, `${m.name} ${fmtMs(m.v)}`, { fill: m.color, gap_px: 5, room_px: 120, style: { 'font-weight': 700 } });
   });
 }
@@ -390,7 +390,7 @@ function latencyChart(D3Node: D3NodeCtor, input: ReportInput): string {
   c.legend([
     { label: `responses (${BARS_PER_DECADE} bars per decade)`, color: C.bar, kind: 'box' },
     { label: 'p50', color: C.ok, kind: 'dash' },
-    { label: 'p99', color: C.oversold, kind: 'dash' },
+    { label: 'p99', color: C.oversold, kind: 'dot' },
   ]);
   return c.svg();
 }

@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import { plain } from './format.js';
-import type { NodeRow, ReportInput, ServerRow, TimeseriesRow } from '../metrics/report-input.js';
+import type { LatencyBucket, NodeRow, ReportInput, ServerRow, TimeseriesRow } from '../metrics/report-input.js';
 
 // Column order is part of the public output: append new columns, never reorder.
 export const TIMESERIES_COLUMNS = [
@@ -58,4 +58,22 @@ export function serversCsv(input: ReportInput): string {
 
 export function nodesCsv(input: ReportInput): string {
   return toCsv(NODE_COLUMNS, input.nodes);
+}
+
+export const LATENCY_COLUMNS = ['set', 'lo_ms', 'hi_ms', 'count'] as const;
+
+/** The latency sets the charts draw, by the name latency.csv gives them. */
+export const LATENCY_SETS = { answered: 'latency', ok: 'latency_ok', all: 'latency_all' } as const satisfies Record<string, keyof ReportInput>;
+
+/**
+ * latency.csv: the latency histograms' non-empty buckets, one set after the other: answered requests
+ * (latency_ms), OK ones (latency_ok_ms), and all, failures at their time to failure (latency_all_ms).
+ */
+export function latencyCsv(input: ReportInput): string {
+  const rows: { set: string; lo_ms: number; hi_ms: number; count: number }[] = [];
+  for (const [set, key] of Object.entries(LATENCY_SETS)) {
+    const buckets: LatencyBucket[] | undefined = input[key];
+    for (const b of buckets ?? []) rows.push({ set, ...b });
+  }
+  return toCsv(LATENCY_COLUMNS, rows);
 }

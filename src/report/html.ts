@@ -4,15 +4,12 @@ import { fmtMs, fmtNum, fmtPct } from './format.js';
 import { latencyHeadline } from './headline.js';
 import { unsoldWaterfall } from './unsold.js';
 import { expectationsApply, invariantVerdict } from './verdicts.js';
+import { esc } from './html-escape.js';
+import { REPLAY_CSS, replaySection } from './replay.js';
 
-// index.html: one self-contained page (inline CSS and SVG, no scripts, no external assets). Same input, same bytes: no clock, host or absolute path here.
+// index.html: one self-contained page (inline CSS, SVG and the replay's script; no external assets). Same input, same bytes: no clock, host or absolute path here.
 
-const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Escapes text for element content and quoted attribute values. */
-export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => ESC[ch]);
-}
+export { esc };
 
 const CSS = `
 :root { color-scheme: light; }
@@ -41,6 +38,7 @@ figcaption { font-size: 12px; text-align: right; }
 .whatif { background: #fff8e1; border: 1px solid #e6c200; border-radius: 8px; padding: 8px 12px; margin: 0 0 14px; }
 .whatif ul { margin: 4px 0 0; }
 .lead { font-size: 16px; font-weight: 600; margin: 0 0 14px; }
+details.scenario pre { background: #fff; border: 1px solid #e2e4e8; border-radius: 8px; padding: 10px 12px; font-size: 12px; overflow-x: auto; }
 `;
 
 type Card = { k: string; v: string; bad?: boolean };
@@ -208,12 +206,23 @@ function figures(chartNames: readonly string[], svgs?: Readonly<Record<string, s
   return list || '<p class="none">No charts.</p>';
 }
 
+/** The scenario as run, in the keys a user writes: what a what-if run changed is visible in it. */
+function scenarioSection(yaml: string | undefined): string {
+  if (yaml === undefined) return '';
+  const lines = yaml.split('\n').length - 1;
+  return `<h2>Scenario as run</h2>
+<details class="scenario"><summary><a href="scenario.yaml">scenario.yaml</a>: every default filled in, ${lines} lines; <code>sim run scenario.yaml</code> runs it again</summary>
+<pre>${esc(yaml)}</pre>
+</details>
+`;
+}
+
 export function indexHtml(input: ReportInput, chartNames: readonly string[], svgs?: Readonly<Record<string, string>>): string {
   const s = input.summary;
   const title = `ticketsim report: ${s.scenario}${s.what_if ? ' (what-if)' : ''}`;
   return htmlPage(
     title,
-    CSS,
+    CSS + REPLAY_CSS,
     `<p class="sub">scenario <code>${esc(s.scenario)}</code>, seed <code>${esc(String(s.seed))}</code>, ${esc(fmtNum(s.events, 0))} events, fingerprint <code>${esc(s.fingerprint)}</code></p>
 ${scenarioNote(s)}<p class="lead">${esc(latencyHeadline(s))}</p>
 ${headline(s)}
@@ -227,16 +236,17 @@ ${invariantBadges(s)}
 ${expectTable(s)}
 <h2>Fault timeline</h2>
 ${faultTable(s)}
-${networkSection(s)}<h2>Charts</h2>
+${networkSection(s)}${replaySection(input)}<h2>Charts</h2>
 ${figures(chartNames, svgs)}
 <h2>App servers</h2>
 ${serverTable(s)}
-<h2>Data</h2>
+${scenarioSection(input.scenario_yaml)}<h2>Data</h2>
 <ul>
 <li><a href="summary.json">summary.json</a> (the contract)</li>
 <li><a href="timeseries.csv">timeseries.csv</a></li>
 <li><a href="servers.csv">servers.csv</a></li>
 <li><a href="nodes.csv">nodes.csv</a> (per node and time bin: busy fraction, queue, jobs done)</li>
+<li><a href="latency.csv">latency.csv</a> (latency histograms: answered, ok, all requests)</li>
 </ul>
 `,
   );

@@ -5,7 +5,7 @@
 
 import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
-import { Document, LineCounter, type Node, type Pair, type YAMLMap, isAlias, isMap, isNode, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import { type Document, LineCounter, type Node, type Pair, type YAMLMap, isAlias, isMap, isNode, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { FIXED_SCRIPT, SOURCE_SCRIPT } from './inventory-scripts.js';
 import { resolveNetwork } from './network-resolve.js';
@@ -446,7 +446,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
 
   const s: Scenario = {
     name: p.name ?? (file ? path.basename(file, path.extname(file)) : 'scenario'),
-    description: p.description,
+    description: p.description.trimEnd(), // a block scalar (description: >) ends in a newline
     seed: p.seed,
     file,
     tickets: { inventory: p.tickets.inventory, script: resolveScript(p.tickets.script, file, fail) },
@@ -669,17 +669,4 @@ export function splitByWeight(total: number, weights: readonly number[]): number
     left -= 1n;
   }
   return out.map((v) => Number(v));
-}
-
-// ---- back to YAML --------------------------------------------------------------------------------
-
-/** The resolved scenario as YAML, for `sim validate`. */
-export function scenarioToYaml(s: Scenario): string {
-  const doc = new Document(s);
-  doc.commentBefore = [
-    ` Resolved scenario "${s.name}"${s.file ? ` from ${s.file}` : ''}, with every default filled in.`,
-    ' Units: durations are integer microseconds (keys ending in _us); rates are per second (_per_s).',
-    ' `line` fields are the lines in the scenario file (0 = set on the command line).',
-  ].join('\n');
-  return doc.toString({ lineWidth: 0 });
 }

@@ -1,12 +1,18 @@
 // A study's charts: each metric against each varied parameter, the mean with its confidence
 // interval as an error bar, one line per combination of the other parameters' values. Drawn with
 // the run report's chart frame (d3-node, loaded on first use), so the SVGs are deterministic too.
-import { C, Chart, type D3NodeCtor, loadD3Node, type Pt } from '../report/chart-frame.js';
+import { C, Chart, type D3NodeCtor, DASH, loadD3Node, OKABE_ITO, type Pt } from '../report/chart-frame.js';
 import { fmtNum } from '../report/format.js';
 import type { ConfigStats } from './sweep-output.js';
 import type { StudySpec } from './sweep-plan.js';
 
-const SERIES = ['#1f6fb4', '#d62728', '#2ca02c', '#9467bd', '#e69f00', '#17becf', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22'];
+// Okabe-Ito (colour-blind safe), yellow last: it is faint on white. Each series has its dash too.
+const SERIES = [OKABE_ITO.blue, OKABE_ITO.vermillion, OKABE_ITO.bluishGreen, OKABE_ITO.orange, OKABE_ITO.reddishPurple, OKABE_ITO.skyBlue, OKABE_ITO.black, OKABE_ITO.yellow];
+const KINDS = ['line', 'dash', 'dot', 'dashdot', 'longdash'] as const;
+const dashOf = (i: number): { kind: (typeof KINDS)[number]; dash: string } => {
+  const kind = KINDS[i % KINDS.length] ?? 'line';
+  return { kind, dash: DASH[kind] };
+};
 
 /** A file name made of a metric and a parameter: only letters, digits, '.', '_' and '-'. */
 export function chartName(metric: string, param: string): string {
@@ -69,13 +75,13 @@ function drawChart(D3Node: D3NodeCtor, spec: StudySpec, stats: readonly ConfigSt
   // the varied values themselves, unless there are too many to label
   const ticks: [number, string][] = numeric && param.values.length > 12 ? x.ticks(8).map((t) => [t, fmtNum(t, 4)]) : param.values.map((v, i) => [at[i] ?? i, v]);
   c.xAxis(x, ticks, param.key);
-  if (series.length > 1) c.legend(series.map((s, i) => ({ label: s.label, color: SERIES[i % SERIES.length] ?? C.sold, kind: 'line' })));
+  if (series.length > 1) c.legend(series.map((s, i) => ({ label: s.label, color: SERIES[i % SERIES.length] ?? C.sold, kind: dashOf(i).kind })));
   series.forEach((s, i) => {
     const color = SERIES[i % SERIES.length] ?? C.sold;
     const sorted = [...s.points].sort((a, b) => a.x - b.x);
     // series side by side, a few pixels apart, so equal intervals do not hide each other
     const dodge = (i - (series.length - 1) / 2) * 5;
-    c.path(sorted.map((q): Pt => [x(q.x) + dodge, y(q.mean)]), color, { 'stroke-width': 1.5 });
+    c.path(sorted.map((q): Pt => [x(q.x) + dodge, y(q.mean)]), color, { 'stroke-width': 1.5, ...(dashOf(i).dash ? { 'stroke-dasharray': dashOf(i).dash } : {}) });
     for (const q of sorted) {
       const px = x(q.x) + dodge;
       c.line(px, y(q.lo), px, y(q.hi), color, { 'stroke-width': 1.5 });
