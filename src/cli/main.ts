@@ -13,6 +13,7 @@ import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
 import { sweepCommand } from './sweep.js';
 import { validateCommand } from './validate.js';
+import { workerCommand } from './worker.js';
 
 // in the order `sim --help` lists them
 const COMMANDS: readonly { command?: string | readonly string[] }[] = [
@@ -23,6 +24,7 @@ const COMMANDS: readonly { command?: string | readonly string[] }[] = [
   exploreCommand,
   sweepCommand,
   mergeCommand,
+  workerCommand,
   schemaCommand,
 ];
 
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
     .command(exploreCommand)
     .command(sweepCommand)
     .command(mergeCommand)
+    .command(workerCommand)
     .command(schemaCommand)
     .demandCommand(1, `Name a command: ${commandNames()} (see --help).`)
     .strict()

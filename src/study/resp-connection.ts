@@ -110,7 +110,15 @@ export class RespConnection implements BunRedisRawClient {
     this.input = this.input.length === 0 ? chunk : Buffer.concat([this.input, chunk]);
     let at = 0;
     for (;;) {
-      const r = parseReply(this.input, at);
+      let r: { value: Reply; end: number } | undefined;
+      try {
+        r = parseReply(this.input, at);
+      } catch (e) {
+        // not Redis on the other end (an HTTP server, a proxy): fail what waits, and hang up
+        this.failAll(new Error(`${this.target.host}:${this.target.port} does not speak RESP: ${e instanceof Error ? e.message : String(e)}`));
+        this.socket?.destroy();
+        return;
+      }
       if (r === undefined) break;
       at = r.end;
       const p = this.pending.shift();
@@ -125,12 +133,16 @@ export class RespConnection implements BunRedisRawClient {
     const was = this.connected;
     this.connected = false;
     this.socket = null;
+    const err = new Error('Connection closed');
+    this.failAll(err);
+    if (was) this.onclose?.(err);
+  }
+
+  private failAll(err: Error): void {
     const lost = this.pending;
     this.pending = [];
     this.input = Buffer.alloc(0);
-    const err = new Error('Connection closed');
     for (const p of lost) p.reject(err);
-    if (was) this.onclose?.(err);
   }
 
   // The reply's shape is the command's: BullMQ's adapter reads it as ioredis would give it.
