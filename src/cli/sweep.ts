@@ -145,7 +145,7 @@ async function queuePool(url: string, tick: () => void): Promise<Pool> {
     resolved.set(key, s);
     return s;
   };
-  const q = await openQueueExecutor(target, buildIdentity().code, resolve, tick);
+  const q = await openQueueExecutor(target, buildIdentity().code, resolve, tick, (line) => process.stderr.write(`${line}\n`));
   return { execute: q.execute, close: q.close, name: `queue ${q.name} at ${url}` };
 }
 

@@ -162,7 +162,13 @@ class Batch {
  * them. A job found done is not run again; one found failed (from an earlier submission) runs again.
  * A job that fails now (it stalled too often) is a failed run.
  */
-export async function openQueueExecutor(target: RedisTarget, code: string, resolve: (t: StudyTask) => Scenario, tick: () => void): Promise<QueueExecutor> {
+export async function openQueueExecutor(
+  target: RedisTarget,
+  code: string,
+  resolve: (t: StudyTask) => Scenario,
+  tick: () => void,
+  log: (line: string) => void,
+): Promise<QueueExecutor> {
   const connection = connectionTo(target);
   const name = queueName(code);
   const queue = new Queue<QueueJob, unknown>(name, { connection });
@@ -191,6 +197,7 @@ export async function openQueueExecutor(target: RedisTarget, code: string, resol
       return [{ name: 'run', data, opts: { jobId: id, removeOnComplete: { age: KEEP_S }, removeOnFail: { age: KEEP_S } } }];
     });
     if (jobs.length > 0) await queue.addBulk(jobs);
+    if (b.ids().length > 0 && (await queue.getWorkersCount()) === 0) log(`sweep: no worker on queue ${name} yet: the runs wait for \`sim worker --queue URL\``);
     const timer = setInterval(() => void Promise.all(b.ids().map((id) => b.lookUp(queue, id))).catch(() => undefined), POLL_MS);
     try {
       await b.all;
@@ -221,10 +228,12 @@ export async function startQueueWorker(
   const worker = new Worker<QueueJob, RunResult>(
     name,
     async (job) => {
+      const what = `${job.id ?? '?'} (${job.data.scenario.name} seed ${job.data.seed})`;
+      opts.log(`worker: running ${what}`);
       const t0 = process.hrtime.bigint();
       const r = await pool.run({ scenario: job.data.scenario, seed: job.data.seed, paths: job.data.paths });
       const s = Number(process.hrtime.bigint() - t0) / 1e9;
-      opts.log(`worker: ran ${job.data.scenario.name} seed ${job.data.seed} in ${s.toFixed(2)} s${r.error === undefined ? '' : `: ${r.error}`}`);
+      opts.log(`worker: ran ${what} in ${s.toFixed(2)} s${r.error === undefined ? '' : `: ${r.error}`}`);
       return r;
     },
     { connection, concurrency: opts.concurrency, lockDuration: opts.stalled_ms, stalledInterval: opts.stalled_ms, maxStalledCount: MAX_STALLED },
