@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import type { ShardFile } from '../study/sweep-output.js';
+import { failureNote, type ShardFile } from '../study/sweep-output.js';
 import { canonicalJson, type RunRecord } from '../study/sweep-plan.js';
 import { writeStudy } from '../study/sweep-write.js';
 import { UsageError } from './errors.js';
@@ -50,7 +50,7 @@ export function mergeShards(shards: readonly { dir: string; file: ShardFile }[])
 
 export const mergeCommand: CommandModule<object, MergeArgs> = {
   command: 'merge <dirs..>',
-  describe: 'Combine the shards of a study (sim sweep --shard I/N) into one: sweep.csv, sweep.json, charts, index.html (exit 0, 2 bad input)',
+  describe: 'Combine the shards of a study (sim sweep --shard I/N) into one: sweep.csv, sweep.json, charts, index.html (exit 0, 1 some run failed, 2 bad input)',
   builder: (y) =>
     y
       .positional('dirs', { type: 'string', array: true, demandOption: true, describe: 'the shards’ output directories' })
@@ -59,5 +59,10 @@ export const mergeCommand: CommandModule<object, MergeArgs> = {
     const { spec, runs } = mergeShards(args.dirs.map((dir) => ({ dir, file: readShard(dir) })));
     await writeStudy(args.out, spec, runs);
     process.stdout.write(`merged ${args.dirs.length} shard${args.dirs.length === 1 ? '' : 's'} of ${spec.scenario}: ${runs.length} runs\n  report: ${path.join(args.out, 'index.html')}\n`);
+    const failed = failureNote(spec, runs);
+    if (failed !== '') {
+      process.stderr.write(failed);
+      process.exitCode = 1;
+    }
   },
 };

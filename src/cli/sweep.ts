@@ -13,9 +13,10 @@ import { checkExpectPaths } from '../model/summary-skeleton.js';
 import { fmtNum } from '../report/format.js';
 import { loadScenario, ScenarioError } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
+import { openQueueExecutor } from '../study/queue.js';
 import { ResultCache } from '../study/result-cache.js';
 import { HEADLINE_METRICS } from '../study/sweep-metrics.js';
-import { studyStats } from '../study/sweep-output.js';
+import { failureNote, studyStats } from '../study/sweep-output.js';
 import { type Configuration, crossProduct, type Parameter, type PrecisionTarget, type RunRecord, scenarioHash, sha256, type StudySpec } from '../study/sweep-plan.js';
 import { type Executor, runStudy } from '../study/sweep-run.js';
 import { type RunResult, runStudyTask, type StudyTask } from '../study/sweep-worker.js';
@@ -24,6 +25,7 @@ import { shellQuote } from './check.js';
 import { UsageError } from './errors.js';
 import { setCurrentScenarioFile } from './input-errors.js';
 import { buildIdentity } from './provenance.js';
+import { reachQueue } from './queue-args.js';
 import { parsePrecision, parseShard, parseVaries } from './sweep-args.js';
 
 type SweepArgs = {
@@ -39,6 +41,7 @@ type SweepArgs = {
   seed?: number;
   shard?: string;
   cache?: string;
+  queue?: string;
 };
 
 const wholeAtLeast = (name: string, v: number, min: number): number => {
@@ -130,7 +133,21 @@ export function buildSpec(args: SweepArgs): { spec: StudySpec; shard?: { index: 
   return { spec, shard };
 }
 
-type Pool = { execute: Executor; close: () => Promise<void> };
+type Pool = { execute: Executor; close: () => Promise<void>; name?: string };
+
+/** The runs go to a BullMQ queue; a job carries its configuration's resolved scenario. */
+async function queuePool(url: string, tick: () => void): Promise<Pool> {
+  const target = await reachQueue(url);
+  const resolved = new Map<string, Scenario>();
+  const resolve = (t: StudyTask): Scenario => {
+    const key = JSON.stringify(t.set);
+    const s = resolved.get(key) ?? loadScenario(t.file, { set: t.set });
+    resolved.set(key, s);
+    return s;
+  };
+  const q = await openQueueExecutor(target, buildIdentity().code, resolve, tick, (line) => process.stderr.write(`${line}\n`));
+  return { execute: q.execute, close: q.close, name: `queue ${q.name} at ${url}` };
+}
 
 /** Worker threads, or the main thread for one worker; `tick` after every run. */
 function executor(workers: number, tick: () => void): Pool {
@@ -167,7 +184,7 @@ function executor(workers: number, tick: () => void): Pool {
 
 export const sweepCommand: CommandModule<object, SweepArgs> = {
   command: 'sweep <file>',
-  describe: 'Parameter study: configurations x replications (common random numbers) on all cores, with Student-t intervals (exit 0, 2 bad input)',
+  describe: 'Parameter study: configurations x replications (common random numbers) on all cores or a queue, with Student-t intervals (exit 0, 1 some run failed, 2 bad input)',
   builder: (y) =>
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
@@ -181,14 +198,15 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       .option('set', { type: 'string', array: true, describe: 'override a key in every configuration: --set nginx.workers=2 (repeatable)' })
       .option('seed', { type: 'number', describe: "the seed of replication 1 (default: the scenario's)" })
       .option('shard', { type: 'string', describe: 'run only slice I of N (I from 0), e.g. --shard $JOB_COMPLETION_INDEX/8; combine with sim merge' })
-      .option('cache', { type: 'string', describe: 'store of run results: runs found there are not run again' }),
+      .option('cache', { type: 'string', describe: 'store of run results: runs found there are not run again' })
+      .option('queue', { type: 'string', describe: 'run on a BullMQ queue at redis://HOST:PORT instead of local threads; start `sim worker --queue URL` anywhere' }),
   handler: async (args) => {
     const { spec, shard } = buildSpec(args);
     const workers = wholeAtLeast('workers', args.workers ?? availableParallelism(), 1);
     const outDir = args.out ?? path.join('reports', `${spec.scenario}-sweep`);
     const t0 = process.hrtime.bigint();
     const bar = startBar();
-    const pool = executor(workers, bar.tick);
+    const pool = args.queue === undefined ? executor(workers, bar.tick) : await queuePool(args.queue, bar.tick);
     let outcome: Awaited<ReturnType<typeof runStudy>>;
     try {
       outcome = await runStudy({
@@ -207,7 +225,12 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
     else await writeStudy(outDir, spec, outcome.runs);
     const wall_s = Number(process.hrtime.bigint() - t0) / 1e9;
     process.stdout.write(describeStudy(spec, outcome, shard, outDir));
-    process.stderr.write(`sweep: ${workers} worker${workers === 1 ? '' : 's'}, ${wall_s.toFixed(2)} s, ${(outcome.executed / Math.max(wall_s, 1e-9)).toFixed(2)} runs/s\n`);
+    process.stderr.write(`sweep: ${pool.name ?? `${workers} worker${workers === 1 ? '' : 's'}`}, ${wall_s.toFixed(2)} s, ${(outcome.executed / Math.max(wall_s, 1e-9)).toFixed(2)} runs/s\n`);
+    const failed = failureNote(spec, outcome.runs);
+    if (failed !== '') {
+      process.stderr.write(failed);
+      process.exitCode = 1;
+    }
   },
 };
 

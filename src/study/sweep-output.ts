@@ -3,6 +3,7 @@
 // They depend only on the study and its runs, sorted by (configuration, replication): never on
 // which worker or machine ran what, or when.
 import { stringify } from 'csv-stringify/sync';
+import { shellQuote } from '../cli/quote.js';
 import { plain } from '../report/format.js';
 import { type SampleStats, sampleStats } from './stats.js';
 import type { RunRecord, StudySpec } from './sweep-plan.js';
@@ -32,10 +33,12 @@ export function sweepCsv(spec: StudySpec, runs: readonly RunRecord[]): string {
     'ledger',
     'conservation',
     'fingerprint',
+    'error',
   ];
   const rows = runs.map((r) => {
     const c = spec.configurations[r.config];
     const inv = r.result.invariants;
+    const crashed = r.result.error !== undefined;
     return [
       String(r.config),
       ...(c?.values ?? []),
@@ -45,10 +48,9 @@ export function sweepCsv(spec: StudySpec, runs: readonly RunRecord[]): string {
         const v = r.result.metrics[m];
         return v === null || v === undefined ? '' : String(v);
       }),
-      String(inv.no_oversell),
-      String(inv.ledger),
-      String(inv.conservation),
+      ...(crashed ? ['', '', ''] : [String(inv.no_oversell), String(inv.ledger), String(inv.conservation)]),
       r.result.fingerprint,
+      r.result.error ?? '',
     ];
   });
   return stringify([header, ...rows], { record_delimiter: '\n' });
@@ -58,6 +60,7 @@ export type ConfigStats = {
   index: number;
   values: Record<string, unknown>;
   n: number;
+  failed: number; // runs that threw (counted in n; their metrics are missing)
   stats: Record<string, SampleStats>;
 };
 
@@ -68,7 +71,7 @@ export function studyStats(spec: StudySpec, runs: readonly RunRecord[]): ConfigS
     const stats: Record<string, SampleStats> = {};
     for (const m of spec.metrics) stats[m] = sampleStats(mine.map((r) => r.result.metrics[m] ?? null), spec.confidence);
     const values = Object.fromEntries(spec.parameters.map((p, i) => [p.key, valueOf(c.values[i] ?? '')]));
-    return { index: c.index, values, n: mine.length, stats };
+    return { index: c.index, values, n: mine.length, failed: mine.filter((r) => r.result.error !== undefined).length, stats };
   });
 }
 
@@ -107,10 +110,38 @@ export function sweepJson(spec: StudySpec, runs: readonly RunRecord[]): string {
       values: c.values,
       scenario_hash: spec.configurations[c.index]?.scenario_hash ?? '',
       n: c.n,
+      failed: c.failed,
       metrics: Object.fromEntries(Object.entries(c.stats).map(([m, s]) => [m, roundStats(s)])),
     })),
+    failed_runs: failedRuns(spec, runs),
   };
   return JSON.stringify(out, null, 2) + '\n';
+}
+
+/** The command that replays one run of the study with `sim run`. */
+export function replayCommand(spec: StudySpec, r: RunRecord): string {
+  const c = spec.configurations[r.config];
+  const words = ['sim', 'run', spec.file, '--seed', String(r.seed), ...(c?.set ?? []).flatMap((s) => ['--set', s])];
+  return words.map(shellQuote).join(' ');
+}
+
+/** Every run that threw, with its error line and the command that replays it. */
+export function failedRuns(spec: StudySpec, runs: readonly RunRecord[]): Record<string, unknown>[] {
+  return runs
+    .filter((r) => r.result.error !== undefined)
+    .map((r) => ({ config: r.config, replication: r.replication, seed: r.seed, error: r.result.error, replay: replayCommand(spec, r) }));
+}
+
+/** What the terminal says of the runs that threw ('' if none did): how many, and the first one. */
+export function failureNote(spec: StudySpec, runs: readonly RunRecord[]): string {
+  const failed = runs.filter((r) => r.result.error !== undefined);
+  const first = failed[0];
+  if (first === undefined) return '';
+  return (
+    `sweep: ${failed.length} of ${runs.length} runs failed (the error column of sweep.csv, failed_runs in sweep.json); the first:\n` +
+    `  config ${first.config} replication ${first.replication} seed ${first.seed}: ${first.result.error ?? ''}\n` +
+    `  replay: ${replayCommand(spec, first)}\n`
+  );
 }
 
 export type ShardFile = { shard: { index: number; count: number }; spec: StudySpec; runs: RunRecord[] };

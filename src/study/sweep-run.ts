@@ -38,7 +38,7 @@ async function runPairs(st: StudyRun, pairs: readonly Pair[], tally: { executed:
     const key = runKey(c.scenario_hash, st.code, seed);
     const hit = st.cache?.get(key, spec.metrics);
     if (hit) records[at] = { ...p, seed, result: pick(hit, spec.metrics) };
-    else misses.push({ at, key, hash: c.scenario_hash, task: { file: spec.file, set: c.set, seed, paths: spec.metrics } });
+    else misses.push({ at, key, hash: c.scenario_hash, task: { file: spec.file, set: c.set, seed, paths: spec.metrics, key } });
   });
   tally.cached += pairs.length - misses.length;
   tally.executed += misses.length;
@@ -46,7 +46,8 @@ async function runPairs(st: StudyRun, pairs: readonly Pair[], tally: { executed:
   const stored: Promise<void>[] = [];
   const store = (i: number, r: RunResult) => {
     const m = misses[i];
-    if (st.cache && m) stored.push(st.cache.put(m.key, { seed: m.task.seed, scenario_hash: m.hash, code: st.code, result: r }));
+    // a run that threw is not stored: it may have failed for a reason outside the model
+    if (st.cache && m && r.error === undefined) stored.push(st.cache.put(m.key, { seed: m.task.seed, scenario_hash: m.hash, code: st.code, result: r }));
   };
   const results = misses.length === 0 ? [] : await st.execute(misses.map((m) => m.task), store);
   await Promise.all(stored);
