@@ -5,6 +5,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { checkCommand } from './check.js';
+import { compareCommand } from './compare.js';
 import { explainCommand } from './explain.js';
 import { exploreCommand } from './explore.js';
 import { reportInputError, reportInternalError } from './input-errors.js';
@@ -23,6 +24,7 @@ const COMMANDS: readonly { command?: string | readonly string[] }[] = [
   exploreCommand,
   sweepCommand,
   mergeCommand,
+  compareCommand,
   schemaCommand,
 ];
 
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
     .command(exploreCommand)
     .command(sweepCommand)
     .command(mergeCommand)
+    .command(compareCommand)
     .command(schemaCommand)
     .demandCommand(1, `Name a command: ${commandNames()} (see --help).`)
     .strict()
