@@ -68,9 +68,9 @@ function parseConditions(texts: readonly string[]): FailIf[] {
   });
 }
 
-/** A side as the user named it: the file and its --set flags. */
-function sourceOf(file: string, sets: readonly string[], flag: string): string {
-  return [file, ...sets.flatMap((s) => [flag, s])].map(shellQuote).join(' ');
+/** A side as the user named it: the file, the --set flags of both sides, then its own. */
+function sourceOf(file: string, both: readonly string[], own: readonly string[], flag: string): string {
+  return [file, ...both.flatMap((s) => ['--set', s]), ...own.flatMap((s) => [flag, s])].map(shellQuote).join(' ');
 }
 
 async function runScenarios(args: CompareArgs, metrics: readonly string[], conditions: readonly FailIf[]): Promise<Loaded> {
@@ -104,14 +104,14 @@ async function runScenarios(args: CompareArgs, metrics: readonly string[], condi
   }
   const crashed = results.find((r) => r.crash !== null);
   if (crashed) throw new Error(`a run with seed ${crashed.seed} ${crashed.crash?.got ?? 'crashed'}`);
-  const side = (label: 'A' | 'B', s: Scenario, file: string, sets: readonly string[], flag: string): Side => ({
+  const side = (label: 'A' | 'B', s: Scenario, file: string, own: readonly string[], flag: string): Side => ({
     label,
     name: s.name,
-    source: sourceOf(file, sets, flag),
+    source: sourceOf(file, set, own, flag),
     runs: results.filter((_, i) => i % 2 === (label === 'A' ? 0 : 1)).map((r) => ({ seed: r.seed, values: Object.fromEntries(metrics.map((m) => [m, typeof r.values[m] === 'number' ? (r.values[m] as number) : null])) })),
   });
-  const A = side('A', sa, args.a, [...set, ...(args['set-a'] ?? [])], '--set-a');
-  const B = side('B', sb, args.b, [...set, ...(args['set-b'] ?? [])], '--set-b');
+  const A = side('A', sa, args.a, args['set-a'] ?? [], '--set-a');
+  const B = side('B', sb, args.b, args['set-b'] ?? [], '--set-b');
   return {
     comparison: compareSides(A, B, metrics, args.confidence),
     series: { A: results[0]?.series ?? null, B: results[1]?.series ?? null },
@@ -202,7 +202,9 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
     const fail_if = judgeConditions(c, conditions);
     const extra: CompareExtra = { command: commandOf(args), version: buildIdentity().version, sides: loaded.sides, fail_if };
     const { A, B } = loaded.series;
-    const charts = A && B ? await compareCharts({ label: `A ${c.a.name}`, series: A }, { label: `B ${c.b.name}`, series: B }, c.pairing === 'none' ? 'one run each' : 'replication 1 of each side') : {};
+    // one scenario against a variant of itself: the legend names the variant
+    const [la, lb] = c.a.name === c.b.name ? [c.a.source, c.b.source] : [c.a.name, c.b.name];
+    const charts = A && B ? await compareCharts({ label: `A ${la}`, series: A }, { label: `B ${lb}`, series: B }, c.pairing === 'none' ? 'one run each' : 'replication 1 of each side') : {};
     await writeCompare(outDir, c, extra, charts);
     if (args.markdown) process.stdout.write(markdown(c));
     else process.stdout.write(describe(c, loaded.notes, fail_if, outDir));

@@ -27,7 +27,8 @@ function overlay(D3Node: D3NodeCtor, sides: readonly Drawn[], what: { title: str
   c.yAxis(y, what.axis, (v) => fmtNum(v));
   drawTimeAxis(c, ta);
   for (const [k, { label, series: s }] of sides.entries()) {
-    const pts: Pt[] = [];
+    // a cumulative line starts from nothing at the first bin's start
+    const pts: Pt[] = what.steps || s.t_ms.length === 0 ? [] : [[ta.at(s.t_ms[0] ?? 0), y(0)]];
     for (let i = 0; i < s.t_ms.length; i++) {
       const t = s.t_ms[i] ?? 0;
       const v = y(what.value(s, i));

@@ -96,7 +96,7 @@ export const VERDICT_METRICS = ['tickets.sold', 'tickets.unsold', 'tickets.overs
 /** A difference as a person writes it: whole for large values, up to 3 decimals for small ones. */
 export function fmtDiff(v: number): string {
   const x = Math.abs(v);
-  return fmtNum(v, x >= 100 ? 0 : x >= 1 ? 2 : 3);
+  return fmtNum(v, x >= 1000 ? 0 : x >= 1 ? 2 : 3);
 }
 
 const pct = (confidence: number): string => `${fmtNum(confidence * 100, 3)} %`;
