@@ -180,7 +180,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
       .option('set', { type: 'string', array: true, describe: 'override a key on both sides (repeatable)' })
       .option('seed', { type: 'number', describe: "the seed of replication 1 on both sides (default: A's)" })
       .option('workers', { type: 'number', describe: 'worker threads (default: one per core)' })
-      .option('out', { type: 'string', describe: 'output directory (default reports/<A>-vs-<B>/)' })
+      .option('out', { type: 'string', describe: 'output directory (default reports/<A>-vs-<B>/, or reports/<A>-compare/ when both are one scenario)' })
       .option('markdown', { type: 'boolean', default: false, describe: 'print the comparison as a Markdown table (for a pull-request comment)' })
       .option('fail-if', {
         type: 'string',

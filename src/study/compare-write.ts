@@ -1,7 +1,7 @@
 // The files of `sim compare --out DIR`: compare.json (both sides' statistics, the differences and
 // their intervals, the verdicts), compare.csv (one row per run), compare.md (the Markdown table),
 // the overlaid charts and index.html. They depend only on the runs, never on the worker count.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic } from '../report/atomic.js';
@@ -98,5 +98,7 @@ export async function writeCompare(dir: string, c: Comparison, extra: CompareExt
     ['index.html', compareHtml(c, extra, Object.keys(charts))],
   ];
   for (const [name, text] of files) await writeFileAtomic(path.join(dir, name), text);
+  // an earlier comparison's charts would sit beside these and mislead
+  for (const old of ['throughput.svg', 'sold.svg']) if (!(old in charts)) await rm(path.join(dir, old), { force: true });
   return files.map(([n]) => n);
 }
