@@ -14,6 +14,7 @@ import { loadScenario } from '../scenario/load.js';
 import { scenarioAsRunYaml } from '../scenario/user-yaml.js';
 import type { Scenario } from '../scenario/types.js';
 import { broken, type CheckResult, describeCheck, judge, runGuarded } from '../study/verdict.js';
+import { checkReplicated, checkReplicatedArgs } from './check-replicated.js';
 import { UsageError } from './errors.js';
 import { setCurrentScenarioFile } from './input-errors.js';
 import { checkOutputPath } from './out-paths.js';
@@ -26,6 +27,9 @@ type CheckArgs = {
   junit?: string;
   out?: string;
   'update-fingerprints': boolean;
+  replications?: number;
+  workers?: number;
+  confidence: number;
 };
 
 export { shellQuote };
@@ -35,12 +39,14 @@ export function replayCommand(file: string, seed: number, set: readonly string[]
   return ['sim', 'check', file, '--seed', String(seed), ...set.flatMap((s) => ['--set', s])].map(shellQuote).join(' ');
 }
 
-type ScenarioOutcome = {
+export type ScenarioOutcome = {
   file: string;
   scenario: Scenario;
-  results: CheckResult[];
+  // over replications: n, mean and interval (detail) and the seed of the run to replay
+  results: (CheckResult & { detail?: string; replay_seed?: number | null })[];
   fingerprint: string;
   wall_s: number;
+  replications?: number;
 };
 
 export const checkCommand: CommandModule<object, CheckArgs> = {
@@ -57,7 +63,15 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
         type: 'boolean',
         default: false,
         describe: "rewrite each file's expect.fingerprint with this run's (comments and layout kept)",
-      }),
+      })
+      .option('replications', {
+        type: 'number',
+        describe:
+          'hold expect: over R runs (seeds as sim sweep gives them; replication 1 is the scenario\'s). A plain expectation, or "== 0 in every run", must hold in each run; ' +
+          '"mean < 200 at 95%" holds when the interval\'s upper bound is below 200 (">" and ">=" use the lower bound, "between" both); a mean form needs R >= 2',
+      })
+      .option('workers', { type: 'number', describe: 'with --replications: worker threads (default: one per core)' })
+      .option('confidence', { type: 'number', default: 0.95, describe: 'with --replications: the confidence of a "mean" expectation that says no "at P%"' }),
   handler: async (args) => {
     const set = args.set ?? [];
     const update = args['update-fingerprints'];
@@ -72,6 +86,8 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       return { file, s };
     });
 
+    const replications = checkReplicatedArgs(args, scenarios);
+    if (replications !== null) return checkReplicated(args, scenarios, replications);
     const junit = checkOutputs(args, scenarios.map(({ s }) => s));
 
     const skip = new Set(update ? ['fingerprint'] : []);
@@ -190,17 +206,23 @@ export function junitXml(outcomes: readonly ScenarioOutcome[], set: readonly str
     lines.push(
       `  <testsuite${a('name', o.scenario.name)}${a('file', o.file)}${a('tests', o.results.length)}${a('failures', bad)}${a('errors', 0)}${a('skipped', 0)}${a('time', o.wall_s.toFixed(3))}>`,
     );
-    lines.push(`    <properties><property${a('name', 'seed')}${a('value', o.scenario.seed)}/><property${a('name', 'fingerprint')}${a('value', o.fingerprint)}/></properties>`);
+    const reps = o.replications === undefined ? '' : `<property${a('name', 'replications')}${a('value', o.replications)}/>`;
+    lines.push(`    <properties><property${a('name', 'seed')}${a('value', o.scenario.seed)}/>${reps}<property${a('name', 'fingerprint')}${a('value', o.fingerprint)}/></properties>`);
     for (const r of o.results) {
       const name = r.kind === 'expect' ? `expect ${r.name} ${r.want}` : `invariant ${r.name}`;
       const open = `    <testcase${a('classname', `${o.scenario.name}.${r.kind}`)}${a('name', name)}${a('file', o.file)}${a('time', 0)}`;
-      if (r.held) {
+      const out = r.detail ? `      <system-out>${xmlEscape(r.detail)}</system-out>` : null;
+      if (r.held && out === null) {
         lines.push(`${open}/>`);
         continue;
       }
-      const msg = `${o.scenario.name}: ${describeCheck(r)}`;
       lines.push(`${open}>`);
-      lines.push(`      <failure${a('message', msg)}${a('type', r.kind)}>${xmlEscape(`${msg}\nreplay: ${replay}`)}</failure>`);
+      if (!r.held) {
+        const msg = `${o.scenario.name}: ${describeCheck(r)}`;
+        const again = typeof r.replay_seed === 'number' ? replayCommand(o.file, r.replay_seed, set) : replay;
+        lines.push(`      <failure${a('message', msg)}${a('type', r.kind)}>${xmlEscape(`${msg}\nreplay: ${again}`)}</failure>`);
+      }
+      if (out !== null) lines.push(out);
       lines.push('    </testcase>');
     }
     lines.push('  </testsuite>');

@@ -17,7 +17,7 @@ const TOP_DOCS: Record<string, string> = {
   app: 'the app servers: local stock, the local check, service time, Redis timeouts',
   redis: 'latency, service time and persistence (appendonly, appendfsync, save)',
   faults: 'faults applied in order: { at: 2s, kill: app3 }, ..., or random ones { random: kill, nodes, mtbf, mttr }',
-  expect: 'summary.json paths held to numbers or to strings like ">= 9990", "between 0.39 and 0.41"',
+  expect: 'summary.json paths held to numbers or to strings like ">= 9990", "between 0.39 and 0.41"; over sim check --replications also "== 0 in every run", "mean < 200 at 95%"',
   report: 'report options: the time-series bin width',
 };
 

@@ -441,7 +441,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
     if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(key)) {
       fail(['expect', key], 'must be a dotted summary.json path like tickets.oversold');
     }
-    return { path: key, op: e.op, a: e.a, b: e.b, raw: e.raw, line: lineIn(where(['expect', key])) };
+    return { path: key, ...e, line: lineIn(where(['expect', key])) }; // op, a, b, raw (and over, confidence when said)
   });
 
   const s: Scenario = {

@@ -5,7 +5,7 @@
 // (server max_fails, local stock split, name, script text) are filled in by ./load.ts.
 
 import { z } from 'zod';
-import type { ExpectOp, NextUpstreamCondition, ServiceTime } from './types.js';
+import type { ExpectOp, ExpectOver, NextUpstreamCondition, ServiceTime } from './types.js';
 import { parseDuration_us, parseRate_per_s } from './units.js';
 import { lvsSchema, networkKeys } from './network-schema.js';
 import { REDIS_NODE } from './topology.js';
@@ -410,7 +410,7 @@ const BETWEEN_RE = new RegExp(`^between\\s+(${NUM})\\s+and\\s+(${NUM})$`, 'i');
 const PLAIN_RE = new RegExp(`^${NUM}$`);
 const OPS: Record<string, ExpectOp> = { '<=': 'le', '>=': 'ge', '==': 'eq', '<': 'lt', '>': 'gt' };
 
-export type ParsedExpectation = { op: ExpectOp; a: number; b: number; raw: string };
+export type ParsedExpectation = { op: ExpectOp; a: number; b: number; raw: string; over?: ExpectOver; confidence?: number };
 
 // Paths whose value is text, held by equality. A fingerprint is 8 hex digits; YAML reads an
 // unquoted all-digit one as a number, so that is taken back to its 8 digits.
@@ -436,7 +436,54 @@ function parseTextExpectation(value: unknown, rule: { re: RegExp; usage: string 
 export function parseExpectation(value: unknown, path = ''): ParsedExpectation {
   const textRule = Object.hasOwn(TEXT_PATHS, path) ? TEXT_PATHS[path] : undefined; // not constructor, toString, ...
   if (textRule) return parseTextExpectation(value, textRule);
-  const usage = 'must be a number or a string like "<= 10", ">= 9990", "== 1", "between 0.39 and 0.41"';
+  if (typeof value === 'string') {
+    const over = parseOverRuns(value);
+    if (over !== null) return over;
+  }
+  return parseOneRun(value);
+}
+
+const EVERY_RE = /^(.*?)\s+in\s+every\s+run$/i;
+const MEAN_RE = /^mean\s+(.*?)(?:\s+at\s+([0-9.]+)\s*%)?$/i;
+
+/**
+ * The forms that speak of many runs (sim check --replications): "== 0 in every run" (each run on
+ * its own), "mean < 200 at 95%" (the Student-t interval of the mean must lie on the right side of
+ * the bound; without "at", check's --confidence). Null when `value` is neither.
+ */
+function parseOverRuns(value: string): ParsedExpectation | null {
+  const raw = value.trim();
+  const every = EVERY_RE.exec(raw);
+  if (every) {
+    const inner = innerOf(every[1] ?? '', raw);
+    return { ...inner, raw, over: 'every' };
+  }
+  const mean = MEAN_RE.exec(raw);
+  if (!mean) return null;
+  const inner = innerOf(mean[1] ?? '', raw);
+  if (inner.op === 'eq' || inner.op === 'eq_text') {
+    throw new Error(`a mean is never exactly equal at a confidence; write "mean between A and B" or "mean <= x" (got ${JSON.stringify(raw)})`);
+  }
+  const out: ParsedExpectation = { ...inner, raw, over: 'mean' };
+  if (mean[2] !== undefined) {
+    const pct = Number(mean[2]);
+    if (!(pct > 0 && pct < 100)) throw new Error(`the confidence must be above 0 % and below 100 % (got ${JSON.stringify(raw)})`);
+    out.confidence = Number(`${mean[2]}e-2`); // decimal: 99.9 % is 0.999, not 0.9990000000000001
+  }
+  return out;
+}
+
+/** The comparison inside a many-runs form; its errors name the whole text. */
+function innerOf(text: string, raw: string): ParsedExpectation {
+  try {
+    return parseOneRun(text);
+  } catch {
+    throw new Error(`must compare like "== 0 in every run" or "mean < 200 at 95%" (got ${JSON.stringify(raw)})`);
+  }
+}
+
+function parseOneRun(value: unknown): ParsedExpectation {
+  const usage = 'must be a number or a string like "<= 10", ">= 9990", "== 1", "between 0.39 and 0.41", "== 0 in every run", "mean < 200 at 95%"';
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new Error(`${usage} (got ${describeValue(value)})`);
     return { op: 'eq', a: value, b: value, raw: String(value) };

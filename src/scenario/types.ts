@@ -109,6 +109,10 @@ export type RandomKill = {
 // eq_text: string equality (the fingerprint); its text is `raw`, and a, b are NaN.
 export type ExpectOp = 'eq' | 'lt' | 'le' | 'gt' | 'ge' | 'between' | 'eq_text';
 
+// Over replications: 'every' holds each run to op; 'mean' holds the confidence interval of the
+// mean. Unset: one run (with replications, the same as 'every').
+export type ExpectOver = 'every' | 'mean';
+
 export type Expectation = {
   path: string; // a summary.json path, e.g. tickets.oversold
   op: ExpectOp;
@@ -116,6 +120,8 @@ export type Expectation = {
   b: number; // upper bound for 'between', else equal to a
   raw: string; // as written, for messages; for eq_text, the text to equal
   line: number;
+  over?: ExpectOver;
+  confidence?: number; // of a 'mean' form that says "at P%"; else sim check's --confidence
 };
 
 export type Scenario = {
