@@ -9,6 +9,7 @@ import { explainCommand } from './explain.js';
 import { exploreCommand } from './explore.js';
 import { reportInputError, reportInternalError } from './input-errors.js';
 import { mergeCommand } from './merge.js';
+import { optimizeCommand } from './optimize.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
 import { sweepCommand } from './sweep.js';
@@ -23,6 +24,7 @@ const COMMANDS: readonly { command?: string | readonly string[] }[] = [
   exploreCommand,
   sweepCommand,
   mergeCommand,
+  optimizeCommand,
   schemaCommand,
 ];
 
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
     .command(exploreCommand)
     .command(sweepCommand)
     .command(mergeCommand)
+    .command(optimizeCommand)
     .command(schemaCommand)
     .demandCommand(1, `Name a command: ${commandNames()} (see --help).`)
     .strict()
