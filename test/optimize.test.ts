@@ -13,7 +13,7 @@ import { type OptimizeOutcome, runOptimize } from '../src/study/optimize-run.js'
 import { search } from '../src/study/optimize-search.js';
 import { replicationSeed } from '../src/study/sweep-plan.js';
 import type { Executor } from '../src/study/sweep-run.js';
-import { runStudyTask } from '../src/study/sweep-worker.js';
+import { type RunResult, runStudyTask } from '../src/study/sweep-worker.js';
 
 const inline: Executor = async (tasks, each) =>
   tasks.map((t, i) => {
@@ -133,6 +133,27 @@ function verdict(m: number, ok: boolean): PointVerdict {
     subjects: [{ metric: 'm', want: 'm < 0', n: 2, missing: 0, mean: m, ci_lo: m, ci_hi: m, half_width: 0, bound: m, threshold: 0, holds: ok }],
   };
 }
+
+describe('a subject holds on the bound of the interval on the unfavourable side, not on the mean', () => {
+  // unsold 0, 10, 20: mean 10, sd 10, t(0.975, 2) = 4.303, half-width 4.303 x 10 / sqrt 3 = 24.84
+  const runs: RunResult[] = [0, 10, 20].map((u) => ({ metrics: { 'tickets.unsold': u, 'tickets.inventory': 1000 }, invariants: { no_oversell: true, ledger: true, conservation: true }, fingerprint: '0' }));
+  test.each([
+    ['tickets.unsold < 30', 34.84, 30, false], // the mean 10 is below 30, the upper bound is not
+    ['tickets.unsold < 3.5%', 34.84, 35, true], // 3.5 % of 1000
+    ['tickets.unsold > -20', -14.84, -20, true], // the lower bound for >
+    ['tickets.unsold >= -10', -14.84, -10, false],
+  ])('%s: bound %f against %f', (text, bound, threshold, holds) => {
+    const v = judgePoint([parseSubject(text)], runs, 0.95);
+    expect(v.subjects[0]?.bound).toBeCloseTo(bound, 2);
+    expect(v.subjects[0]?.threshold).toBe(threshold);
+    expect(v.feasible).toBe(holds);
+  });
+
+  test('a run without a value (never sold out) fails the subject', () => {
+    const v = judgePoint([parseSubject('sell_out_ms < 1000')], runs.slice(0, 2).map((r, i) => ({ ...r, metrics: { sell_out_ms: i === 0 ? 50 : null } })), 0.95);
+    expect(v.subjects[0]).toMatchObject({ n: 1, missing: 1, holds: false });
+  });
+});
 
 describe('the search when bisection does not apply', () => {
   test('not monotone (feasible only in the middle): a grid of 11, refined to the best feasible rank 40', async () => {
