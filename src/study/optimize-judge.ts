@@ -2,7 +2,7 @@
 // Student-t interval, and the interval's bound on the unfavourable side held against the
 // threshold. And whether what has been evaluated so far looks monotone in the parameter, which is
 // what lets the search bisect.
-import { meets, OP_TEXT, type Subject, thresholdOf } from './optimize-plan.js';
+import { meets, type Subject, thresholdOf } from './optimize-plan.js';
 import { sampleStats } from './stats.js';
 import type { RunResult } from './sweep-worker.js';
 
@@ -101,12 +101,4 @@ export function monotonicity(points: readonly Along[]): Monotonicity {
     return `${s.metric} ${dir}`;
   });
   return { monotone: true, detail: `${trend.join(', ')} over ${sorted.length} evaluated points with no reversal beyond the intervals` };
-}
-
-/** `tickets.unsold < 1%` as it reads at one point: `mean ±hw, bound <op> threshold`. */
-export function subjectLine(v: SubjectVerdict, op: keyof typeof OP_TEXT, fmt: (x: number) => string): string {
-  if (v.mean === null) return `${v.metric}: no value`;
-  const hw = v.half_width === null ? '' : ` ±${fmt(v.half_width)}`;
-  const bound = v.bound === null || v.threshold === null ? '' : ` (bound ${fmt(v.bound)} ${OP_TEXT[op]} ${fmt(v.threshold)}: ${v.holds ? 'holds' : 'fails'})`;
-  return `${v.metric} ${fmt(v.mean)}${hw}${bound}`;
 }
