@@ -39,6 +39,9 @@ export const COMMANDS: readonly LazyCommand[] = [
   lazy('explore <file>', 'Swarm testing: per seed, random fault kinds, rates and schedule; report and shrink the seeds that break (exit 0 none, 1 some, 2 bad input)', async () => (await import('./explore.js')).exploreCommand),
   lazy('sweep <file>', 'Parameter study: configurations x replications (common random numbers) on all cores, with Student-t intervals (exit 0, 2 bad input)', async () => (await import('./sweep.js')).sweepCommand),
   lazy('merge <dirs..>', 'Combine the shards of a study (sim sweep --shard I/N) into one: sweep.csv, sweep.json, charts, index.html (exit 0, 2 bad input)', async () => (await import('./merge.js')).mergeCommand),
+  lazy('worker', 'Run the jobs of `sim sweep --queue` from a BullMQ queue until stopped (exit 0 on SIGINT/SIGTERM, 2 bad input)', async () => (await import('./worker.js')).workerCommand),
+  lazy('compare <a> <b>', 'Compare two scenarios (run on common random numbers) or two report/sweep directories: paired differences with intervals and a verdict (exit 0, 1 --fail-if held, 2 bad input)', async () => (await import('./compare.js')).compareCommand),
+  lazy('optimize <file>', 'The best value of a parameter for which every --subject holds at the given confidence (exit 0, 1 no value meets them, 2 bad input)', async () => (await import('./optimize.js')).optimizeCommand),
   lazy('schema', "Print the scenario's JSON Schema (for editors: # yaml-language-server: $schema=FILE)", async () => (await import('./schema.js')).schemaCommand),
   lazy('chart <dir>', "Redraw a report's figures and index.html from its summary.json and CSVs", async () => (await import('./chart.js')).chartCommand),
 ];

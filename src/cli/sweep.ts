@@ -133,7 +133,7 @@ export function buildSpec(args: SweepArgs): { spec: StudySpec; shard?: { index: 
   return { spec, shard };
 }
 
-type Pool = { execute: Executor; close: () => Promise<void>; name?: string };
+export type Pool = { execute: Executor; close: () => Promise<void>; name?: string };
 
 /** The runs go to a BullMQ queue; a job carries its configuration's resolved scenario. */
 async function queuePool(url: string, tick: () => void): Promise<Pool> {
@@ -150,7 +150,7 @@ async function queuePool(url: string, tick: () => void): Promise<Pool> {
 }
 
 /** Worker threads, or the main thread for one worker; `tick` after every run. */
-function executor(workers: number, tick: () => void): Pool {
+export function executor(workers: number, tick: () => void): Pool {
   if (workers <= 1) {
     const execute: Executor = async (tasks, each) => {
       const out: RunResult[] = [];
@@ -257,7 +257,7 @@ function describeStudy(spec: StudySpec, o: { runs: RunRecord[]; executed: number
   return lines.join('\n') + '\n';
 }
 
-function startBar(): { add: (n: number) => void; tick: () => void; stop: () => void } {
+export function startBar(): { add: (n: number) => void; tick: () => void; stop: () => void } {
   if (!process.stderr.isTTY || process.env.CI) return { add: () => undefined, tick: () => undefined, stop: () => undefined };
   const bar = new cliProgress.SingleBar(
     { stream: process.stderr, format: 'sweeping [{bar}] {value}/{total} runs | {eta_formatted} left', hideCursor: true, clearOnComplete: true },
