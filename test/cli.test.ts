@@ -107,7 +107,6 @@ describe('sim validate and explain', () => {
     expect(r.code).toBe(2);
     const listed = [...sim('--help').out.matchAll(/^ {2}sim (\w+)/gm)].map((m) => m[1]);
     expect(listed).toEqual(['run', 'validate', 'explain', 'check', 'explore', 'sweep', 'merge', 'worker', 'compare', 'optimize', 'schema', 'chart']);
-    expect(r.err.split('
-')[0]).toBe('sim: Name a command: run, validate, explain, check, explore, sweep, merge, worker, compare, optimize, schema or chart (see --help).');
+    expect(r.err.split('\n')[0]).toBe('sim: Name a command: run, validate, explain, check, explore, sweep, merge, worker, compare, optimize, schema or chart (see --help).');
   });
 });
