@@ -1,0 +1,122 @@
+// The calibration of `npm run validate:real`: each real process's CPU per request, measured from
+// /proc/PID/stat over the ab run, written into scenarios/source-ab-one-box.yaml (everything on one
+// host with this machine's cores), then that scenario simulated beside the real runs.
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { childrenOf, cpuFromStat_us } from './cpu-proc.js';
+import type { Proc } from './procs.js';
+
+/** The measured CPU per request (per script call for Redis), and how busy the machine was. */
+export type MeasuredCpu = {
+  users_us: number; // ab
+  nginx_us: number; // master and workers
+  app_us: number; // the four backends, per request they handled
+  redis_us: number; // per EVALSHA
+  lockShare: number; // of the backends' CPU: inside the handler's lock
+  afterShare: number; // after it: the answer and the log line
+  machineBusy: number; // the whole machine's busy share over the run (every core)
+  othersBusy: number; // the part of it that was not the stack: other work on the machine
+};
+
+/** The PIDs of each real process group, looked up when asked (nginx's workers are its master's children). */
+export function processGroups(redis: Proc | null, nginx: Proc, backends: Map<string, Proc>): Map<string, number[]> {
+  return new Map([
+    ['redis', redis ? [redis.pid] : []],
+    ['nginx', [nginx.pid, ...childrenOf(nginx.pid)]],
+    ['app', [...backends.values()].map((p) => p.pid)],
+  ]);
+}
+
+/** ab's CPU time: the shell that ran it printed its own stat line, whose cutime + cstime is ab's. */
+export function abCpuFromShell(output: string): number {
+  const m = /ABSTAT (.*)/.exec(output);
+  if (m === null) throw new Error(`the shell around ab printed no stat line:\n${output.slice(-500)}`);
+  return cpuFromStat_us(m[1] ?? '', true);
+}
+
+export function perRequest(
+  used: { cpu_us: Map<string, number>; machineBusy: number; wall_s: number },
+  abCpu_us: number,
+  answered: number,
+  handled: number,
+  scriptCalls: number,
+  sections: { lock_us: number; after_us: number },
+): MeasuredCpu {
+  const c = (k: string): number => used.cpu_us.get(k) ?? 0;
+  const app = c('app');
+  const stack_us = abCpu_us + c('nginx') + app + c('redis');
+  const cores = cpus().length;
+  return {
+    users_us: abCpu_us / Math.max(1, answered),
+    nginx_us: c('nginx') / Math.max(1, answered),
+    app_us: app / Math.max(1, handled),
+    redis_us: c('redis') / Math.max(1, scriptCalls),
+    lockShare: app > 0 ? sections.lock_us / app : 0,
+    afterShare: app > 0 ? sections.after_us / app : 0,
+    machineBusy: used.machineBusy,
+    othersBusy: Math.max(0, used.machineBusy - stack_us / (used.wall_s * 1e6 * cores)),
+  };
+}
+
+const us = (v: number): string => `${Math.max(1, Math.round(v))}us`;
+
+/** scenarios/source-ab-one-box.yaml: source-ab on one host with the measured CPU costs. */
+export function writeOneBox(file: string, cpu: MeasuredCpu, when: string): void {
+  const cores = cpus().length;
+  const text = `# yaml-language-server: $schema=../schema/scenario.schema.json
+# Written by \`npm run validate:real\` (tools/real-stack/one-box.ts): the article's own test,
+# \`ab -n 10000 -c 100\` through nginx 1:2:3:4, with every process on one ${cores}-core host and the
+# CPU time per request each real process spent in that run (/proc/PID/stat, utime + stime, before
+# and after, divided by the requests; Redis by its script calls). ${when}
+# The machine was ${Math.round(cpu.machineBusy * 100)} % busy during the run, ${Math.round(cpu.othersBusy * 100)} % of it other work.
+# Of the backends' CPU, ${Math.round(cpu.lockShare * 100)} % was inside the handler's lock and ${Math.round(cpu.afterShare * 100)} % after it
+# (the answer and the log line); src/model/host/hosts.ts splits cpu.app the same way.
+name: source-ab-one-box
+description: >
+  source-ab with every process sharing one ${cores}-core host, CPU costs measured on the real stack.
+seed: 1
+tickets:
+  inventory: 1000
+  script: source
+users:
+  load:
+    closed: { concurrency: 100, requests: 10000 }
+  client_ips: 1
+  timeout: 30s
+network:
+  latency: 50us
+nginx:
+  instances: 1
+  workers: 1
+  proxy_latency: 50us
+  upstream:
+    balance: round_robin
+    servers:
+      - { name: app1, weight: 1 }
+      - { name: app2, weight: 2 }
+      - { name: app3, weight: 3 }
+      - { name: app4, weight: 4 }
+app:
+  local_stock: [120, 240, 360, 480]
+  local_check: source
+  service_time: { const: 0us }  # the handler's time is its CPU, on the host below
+redis:
+  latency: 50us
+  service_time: { const: 0us }  # likewise: the script call is CPU
+hosts: { box1: { cores: ${cores} } }
+place: { box1: [users, nginx1, app1, app2, app3, app4, redis] }
+cpu:
+  users: ${us(cpu.users_us)}
+  nginx: ${us(cpu.nginx_us)}
+  app: ${us(cpu.app_us)}
+  redis: ${us(cpu.redis_us)}
+  threads: { app: 1 }  # validate:real's backends are Node: one JavaScript thread each (a Go server would use the cores)
+expect:
+  tickets.sold: 1001
+  tickets.oversold: 1
+  invariants.no_oversell: 0
+  tiers.app.app4.share: "between 0.399 and 0.401"
+  users.failed: 0
+`;
+  writeFileSync(file, text);
+}
