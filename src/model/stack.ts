@@ -27,7 +27,7 @@ import { redisSections } from './redis/summary.js';
 import { RequestTable } from './client/requests.js';
 import { TraceHook } from './shared/trace-hook.js';
 import { patience_us, Users, usersIn } from './client/users.js';
-import { APP_SPLIT, Hosts, hostsSections, NGINX_SPLIT } from './host/hosts.js';
+import { APP_SPLIT, CLIENT_SPLIT, Hosts, hostsSections, NGINX_SPLIT } from './host/hosts.js';
 import { USERS_PROCESS } from '../scenario/hosts-resolve.js';
 
 export type RunHooks = {
@@ -122,7 +122,14 @@ function placeOnHosts(engine: Engine, s: Scenario, t: { users: Users; nginx: Ngi
   if (ngx.some((c) => c !== null)) t.nginx.useCpu(ngx, cost.nginx_us * NGINX_SPLIT.in, cost.nginx_us * NGINX_SPLIT.out);
   const apps = t.app.names.map((n) => hosts.proc(n));
   if (apps.some((c) => c !== null)) {
-    t.app.useCpu(apps, { before_us: cost.app_us * APP_SPLIT.before, lock_us: cost.app_us * APP_SPLIT.lock, after_us: cost.app_us * APP_SPLIT.after });
+    const client = cost.redis_client_us;
+    t.app.useCpu(apps, {
+      before_us: cost.app_us * APP_SPLIT.before,
+      lock_us: cost.app_us * APP_SPLIT.lock,
+      after_us: cost.app_us * APP_SPLIT.after,
+      send_us: client * CLIENT_SPLIT.send,
+      reply_us: client * CLIENT_SPLIT.reply,
+    });
   }
   const redis = hosts.proc(REDIS_NODE);
   if (redis) t.redis.useCpu(redis, cost.redis_us);

@@ -28,7 +28,7 @@ export function resolveHosts(p: ParsedScenario, servers: readonly string[], fail
   if (hosts.length === 0) fail(['hosts'], 'must name at least one host, e.g. { box1: { cores: 2 } }');
   const cores = new Map(hosts.map((h) => [h.name, h.cores]));
   const kinds = placeable(p, servers);
-  const cpu = p.cpu ?? { users: 53, nginx: 85, app: 139, redis: 27, threads: {} };
+  const cpu = p.cpu ?? { users: 53, nginx: 85, app: 139, redis: 27, redis_client: 0, threads: {} };
   const placedOn = new Map<string, string>();
   const processes: HostsConfig['processes'] = [];
   for (const [host, names] of Object.entries(p.place ?? {})) {
@@ -47,6 +47,6 @@ export function resolveHosts(p: ParsedScenario, servers: readonly string[], fail
   return {
     hosts,
     processes,
-    cpu: { users_us: cpu.users, nginx_us: cpu.nginx, app_us: cpu.app, redis_us: cpu.redis },
+    cpu: { users_us: cpu.users, nginx_us: cpu.nginx, app_us: cpu.app, redis_us: cpu.redis, redis_client_us: cpu.redis_client },
   };
 }

@@ -549,6 +549,7 @@ export const scenarioSchema = section({
     nginx: duration().prefault('85us'), // default: 85us
     app: duration().prefault('139us'), // default: 139us (the Go server's, inside and outside the lock)
     redis: duration().prefault('27us'), // default: 27us per script call
+    redis_client: duration().prefault('0us'), // default: 0us: the app's Redis client per script call, inside the lock, beyond `app`
     threads: section({
       users: int(1, LIMITS.threads).optional(), // default: 1 (ab is one thread)
       nginx: int(1, LIMITS.threads).optional(), // default: nginx.workers

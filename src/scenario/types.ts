@@ -129,7 +129,9 @@ export type HostsConfig = {
   // unlimited CPU. threads: how many pieces of its work run at once (Redis 1, ab 1, nginx its
   // workers, a Go server GOMAXPROCS = its host's cores, unless `cpu.threads` says otherwise)
   processes: { name: string; host: string; threads: number }[];
-  cpu: { users_us: number; nginx_us: number; app_us: number; redis_us: number };
+  // per request; redis_us per command; redis_client_us per script call the app makes (its Redis
+  // client, inside the lock), on top of app_us
+  cpu: { users_us: number; nginx_us: number; app_us: number; redis_us: number; redis_client_us: number };
 };
 
 export type Scenario = {

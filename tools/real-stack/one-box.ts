@@ -5,15 +5,18 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { childrenOf, cpuFromStat_us } from './cpu-proc.js';
 import type { Proc } from './procs.js';
+import type { HandlerSections } from './real-stack.js';
 
 /** The measured CPU per request (per script call for Redis), and how busy the machine was. */
 export type MeasuredCpu = {
   users_us: number; // ab
   nginx_us: number; // master and workers
-  app_us: number; // the four backends, per request they handled
+  app_us: number; // the four backends, per request they handled, less their Redis client's work
   redis_us: number; // per EVALSHA
-  lockShare: number; // of the backends' CPU: inside the handler's lock
-  afterShare: number; // after it: the answer and the log line
+  redis_client_us: number; // the backends' Redis client per script call: issuing it and parsing the reply
+  localShare: number; // of app_us: the local deduction, inside the handler's lock
+  afterShare: number; // of app_us: after the lock, the answer and the log line
+  sendShare: number; // of redis_client_us: issuing the call (the rest parses the reply)
   machineBusy: number; // the whole machine's busy share over the run (every core)
   othersBusy: number; // the part of it that was not the stack: other work on the machine
 };
@@ -40,19 +43,22 @@ export function perRequest(
   answered: number,
   handled: number,
   scriptCalls: number,
-  sections: { lock_us: number; after_us: number },
+  sections: HandlerSections,
 ): MeasuredCpu {
   const c = (k: string): number => used.cpu_us.get(k) ?? 0;
-  const app = c('app');
-  const stack_us = abCpu_us + c('nginx') + app + c('redis');
+  const client = sections.send_us + sections.reply_us;
+  const app = c('app') - client;
+  const stack_us = abCpu_us + c('nginx') + c('app') + c('redis');
   const cores = cpus().length;
   return {
     users_us: abCpu_us / Math.max(1, answered),
     nginx_us: c('nginx') / Math.max(1, answered),
     app_us: app / Math.max(1, handled),
     redis_us: c('redis') / Math.max(1, scriptCalls),
-    lockShare: app > 0 ? sections.lock_us / app : 0,
+    redis_client_us: client / Math.max(1, sections.calls),
+    localShare: app > 0 ? sections.local_us / app : 0,
     afterShare: app > 0 ? sections.after_us / app : 0,
+    sendShare: client > 0 ? sections.send_us / client : 0,
     machineBusy: used.machineBusy,
     othersBusy: Math.max(0, used.machineBusy - stack_us / (used.wall_s * 1e6 * cores)),
   };
@@ -69,8 +75,8 @@ export function writeOneBox(file: string, cpu: MeasuredCpu, when: string): void 
 # CPU time per request each real process spent in that run (/proc/PID/stat, utime + stime, before
 # and after, divided by the requests; Redis by its script calls). ${when}
 # The machine was ${Math.round(cpu.machineBusy * 100)} % busy during the run, ${Math.round(cpu.othersBusy * 100)} % of it other work.
-# Of the backends' CPU, ${Math.round(cpu.lockShare * 100)} % was inside the handler's lock and ${Math.round(cpu.afterShare * 100)} % after it
-# (the answer and the log line); src/model/host/hosts.ts splits cpu.app the same way.
+# Of cpu.app, ${(cpu.localShare * 100).toFixed(1)} % was the local deduction inside the handler's lock and ${(cpu.afterShare * 100).toFixed(1)} % after the
+# lock (the answer and the log line); of cpu.redis_client, ${(cpu.sendShare * 100).toFixed(0)} % issued the call (src/model/host/hosts.ts).
 name: source-ab-one-box
 description: >
   source-ab with every process sharing one ${cores}-core host, CPU costs measured on the real stack.
@@ -110,6 +116,7 @@ cpu:
   nginx: ${us(cpu.nginx_us)}
   app: ${us(cpu.app_us)}
   redis: ${us(cpu.redis_us)}
+  redis_client: ${us(cpu.redis_client_us)}
   threads: { app: 1 }  # validate:real's backends are Node: one JavaScript thread each (a Go server would use the cores)
 expect:
   tickets.sold: 1001

@@ -137,22 +137,23 @@ function nginxConf(s: Scenario, dir: string, ports: number[], nginxPort: number)
   ].join('\n');
 }
 
+/** The CPU the backends' handlers spent in each section, summed over the backends (backend.ts). */
+export type HandlerSections = { local_us: number; send_us: number; reply_us: number; calls: number; after_us: number; handled: number };
+
 /**
  * Stops each backend in turn: the CPU per request each reported on its way out (its whole life,
- * start-up included), and the CPU its handler's sections took (lock and after), summed.
+ * start-up included), and the CPU its handler's sections took, summed.
  */
-async function stopBackends(backends: Map<string, Proc>): Promise<{ cpuPerRequest_us: Record<string, number>; sections: { lock_us: number; after_us: number; handled: number } }> {
+async function stopBackends(backends: Map<string, Proc>): Promise<{ cpuPerRequest_us: Record<string, number>; sections: HandlerSections }> {
   const cpuPerRequest_us: Record<string, number> = {};
-  const sections = { lock_us: 0, after_us: 0, handled: 0 };
+  const sections: HandlerSections = { local_us: 0, send_us: 0, reply_us: 0, calls: 0, after_us: 0, handled: 0 };
   for (const [name, p] of backends) {
     await p.stop('SIGTERM');
     const m = /STATS (\{.*\})/.exec(p.output);
     if (m) {
-      const st = JSON.parse(m[1]!) as { requests: number; cpu_us: number; lock_us: number; after_us: number; handled: number };
+      const st = JSON.parse(m[1]!) as HandlerSections & { requests: number; cpu_us: number };
       cpuPerRequest_us[name] = st.requests > 0 ? Math.round(st.cpu_us / st.requests) : 0;
-      sections.lock_us += st.lock_us;
-      sections.after_us += st.after_us;
-      sections.handled += st.handled;
+      for (const k of Object.keys(sections) as (keyof HandlerSections)[]) sections[k] += st[k];
     }
   }
   return { cpuPerRequest_us, sections };
@@ -414,7 +415,8 @@ function oneBoxSection(real: RealRow | undefined, killed: RealRow | undefined): 
     '### one host: source-ab-one-box.yaml, CPU costs measured in the first run',
     '',
     `CPU per request (/proc/PID/stat): ab ${c.users_us.toFixed(1)} us, nginx ${c.nginx_us.toFixed(1)} us, backends ${c.app_us.toFixed(1)} us ` +
-      `(${(c.lockShare * 100).toFixed(1)} % inside the lock, ${(c.afterShare * 100).toFixed(1)} % after it), Redis ${c.redis_us.toFixed(1)} us per script call. ` +
+      `(${(c.localShare * 100).toFixed(1)} % the local deduction, ${(c.afterShare * 100).toFixed(1)} % after the lock) and ${c.redis_client_us.toFixed(1)} us per script call in their Redis client ` +
+      `(${(c.sendShare * 100).toFixed(0)} % issuing it), Redis ${c.redis_us.toFixed(1)} us per script call. ` +
       `Machine ${(c.machineBusy * 100).toFixed(0)} % busy during the run, ${(c.othersBusy * 100).toFixed(0)} % of it other work.`,
     '',
     '| | real | simulated | difference |',

@@ -61,12 +61,14 @@ export class AppTier implements FaultHandler<AppFault> {
   // order. Completions are told stale by the job's `use` (moved on when a kill ends the job).
   private readonly lock: Station;
   // handler runs in flight (see newJob); `use` tells this run of a slot from earlier ones
-  private readonly jobs = new ColumnPool({ req: Int32Array, server: Int32Array, gen: Int32Array, use: Int32Array, awaiting: Uint8Array, life: Int32Array }, 256);
+  private readonly jobs = new ColumnPool({ req: Int32Array, server: Int32Array, gen: Int32Array, use: Int32Array, awaiting: Uint8Array, life: Int32Array, pending: Int8Array }, 256);
   // per server: bumped by each kill, so a job on the CPU outside the lock knows its process died
   private readonly life: Int32Array;
   // per server: its CPU when placed on a host (null: unlimited), and the work before, inside and after the lock
   private cpu: (ProcCpu | null)[] | null = null;
-  private readonly cpuCost_us = { before: 0, lock: 0, after: 0 };
+  private readonly cpuCost_us = { before: 0, lock: 0, after: 0, send: 0, reply: 0 };
+  private kCpuSend = -1;
+  private kCpuReply = -1;
   private kCpuBefore = -1;
   private kCpuLock = -1;
   private kCpuAfter = -1;
@@ -136,11 +138,24 @@ export class AppTier implements FaultHandler<AppFault> {
    * `lock_us` inside it (then its service time, off-CPU) and `after_us` after it (the reply and
    * the log line: Go sends the reply when the handler returns, after `done <- 1` and writeLog).
    */
-  useCpu(cpu: (ProcCpu | null)[], cost: { before_us: number; lock_us: number; after_us: number }): void {
+  useCpu(cpu: (ProcCpu | null)[], cost: { before_us: number; lock_us: number; after_us: number; send_us: number; reply_us: number }): void {
     this.cpu = cpu;
     this.cpuCost_us.before = cost.before_us;
     this.cpuCost_us.lock = cost.lock_us;
     this.cpuCost_us.after = cost.after_us;
+    this.cpuCost_us.send = cost.send_us;
+    this.cpuCost_us.reply = cost.reply_us;
+    // the Redis client, inside the lock: writing the script call, and reading its reply
+    this.kCpuSend = this.engine.register('app.cpu_send', (j, use) => {
+      if (this.jobs.cols.use[j] === use) this.callRedis(this.jobs.cols.server[j], j, use);
+    });
+    this.kCpuReply = this.engine.register('app.cpu_reply', (j, use) => {
+      const jc = this.jobs.cols;
+      if (jc.use[j] !== use) return;
+      const reply = jc.pending[j] - 2;
+      jc.pending[j] = 0;
+      this.takeReply(jc.server[j], j, reply);
+    });
     this.kCpuBefore = this.engine.register('app.cpu_before', (j, use) => this.onCpuBefore(j, use));
     this.kCpuLock = this.engine.register('app.cpu_lock', (j, use) => {
       if (this.jobs.cols.use[j] === use) this.serviceAfterCpu(this.jobs.cols.server[j], j);
@@ -248,6 +263,7 @@ export class AppTier implements FaultHandler<AppFault> {
     c.awaiting[j] = 0;
     c.use[j]++;
     c.life[j] = this.life[s];
+    c.pending[j] = 0;
     return j;
   }
 
@@ -294,6 +310,12 @@ export class AppTier implements FaultHandler<AppFault> {
     this.counters.localSold[s]++;
     // the lock stays held while Redis answers
     jc.awaiting[j] = 1;
+    const cpu = this.cpuOf(s);
+    if (cpu) cpu.run(this.cpuCost_us.send, this.kCpuSend, j, use);
+    else this.callRedis(s, j, use);
+  }
+
+  private callRedis(s: number, j: number, use: number): void {
     if (this.redisConnBroken[s]) this.dial(s, j, use);
     else this.sendToRedis(s, j, use);
   }
@@ -336,6 +358,15 @@ export class AppTier implements FaultHandler<AppFault> {
       return;
     }
     jc.awaiting[j] = 0;
+    const cpu = this.cpuOf(server);
+    if (cpu) {
+      jc.pending[j] = reply + 2; // read by the client on the CPU, still inside the lock
+      cpu.run(this.cpuCost_us.reply, this.kCpuReply, j, use);
+    } else this.takeReply(server, j, reply);
+  }
+
+  private takeReply(server: number, j: number, reply: number): void {
+    const jc = this.jobs.cols;
     const rq = this.requests;
     const r = jc.req[j];
     const current = this.current(j);
@@ -403,6 +434,8 @@ export class AppTier implements FaultHandler<AppFault> {
     for (let i = 0; i < lost; i++) {
       const j = dropped[i];
       const r = this.jobs.cols.req[j];
+      // a grant the Redis client had not read yet is lost with the process
+      if (this.jobs.cols.pending[j] - 2 === REDIS_GRANTED) this.counters.redisOkLost[s]++;
       this.dropJob(s, j);
       this.freeJob(j); // its pending events (service end, Redis reply) are stale
       rq.unhold(r);

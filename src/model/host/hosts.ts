@@ -9,9 +9,13 @@
 // - nginx: half on the way in (accept, read and parse the request, pick a peer, connect and write
 //   upstream), half on the way out (read the upstream answer, write it to the client, close both
 //   connections): about the same system calls each way in ngx_http_upstream.c's event handlers.
-// - app: APP_SPLIT below, measured on validate:real's backends (tools/real-stack/backend.ts
-//   times its own sections with process.cpuUsage(); the rest of the process's CPU, from
-//   /proc/PID/stat, is the HTTP server's: accepting and parsing, before the handler runs).
+// - app: APP_SPLIT and CLIENT_SPLIT below, measured on validate:real's backends
+//   (tools/real-stack/backend.ts times its own sections with process.cpuUsage(): the local
+//   deduction, the Redis client's call and reply, the answer and the log line; the rest of the
+//   process's CPU, from /proc/PID/stat, is the HTTP server's: accepting and parsing, before the
+//   handler runs). The Redis client's work is `cpu.redis_client`, per call, inside the lock:
+//   under load the lock is held while the app waits for a core to read the reply, as in the
+//   article's run (lock hold 339 µs, of which Redis 334 µs).
 // - redis: per command, on its one thread (the script call's own work, reading and replying).
 import type { Engine } from '../../engine/engine.js';
 import type { HostsConfig } from '../../scenario/types.js';
@@ -22,13 +26,12 @@ import { LoadBins } from '../shared/load-bins.js';
 import { HostCpu } from './cpu.js';
 
 /**
- * Fractions of `cpu.app` per request: before the lock, inside it, after it (they sum to 1).
- * Measured by validate:real on its Node backends (10,000 requests): 10.9 % of their CPU inside the
- * lock (the local deduction, issuing the script call, taking its result), 20.6 % after it (the JSON
- * answer and the log line), the rest (68.5 %) in the HTTP server before the handler runs. The lock's
- * share is spread evenly over the requests, although most of it is the sales' Redis client work.
+ * Fractions of `cpu.app` per request: before the lock, inside it (the local deduction), after it
+ * (they sum to 1). Measured by validate:real on its Node backends; see docs/validation.md.
  */
-export const APP_SPLIT = { before: 0.685, lock: 0.109, after: 0.206 } as const;
+export const APP_SPLIT = { before: 0.78, lock: 0.01, after: 0.21 } as const;
+/** `cpu.redis_client` per script call, inside the lock: issuing the call, and parsing its reply. */
+export const CLIENT_SPLIT = { send: 0.5, reply: 0.5 } as const;
 /** nginx's `cpu.nginx`: on the way in, and on the way out. */
 export const NGINX_SPLIT = { in: 0.5, out: 0.5 } as const;
 
