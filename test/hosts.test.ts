@@ -46,7 +46,7 @@ describe('hosts, place and cpu keys', () => {
         { name: 'app1', host: 'box2', threads: 4 }, // Go: GOMAXPROCS = the host's cores
         { name: 'redis', host: 'box2', threads: 1 },
       ],
-      cpu: { users_us: 53, nginx_us: 85, app_us: 139, redis_us: 27, redis_client_us: 0 },
+      cpu: { users_us: 53, nginx_us: 85, app_us: [139], redis_us: 27, redis_client_us: 0 },
     });
   });
 

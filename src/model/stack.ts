@@ -124,9 +124,9 @@ function placeOnHosts(engine: Engine, s: Scenario, t: { users: Users; nginx: Ngi
   if (apps.some((c) => c !== null)) {
     const client = cost.redis_client_us;
     t.app.useCpu(apps, {
-      before_us: cost.app_us * APP_SPLIT.before,
-      lock_us: cost.app_us * APP_SPLIT.lock,
-      after_us: cost.app_us * APP_SPLIT.after,
+      before_us: cost.app_us.map((c) => c * APP_SPLIT.before),
+      lock_us: cost.app_us.map((c) => c * APP_SPLIT.lock),
+      after_us: cost.app_us.map((c) => c * APP_SPLIT.after),
       send_us: client * CLIENT_SPLIT.send,
       reply_us: client * CLIENT_SPLIT.reply,
     });

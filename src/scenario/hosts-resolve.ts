@@ -29,6 +29,8 @@ export function resolveHosts(p: ParsedScenario, servers: readonly string[], fail
   const cores = new Map(hosts.map((h) => [h.name, h.cores]));
   const kinds = placeable(p, servers);
   const cpu = p.cpu ?? { users: 53, nginx: 85, app: 139, redis: 27, redis_client: 0, threads: {} };
+  const app = cpu.app;
+  if (Array.isArray(app) && app.length !== servers.length) fail(['cpu', 'app'], `must have one entry per upstream server (${servers.length}), got ${app.length}`);
   const placedOn = new Map<string, string>();
   const processes: HostsConfig['processes'] = [];
   for (const [host, names] of Object.entries(p.place ?? {})) {
@@ -47,6 +49,6 @@ export function resolveHosts(p: ParsedScenario, servers: readonly string[], fail
   return {
     hosts,
     processes,
-    cpu: { users_us: cpu.users, nginx_us: cpu.nginx, app_us: cpu.app, redis_us: cpu.redis, redis_client_us: cpu.redis_client },
+    cpu: { users_us: cpu.users, nginx_us: cpu.nginx, app_us: Array.isArray(app) ? app : servers.map(() => app), redis_us: cpu.redis, redis_client_us: cpu.redis_client },
   };
 }

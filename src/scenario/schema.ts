@@ -547,7 +547,8 @@ export const scenarioSchema = section({
   cpu: section({
     users: duration().prefault('53us'), // default: 53us (ab's own work per request)
     nginx: duration().prefault('85us'), // default: 85us
-    app: duration().prefault('139us'), // default: 139us (the Go server's, inside and outside the lock)
+    // default: 139us (the Go server's, inside and outside the lock); or a list, one per upstream server
+    app: z.union([list(duration(), 'durations (one per server)'), duration()]).prefault('139us'),
     redis: duration().prefault('27us'), // default: 27us per script call
     redis_client: duration().prefault('0us'), // default: 0us: the app's Redis client per script call, inside the lock, beyond `app`
     threads: section({

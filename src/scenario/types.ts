@@ -131,7 +131,7 @@ export type HostsConfig = {
   processes: { name: string; host: string; threads: number }[];
   // per request; redis_us per command; redis_client_us per script call the app makes (its Redis
   // client, inside the lock), on top of app_us
-  cpu: { users_us: number; nginx_us: number; app_us: number; redis_us: number; redis_client_us: number };
+  cpu: { users_us: number; nginx_us: number; app_us: number[]; redis_us: number; redis_client_us: number }; // app_us: one per server
 };
 
 export type Scenario = {

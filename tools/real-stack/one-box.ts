@@ -12,6 +12,7 @@ export type MeasuredCpu = {
   users_us: number; // ab
   nginx_us: number; // master and workers
   app_us: number; // the four backends, per request they handled, less their Redis client's work
+  appEach_us: number[]; // the same per backend, in server order (a busier Node process spends less per request)
   redis_us: number; // per EVALSHA
   redis_client_us: number; // the backends' Redis client per script call: issuing it and parsing the reply
   localShare: number; // of app_us: the local deduction, inside the handler's lock
@@ -27,6 +28,7 @@ export function processGroups(redis: Proc | null, nginx: Proc, backends: Map<str
     ['redis', redis ? [redis.pid] : []],
     ['nginx', [nginx.pid, ...childrenOf(nginx.pid)]],
     ['app', [...backends.values()].map((p) => p.pid)],
+    ...[...backends].map(([name, p]): [string, number[]] => [`app:${name}`, [p.pid]]),
   ]);
 }
 
@@ -41,10 +43,11 @@ export function perRequest(
   used: { cpu_us: Map<string, number>; machineBusy: number; wall_s: number },
   abCpu_us: number,
   answered: number,
-  handled: number,
   scriptCalls: number,
   sections: HandlerSections,
+  perBackend: Map<string, HandlerSections>,
 ): MeasuredCpu {
+  const handled = sections.handled;
   const c = (k: string): number => used.cpu_us.get(k) ?? 0;
   const client = sections.send_us + sections.reply_us;
   const app = c('app') - client;
@@ -54,6 +57,7 @@ export function perRequest(
     users_us: abCpu_us / Math.max(1, answered),
     nginx_us: c('nginx') / Math.max(1, answered),
     app_us: app / Math.max(1, handled),
+    appEach_us: [...perBackend].map(([name, st]) => (c(`app:${name}`) - st.send_us - st.reply_us) / Math.max(1, st.handled)),
     redis_us: c('redis') / Math.max(1, scriptCalls),
     redis_client_us: client / Math.max(1, sections.calls),
     localShare: app > 0 ? sections.local_us / app : 0,
@@ -114,7 +118,7 @@ place: { box1: [users, nginx1, app1, app2, app3, app4, redis] }
 cpu:
   users: ${us(cpu.users_us)}
   nginx: ${us(cpu.nginx_us)}
-  app: ${us(cpu.app_us)}
+  app: [${cpu.appEach_us.map(us).join(', ')}]  # per server: a busier Node process spends less per request (${us(cpu.app_us)} over all)
   redis: ${us(cpu.redis_us)}
   redis_client: ${us(cpu.redis_client_us)}
   threads: { app: 1 }  # validate:real's backends are Node: one JavaScript thread each (a Go server would use the cores)

@@ -97,7 +97,7 @@ function parseAb(out: string): Ab {
   };
 }
 
-type RealRow = Row & { seconds: number; cpuPerRequest_us: Record<string, number>; killedAt_s: number | null; cpu: MeasuredCpu };
+type RealRow = Row & { seconds: number; cpuPerRequest_us: Record<string, number>; killedAt_s: number | null; firstAnswer_s: number | null; cpu: MeasuredCpu };
 
 /** A function that returns how many lines the files hold now, reading only what is new. */
 function lineCounter(files: string[]): () => number {
@@ -161,9 +161,10 @@ export type HandlerSections = { local_us: number; send_us: number; reply_us: num
  * Stops each backend in turn: the CPU per request each reported on its way out (its whole life,
  * start-up included), and the CPU its handler's sections took, summed.
  */
-async function stopBackends(backends: Map<string, Proc>): Promise<{ cpuPerRequest_us: Record<string, number>; sections: HandlerSections }> {
+async function stopBackends(backends: Map<string, Proc>): Promise<{ cpuPerRequest_us: Record<string, number>; sections: HandlerSections; perBackend: Map<string, HandlerSections> }> {
   const cpuPerRequest_us: Record<string, number> = {};
   const sections: HandlerSections = { local_us: 0, send_us: 0, reply_us: 0, calls: 0, after_us: 0, handled: 0 };
+  const perBackend = new Map<string, HandlerSections>();
   for (const [name, p] of backends) {
     await p.stop('SIGTERM');
     const m = /STATS (\{.*\})/.exec(p.output);
@@ -171,9 +172,10 @@ async function stopBackends(backends: Map<string, Proc>): Promise<{ cpuPerReques
       const st = JSON.parse(m[1]!) as HandlerSections & { requests: number; cpu_us: number };
       cpuPerRequest_us[name] = st.requests > 0 ? Math.round(st.cpu_us / st.requests) : 0;
       for (const k of Object.keys(sections) as (keyof HandlerSections)[]) sections[k] += st[k];
+      perBackend.set(name, st);
     }
   }
-  return { cpuPerRequest_us, sections };
+  return { cpuPerRequest_us, sections, perBackend };
 }
 
 /** Requests each backend answered and users told success, from the backends' logs. */
@@ -237,12 +239,12 @@ class RealStack {
       const meter = new CpuMeter(() => processGroups(this.redisProc, nginx, backends));
       const calls0 = await this.evalshaCalls();
       meter.start();
-      const { res, killedAt_s, abCpu_us } = await this.runAb(load, nginxPort, killAfter, dir, backends, started, v.killAt_s);
+      const { res, killedAt_s, firstAnswer_s, abCpu_us } = await this.runAb(load, nginxPort, killAfter, dir, backends, started, v.killAt_s);
       const used = meter.stop();
       const calls = (await this.evalshaCalls()) - calls0;
 
       await nginx.stop('SIGTERM');
-      const { cpuPerRequest_us, sections } = await stopBackends(backends);
+      const { cpuPerRequest_us, sections, perBackend } = await stopBackends(backends);
       const { requests, succeeded } = answersInLogs(s, dir);
       const sold = Number(await this.cmd(['HGET', TICKET_HASH_KEY, TICKET_SOLD_FIELD]));
       const inv = s.tickets.inventory;
@@ -262,7 +264,8 @@ class RealStack {
         seconds: res.seconds,
         cpuPerRequest_us,
         killedAt_s,
-        cpu: perRequest(used, abCpu_us, res.complete, Object.values(requests).reduce((a, b) => a + b, 0), calls, sections),
+        firstAnswer_s,
+        cpu: perRequest(used, abCpu_us, res.complete, calls, sections, perBackend),
       };
     } finally {
       for (const p of started) await p.stop('SIGKILL', 1000);
@@ -316,7 +319,7 @@ class RealStack {
     backends: Map<string, Proc>,
     started: Proc[],
     killAt_s?: number,
-  ): Promise<{ res: Ab; killedAt_s: number | null; abCpu_us: number }> {
+  ): Promise<{ res: Ab; killedAt_s: number | null; firstAnswer_s: number | null; abCpu_us: number }> {
     const s = this.s;
     // ab under a shell that prints its own /proc/PID/stat once ab has exited: cutime + cstime
     // there are ab's CPU time, which ab's own /proc entry no longer shows once it is gone
@@ -326,12 +329,22 @@ class RealStack {
     started.push(ab);
     let killer: NodeJS.Timeout | undefined;
     let killedAt_s: number | null = null;
+    let firstAnswer_s: number | null = null;
     if (killAt_s !== undefined) {
+      // `killAt_s` after the first answer (the logs say), not after ab's start: starting ab and
+      // its 100 connections takes a while that the simulated run does not have
       const t0 = Date.now();
-      killer = setTimeout(() => {
-        killedAt_s = (Date.now() - t0) / 1000;
-        void backends.get(KILLED)?.stop('SIGKILL');
-      }, killAt_s * 1000);
+      const answered = lineCounter(s.nginx.upstream.servers.map((sv) => path.join(dir, `${sv.name}.log`)));
+      killer = setInterval(() => {
+        if (answered() < 1) return;
+        clearInterval(killer);
+        const first = Date.now();
+        killer = setTimeout(() => {
+          killedAt_s = (Date.now() - t0) / 1000;
+          firstAnswer_s = (first - t0) / 1000;
+          void backends.get(KILLED)?.stop('SIGKILL');
+        }, killAt_s * 1000);
+      }, 1);
     }
     if (killAfter !== null) {
       // kill KILLED by PID once the backends have answered `killAfter` requests (their logs say)
@@ -353,7 +366,7 @@ class RealStack {
     clearInterval(killer);
     clearTimeout(killer);
     if (code !== 0) throw new Error(`ab exited with ${code}:\n${ab.output.slice(-2000)}`);
-    return { res: parseAb(ab.output), killedAt_s, abCpu_us: abCpuFromShell(ab.output) };
+    return { res: parseAb(ab.output), killedAt_s, firstAnswer_s, abCpu_us: abCpuFromShell(ab.output) };
   }
 
   /** Stops everything still running, by PID. */
@@ -431,12 +444,15 @@ function oneBoxSection(real: RealRow | undefined, killed: RealRow | undefined): 
   const c = real.cpu;
   writeOneBox(ONE_BOX_FILE, c, `Measured ${real.throughput.toFixed(0)} answers/s.`);
   const sim = simulate([], ONE_BOX_FILE);
-  const simKilled = simulate([faultSet(100)], ONE_BOX_FILE);
+  // 0.1 s after the first answer, as in the real run (1 ms bins: within a millisecond)
+  const simKill_ms = 100 + sim.answeredBy_s(1) * 1000;
+  const simKilled = simulate([faultSet(simKill_ms)], ONE_BOX_FILE);
   const row = (name: string, r: number, s: number, digits: number): string => `| ${name} | ${r.toFixed(digits)} | ${s.toFixed(digits)} | ${pct(s, r)} |`;
   return [
     '### one host: source-ab-one-box.yaml, CPU costs measured in the first run',
     '',
     `CPU per request (/proc/PID/stat): ab ${c.users_us.toFixed(1)} us, nginx ${c.nginx_us.toFixed(1)} us, backends ${c.app_us.toFixed(1)} us ` +
+      `(${c.appEach_us.map((v) => v.toFixed(0)).join('/')} us each) ` +
       `(${(c.localShare * 100).toFixed(1)} % the local deduction, ${(c.afterShare * 100).toFixed(1)} % after the lock) and ${c.redis_client_us.toFixed(1)} us per script call in their Redis client ` +
       `(${(c.sendShare * 100).toFixed(0)} % issuing it), Redis ${c.redis_us.toFixed(1)} us per script call. ` +
       `Machine ${(c.machineBusy * 100).toFixed(0)} % busy during the run, ${(c.othersBusy * 100).toFixed(0)} % of it other work.`,
@@ -447,6 +463,11 @@ function oneBoxSection(real: RealRow | undefined, killed: RealRow | undefined): 
     row('latency p50 (ms)', real.p50_ms, sim.p50_ms, 1),
     row('latency p90 (ms)', real.p90_ms, sim.p90_ms, 1),
     row('latency p99 (ms)', real.p99_ms, sim.p99_ms, 1),
+    '',
+    `app4 killed 0.1 s after the first answer: real at ${killed.killedAt_s?.toFixed(3) ?? '-'} s (first answer at ${killed.firstAnswer_s?.toFixed(3) ?? '-'} s), simulated at ${(simKill_ms / 1000).toFixed(3)} s.`,
+    '',
+    '| | real | simulated | difference |',
+    '|---|---:|---:|---:|',
     row(`app4 killed at 0.1 s: tickets sold`, killed.sold, simKilled.sold, 0),
     row(`app4 killed at 0.1 s: answers by app4`, killed.requests['app4'] ?? 0, simKilled.requests['app4'] ?? 0, 0),
     row(`app4 killed at 0.1 s: failed upstream attempts`, killed.failedAttempts, simKilled.failedAttempts, 0),

@@ -66,7 +66,7 @@ export class AppTier implements FaultHandler<AppFault> {
   private readonly life: Int32Array;
   // per server: its CPU when placed on a host (null: unlimited), and the work before, inside and after the lock
   private cpu: (ProcCpu | null)[] | null = null;
-  private readonly cpuCost_us = { before: 0, lock: 0, after: 0, send: 0, reply: 0 };
+  private readonly cpuCost_us = { before: new Float64Array(0), lock: new Float64Array(0), after: new Float64Array(0), send: 0, reply: 0 };
   private kCpuSend = -1;
   private kCpuReply = -1;
   private kCpuBefore = -1;
@@ -138,11 +138,11 @@ export class AppTier implements FaultHandler<AppFault> {
    * `lock_us` inside it (then its service time, off-CPU) and `after_us` after it (the reply and
    * the log line: Go sends the reply when the handler returns, after `done <- 1` and writeLog).
    */
-  useCpu(cpu: (ProcCpu | null)[], cost: { before_us: number; lock_us: number; after_us: number; send_us: number; reply_us: number }): void {
+  useCpu(cpu: (ProcCpu | null)[], cost: { before_us: number[]; lock_us: number[]; after_us: number[]; send_us: number; reply_us: number }): void {
     this.cpu = cpu;
-    this.cpuCost_us.before = cost.before_us;
-    this.cpuCost_us.lock = cost.lock_us;
-    this.cpuCost_us.after = cost.after_us;
+    this.cpuCost_us.before = Float64Array.from(cost.before_us);
+    this.cpuCost_us.lock = Float64Array.from(cost.lock_us);
+    this.cpuCost_us.after = Float64Array.from(cost.after_us);
     this.cpuCost_us.send = cost.send_us;
     this.cpuCost_us.reply = cost.reply_us;
     // the Redis client, inside the lock: writing the script call, and reading its reply
@@ -200,7 +200,7 @@ export class AppTier implements FaultHandler<AppFault> {
     this.nginx.to.connected(r);
     const j = this.newJob(r, s, gen);
     const cpu = this.cpuOf(s);
-    if (cpu) cpu.run(this.cpuCost_us.before, this.kCpuBefore, j, this.jobs.cols.use[j]);
+    if (cpu) cpu.run(this.cpuCost_us.before[s], this.kCpuBefore, j, this.jobs.cols.use[j]);
     else if (this.lock.arrive(s, j, this.engine.now_us)) this.startService(s, j);
   }
 
@@ -276,7 +276,7 @@ export class AppTier implements FaultHandler<AppFault> {
   /** Job `j` went inside the lock of server `s`: the local deduction takes a service time. */
   private startService(s: number, j: number): void {
     const cpu = this.cpuOf(s);
-    if (cpu) cpu.run(this.cpuCost_us.lock * this.slowFactor[s], this.kCpuLock, j, this.jobs.cols.use[j]);
+    if (cpu) cpu.run(this.cpuCost_us.lock[s] * this.slowFactor[s], this.kCpuLock, j, this.jobs.cols.use[j]);
     else this.serviceAfterCpu(s, j);
   }
 
@@ -411,7 +411,7 @@ export class AppTier implements FaultHandler<AppFault> {
     if (cpu === null) {
       this.freeJob(j);
       this.requests.unhold(r);
-    } else cpu.run(this.cpuCost_us.after, this.kCpuAfter, j, this.jobs.cols.use[j]);
+    } else cpu.run(this.cpuCost_us.after[s], this.kCpuAfter, j, this.jobs.cols.use[j]);
     if (next >= 0) this.startService(s, next);
   }
 
