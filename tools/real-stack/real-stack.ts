@@ -31,6 +31,7 @@ const AB_DEADLINE_MS = 180_000; // ab is stopped if a run takes longer than this
 // sessions, so a plain nice does nothing against other sessions' work). On a machine busy with
 // other work the stack then gets the cores first, as on the article's own machine.
 const NICE = Number(process.env['REAL_NICE'] ?? 0);
+const WARM_UP = 3000; // requests before each measured run (see warmUp)
 const OWN_SESSION = NICE !== 0;
 
 /** Gives our process `pid`'s autogroup (its own session) the REAL_NICE level; nothing else is touched. */
@@ -236,6 +237,7 @@ class RealStack {
       const { nginx, nginxPort } = await this.startNginx(dir, ports, started);
       const load = s.users.load;
       if (load.kind !== 'closed') throw new Error('source-ab must have a closed load (ab -n -c)');
+      if (v.dead === undefined) await this.warmUp(nginxPort);
       const meter = new CpuMeter(() => processGroups(this.redisProc, nginx, backends));
       const calls0 = await this.evalshaCalls();
       meter.start();
@@ -271,6 +273,17 @@ class RealStack {
       for (const p of started) await p.stop('SIGKILL', 1000);
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * WARM_UP requests through nginx to the backends' /warm (no stock touched) before measuring, so
+   * that V8 has compiled the backends' hot paths. A multiple of the weights' sum (10): smooth WRR
+   * ends a whole period with every current weight back at 0, where the measured run starts.
+   */
+  private async warmUp(nginxPort: number): Promise<void> {
+    const ab = this.track(new Proc(this.bins.ab, ['-n', String(WARM_UP), '-c', '100', `http://127.0.0.1:${nginxPort}/warm`]));
+    const code = await ab.exited;
+    if (code !== 0) throw new Error(`warm-up ab exited with ${code}:\n${ab.output.slice(-2000)}`);
   }
 
   /** Script calls Redis has run so far (INFO commandstats). */
