@@ -153,8 +153,7 @@ export function findBottleneck(loads: readonly NodeLoad[]): Bottleneck {
   const toMs = round((to * sr.bin_us) / 1000);
   const pct = Math.round(utilization * 100);
   const sentence = best.saturated
-    ? `Bottleneck: ${node}, ${pct} % busy from ${fromMs} to ${toMs} ms; ${capText(l, capacity, service_us)}; ` +
-      `${round(queue, 0)} waiting on average, ${round(wait_ms, 1)} ms each (Little's law)`
+    ? saturatedSentence(l, node, pct, fromMs, toMs, capacity, service_us, queue, wait_ms)
     : `No bottleneck: no node was ${Math.round(SATURATED * 100)} % busy; the busiest, ${node}, peaked at ${Math.round(best.peak * 100)} %`;
   return {
     node,
@@ -170,4 +169,14 @@ export function findBottleneck(loads: readonly NodeLoad[]): Bottleneck {
     wait_ms: round(wait_ms, 3),
     sentence,
   };
+}
+
+function saturatedSentence(l: NodeLoad, node: string, pct: number, fromMs: number, toMs: number, capacity: number, service_us: number, queue: number, wait_ms: number): string {
+  if (l.tier === 'host') {
+    // a host's queue is its runnable pieces of work beyond its cores: every process on it waits
+    return `Bottleneck: the CPU of host ${node}, ${pct} % of its ${l.servers} core${l.servers > 1 ? 's' : ''} busy from ${fromMs} to ${toMs} ms; ` +
+      `${round(queue, 1)} runnable threads waiting for a core on average, so every process on it runs slower`;
+  }
+  return `Bottleneck: ${node}, ${pct} % busy from ${fromMs} to ${toMs} ms; ${capText(l, capacity, service_us)}; ` +
+      `${round(queue, 0)} waiting on average, ${round(wait_ms, 1)} ms each (Little's law)`;
 }

@@ -173,7 +173,8 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: RunEnd, 
   const responses = m.requestsOk + m.requestsSoldOut + m.requestsErrors + m.requestsTimeouts;
   const fe = tiers.front;
   // upstream first, the order of nodes.csv and the bottleneck's tie-break
-  const loads: NodeLoad[] = [...(fe ? [fe.load] : []), tiers.nginxLoad, tiers.app.load, tiers.redis.load];
+  // the hosts last: a saturated CPU holds up every process on it, so it explains the others' queues
+  const loads: NodeLoad[] = [...(fe ? [fe.load] : []), tiers.nginxLoad, tiers.app.load, tiers.redis.load, ...(tiers.hosts?.loads ?? [])];
   const summary: Summary = {
     scenario: s.name,
     description: s.description,
@@ -206,6 +207,7 @@ export function summarize(s: Scenario, m: Metrics, ledger: Ledger, end: RunEnd, 
       ...(fe ? { lvs: fe.directors, router: fe.routers } : {}),
     },
     ...(fe ? { network: fe.network, lvs: fe.lvs } : {}),
+    ...(tiers.hosts ? { hosts: tiers.hosts.hosts } : {}),
     invariants: invariantsSection(s, sold, audit, tiers.app.stock, tiers.redis),
     expect: {},
     faults: m.faults.map((f) => ({ at_ms: ms(f.at_us), action: f.action, target: f.target, detail: f.detail })),

@@ -99,6 +99,14 @@ export type LvsSummary = {
 };
 
 /** The node that limited the run, by the utilisation law and Little's law (metrics/bottleneck.ts). */
+/** One host of `hosts:`: its cores, the processes placed on it, and how busy its cores were. */
+export type HostSummary = {
+  cores: number;
+  processes: string[];
+  cpu_ms: number; // core-milliseconds used over the run
+  utilization: number; // cpu_ms / (duration x cores)
+};
+
 export type Bottleneck = {
   node: string;
   tier: string;
@@ -201,6 +209,7 @@ export type Summary = {
   };
   network?: NetworkSummary; // with a routed network: losses, reconvergence, timeline
   lvs?: LvsSummary; // with an LVS tier: failover losses, VIP holders
+  hosts?: Record<string, HostSummary>; // with `hosts:` only: each host's cores and how busy they were
   invariants: { no_oversell: boolean; ledger: boolean; conservation: boolean };
   expect: Record<string, { want: string; value: number | string | null; held: boolean }>; // string for fingerprint
   faults: { at_ms: number; action: string; target: string; detail: string }[];

@@ -4,6 +4,7 @@
 import type { ServerRow } from './report-input.js';
 import type {
   AppServerSummary,
+  HostSummary,
   DirectorSummary,
   LvsSummary,
   NetworkSummary,
@@ -69,4 +70,11 @@ export type TierSections = {
   redis: RedisSections;
   front?: FrontSections; // with an LVS tier and a routed network only
   nginxLoad: NodeLoad; // nodes.csv; the other tiers' loads are in their sections
+  hosts?: HostsSections; // with `hosts:` only
+};
+
+/** The hosts' CPUs: summary.json's `hosts` and one load per host (nodes.csv, tier "host"). */
+export type HostsSections = {
+  hosts: Record<string, HostSummary>;
+  loads: NodeLoad[]; // servers = the host's cores; busy = core-µs, queue = runnable pieces waiting for a core
 };

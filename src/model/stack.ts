@@ -14,7 +14,7 @@ import { AppCounters } from './app/counters.js';
 import { appSections } from './app/summary.js';
 import { Connectivity } from './shared/connectivity.js';
 import { FaultInjector, faultSchedule } from './faults/injector.js';
-import { Topology } from '../scenario/topology.js';
+import { nginxName, REDIS_NODE, Topology } from '../scenario/topology.js';
 import { TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../scenario/inventory-scripts.js';
 import { type LvsFrontSlice, LvsTier } from './front/lvs.js';
 import { frontSections } from './front/summary.js';
@@ -27,6 +27,8 @@ import { redisSections } from './redis/summary.js';
 import { RequestTable } from './client/requests.js';
 import { TraceHook } from './shared/trace-hook.js';
 import { patience_us, Users, usersIn } from './client/users.js';
+import { APP_SPLIT, CLIENT_SPLIT, Hosts, hostsSections, NGINX_SPLIT } from './host/hosts.js';
+import { USERS_PROCESS } from '../scenario/hosts-resolve.js';
 
 export type RunHooks = {
   tracer?: Tracer; // one row per request hop
@@ -88,6 +90,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
     redis.trace = hook;
     if (lvs) lvs.trace = hook;
   }
+  const hosts = s.hosts ? placeOnHosts(engine, s, { users, nginx, app, redis }) : null;
   users.answerFastPath = hooks.fastPaths?.answers ?? true;
   if (lvs) lvs.decideAtSend = hooks.fastPaths?.directors ?? true;
   users.start();
@@ -102,9 +105,35 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   const end_us = Math.max(engine.now_us, metrics.lastResponse_us);
 
   const tiers = tierSections(s, { app, nginx, redis, lvs }, end_us, metrics.duration_us());
+  if (s.hosts && hosts) tiers.hosts = hostsSections(s.hosts, hosts, end_us, metrics.duration_us());
   const end = { events: engine.events, fingerprint: engine.fingerprint, usersTotal, usersFinal: users.final, usersRequests: users.requestsSent };
   const report = summarize(s, metrics, ledger, end, tiers);
   return { report, events: engine.events };
+}
+
+/** `hosts:`: each placed process's work runs on its host's cores, split where it really happens (host/hosts.ts). */
+function placeOnHosts(engine: Engine, s: Scenario, t: { users: Users; nginx: NginxTier; app: AppTier; redis: RedisTier }): Hosts | null {
+  if (!s.hosts) return null;
+  const hosts = new Hosts(engine, s.hosts, s.report.bin_us);
+  const cost = s.hosts.cpu;
+  const users = hosts.proc(USERS_PROCESS);
+  if (users) t.users.useCpu(users, cost.users_us);
+  const ngx = Array.from({ length: s.nginx.instances }, (_, k) => hosts.proc(nginxName(k)));
+  if (ngx.some((c) => c !== null)) t.nginx.useCpu(ngx, cost.nginx_us * NGINX_SPLIT.in, cost.nginx_us * NGINX_SPLIT.out);
+  const apps = t.app.names.map((n) => hosts.proc(n));
+  if (apps.some((c) => c !== null)) {
+    const client = cost.redis_client_us;
+    t.app.useCpu(apps, {
+      before_us: cost.app_us.map((c) => c * APP_SPLIT.before),
+      lock_us: cost.app_us.map((c) => c * APP_SPLIT.lock),
+      after_us: cost.app_us.map((c) => c * APP_SPLIT.after),
+      send_us: client * CLIENT_SPLIT.send,
+      reply_us: client * CLIENT_SPLIT.reply,
+    });
+  }
+  const redis = hosts.proc(REDIS_NODE);
+  if (redis) t.redis.useCpu(redis, cost.redis_us);
+  return hosts;
 }
 
 /** What the LVS tier takes from the rest of the scenario. */

@@ -3,8 +3,8 @@ import { C, Chart, type D3NodeCtor, drawFaults, drawTimeAxis, faultLegend, timeA
 import { fmtMs, fmtNum, fmtPct } from './format.js';
 
 // load.svg: a heatmap of each serving node's busy fraction over time (nodes.csv), one row per app
-// server and one for Redis; nginx and the directors have no service time in the model, so they
-// are never busy and get no row. A single-hue scale (light to dark blue) reads the same to
+// server and one for Redis, and one per host (`hosts:`: the share of its cores in use); nginx and
+// the directors have no service time in the model, so they are never busy and get no row. A single-hue scale (light to dark blue) reads the same to
 // colour-blind eyes and in grey.
 
 const MAX_COLUMNS = 200;
@@ -65,7 +65,7 @@ export function loadChart(D3Node: D3NodeCtor, input: ReportInput): string {
   const b = input.summary.bottleneck;
   const byNode = new Map<string, NodeRow[]>();
   for (const r of input.nodes) {
-    if (r.tier !== 'app' && r.tier !== 'redis') continue;
+    if (r.tier !== 'app' && r.tier !== 'redis' && r.tier !== 'host') continue;
     const list = byNode.get(r.node) ?? [];
     list.push(r);
     byNode.set(r.node, list);

@@ -28,6 +28,9 @@ export const LIMITS = {
   workers: 1024,
   /** nginx instances: each is a node with its own peers, counters and health state */
   instances: 1024,
+  /** a host's cores and a process's threads: each running piece of work is a heap entry */
+  cores: 4096,
+  threads: 4096,
   /** LVS directors: each keeps a table per nginx instance and runs VRRP */
   directors: 256,
   /** routers: SPF runs per router over router x router tables */

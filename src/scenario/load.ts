@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { FIXED_SCRIPT, SOURCE_SCRIPT } from './inventory-scripts.js';
 import { resolveNetwork } from './network-resolve.js';
 import { DEFAULT_NEXT_UPSTREAM, DEFAULT_SERVERS, type ParsedScenario, scenarioErrorMap, scenarioSchema } from './schema.js';
+import { resolveHosts } from './hosts-resolve.js';
 import { checkBounds, checkListSizes, checkLocalStock, checkSizes, type FaultKeys } from './bounds.js';
 import { defaultAppName, REDIS_NODE, Topology } from './topology.js';
 import type { Expectation, Fault, InventoryScript, RandomFaults, RandomKill, Scenario, UpstreamServer } from './types.js';
@@ -437,6 +438,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
     lvs: routed.lvs,
   });
   const { faults, randomFaults, randomKills, keys } = resolveFaults(p, topology, fail, where);
+  const hosts = resolveHosts(p, servers.map((v) => v.name), fail);
   const expect: Expectation[] = Object.entries(p.expect).map(([key, e]) => {
     if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(key)) {
       fail(['expect', key], 'must be a dotted summary.json path like tickets.oversold');
@@ -492,6 +494,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
       save: p.redis.save,
       lua_max_instructions: p.redis.lua_max_instructions,
     },
+    ...(hosts ? { hosts } : {}),
     ...(routed.lvs ? { lvs: routed.lvs } : {}),
     faults,
     random_faults: randomFaults,

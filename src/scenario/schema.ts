@@ -586,6 +586,25 @@ export const scenarioSchema = section({
       .refine((n) => n <= 1e9, { message: 'must be at most 1000000000 (a call that long takes about 35 s here)' })
       .default(1_000_000),
   }).prefault({}),
+  // default: none (every process has its own unlimited CPU). { box1: { cores: 2 } }
+  hosts: z.record(text(), section({ cores: int(1, LIMITS.cores) }), { error: () => 'must be a map of host names to { cores: N }' }).optional(),
+  // default: none. { box1: [users, nginx1, app1, redis] }: the processes each host runs
+  place: z.record(text(), list(text(), 'process names (users, nginx1, app1, redis)'), { error: () => 'must be a map of host names to lists of processes' }).optional(),
+  // CPU time per request (per command for Redis), spent on the process's host; used with `hosts`
+  cpu: section({
+    users: duration().prefault('53us'), // default: 53us (ab's own work per request)
+    nginx: duration().prefault('85us'), // default: 85us
+    // default: 139us (the Go server's, inside and outside the lock); or a list, one per upstream server
+    app: z.union([list(duration(), 'durations (one per server)'), duration()]).prefault('139us'),
+    redis: duration().prefault('27us'), // default: 27us per script call
+    redis_client: duration().prefault('0us'), // default: 0us: the app's Redis client per script call, inside the lock, beyond `app`
+    threads: section({
+      users: int(1, LIMITS.threads).optional(), // default: 1 (ab is one thread)
+      nginx: int(1, LIMITS.threads).optional(), // default: nginx.workers
+      app: int(1, LIMITS.threads).optional(), // default: the host's cores (Go's GOMAXPROCS)
+      redis: int(1, LIMITS.threads).optional(), // default: 1 (Redis runs commands on one thread)
+    }).prefault({}),
+  }).optional(),
   faults: z
     .preprocess((v) => (v === null ? [] : v), list(fault, 'faults ({ at: 1s, kill: app1 }, { at: 2s, recover: app1 }, ...)'))
     .prefault([]), // default: [] (no faults); applied in the order written

@@ -124,6 +124,22 @@ export type Expectation = {
   confidence?: number; // of a 'mean' form that says "at P%"; else sim check's --confidence
 };
 
+/**
+ * `hosts` / `place` / `cpu`: machines with cores, the processes placed on them, and the CPU time
+ * each process spends per request (per command for Redis). Absent: every process has its own
+ * unlimited CPU and spends no time on it (the model before hosts).
+ */
+export type HostsConfig = {
+  hosts: { name: string; cores: number }[]; // in the order written
+  // the placed processes (users, nginx1, app1, redis), in the order written; unplaced ones have
+  // unlimited CPU. threads: how many pieces of its work run at once (Redis 1, ab 1, nginx its
+  // workers, a Go server GOMAXPROCS = its host's cores, unless `cpu.threads` says otherwise)
+  processes: { name: string; host: string; threads: number }[];
+  // per request; redis_us per command; redis_client_us per script call the app makes (its Redis
+  // client, inside the lock), on top of app_us
+  cpu: { users_us: number; nginx_us: number; app_us: number[]; redis_us: number; redis_client_us: number }; // app_us: one per server
+};
+
 export type Scenario = {
   name: string;
   description: string;
@@ -178,6 +194,7 @@ export type Scenario = {
     save: [number, number][]; // RDB rules (seconds, changes), as redis.conf's `save`
     lua_max_instructions: number; // a script call stops with an error after this many Lua instructions
   };
+  hosts?: HostsConfig; // absent: unlimited CPU everywhere
   lvs?: LvsConfig; // LVS directors in front of the nginx instances (absent: users reach nginx directly)
   faults: Fault[];
   random_faults: RandomFaults[];

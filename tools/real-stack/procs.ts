@@ -53,8 +53,9 @@ export class Proc {
   private exitCode: number | null | undefined = undefined;
   readonly exited: Promise<number | null>;
 
-  constructor(readonly cmd: string, readonly args: readonly string[], cwd?: string) {
-    this.child = spawn(cmd, [...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `session`: start it in a session of its own (setsid), so that it has its own scheduler autogroup. */
+  constructor(readonly cmd: string, readonly args: readonly string[], cwd?: string, session = false) {
+    this.child = spawn(cmd, [...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: session });
     if (this.child.pid === undefined) throw new Error(`could not start ${cmd}`);
     this.pid = this.child.pid;
     const keep = (b: Buffer): void => {

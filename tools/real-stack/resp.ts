@@ -57,8 +57,18 @@ export class RespClient {
   private readonly waiting: { resolve: (r: RedisReply) => void; reject: (e: Error) => void }[] = [];
   private closed: Error | null = null;
 
+  /** With countCpu, the CPU µs spent parsing replies (validate:real's backends report it). */
+  countCpu = false;
+  readCpu_us = 0;
+
   private constructor(private readonly sock: net.Socket) {
-    sock.on('data', (d: Buffer) => this.onData(d));
+    sock.on('data', (d: Buffer) => {
+      if (!this.countCpu) return this.onData(d);
+      const t0 = process.cpuUsage();
+      this.onData(d);
+      const t = process.cpuUsage(t0);
+      this.readCpu_us += t.user + t.system;
+    });
     const fail = (e: Error): void => {
       this.closed = e;
       for (const w of this.waiting.splice(0)) w.reject(e);

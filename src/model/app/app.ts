@@ -26,6 +26,7 @@ import type { TraceHook } from '../shared/trace-hook.js';
 import type { AppCounters } from './counters.js';
 import { Port } from '../shared/port.js';
 import { ColumnPool } from '../../engine/columns.js';
+import type { ProcCpu } from '../host/hosts.js';
 
 export const REDIS_GRANTED = 1;
 export const REDIS_REFUSED = 0;
@@ -60,7 +61,17 @@ export class AppTier implements FaultHandler<AppFault> {
   // order. Completions are told stale by the job's `use` (moved on when a kill ends the job).
   private readonly lock: Station;
   // handler runs in flight (see newJob); `use` tells this run of a slot from earlier ones
-  private readonly jobs = new ColumnPool({ req: Int32Array, server: Int32Array, gen: Int32Array, use: Int32Array, awaiting: Uint8Array }, 256);
+  private readonly jobs = new ColumnPool({ req: Int32Array, server: Int32Array, gen: Int32Array, use: Int32Array, awaiting: Uint8Array, life: Int32Array, pending: Int8Array }, 256);
+  // per server: bumped by each kill, so a job on the CPU outside the lock knows its process died
+  private readonly life: Int32Array;
+  // per server: its CPU when placed on a host (null: unlimited), and the work before, inside and after the lock
+  private cpu: (ProcCpu | null)[] | null = null;
+  private readonly cpuCost_us = { before: new Float64Array(0), lock: new Float64Array(0), after: new Float64Array(0), send: 0, reply: 0 };
+  private kCpuSend = -1;
+  private kCpuReply = -1;
+  private kCpuBefore = -1;
+  private kCpuLock = -1;
+  private kCpuAfter = -1;
   private readonly samplers: Sampler[];
   private readonly slowFactor: Float64Array;
   private readonly redisConnBroken: Uint8Array; // the pooled connection was reset: the next call dials
@@ -99,6 +110,7 @@ export class AppTier implements FaultHandler<AppFault> {
     this.samplers = servers.map((s) => makeSampler(app.service_time, rngs.stream(`app:${s.name}`)));
     this.slowFactor = new Float64Array(this.count).fill(1);
     this.redisConnBroken = new Uint8Array(this.count);
+    this.life = new Int32Array(this.count);
     this.exact = app.local_check === 'exact';
     this.rollback = app.local_rollback;
     // one stream per link: the proxy links (nginx * apps + app), then the links to Redis
@@ -119,6 +131,40 @@ export class AppTier implements FaultHandler<AppFault> {
       app.redis_connect_timeout_us > 0
         ? new DeadlineQueue(engine, 'app.redis_dial', app.redis_connect_timeout_us, awaiting, timeoutReply)
         : null;
+  }
+
+  /**
+   * Servers placed on hosts: a handler run spends `before_us` of CPU before it takes the lock,
+   * `lock_us` inside it (then its service time, off-CPU) and `after_us` after it (the reply and
+   * the log line: Go sends the reply when the handler returns, after `done <- 1` and writeLog).
+   */
+  useCpu(cpu: (ProcCpu | null)[], cost: { before_us: number[]; lock_us: number[]; after_us: number[]; send_us: number; reply_us: number }): void {
+    this.cpu = cpu;
+    this.cpuCost_us.before = Float64Array.from(cost.before_us);
+    this.cpuCost_us.lock = Float64Array.from(cost.lock_us);
+    this.cpuCost_us.after = Float64Array.from(cost.after_us);
+    this.cpuCost_us.send = cost.send_us;
+    this.cpuCost_us.reply = cost.reply_us;
+    // the Redis client, inside the lock: writing the script call, and reading its reply
+    this.kCpuSend = this.engine.register('app.cpu_send', (j, use) => {
+      if (this.jobs.cols.use[j] === use) this.callRedis(this.jobs.cols.server[j], j, use);
+    });
+    this.kCpuReply = this.engine.register('app.cpu_reply', (j, use) => {
+      const jc = this.jobs.cols;
+      if (jc.use[j] !== use) return;
+      const reply = jc.pending[j] - 2;
+      jc.pending[j] = 0;
+      this.takeReply(jc.server[j], j, reply);
+    });
+    this.kCpuBefore = this.engine.register('app.cpu_before', (j, use) => this.onCpuBefore(j, use));
+    this.kCpuLock = this.engine.register('app.cpu_lock', (j, use) => {
+      if (this.jobs.cols.use[j] === use) this.serviceAfterCpu(this.jobs.cols.server[j], j);
+    });
+    this.kCpuAfter = this.engine.register('app.cpu_after', (j, use) => this.onCpuAfter(j, use));
+  }
+
+  private cpuOf(s: number): ProcCpu | null {
+    return this.cpu === null ? null : this.cpu[s];
   }
 
   /** The reply path: the nginx tier that waits for the answers. */
@@ -153,7 +199,53 @@ export class AppTier implements FaultHandler<AppFault> {
     this.trace?.hop(r, 'app', this.names[s], 'arrive');
     this.nginx.to.connected(r);
     const j = this.newJob(r, s, gen);
-    if (this.lock.arrive(s, j, this.engine.now_us)) this.startService(s, j);
+    const cpu = this.cpuOf(s);
+    if (cpu) cpu.run(this.cpuCost_us.before[s], this.kCpuBefore, j, this.jobs.cols.use[j]);
+    else if (this.lock.arrive(s, j, this.engine.now_us)) this.startService(s, j);
+  }
+
+  /** The handler's work before `<-done` is done: it queues for the lock, unless its process died meanwhile. */
+  private onCpuBefore(j: number, use: number): void {
+    const jc = this.jobs.cols;
+    if (jc.use[j] !== use) return;
+    const s = jc.server[j];
+    if (jc.life[j] !== this.life[s]) this.lostOutsideLock(s, j);
+    else if (this.lock.arrive(s, j, this.engine.now_us)) this.startService(s, j);
+  }
+
+  /** The reply and the log line are done: the answer leaves, unless the process died meanwhile. */
+  private onCpuAfter(j: number, use: number): void {
+    const jc = this.jobs.cols;
+    if (jc.use[j] !== use) return;
+    const s = jc.server[j];
+    if (jc.life[j] !== this.life[s]) {
+      this.lostOutsideLock(s, j);
+      return;
+    }
+    const r = jc.req[j];
+    if (this.current(j)) this.answerNginx(s, r);
+    this.freeJob(j);
+    this.requests.unhold(r);
+  }
+
+  /** A job on the CPU outside the lock when its process was killed: its connection is reset. */
+  private lostOutsideLock(s: number, j: number): void {
+    const r = this.jobs.cols.req[j];
+    this.dropJob(s, j);
+    this.counters.lost[s]++;
+    this.freeJob(j);
+    this.requests.unhold(r);
+  }
+
+  /** A killed job's request: if nginx still waits for it, the kernel resets its connection. */
+  private dropJob(s: number, j: number): void {
+    const rq = this.requests;
+    const r = this.jobs.cols.req[j];
+    if (this.current(j)) {
+      rq.gen[r]++; // the attempt is over: nginx's timers for it are stale
+      rq.status[r] = OUTCOME_ERROR;
+      this.answerNginx(s, r); // the kernel resets the connection
+    }
   }
 
   /**
@@ -170,6 +262,8 @@ export class AppTier implements FaultHandler<AppFault> {
     c.gen[j] = gen;
     c.awaiting[j] = 0;
     c.use[j]++;
+    c.life[j] = this.life[s];
+    c.pending[j] = 0;
     return j;
   }
 
@@ -181,6 +275,12 @@ export class AppTier implements FaultHandler<AppFault> {
 
   /** Job `j` went inside the lock of server `s`: the local deduction takes a service time. */
   private startService(s: number, j: number): void {
+    const cpu = this.cpuOf(s);
+    if (cpu) cpu.run(this.cpuCost_us.lock[s] * this.slowFactor[s], this.kCpuLock, j, this.jobs.cols.use[j]);
+    else this.serviceAfterCpu(s, j);
+  }
+
+  private serviceAfterCpu(s: number, j: number): void {
     const st = Math.round(this.samplers[s]() * this.slowFactor[s]);
     this.engine.schedule(st, this.kDone, j, this.jobs.cols.use[j]);
   }
@@ -210,6 +310,12 @@ export class AppTier implements FaultHandler<AppFault> {
     this.counters.localSold[s]++;
     // the lock stays held while Redis answers
     jc.awaiting[j] = 1;
+    const cpu = this.cpuOf(s);
+    if (cpu) cpu.run(this.cpuCost_us.send, this.kCpuSend, j, use);
+    else this.callRedis(s, j, use);
+  }
+
+  private callRedis(s: number, j: number, use: number): void {
     if (this.redisConnBroken[s]) this.dial(s, j, use);
     else this.sendToRedis(s, j, use);
   }
@@ -252,6 +358,15 @@ export class AppTier implements FaultHandler<AppFault> {
       return;
     }
     jc.awaiting[j] = 0;
+    const cpu = this.cpuOf(server);
+    if (cpu) {
+      jc.pending[j] = reply + 2; // read by the client on the CPU, still inside the lock
+      cpu.run(this.cpuCost_us.reply, this.kCpuReply, j, use);
+    } else this.takeReply(server, j, reply);
+  }
+
+  private takeReply(server: number, j: number, reply: number): void {
+    const jc = this.jobs.cols;
     const rq = this.requests;
     const r = jc.req[j];
     const current = this.current(j);
@@ -289,11 +404,14 @@ export class AppTier implements FaultHandler<AppFault> {
   /** The handler returns: the answer goes back if nginx still waits for it, and the lock is free. */
   private finish(s: number, j: number): void {
     const r = this.jobs.cols.req[j];
-    if (this.current(j)) this.answerNginx(s, r);
+    const cpu = this.cpuOf(s);
+    if (cpu === null && this.current(j)) this.answerNginx(s, r);
     const next = this.lock.finish(s, j, this.engine.now_us);
     this.counters.busy_us[s] = this.lock.busyTime_us(s);
-    this.freeJob(j);
-    this.requests.unhold(r);
+    if (cpu === null) {
+      this.freeJob(j);
+      this.requests.unhold(r);
+    } else cpu.run(this.cpuCost_us.after[s], this.kCpuAfter, j, this.jobs.cols.use[j]);
     if (next >= 0) this.startService(s, next);
   }
 
@@ -308,6 +426,7 @@ export class AppTier implements FaultHandler<AppFault> {
     if (!this.alive[s]) return { lostRequests: 0, strandedLocal: 0 };
     const stranded = this.remainingLocal(s);
     this.alive[s] = 0;
+    this.life[s]++; // jobs on the CPU outside the lock find out when their work ends
     const rq = this.requests;
     const dropped = this.lock.kill(s, this.engine.now_us); // in service, then queued
     this.counters.busy_us[s] = this.lock.busyTime_us(s);
@@ -315,11 +434,9 @@ export class AppTier implements FaultHandler<AppFault> {
     for (let i = 0; i < lost; i++) {
       const j = dropped[i];
       const r = this.jobs.cols.req[j];
-      if (this.current(j)) {
-        rq.gen[r]++; // the attempt is over: nginx's timers for it are stale
-        rq.status[r] = OUTCOME_ERROR;
-        this.answerNginx(s, r); // the kernel resets the connection
-      }
+      // a grant the Redis client had not read yet is lost with the process
+      if (this.jobs.cols.pending[j] - 2 === REDIS_GRANTED) this.counters.redisOkLost[s]++;
+      this.dropJob(s, j);
       this.freeJob(j); // its pending events (service end, Redis reply) are stale
       rq.unhold(r);
     }

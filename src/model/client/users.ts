@@ -10,6 +10,7 @@ import type { Ledger } from '../../metrics/ledger.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { Scenario } from '../../scenario/types.js';
 import type { TraceHook } from '../shared/trace-hook.js';
+import type { ProcCpu } from '../host/hosts.js';
 import { check } from '../../engine/assert.js';
 import {
   OUTCOME_ERROR,
@@ -56,6 +57,10 @@ export class Users {
    */
   answerFastPath = true;
   private readonly open: boolean;
+  // placed on a host: the load generator's own work per request runs on its cores first
+  private cpu: ProcCpu | null = null;
+  private cpuCost_us = 0;
+  private kSent = -1;
 
   constructor(
     private readonly engine: Engine,
@@ -85,6 +90,13 @@ export class Users {
       users.timeout_us > 0
         ? new DeadlineQueue(engine, 'user', users.timeout_us, (r, use) => rq.use[r] === use && !rq.abandoned[r], (r) => this.onTimeout(r))
         : null;
+  }
+
+  /** The users run on a host: each request costs `cost_us` of its CPU before it leaves (see host/hosts.ts). */
+  useCpu(cpu: ProcCpu, cost_us: number): void {
+    this.cpu = cpu;
+    this.cpuCost_us = cost_us;
+    this.kSent = this.engine.register('user.cpu_sent', (r) => this.front.accept(r, this.frontLatency_us));
   }
 
   /** Schedules the first arrivals; later ones are scheduled as earlier ones fire. */
@@ -154,7 +166,8 @@ export class Users {
     this.metrics.arrivals.add(this.metrics.bin(this.engine.now_us), 1);
     this.timers?.arm(r, this.requests.use[r]);
     this.trace?.hop(r, 'user', 'user', this.requestsSent[u] > 1 ? 'retry' : 'send');
-    this.front.accept(r, this.frontLatency_us);
+    if (this.cpu !== null) this.cpu.run(this.cpuCost_us, this.kSent, r, 0);
+    else this.front.accept(r, this.frontLatency_us);
   }
 
   /** The user stops waiting; the request goes on without them. */

@@ -14,6 +14,7 @@ import { ColumnPool } from '../../engine/columns.js';
 import type { Engine } from '../../engine/engine.js';
 import { EventQueue } from '../../engine/queue.js';
 import { IntRing } from '../../engine/ring.js';
+import type { LoadBins } from '../shared/load-bins.js';
 
 const WORK_COLUMNS = {
   proc: Int32Array,
@@ -32,7 +33,7 @@ export class HostCpu {
   private running = 0;
   private virtual_us = 0; // V(t): the work a running piece has received since the start
   private updated_us = 0; // when V was last brought up to date
-  private busyCore_us = 0; // ∫ min(running, cores) dt: core-µs spent
+  private busyCore = 0; // ∫ min(running, cores) dt: core-µs spent
   private seq = 0;
   private wakeGen = 0; // tells the current wake-up from ones a change made stale
   private readonly kWake: number;
@@ -41,6 +42,9 @@ export class HostCpu {
     private readonly engine: Engine,
     readonly name: string,
     readonly cores: number,
+    // per time bin: core-µs busy, runnable pieces waiting for a core, pieces done (nodes.csv)
+    private readonly load: LoadBins | null = null,
+    private readonly loadNode = 0,
   ) {
     check(cores >= 1 && Number.isInteger(cores), () => `host ${name}: cores must be a whole number >= 1 (got ${cores})`);
     this.kWake = engine.register(`host.${name}.cpu`, (_e, gen) => this.onWake(gen));
@@ -74,7 +78,12 @@ export class HostCpu {
   /** The share of the host's cores in use, averaged from the start to `now_us`. */
   utilization(now_us: number): number {
     this.advance(now_us);
-    return now_us > 0 ? this.busyCore_us / (now_us * this.cores) : 0;
+    return now_us > 0 ? this.busyCore / (now_us * this.cores) : 0;
+  }
+
+  /** Core-µs used up to the last change (utilization() brings it up to a time). */
+  get busyCore_us(): number {
+    return this.busyCore;
   }
 
   /** Pieces of work running now, all processes together. */
@@ -91,7 +100,9 @@ export class HostCpu {
     const dt = now_us - this.updated_us;
     if (dt <= 0) return;
     this.virtual_us += dt * this.rate();
-    this.busyCore_us += dt * Math.min(this.running, this.cores);
+    const busy = Math.min(this.running, this.cores);
+    this.busyCore += dt * busy;
+    this.load?.credit(this.loadNode, this.updated_us, now_us, busy, this.running - busy);
     this.updated_us = now_us;
   }
 
@@ -129,6 +140,7 @@ export class HostCpu {
     this.runningOf[proc]--;
     this.running--;
     this.engine.schedule(0, c.kind[w], c.entity[w], c.arg[w]);
+    this.load?.finished(this.loadNode, this.engine.now_us);
     this.work.free(w);
     const q = this.waiting[proc];
     if (q.length > 0) this.start(q.shift());

@@ -12,6 +12,7 @@ import { nginxName } from '../../scenario/topology.js';
 import { type PeerConfig, RoundRobinPeers } from './pick-peer.js';
 import { Port } from '../shared/port.js';
 import { check } from '../../engine/assert.js';
+import type { ProcCpu } from '../host/hosts.js';
 
 /** Where nginx sends a request upstream, and where it sends the answer back. */
 export interface UpstreamTier {
@@ -56,6 +57,12 @@ export class NginxTier {
   trace: TraceHook | null = null;
   private readonly nodeNames: string[];
   private readonly serverNames: string[];
+  // per instance: its CPU when placed on a host (null: unlimited), and the work on the way in and out
+  private cpu: (ProcCpu | null)[] | null = null;
+  private cpuIn_us = 0;
+  private cpuOut_us = 0;
+  private kCpuIn = -1;
+  private kCpuOut = -1;
 
   constructor(
     private readonly engine: Engine,
@@ -122,6 +129,22 @@ export class NginxTier {
     this.engine.schedule(delay_us, this.kRequest, req, instance);
   }
 
+  /** Instances placed on hosts: each request costs `in_us` of CPU before it is proxied, `out_us` before its answer leaves. */
+  useCpu(cpu: (ProcCpu | null)[], in_us: number, out_us: number): void {
+    this.cpu = cpu;
+    this.cpuIn_us = in_us;
+    this.cpuOut_us = out_us;
+    this.kCpuIn = this.engine.register('nginx.cpu_in', (r, k) => this.forward(r, k));
+    this.kCpuOut = this.engine.register('nginx.cpu_out', (r) => this.downstream.to.respond(r, this.clientLatency_us));
+  }
+
+  /** The answer to `r` goes back to the client, after nginx's own work on the way out if it is on a host. */
+  private reply(r: number): void {
+    const cpu = this.cpu === null ? null : this.cpu[this.requests.nginx[r]];
+    if (cpu) cpu.run(this.cpuOut_us, this.kCpuOut, r, 0);
+    else this.downstream.to.respond(r, this.clientLatency_us);
+  }
+
   /** The app accepted the connection of the current attempt: the read timeout starts. */
   connected(req: number): void {
     this.requests.connected[req] = 1;
@@ -149,7 +172,9 @@ export class NginxTier {
     this.counters.load.hold(inst, 1, this.engine.now_us);
     this.counters.perWorker[inst][worker]++;
     this.trace?.hop(r, 'nginx', this.nodeNames[inst], 'accept');
-    this.forward(r, k);
+    const cpu = this.cpu === null ? null : this.cpu[inst];
+    if (cpu) cpu.run(this.cpuIn_us, this.kCpuIn, r, k);
+    else this.forward(r, k);
   }
 
   private pickFrom(peers: RoundRobinPeers, r: number, now_s: number): number {
@@ -213,7 +238,7 @@ export class NginxTier {
     if (rq.triesLeft[r] > 0) rq.triesLeft[r]--;
     this.trace?.hop(r, 'nginx', this.nodeNames[rq.nginx[r]], 'respond', rq.status[r]);
     this.counters.load.hold(rq.nginx[r], -1, this.engine.now_us);
-    this.downstream.to.respond(r, this.clientLatency_us);
+    this.reply(r);
   }
 
   /** ngx_http_upstream_next: an error (reset, refused) or a timeout on the current attempt. */
@@ -245,6 +270,6 @@ export class NginxTier {
     if (outcome === OUTCOME_TIMEOUT) this.counters.gatewayTimeout[this.requests.nginx[r]]++;
     else this.counters.badGateway[this.requests.nginx[r]]++;
     this.counters.load.hold(this.requests.nginx[r], -1, this.engine.now_us);
-    this.downstream.to.respond(r, this.clientLatency_us);
+    this.reply(r);
   }
 }

@@ -26,6 +26,7 @@ import type { TraceHook } from '../shared/trace-hook.js';
 import type { RedisCounters } from './counters.js';
 import { REDIS_NODE } from '../../scenario/topology.js';
 import { Port } from '../shared/port.js';
+import type { ProcCpu } from '../host/hosts.js';
 
 export interface ScriptClient {
   /** The reply to the command made for the caller's (job, use); see Inventory.newCommand. */
@@ -105,6 +106,10 @@ export class RedisTier implements FaultHandler<RedisFault> {
   private readonly kReply: number;
   private readonly app = new Port<ScriptClient>('redis -> app');
   trace: TraceHook | null = null;
+  // placed on a host: each command first runs `cpuCost_us` on its cores, then its service time
+  private cpu: ProcCpu | null = null;
+  private cpuCost_us = 0;
+  private kCpuDone = -1;
 
   constructor(
     private readonly engine: Engine,
@@ -169,9 +174,24 @@ export class RedisTier implements FaultHandler<RedisFault> {
     else if (this.thread.queued(0) > this.counters.maxQueue) this.counters.maxQueue = this.thread.queued(0);
   }
 
-  /** `c` has the command thread: it runs for a service time. */
+  /** Redis runs on a host: each command costs `cost_us` of its CPU (then its service time, off-CPU). */
+  useCpu(cpu: ProcCpu, cost_us: number): void {
+    this.cpu = cpu;
+    this.cpuCost_us = cost_us;
+    this.kCpuDone = this.engine.register('redis.cpu_done', (c, gen) => {
+      if (gen === this.thread.generation(0)) this.serve(c, gen);
+    });
+  }
+
+  /** `c` has the command thread: it runs on the CPU if placed, then for a service time. */
   private start(c: number): void {
-    this.engine.schedule(Math.round(this.sample() * this.slowFactor), this.kDone, c, this.thread.generation(0));
+    const gen = this.thread.generation(0);
+    if (this.cpu !== null) this.cpu.run(this.cpuCost_us * this.slowFactor, this.kCpuDone, c, gen);
+    else this.serve(c, gen);
+  }
+
+  private serve(c: number, gen: number): void {
+    this.engine.schedule(Math.round(this.sample() * this.slowFactor), this.kDone, c, gen);
   }
 
   private onDone(c: number, gen: number): void {

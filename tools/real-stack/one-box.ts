@@ -1,0 +1,133 @@
+// The calibration of `npm run validate:real`: each real process's CPU per request, measured from
+// /proc/PID/stat over the ab run, written into scenarios/source-ab-one-box.yaml (everything on one
+// host with this machine's cores), then that scenario simulated beside the real runs.
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { childrenOf, cpuFromStat_us } from './cpu-proc.js';
+import type { Proc } from './procs.js';
+import type { HandlerSections } from './real-stack.js';
+
+/** The measured CPU per request (per script call for Redis), and how busy the machine was. */
+export type MeasuredCpu = {
+  users_us: number; // ab
+  nginx_us: number; // master and workers
+  app_us: number; // the four backends, per request they handled, less their Redis client's work
+  appEach_us: number[]; // the same per backend, in server order (a busier Node process spends less per request)
+  redis_us: number; // per EVALSHA
+  redis_client_us: number; // the backends' Redis client per script call: issuing it and parsing the reply
+  localShare: number; // of app_us: the local deduction, inside the handler's lock
+  afterShare: number; // of app_us: after the lock, the answer and the log line
+  sendShare: number; // of redis_client_us: issuing the call (the rest parses the reply)
+  machineBusy: number; // the whole machine's busy share over the run (every core)
+  othersBusy: number; // the part of it that was not the stack: other work on the machine
+};
+
+/** The PIDs of each real process group, looked up when asked (nginx's workers are its master's children). */
+export function processGroups(redis: Proc | null, nginx: Proc, backends: Map<string, Proc>): Map<string, number[]> {
+  return new Map([
+    ['redis', redis ? [redis.pid] : []],
+    ['nginx', [nginx.pid, ...childrenOf(nginx.pid)]],
+    ['app', [...backends.values()].map((p) => p.pid)],
+    ...[...backends].map(([name, p]): [string, number[]] => [`app:${name}`, [p.pid]]),
+  ]);
+}
+
+/** ab's CPU time: the shell that ran it printed its own stat line, whose cutime + cstime is ab's. */
+export function abCpuFromShell(output: string): number {
+  const m = /ABSTAT (.*)/.exec(output);
+  if (m === null) throw new Error(`the shell around ab printed no stat line:\n${output.slice(-500)}`);
+  return cpuFromStat_us(m[1] ?? '', true);
+}
+
+export function perRequest(
+  used: { cpu_us: Map<string, number>; machineBusy: number; wall_s: number },
+  abCpu_us: number,
+  answered: number,
+  scriptCalls: number,
+  sections: HandlerSections,
+  perBackend: Map<string, HandlerSections>,
+): MeasuredCpu {
+  const handled = sections.handled;
+  const c = (k: string): number => used.cpu_us.get(k) ?? 0;
+  const client = sections.send_us + sections.reply_us;
+  const app = c('app') - client;
+  const stack_us = abCpu_us + c('nginx') + c('app') + c('redis');
+  const cores = cpus().length;
+  return {
+    users_us: abCpu_us / Math.max(1, answered),
+    nginx_us: c('nginx') / Math.max(1, answered),
+    app_us: app / Math.max(1, handled),
+    appEach_us: [...perBackend].map(([name, st]) => (c(`app:${name}`) - st.send_us - st.reply_us) / Math.max(1, st.handled)),
+    redis_us: c('redis') / Math.max(1, scriptCalls),
+    redis_client_us: client / Math.max(1, sections.calls),
+    localShare: app > 0 ? sections.local_us / app : 0,
+    afterShare: app > 0 ? sections.after_us / app : 0,
+    sendShare: client > 0 ? sections.send_us / client : 0,
+    machineBusy: used.machineBusy,
+    othersBusy: Math.max(0, used.machineBusy - stack_us / (used.wall_s * 1e6 * cores)),
+  };
+}
+
+const us = (v: number): string => `${Math.max(1, Math.round(v))}us`;
+
+/** scenarios/source-ab-one-box.yaml: source-ab on one host with the measured CPU costs. */
+export function writeOneBox(file: string, cpu: MeasuredCpu, when: string): void {
+  const cores = cpus().length;
+  const text = `# yaml-language-server: $schema=../schema/scenario.schema.json
+# Written by \`npm run validate:real\` (tools/real-stack/one-box.ts): the article's own test,
+# \`ab -n 10000 -c 100\` through nginx 1:2:3:4, with every process on one ${cores}-core host and the
+# CPU time per request each real process spent in that run (/proc/PID/stat, utime + stime, before
+# and after, divided by the requests; Redis by its script calls). ${when}
+# The machine was ${Math.round(cpu.machineBusy * 100)} % busy during the run, ${Math.round(cpu.othersBusy * 100)} % of it other work.
+# Of cpu.app, ${(cpu.localShare * 100).toFixed(1)} % was the local deduction inside the handler's lock and ${(cpu.afterShare * 100).toFixed(1)} % after the
+# lock (the answer and the log line); of cpu.redis_client, ${(cpu.sendShare * 100).toFixed(0)} % issued the call (src/model/host/hosts.ts).
+name: source-ab-one-box
+description: >
+  source-ab with every process sharing one ${cores}-core host, CPU costs measured on the real stack.
+seed: 1
+tickets:
+  inventory: 1000
+  script: source
+users:
+  load:
+    closed: { concurrency: 100, requests: 10000 }
+  client_ips: 1
+  timeout: 30s
+network:
+  latency: 50us
+nginx:
+  instances: 1
+  workers: 1
+  proxy_latency: 50us
+  upstream:
+    balance: round_robin
+    servers:
+      - { name: app1, weight: 1 }
+      - { name: app2, weight: 2 }
+      - { name: app3, weight: 3 }
+      - { name: app4, weight: 4 }
+app:
+  local_stock: [120, 240, 360, 480]
+  local_check: source
+  service_time: { const: 0us }  # the handler's time is its CPU, on the host below
+redis:
+  latency: 50us
+  service_time: { const: 0us }  # likewise: the script call is CPU
+hosts: { box1: { cores: ${cores} } }
+place: { box1: [users, nginx1, app1, app2, app3, app4, redis] }
+cpu:
+  users: ${us(cpu.users_us)}
+  nginx: ${us(cpu.nginx_us)}
+  app: [${cpu.appEach_us.map(us).join(', ')}]  # per server: a busier Node process spends less per request (${us(cpu.app_us)} over all)
+  redis: ${us(cpu.redis_us)}
+  redis_client: ${us(cpu.redis_client_us)}
+  threads: { app: 1 }  # validate:real's backends are Node: one JavaScript thread each (a Go server would use the cores)
+expect:
+  tickets.sold: 1001
+  tickets.oversold: 1
+  invariants.no_oversell: 0
+  tiers.app.app4.share: "between 0.399 and 0.401"
+  users.failed: 0
+`;
+  writeFileSync(file, text);
+}
