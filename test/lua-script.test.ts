@@ -439,8 +439,18 @@ describe('limits per call: Lua instructions and memory', () => {
     ["local s = 'x'\nfor i = 1, 40 do s = s .. s end\nreturn #s", 2],
     ['local t = {}\nfor i = 1, 1e8 do t[i] = i end\nreturn #t', 2],
     ['local t = {}\nfor i = 1, 1e8 do t[i] = {} end\nreturn #t', 2],
+    // 5,000 references to one 1 MiB string: a 5 GiB result, refused before its buffer is made
+    // (built, it would end in a RangeError past the largest typed array, not in this error)
+    ["local s = string.rep('x', 2^20)\nlocal t = {}\nfor i = 1, 5000 do t[i] = s end\nreturn #table.concat(t)", 4],
+    ["local s = string.rep('x', 2^20)\nlocal t = {}\nfor i = 1, 5000 do t[i] = s end\nlocal ok = pcall(table.concat, t, ',')\nreturn 'escaped'", 4],
   ])('the memory cap stops %j with an error, not an out-of-memory crash', (src, line) => {
     expect(limited(src, 0)).toEqual(scriptError(src, memory, line));
+  });
+
+  test('table.concat under the cap works as before: separators, ranges, numbers', () => {
+    expect(limited("return table.concat({'a', 'b', 3, 'd'}, ', ')", 0)).toBe('a, b, 3, d');
+    expect(limited("return table.concat({'a', 'b', 'c', 'd'}, '-', 2, 3)", 0)).toBe('b-c');
+    expect(limited("local s = string.rep('x', 2^20)\nlocal t = {}\nfor i = 1, 100 do t[i] = s end\nreturn #table.concat(t)", 0)).toBe(100 * 2 ** 20);
   });
 
   test('a call well under the cap is not stopped: 10000 strings of 100 bytes in a table', () => {

@@ -9,9 +9,16 @@
 // - instructions: Lua VM instructions per call, over all of the call's coroutines;
 // - memory: bytes allocated per call, counted as allocated and never given back when freed:
 //   every new string's length, TABLE_BYTES per table and TABLE_ENTRY_BYTES per table key
-//   added. Not counted: closures, coroutines and stack slots (the instruction limit bounds
-//   those), and the buffers a single concatenation or table.concat builds before its result
-//   string exists (at most the operands' total size, which was counted when they were made).
+//   added. string.rep and table.concat are charged their result's length before they build it
+//   (shims.ts). Not counted: closures, coroutines and stack slots (the instruction limit bounds
+//   those), and the buffer one `..` expression builds before its result string exists: fengari's
+//   luaV_concat is internal to its VM, with no hook to wrap. That buffer is at most the operands'
+//   total size; each operand was counted when it was made, but one expression may repeat a
+//   string up to about 250 times (the register window).
+// - Pattern matching (string.find, match, gmatch, gsub) is not counted either: fengari's matcher
+//   runs inside one library call, where the count hook cannot fire and which exposes no step
+//   counter, so a backtracking pattern such as ('.-'):rep(5)..'b' over a long subject runs to its
+//   end. Real Redis cannot stop it either: its count hook also fires between VM instructions only.
 
 import fengari from 'fengari';
 import type { lua_State } from 'fengari';

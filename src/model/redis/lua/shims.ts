@@ -16,7 +16,7 @@ import { chargeBeforeAllocating } from './limits.js';
 import { pushNumber, toCInt } from './number-format.js';
 
 const { lua, lauxlib } = fengari;
-const { LUA_TNIL, LUA_TNUMBER, LUA_TTABLE } = lua;
+const { LUA_TNIL, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE } = lua;
 
 // Lua 5.1 library functions that 5.3 dropped and that call back into Lua (the others are in
 // installLua51Compat, in JS, so their argument errors read as 5.1's).
@@ -79,6 +79,7 @@ export function installLua51Compat(L: lua_State): void {
   withArgs(L, 'math', 'log', 1); // 5.1's log has no base argument
   withArgs(L, 'string', 'rep', 2); // nor rep a separator
   chargeBeforeRep(L);
+  chargeBeforeConcat(L);
   lua.lua_getglobal(L, 'table');
   setFunction(L, 'getn', (st) => {
     lauxlib.luaL_checktype(st, 1, LUA_TTABLE);
@@ -138,6 +139,40 @@ function chargeBeforeRep(L: lua_State): void {
     const s = lua.lua_isstring(st, 1) ? lua.lua_tolstring(st, 1) : null;
     if (s !== null && n > 0) chargeBeforeAllocating(st, s.length * n);
     return rep(st);
+  });
+  lua.lua_pop(L, 1);
+}
+
+// Longest text of a number as table.concat writes it (%.14g, or a 64-bit integer with its sign).
+const NUMBER_TEXT_BYTES = 24;
+
+/**
+ * table.concat builds its result in a buffer that doubles as it grows: charge the running call for
+ * the result's length before any of it is allocated. The length is summed over the raw entries up
+ * to the first that is neither string nor number (where table.concat itself stops with an error).
+ */
+function chargeBeforeConcat(L: lua_State): void {
+  lua.lua_getglobal(L, 'table');
+  lua.lua_getfield(L, -1, 'concat');
+  const concat = lua.lua_tocfunction(L, -1)!;
+  lua.lua_pop(L, 1);
+  setFunction(L, 'concat', (st) => {
+    if (lua.lua_type(st, 1) !== LUA_TTABLE) return concat(st);
+    const sepBytes = lua.lua_type(st, 2) === LUA_TSTRING ? lua.lua_rawlen(st, 2) : 0;
+    const first = lua.lua_type(st, 3) === LUA_TNUMBER ? lua.lua_tonumber(st, 3) : 1;
+    const last = lua.lua_type(st, 4) === LUA_TNUMBER ? lua.lua_tonumber(st, 4) : lua.lua_rawlen(st, 1);
+    let bytes = 0;
+    if (!Number.isInteger(first) || !Number.isInteger(last)) return concat(st); // which refuses them
+    for (let i = first; i <= last; i++) {
+      const t = lua.lua_rawgeti(st, 1, i);
+      if (t === LUA_TSTRING) bytes += lua.lua_rawlen(st, -1);
+      else if (t === LUA_TNUMBER) bytes += NUMBER_TEXT_BYTES;
+      lua.lua_pop(st, 1);
+      if (t !== LUA_TSTRING && t !== LUA_TNUMBER) break;
+      if (i > first) bytes += sepBytes;
+    }
+    if (bytes > 0) chargeBeforeAllocating(st, bytes);
+    return concat(st);
   });
   lua.lua_pop(L, 1);
 }
