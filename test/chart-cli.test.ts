@@ -2,6 +2,7 @@
 // `sim run` wrote, for a scenario with a routed network, LVS, faults and a what-if override.
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { checkOutputPath } from '../src/cli/out-paths.js';
 import { scratch, sim } from './support/sim-cli.js';
 
 const { dir, write } = scratch('sim-chart-');
@@ -36,6 +37,8 @@ describe('sim chart', () => {
     );
     expect(before.get('scenario.yaml')).toContain('  concurrency: 2\n');
     expect(before.get('index.html')).toContain('<h2>Scenario as run</h2>');
+    // a report, scenario.yaml and latency.csv included, may be run over again
+    expect(checkOutputPath(run, '--out', 'dir')).toEqual({ special: false });
     // the drawn files gone, a stale one added: chart draws them all again and drops the stale one
     const copy = path.join(dir, 'copy');
     cpSync(run, copy, { recursive: true });

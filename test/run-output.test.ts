@@ -2,6 +2,8 @@ import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Writable } from 'node:stream';
+import { etaText, startProgress } from '../src/cli/progress.js';
 import { fmtRate } from '../src/cli/run.js';
 import { expectationVerdict } from '../src/report/verdicts.js';
 import { scratch, sim } from './support/sim-cli.js';
@@ -36,5 +38,41 @@ describe('sim run output', () => {
   test('an expectation on an invariant reads in words', () => {
     expect(expectationVerdict('invariants.no_oversell', { want: '0', value: 1, held: false })).toBe('invariants.no_oversell: expected broken, but it holds');
     expect(expectationVerdict('tickets.oversold', { want: '1', value: 0, held: false })).toBe('tickets.oversold: want 1, got 0');
+  });
+
+  test('the progress bar estimates the time left from the users that have arrived', () => {
+    expect([etaText(1, 0, 1000), etaText(1, 250, 1000), etaText(2, 1000, 1000), etaText(10, 40, 1000), etaText(0.5, 1, 3)]).toEqual([
+      'ETA ...',
+      'ETA 3 s', // 1 s for a quarter: 3 s for the other three
+      'ETA 0 s',
+      'ETA 4m00s', // 10 s x 960 / 40
+      'ETA 1 s',
+    ]);
+  });
+
+  test('on a terminal the bar shows up after half a second, then the report-writing phase; never in CI', () => {
+    const written: string[] = [];
+    const tty = Object.assign(new Writable({ write: (chunk: Buffer, _enc, done) => (written.push(String(chunk)), done()) }), { isTTY: true, columns: 200 });
+    let now = 0n;
+    const io = { stream: tty as unknown as NodeJS.WriteStream, ci: false, now_ns: () => now };
+    const p = startProgress(false, io);
+    try {
+      p.update?.(100_000, 10, 1000);
+      expect(written).toEqual([]); // 0 s in: no bar yet
+      now = 1_000_000_000n;
+      p.update?.(1_500_000, 250, 1000);
+      expect(written.join('')).toContain('simulating [');
+      p.writing();
+      const last = written.filter((w) => w.includes('writing report')).at(-1) ?? '';
+      expect(last).toMatch(/^writing report \[█+\] 100% \| 1000\/1000 users \| t=1\.5 s \| simulation done$/);
+    } finally {
+      p.stop();
+    }
+    const quiet: string[] = [];
+    const ci = startProgress(false, { ...io, ci: true, stream: Object.assign(new Writable({ write: (c: Buffer, _e, d) => (quiet.push(String(c)), d()) }), { isTTY: true }) as unknown as NodeJS.WriteStream });
+    now = 5_000_000_000n;
+    ci.update?.(1_000_000, 1, 2);
+    ci.writing();
+    expect([ci.update, quiet]).toEqual([undefined, []]);
   });
 });

@@ -106,7 +106,7 @@ export function checkOutputPath(p: string, flag: string, kind: OutputKind, opts:
 }
 
 // Files a report directory may hold: a directory with anything else is not replaced.
-const REPORT_FILE_RE = /^(summary\.json|run\.json|index\.html|[a-z0-9_-]+\.(csv|svg))$/;
+const REPORT_FILE_RE = /^(summary\.json|run\.json|index\.html|scenario\.yaml|[a-z0-9_-]+\.(csv|svg))$/;
 
 /** A directory is replaced as a whole only when it is empty or holds a report and nothing else. */
 function checkReplaceable(abs: string, fail: (detail: string) => never): void {

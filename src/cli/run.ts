@@ -59,7 +59,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     }
     tracer?.close();
     const { report, events } = out;
-    progress.stop();
+    progress.writing();
     const wall_s = Number(process.hrtime.bigint() - t0) / 1e9;
     const run = {
       wall_s: Math.round(wall_s * 1000) / 1000,
@@ -76,8 +76,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
     };
     if (args.set && args.set.length > 0) report.summary.what_if = { overrides: [...args.set], expectations_apply: args['keep-expect'] };
     report.scenario_yaml = scenarioAsRunYaml(scenario);
-    await writeReport(outDir, report, run, charts.render);
-    await charts.close();
+    try {
+      await writeReport(outDir, report, run, charts.render);
+      await charts.close();
+    } finally {
+      progress.stop();
+    }
     // performance.now() counts from the process's start: start-up and report writing included
     const total_s = performance.now() / 1000;
     if (!args.quiet) process.stdout.write(describeRun(scenario, report.summary, outDir, { total_s, events, sim_s: wall_s }));
