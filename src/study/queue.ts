@@ -41,7 +41,14 @@ function connectionTo(target: RedisTarget): ConnectionOptions {
   if (factoryTimeout_ms === undefined) {
     RedisConnection.clientFactory = (o) =>
       createBunRedisClient(
-        new RespConnection({ host: o.host ?? '127.0.0.1', port: o.port ?? 6379, db: o.db ?? 0, password: o.password, connect_timeout_ms: factoryTimeout_ms ?? 5000 }),
+        new RespConnection({
+          host: o.host ?? '127.0.0.1',
+          port: o.port ?? 6379,
+          db: o.db ?? 0,
+          password: o.password,
+          connect_timeout_ms: factoryTimeout_ms ?? 5000,
+          name: o.connectionName,
+        }),
       );
   }
   factoryTimeout_ms = target.connect_timeout_ms;
