@@ -235,7 +235,7 @@ export async function startQueueWorker(
   const worker = new Worker<QueueJob, RunResult>(
     name,
     async (job) => {
-      const what = `${job.id ?? '?'} (${job.data.scenario.name} seed ${job.data.seed})`;
+      const what = `${(job.id ?? '?').slice(0, 16)} (${job.data.scenario.name} seed ${job.data.seed})`; // run- and 12 hex
       opts.log(`worker: running ${what}`);
       const t0 = process.hrtime.bigint();
       const r = await pool.run({ scenario: job.data.scenario, seed: job.data.seed, paths: job.data.paths });
