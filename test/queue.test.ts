@@ -99,7 +99,7 @@ describe('sim sweep --queue with sim worker', () => {
     expect(sweep.output).toMatch(/sweep: queue ticketsim-[0-9a-f]{12} at redis:\/\/127\.0\.0\.1:\d+,/);
     expect(tree(out('queue'))).toEqual(tree(out('local')));
     // the job a died with was never finished by a, and b ran it again
-    const held = /worker: running (run-[0-9a-f]{64})/.exec(a.output)?.[1] ?? 'none';
+    const held = /worker: running (run-[0-9a-f]{12}) /.exec(a.output)?.[1] ?? 'none';
     expect(a.output).not.toContain(`worker: ran ${held}`);
     expect(b.output).toContain(`worker: ran ${held}`);
     expect(b.output.match(/worker: ran /g)?.length).toBe(6 - (a.output.match(/worker: ran /g)?.length ?? 0));

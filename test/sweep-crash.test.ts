@@ -9,7 +9,8 @@ import { buildSpec } from '../src/cli/sweep.js';
 import { loadScenario } from '../src/scenario/load.js';
 import type { Scenario } from '../src/scenario/types.js';
 import { ResultCache } from '../src/study/result-cache.js';
-import { failureNote, sweepCsv, sweepJson } from '../src/study/sweep-output.js';
+import { sweepHtml } from '../src/study/sweep-html.js';
+import { failureNote, studyStats, sweepCsv, sweepJson } from '../src/study/sweep-output.js';
 import { type Executor, runStudy } from '../src/study/sweep-run.js';
 import { runResolved, type StudyTask } from '../src/study/sweep-worker.js';
 import { scratch } from './support/sim-cli.js';
@@ -85,6 +86,8 @@ describe('a run that throws inside a sweep', () => {
         `  replay: sim run ${SMALL} --seed 7 --set app.local_stock.buffer=1.1\n`,
     );
     expect(failureNote(spec, runs.slice(0, 2))).toBe('');
+    expect(sweepHtml(spec, studyStats(spec, runs), [])).toContain('<strong>2 of 4 runs failed</strong>');
+    expect(sweepHtml(spec, studyStats(spec, runs.slice(0, 2)), [])).not.toContain('runs failed');
   });
 
   test('the result store keeps the runs that worked, not the ones that threw', async () => {

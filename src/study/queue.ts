@@ -41,7 +41,14 @@ function connectionTo(target: RedisTarget): ConnectionOptions {
   if (factoryTimeout_ms === undefined) {
     RedisConnection.clientFactory = (o) =>
       createBunRedisClient(
-        new RespConnection({ host: o.host ?? '127.0.0.1', port: o.port ?? 6379, db: o.db ?? 0, password: o.password, connect_timeout_ms: factoryTimeout_ms ?? 5000 }),
+        new RespConnection({
+          host: o.host ?? '127.0.0.1',
+          port: o.port ?? 6379,
+          db: o.db ?? 0,
+          password: o.password,
+          connect_timeout_ms: factoryTimeout_ms ?? 5000,
+          name: o.connectionName,
+        }),
       );
   }
   factoryTimeout_ms = target.connect_timeout_ms;
@@ -228,7 +235,7 @@ export async function startQueueWorker(
   const worker = new Worker<QueueJob, RunResult>(
     name,
     async (job) => {
-      const what = `${job.id ?? '?'} (${job.data.scenario.name} seed ${job.data.seed})`;
+      const what = `${(job.id ?? '?').slice(0, 16)} (${job.data.scenario.name} seed ${job.data.seed})`; // run- and 12 hex
       opts.log(`worker: running ${what}`);
       const t0 = process.hrtime.bigint();
       const r = await pool.run({ scenario: job.data.scenario, seed: job.data.seed, paths: job.data.paths });

@@ -6,7 +6,7 @@ import net from 'node:net';
 import type { BunRedisRawClient, RedisCommandArgument } from 'bullmq';
 
 /** Where a queue lives: redis://[:password@]host:port[/db]. */
-export type RedisTarget = { host: string; port: number; db: number; password?: string; connect_timeout_ms: number };
+export type RedisTarget = { host: string; port: number; db: number; password?: string; connect_timeout_ms: number; name?: string };
 
 type Reply = string | number | null | Error | Reply[];
 type Pending = { resolve: (v: Reply) => void; reject: (e: Error) => void };
@@ -102,6 +102,8 @@ export class RespConnection implements BunRedisRawClient {
     socket.on('close', () => this.closed());
     if (this.target.password !== undefined) await this.send('AUTH', [this.target.password]);
     if (this.target.db !== 0) await this.send('SELECT', [String(this.target.db)]);
+    // BullMQ finds its workers by their connections' names (CLIENT LIST)
+    if (this.target.name !== undefined) await this.send('CLIENT', ['SETNAME', this.target.name]);
     this.onconnect?.();
   }
 

@@ -42,6 +42,9 @@ export function sweepHtml(spec: StudySpec, stats: readonly ConfigStats[], chartN
   const title = `ticketsim study: ${spec.scenario}`;
   const pct = Math.round(spec.confidence * 1000) / 10;
   const runs = stats.reduce((a, s) => a + s.n, 0);
+  const failed = stats.reduce((a, s) => a + s.failed, 0);
+  // only when some run threw, so the page of a study without failures is as it was
+  const warn = failed === 0 ? '' : `<p class="sub"><strong>${failed} of ${runs} runs failed</strong>: their errors and replay commands are under failed_runs in sweep.json.</p>\n`;
   const figures = chartNames.map((n) => `<figure><img src="charts/${esc(n)}" alt="${esc(n.replace(/\.svg$/, ''))}"></figure>`).join('\n');
   return htmlPage(
     title,
@@ -49,7 +52,7 @@ export function sweepHtml(spec: StudySpec, stats: readonly ConfigStats[], chartN
     `<p class="sub">${stats.length} configurations, ${runs} runs; replication r has the same seed in every configuration (common random numbers).
 Intervals: ${pct} % Student-t, &plusmn; half-width.</p>
 <p class="sub"><code>${esc(spec.command)}</code><br>ticketsim ${esc(spec.version)}${spec.commit ? `, commit <code>${esc(spec.commit)}</code>` : ''}, scenario sha256 <code>${esc(spec.scenario_sha256.slice(0, 16))}</code></p>
-<h2>Configurations (mean &plusmn; half-width)</h2>
+${warn}<h2>Configurations (mean &plusmn; half-width)</h2>
 ${statsTable(spec, stats)}
 <h2>Charts</h2>
 ${figures || '<p>No parameter varies: no charts.</p>'}
