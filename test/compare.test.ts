@@ -56,7 +56,7 @@ describe('the paired difference', () => {
     const same = compareSides(A, A, ['tickets.sold'], 0.95);
     expect(verdict(same, same.metrics[0]!)).toBe('no difference in tickets sold (identical in all 4 replications)');
     const one = compareSides(side('A', [1], { 'tickets.unsold': [5000] }), side('B', [1], { 'tickets.unsold': [3790] }), ['tickets.unsold'], 0.95);
-    expect(verdict(one, one.metrics[0]!)).toBe('B leaves 1,210 fewer tickets unsold (one run each: no interval; use --replications)');
+    expect(verdict(one, one.metrics[0]!)).toBe('B leaves 1,210 fewer tickets unsold (one run each: no interval)');
   });
 
   test('the Markdown table of a small case, byte for byte', () => {
@@ -174,8 +174,8 @@ describe('sim compare DIR_A DIR_B', () => {
     expect(r.out).toContain('--fail-if B.tickets.oversold > A.tickets.oversold: does not hold (0 vs 0)');
     expect(sim('compare', out('ra'), out('rb'), '--out', out('rr'), '--fail-if', 'B.tickets.oversold > A.tickets.oversold', '--fail-if', 'B.tickets.unsold > A.tickets.unsold').code).toBe(1);
     expect(sim('compare', out('ra'), out('rb'), '--out', out('rr'), '--fail-if', 'B.sell_out_ms > 0').err).toBe('sim: compare: --fail-if "B.sell_out_ms > 0": B.sell_out_ms has no value in any run (null)\n');
-    expect(r.out).toContain('One run each (seed 7 and 7): differences without an interval.');
-    expect(r.out).toMatch(/B sells \d+ fewer tickets \(one run each: no interval; use --replications\)/);
+    expect(r.out).toContain('One run each, both with seed 7 (common random numbers): differences without an interval (replications give one).');
+    expect(r.out).toMatch(/B sells \d+ fewer tickets \(one run each: no interval\)\n/);
     expect(readFileSync(out('rr/index.html'), 'utf8')).toContain('<img src="sold.svg"');
 
     expect(sim('sweep', SMALL, '--replications', '3', '--workers', '1', '--out', out('sa')).code).toBe(0);

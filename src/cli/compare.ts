@@ -52,6 +52,8 @@ const isDir = (p: string): boolean => {
   }
 };
 
+const numberOrNull = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+
 function whole(name: string, v: number, min: number): number {
   if (!Number.isSafeInteger(v) || v < min) throw new UsageError(`compare: --${name} must be an integer >= ${min} (got ${v})`);
   return v;
@@ -108,7 +110,7 @@ async function runScenarios(args: CompareArgs, metrics: readonly string[], condi
     label,
     name: s.name,
     source: sourceOf(file, set, own, flag),
-    runs: results.filter((_, i) => i % 2 === (label === 'A' ? 0 : 1)).map((r) => ({ seed: r.seed, values: Object.fromEntries(metrics.map((m) => [m, typeof r.values[m] === 'number' ? (r.values[m] as number) : null])) })),
+    runs: results.filter((_, i) => i % 2 === (label === 'A' ? 0 : 1)).map((r) => ({ seed: r.seed, values: Object.fromEntries(metrics.map((m) => [m, numberOrNull(r.values[m])])) })),
   });
   const A = side('A', sa, args.a, args['set-a'] ?? [], '--set-a');
   const B = side('B', sb, args.b, args['set-b'] ?? [], '--set-b');

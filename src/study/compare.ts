@@ -112,7 +112,7 @@ export function verdict(c: Comparison, row: MetricRow): string {
   if (d.identical) return c.pairing === 'paired' ? `no difference in ${words.noun} (identical in all ${d.n} replications)` : `no difference in ${words.noun}`;
   const say = (d.mean > 0 ? words.up : words.down).replace('{d}', fmtDiff(Math.abs(d.mean)));
   if (d.ci_lo === null || d.ci_hi === null) {
-    return c.pairing === 'none' ? `${say} (one run each: no interval; use --replications)` : `${say} (no interval)`;
+    return c.pairing === 'none' ? `${say} (one run each: no interval)` : `${say} (no interval)`;
   }
   if (d.ci_lo <= 0 && d.ci_hi >= 0) {
     return `no significant difference in ${words.noun} (B - A ${fmtDiff(d.mean)}, ${pct(c.confidence)} CI ${fmtDiff(d.ci_lo)} to ${fmtDiff(d.ci_hi)})`;
@@ -133,7 +133,9 @@ export function method(c: Comparison): string {
     return `Common random numbers: replication r ran with the same seed on both sides (seeds ${seeds}${n > 3 ? ', ...' : ''}); differences are paired, ${n} pairs, ${pct(c.confidence)} Student-t intervals.`;
   }
   if (c.pairing === 'welch') return `The sides ran different seeds (${c.a.runs.length} and ${c.b.runs.length} runs): independent samples, ${pct(c.confidence)} Welch intervals.`;
-  return `One run each (seed ${c.a.runs[0]?.seed ?? '-'} and ${c.b.runs[0]?.seed ?? '-'}): differences without an interval.`;
+  const [sa, sb] = [c.a.runs[0]?.seed, c.b.runs[0]?.seed];
+  const seeds = sa === sb ? `both with seed ${sa ?? '-'} (common random numbers)` : `seeds ${sa ?? '-'} and ${sb ?? '-'}`;
+  return `One run each, ${seeds}: differences without an interval (replications give one).`;
 }
 
 const cell = (v: number | null): string => (v === null ? '-' : fmtDiff(v));

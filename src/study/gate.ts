@@ -55,7 +55,7 @@ function meanCheck(e: Expectation, runs: readonly ReplicatedRun[], confidence: n
     const got = `no number (${show(missing.result.values[e.path])}) in replication ${missing.replication} (seed ${missing.result.seed})`;
     return { ...base, got, held: false, detail: got, replay_seed: missing.result.seed };
   }
-  const st = sampleStats(runs.map((r) => r.result.values[e.path] as number), conf);
+  const st = sampleStats(runs.map((r) => r.result.values[e.path]).filter((v): v is number => typeof v === 'number'), conf);
   const detail = describeStats(st, conf);
   if (st.ci_lo === null || st.ci_hi === null) return { ...base, got: detail, held: false, detail: `${detail}: a mean needs at least 2 runs` };
   const { held, why } = intervalHolds(e, st.ci_lo, st.ci_hi);
