@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import { plain } from './format.js';
-import type { NodeRow, ReportInput, ServerRow, TimeseriesRow } from '../metrics/report-input.js';
+import type { NodeRow, ReportInput, ServerRow, SiteRow, TimeseriesRow } from '../metrics/report-input.js';
 
 // Column order is part of the public output: append new columns, never reorder.
 export const TIMESERIES_COLUMNS = [
@@ -58,4 +58,10 @@ export function serversCsv(input: ReportInput): string {
 
 export function nodesCsv(input: ReportInput): string {
   return toCsv(NODE_COLUMNS, input.nodes);
+}
+
+export const SITE_COLUMNS = ['t_ms', 'site', 'requests', 'lost', 'alive', 'in_dns'] as const satisfies readonly (keyof SiteRow)[];
+
+export function sitesCsv(input: ReportInput): string {
+  return toCsv(SITE_COLUMNS, input.sites ?? []);
 }
