@@ -5,6 +5,10 @@
 import { runScenario } from '../src/model/stack.js';
 import { parseScenario, ScenarioError } from '../src/scenario/load.js';
 import type { Summary } from '../src/metrics/summary.js';
+import { Topology } from '../src/scenario/topology.js';
+import { Connectivity } from '../src/model/shared/connectivity.js';
+import { Engine } from '../src/engine/engine.js';
+import { RngStreams } from '../src/engine/rng.js';
 
 // dc1 is a standby (weight 0): every answer names dc2 while the GSLB hands it out, so the DNS is
 // worked out without any draw. Ten users arrive every 100 ms from 0 (uniform), each may retry five
@@ -155,5 +159,66 @@ describe('schema errors: one line naming the key', () => {
     ['a link between unknown sites', good.replace('faults: []', 'faults:\n  - { at: 1s, down: dc1-dc9 }'), /faults\[0\]\.down: unknown node "dc1-dc9"/],
   ])('%s', (_what, text, want) => {
     expect(errorOf(text)).toMatch(want);
+  });
+});
+
+describe('the topology and connectivity other tiers ask', () => {
+  const yaml = tiny({ ttl: '1s', faults: '  []' }).replace('faults:\n  []', 'faults: []').replace('gslb:', 'site_link: { latency: 7ms }\ngslb:');
+  const s = parseScenario(yaml, 'tiny.yaml');
+
+  test('sites, their links and the faults they take', () => {
+    const t = Topology.of(s);
+    expect(t.sites.map((x) => x.name)).toEqual(['dc1', 'dc2']);
+    expect(t.siteLinks.map((l) => `${l.name} ${l.latency_us}`)).toEqual(['dc1-dc2 7000']);
+    expect(t.link('dc2-dc1')?.name).toBe('dc1-dc2');
+    expect(t.nginx.map((n) => t.siteOf(n))).toEqual([0, 1]);
+    expect(t.siteOf(t.redis)).toBe(0); // redis.site defaults to the first site
+    expect(t.siteLatency_us(0, 1)).toBe(7000);
+    expect(t.siteLatency_us(1, 1)).toBe(0);
+    expect(t.upstreamOf(1)).toEqual([1]);
+    expect(t.redisLinks.map((l) => l.latency_us)).toEqual([100, 7100]);
+    expect(t.targets('kill')).toEqual(expect.arrayContaining(['dc1', 'dc2']));
+    expect(t.targets('down')).toEqual(['dc1-dc2', 'dc2-dc1']);
+  });
+
+  test('without sites: one site, no site link, every server in every upstream', () => {
+    const t = Topology.of(parseScenario('name: one\n', 'one.yaml'));
+    expect(t.sites).toEqual([]);
+    expect(t.siteLinks).toEqual([]);
+    expect(t.upstreamOf(0)).toEqual([0, 1, 2, 3]);
+    expect(t.targets('kill')).not.toContain('dc1');
+  });
+
+  test('the site link down: sites stop reaching each other, both ways, until it is up', () => {
+    const engine = new Engine();
+    const t = Topology.of(s);
+    const net = new Connectivity(engine, t, new RngStreams(1));
+    const down = { at_us: 0, for_us: 0, line: 0, action: 'down' as const, target: 'dc1-dc2' };
+    expect(net.siteReachable(0, 1)).toBe(true);
+    net.siteLinkFaults.applyFault(down, 0);
+    expect([net.siteReachable(0, 1), net.siteReachable(1, 0), net.siteReachable(1, 1)]).toEqual([false, false, true]);
+    expect(net.reachable(net.appNode[1], net.redisNode)).toBe(false);
+    expect(net.reachable(net.appNode[0], net.redisNode)).toBe(true);
+    expect(net.siteLatency_us(0, 1)).toBe(7000);
+    net.siteLinkFaults.applyFault({ ...down, action: 'up' }, 0);
+    expect(net.reachable(net.appNode[1], net.redisNode)).toBe(true);
+  });
+});
+
+describe('weighted DNS answers', () => {
+  test('weights 1:3 split 4000 users about 1:3, from the dns stream alone', () => {
+    const yaml = tiny({ ttl: '30s', faults: '  []', retries: 0 })
+      .replace('faults:\n  []', 'faults: []')
+      .replace('users: 10, rate: 10/s', 'users: 4000, rate: 4k/s')
+      .replace('weight: 0', 'weight: 1')
+      .replace('dc2, weight: 1', 'dc2, weight: 3');
+    const s = run(yaml);
+    // binomial(4000, 1/4): sd 27, so 1000 +- 4 sd
+    expect(site(s, 'dc1').answers).toBeGreaterThan(890);
+    expect(site(s, 'dc1').answers).toBeLessThan(1110);
+    expect(site(s, 'dc1').answers + site(s, 'dc2').answers).toBe(4000);
+    // another seed moves the DNS draws but not the arrivals (uniform here)
+    const other = run(yaml.replace('name: tiny', 'name: tiny\nseed: 2'));
+    expect(site(other, 'dc1').answers).not.toBe(site(s, 'dc1').answers);
   });
 });
