@@ -179,6 +179,7 @@ describe('the topology and connectivity other tiers ask', () => {
     expect(t.redisLinks.map((l) => l.latency_us)).toEqual([100, 7100]);
     expect(t.targets('kill')).toEqual(expect.arrayContaining(['dc1', 'dc2']));
     expect(t.targets('down')).toEqual(['dc1-dc2', 'dc2-dc1']);
+    expect(t.targets('drop')).toEqual(['nginx1-app1', 'nginx2-app2', 'app1-redis', 'app2-redis']); // no proxy link across sites
   });
 
   test('without sites: one site, no site link, every server in every upstream', () => {

@@ -59,7 +59,8 @@ const FAULT_TARGETS: Record<FaultAction, (t: Topology) => readonly TopologyNode[
   slow: (t) => t.processes,
   restart: (t) => [t.redis],
   partition: (t) => t.stackNodes,
-  drop: (t) => [...t.proxyLinks, ...t.redisLinks].map((l) => l.name),
+  // with sites, an nginx proxies only to its own site's servers: the other proxy links carry nothing
+  drop: (t) => [...t.proxyLinks.filter((l) => t.siteOf(l.a) === t.siteOf(l.b)), ...t.redisLinks].map((l) => l.name),
   // a routed link is accepted either way round
   down: (t) => [...t.routedLinks, ...t.siteLinks].flatMap((l) => [l.name, linkName(l.b.name, l.a.name)]),
   up: (t) => [...t.routedLinks, ...t.siteLinks].flatMap((l) => [l.name, linkName(l.b.name, l.a.name)]),
