@@ -54,8 +54,11 @@ export function sitesChart(D3Node: D3NodeCtor, input: ReportInput, gslb: GslbSum
     drawDark(c, ta.at, rows, bin_ms, site);
     const step = (key: 'requests' | 'lost'): Pt[] => rows.flatMap((r): Pt[] => [[ta.at(r.t_ms), y(r[key] * perSecond)], [ta.at(r.t_ms + bin_ms), y(r[key] * perSecond)]]);
     c.path(step('requests'), colorOf(site), { 'stroke-width': 1.75 });
-    if (rows.some((r) => r.lost > 0)) c.path(step('lost'), colorOf(site), { 'stroke-dasharray': '5,3' });
-    legend.push({ label: `${site} requests`, color: colorOf(site), kind: 'line' }, { label: `${site} lost`, color: colorOf(site), kind: 'dash' });
+    legend.push({ label: `${site} requests`, color: colorOf(site), kind: 'line' });
+    if (rows.some((r) => r.lost > 0)) {
+      c.path(step('lost'), colorOf(site), { 'stroke-dasharray': '5,3' });
+      legend.push({ label: `${site} lost`, color: colorOf(site), kind: 'dash' });
+    }
   }
   drawGslbMarks(c, ta.at, gslb, colorOf);
   drawFaults(c, input, ta);
