@@ -2,6 +2,7 @@
 // the GSLB stops and resumes handing a site out (interval x fall/rise after the first check that
 // sees the change), a site killed and recovered as a whole, the site link down, and the errors
 // a wrong `sites:` block gives.
+import fc from 'fast-check';
 import { runScenario } from '../src/model/stack.js';
 import { parseScenario, ScenarioError } from '../src/scenario/load.js';
 import type { Summary } from '../src/metrics/summary.js';
@@ -221,5 +222,21 @@ describe('weighted DNS answers', () => {
     // another seed moves the DNS draws but not the arrivals (uniform here)
     const other = run(yaml.replace('name: tiny', 'name: tiny\nseed: 2'));
     expect(site(other, 'dc1').answers).not.toBe(site(s, 'dc1').answers);
+  });
+});
+
+describe('GSLB removal time, over random kill times, intervals and falls', () => {
+  test('the first check at or after the kill, plus (fall - 1) x interval', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 900 }), fc.integer({ min: 20, max: 200 }), fc.integer({ min: 1, max: 5 }), (kill_ms, interval_ms, fall) => {
+        const yaml = tiny({ ttl: '0s', faults: `  - { at: ${kill_ms}ms, kill: dc2 }` })
+          .replace('interval: 130ms, fall: 3', `interval: ${interval_ms}ms, fall: ${fall}`);
+        const s = run(yaml);
+        // checks run at interval, 2 x interval, ...; one at the very time of the kill already sees it
+        const first_ms = Math.max(1, Math.ceil(kill_ms / interval_ms)) * interval_ms;
+        expect(site(s, 'dc2').last_removed_ms).toBe(first_ms + (fall - 1) * interval_ms);
+      }),
+      { seed: 17, numRuns: 25 },
+    );
   });
 });
