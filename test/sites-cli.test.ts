@@ -43,15 +43,18 @@ describe('sim run with sites', () => {
   test('sites.csv: per 100 ms bin, dc2 takes users 0-2, then the six tries each of users 3-5, all lost from 300 ms', () => {
     // users 3, 4, 5 send at 300/400/500 ms and every 150 ms after; the GSLB drops dc2 at 520 ms
     const rows = readFileSync(path.join(out, 'sites.csv'), 'utf8').trim().split('\n');
-    expect(rows[0]).toBe('t_ms,site,requests,lost,alive,in_dns');
+    expect(rows[0]).toBe('t_ms,site,requests,lost,alive,in_dns,cached');
     const dc2 = rows.slice(1).map((l) => l.split(',')).filter((c) => c[1] === 'dc2');
     expect(dc2.map((c) => Number(c[0]))).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100, 1200]);
     expect(dc2.map((c) => Number(c[2]))).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 1]);
     expect(dc2.map((c) => Number(c[3]))).toEqual([0, 0, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 1]);
     expect(dc2.map((c) => Number(c[4]))).toEqual([1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]); // dark from 250 ms
     expect(dc2.map((c) => Number(c[5]))).toEqual([1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0]); // out from 520 ms
+    // users 0-5 told dc2 at 0..500 ms for 1 s: cached until 1000..1500 ms
+    expect(dc2.map((c) => Number(c[6]))).toEqual([1, 2, 3, 4, 5, 6, 6, 6, 6, 6, 5, 4, 3]);
     const dc1 = rows.slice(1).map((l) => l.split(',')).filter((c) => c[1] === 'dc1');
     expect(dc1.map((c) => Number(c[2]))).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0]); // users 6-9
+    expect(dc1.map((c) => Number(c[6]))).toEqual([0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 4, 4, 4]);
   });
 
   test('sites.svg is drawn and linked from the page', () => {

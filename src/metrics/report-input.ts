@@ -49,6 +49,7 @@ export type SiteRow = {
   lost: number; // of those and of the answers in the bin, lost to the site being dark
   alive: number; // 1 if the site is up at the end of the bin
   in_dns: number; // 1 if the GSLB hands it out at the end of the bin
+  cached: number; // users whose cached DNS answer names the site at the end of the bin (TTL not yet run out)
 };
 
 export type LatencyBucket = { lo_ms: number; hi_ms: number; count: number };

@@ -60,7 +60,7 @@ export function nodesCsv(input: ReportInput): string {
   return toCsv(NODE_COLUMNS, input.nodes);
 }
 
-export const SITE_COLUMNS = ['t_ms', 'site', 'requests', 'lost', 'alive', 'in_dns'] as const satisfies readonly (keyof SiteRow)[];
+export const SITE_COLUMNS = ['t_ms', 'site', 'requests', 'lost', 'alive', 'in_dns', 'cached'] as const satisfies readonly (keyof SiteRow)[];
 
 export function sitesCsv(input: ReportInput): string {
   return toCsv(SITE_COLUMNS, input.sites ?? []);

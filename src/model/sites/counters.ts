@@ -13,6 +13,9 @@ export class SiteCounters {
   readonly answersLost: Float64Array; // taken in, but the site died before its answer left
   readonly requestBins: Bins[]; // per site: requests sent, by bin
   readonly lostBins: Bins[]; // per site: requests lost (sent to a dead site, or their answer lost), by bin
+  // per site: +1 in the bin a user's answer naming it was given, -1 in the bin its TTL runs out;
+  // summed up to a bin, the users whose cached answer names the site at the bin's end
+  readonly cachedDelta: Bins[];
   readonly timeline: SiteEvent[] = [];
   readonly checks: Float64Array; // health checks made of the site
   readonly checksFailed: Float64Array;
@@ -30,6 +33,7 @@ export class SiteCounters {
     this.checksFailed = new Float64Array(sites);
     this.requestBins = Array.from({ length: sites }, () => new Bins());
     this.lostBins = Array.from({ length: sites }, () => new Bins());
+    this.cachedDelta = Array.from({ length: sites }, () => new Bins());
   }
 
   bin(now_us: number): number {

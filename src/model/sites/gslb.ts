@@ -64,7 +64,10 @@ export class Gslb {
     if (had >= 0 && had !== site) this.counters.moved[had]++;
     this.cached[u] = site;
     this.expires_us[u] = now_us + this.cfg.gslb.ttl_us;
-    this.counters.answers[site]++;
+    const c = this.counters;
+    c.answers[site]++;
+    c.cachedDelta[site].add(c.bin(now_us), 1);
+    c.cachedDelta[site].add(c.bin(this.expires_us[u]), -1);
     return site;
   }
 

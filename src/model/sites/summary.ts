@@ -95,13 +95,17 @@ function darkTime_us(timeline: readonly SiteEvent[], s: number, end_us: number):
   return since >= 0 ? total + Math.max(0, end_us - since) : total;
 }
 
-/** sites.csv: per bin and site, requests sent and lost, and whether it is up and handed out at the bin's end. */
+/**
+ * sites.csv: per bin and site, requests sent and lost, whether it is up and handed out at the bin's
+ * end, and how many users' cached answers name it then; up to the last bin with a request.
+ */
 function siteRows(cfg: Sites, c: SiteCounters): SiteRow[] {
   const n = cfg.list.length;
   let bins = 0;
   for (let s = 0; s < n; s++) bins = Math.max(bins, c.requestBins[s].used, c.lostBins[s].used);
   const alive = new Uint8Array(n).fill(1);
   const inDns = new Uint8Array(n).fill(1);
+  const cached = new Float64Array(n);
   const rows: SiteRow[] = [];
   let e = 0;
   const at = (v: Float64Array, b: number) => (b < v.length ? v[b] : 0);
@@ -113,7 +117,9 @@ function siteRows(cfg: Sites, c: SiteCounters): SiteRow[] {
       else inDns[t.site] = t.event === 'restored' ? 1 : 0;
     }
     cfg.list.forEach((x, s) => {
-      rows.push({ t_ms: round((b * c.bin_us) / 1000), site: x.name, requests: at(c.requestBins[s].values, b), lost: at(c.lostBins[s].values, b), alive: alive[s], in_dns: inDns[s] });
+      cached[s] += at(c.cachedDelta[s].values, b);
+      const counts = { requests: at(c.requestBins[s].values, b), lost: at(c.lostBins[s].values, b) };
+      rows.push({ t_ms: round((b * c.bin_us) / 1000), site: x.name, ...counts, alive: alive[s], in_dns: inDns[s], cached: cached[s] });
     });
   }
   return rows;
