@@ -41,6 +41,17 @@ export type NodeRow = {
   done: number; // jobs done in the bin (nginx, directors: requests accepted)
 };
 
+/** sites.csv: one site in one time bin. */
+export type SiteRow = {
+  t_ms: number; // start of the bin
+  site: string;
+  requests: number; // requests users sent to the site in the bin
+  lost: number; // of those and of the answers in the bin, lost to the site being dark
+  alive: number; // 1 if the site is up at the end of the bin
+  in_dns: number; // 1 if the GSLB hands it out at the end of the bin
+  cached: number; // users whose cached DNS answer names the site at the end of the bin (TTL not yet run out)
+};
+
 export type LatencyBucket = { lo_ms: number; hi_ms: number; count: number };
 
 export type ReportInput = {
@@ -53,4 +64,5 @@ export type ReportInput = {
   latency_ok?: LatencyBucket[]; // OK requests (latency_ok_ms)
   latency_all?: LatencyBucket[]; // every request, failures at their time to failure (latency_all_ms)
   scenario_yaml?: string; // the scenario as run, in the keys a user writes (scenario.yaml)
+  sites?: SiteRow[]; // with sites: sites.csv
 };

@@ -206,7 +206,9 @@ export type Summary = {
     lvs?: Record<string, DirectorSummary>; // with an LVS tier: per director
     router?: Record<string, RouterSummary>; // with a routed network: per router
     redis: RedisSummary;
+    site?: Record<string, SiteSummary>; // with sites: per data centre
   };
+  gslb?: GslbSummary; // with sites: the DNS view (TTL, health checks, the site link, who failed on a dark site)
   network?: NetworkSummary; // with a routed network: losses, reconvergence, timeline
   lvs?: LvsSummary; // with an LVS tier: failover losses, VIP holders
   hosts?: Record<string, HostSummary>; // with `hosts:` only: each host's cores and how busy they were
@@ -215,4 +217,40 @@ export type Summary = {
   faults: { at_ms: number; action: string; target: string; detail: string }[];
   events: number;
   fingerprint: string; // FNV-1a over every event's (time, kind, entity): pins exact behaviour
+};
+
+/** One data centre: its nodes, what the GSLB and the users did with it, and its app servers' totals. */
+export type SiteSummary = {
+  weight: number;
+  nginx: string[];
+  servers: string[];
+  redis: boolean; // Redis runs here
+  answers: number; // DNS answers that named this site
+  users_moved_away: number; // re-resolutions that took a user elsewhere
+  users_last: number; // users whose last request went here
+  users_failed_dark: number; // of those, users who failed because their last request died here while it was dark
+  requests: number; // requests users sent here
+  lost: number; // sent while it was dark: nobody answered
+  answers_lost: number; // taken in, but it went dark before the answer left
+  checks: number; // the GSLB's health checks of it
+  checks_failed: number;
+  dark_ms: number; // how long it was dark in all
+  last_down_ms: number | null; // when it last went dark
+  last_removed_ms: number | null; // when the GSLB last stopped handing it out
+  last_restored_ms: number | null;
+  last_up_ms: number | null;
+  alive_at_end: boolean;
+  in_dns_at_end: boolean;
+  app: { requests: number; redis_ok: number; local_sold: number }; // summed over its app servers
+};
+
+export type GslbSummary = {
+  ttl_ms: number;
+  interval_ms: number;
+  fall: number;
+  rise: number;
+  redis_site: string;
+  link_latency_ms: number; // one way between two sites
+  users_failed_dark: number; // users whose last request died in a dark site (their cached answer kept them there)
+  timeline: { at_ms: number; site: string; event: string; detail: string }[];
 };

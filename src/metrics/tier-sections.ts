@@ -1,7 +1,7 @@
 // What each tier's summary builder (in the model, next to the tier's counters) hands to
 // summarize(): its sections of summary.json as plain data, plus the few totals of that tier that
 // the run-level sections (tickets, invariants) need but no tier section shows.
-import type { ServerRow } from './report-input.js';
+import type { ServerRow, SiteRow } from './report-input.js';
 import type {
   AppServerSummary,
   HostSummary,
@@ -12,7 +12,16 @@ import type {
   NginxSummary,
   RedisSummary,
   RouterSummary,
+  GslbSummary,
+  SiteSummary,
 } from './summary.js';
+
+/** The data centres and the GSLB: tiers.site, the gslb section and sites.csv. */
+export type SiteSections = {
+  site: Record<string, SiteSummary>;
+  gslb: GslbSummary;
+  rows: SiteRow[];
+};
 
 /** What tickets and invariants need from the app servers. */
 export type AppStockTotals = {
@@ -71,6 +80,7 @@ export type TierSections = {
   front?: FrontSections; // with an LVS tier and a routed network only
   nginxLoad: NodeLoad; // nodes.csv; the other tiers' loads are in their sections
   hosts?: HostsSections; // with `hosts:` only
+  sites?: SiteSections; // with sites only
 };
 
 /** The hosts' CPUs: summary.json's `hosts` and one load per host (nodes.csv, tier "host"). */

@@ -29,6 +29,7 @@ import { TraceHook } from './shared/trace-hook.js';
 import { patience_us, Users, usersIn } from './client/users.js';
 import { APP_SPLIT, CLIENT_SPLIT, Hosts, hostsSections, NGINX_SPLIT } from './host/hosts.js';
 import { USERS_PROCESS } from '../scenario/hosts-resolve.js';
+import { buildSites, type SiteParts, sitesReport, startSites } from './sites/wire.js';
 
 export type RunHooks = {
   tracer?: Tracer; // one row per request hop
@@ -45,6 +46,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   if (!s.lvs) engine.declareFixedDelay(s.network.latency_us); // with LVS the front end declares its own
   engine.declareFixedDelay(s.nginx.proxy_latency_us);
   engine.declareFixedDelay(s.redis.latency_us);
+  if (s.sites) engine.declareFixedDelay(s.redis.latency_us + s.sites.link_latency_us);
   const rngs = new RngStreams(s.seed);
   const servers = s.nginx.upstream.servers.length;
   const metrics = new Metrics(s.report.bin_us);
@@ -63,14 +65,18 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   net.onGiveUp = (kind, entity) => redis.messageLost(kind, entity);
   const app = new AppTier(engine, s.app, requests, appCounters, net, redis, rngs);
   const workerRngs = topology.nginx.map((n) => rngs.stream(`nginx:${n.name}`));
-  const nginx = new NginxTier(engine, s.nginx, s.users.method, s.network.latency_us, requests, nginxCounters, app, clientIp, workerRngs);
+  const nginx = new NginxTier(engine, s.nginx, s.users.method, s.network.latency_us, requests, nginxCounters, app, clientIp, workerRngs, (k) => topology.upstreamOf(k));
   // the network in front: routers, LVS directors, keepalived; absent, users reach nginx directly
   const lvs = s.lvs && s.network.topology ? new LvsTier(engine, s.lvs, s.network.topology, frontSlice(s), requests, nginx, rngs) : null;
-  const users = new Users(engine, s.users, s.network.latency_us, requests, metrics, ledger, lvs ?? nginx, clientIp, rngs.stream('users'), rngs.stream('users:retry'));
+  // with sites, the GSLB sends each user to a site, and the site to one of its nginx instances
+  const sites = s.sites ? buildSites(engine, s.sites, s.report.bin_us, topology, requests, clientIp, nginx, { app, redis }, rngs) : null;
+  const front = lvs ?? sites?.tier ?? nginx;
+  const users = new Users(engine, s.users, s.network.latency_us, requests, metrics, ledger, front, clientIp, rngs.stream('users'), rngs.stream('users:retry'));
   redis.connect(app);
   app.connect(nginx);
-  nginx.connect(lvs ?? users);
+  nginx.connect(lvs ?? sites?.tier ?? users);
   lvs?.connect(users);
+  sites?.tier.connect(users);
   const schedule = faultSchedule(s.faults, s.random_faults, s.random_kills, rngs.stream('faults'));
   lvs?.noteFaultTimes(schedule);
   const faults = new FaultInjector(engine, topology, schedule, metrics, {
@@ -80,6 +86,8 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
     redisLink: net.redisLinkFaults,
     partition: net.partitionFaults,
     front: lvs?.faultHandlers() ?? null,
+    site: sites?.tier ?? null,
+    siteLink: net.siteLinkFaults,
   });
 
   if (hooks.tracer) {
@@ -95,6 +103,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   if (lvs) lvs.decideAtSend = hooks.fastPaths?.directors ?? true;
   users.start();
   faults.start();
+  if (sites) startSites(sites, engine, users, patience_us(s.users));
   const onProgress = hooks.onProgress;
   engine.run({
     onProgress: onProgress ? (now) => onProgress(now, users.arrived, users.total) : undefined,
@@ -104,7 +113,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   // the run ends with its last event, or with the last answer taken ahead of its arrival
   const end_us = Math.max(engine.now_us, metrics.lastResponse_us);
 
-  const tiers = tierSections(s, { app, nginx, redis, lvs }, end_us, metrics.duration_us());
+  const tiers = tierSections(s, { app, nginx, redis, lvs, sites }, end_us, metrics.duration_us(), users.final);
   if (s.hosts && hosts) tiers.hosts = hostsSections(s.hosts, hosts, end_us, metrics.duration_us());
   const end = { events: engine.events, fingerprint: engine.fingerprint, usersTotal, usersFinal: users.final, usersRequests: users.requestsSent };
   const report = summarize(s, metrics, ledger, end, tiers);
@@ -142,7 +151,9 @@ function frontSlice(s: Scenario): LvsFrontSlice {
 }
 
 /** Each tier's sections of summary.json, built by the tier from its counters and its end state. */
-function tierSections(s: Scenario, t: { app: AppTier; nginx: NginxTier; redis: RedisTier; lvs: LvsTier | null }, end_us: number, duration_us: number): TierSections {
+type Tiers = { app: AppTier; nginx: NginxTier; redis: RedisTier; lvs: LvsTier | null; sites: SiteParts | null };
+
+function tierSections(s: Scenario, t: Tiers, end_us: number, duration_us: number, usersFinal: Uint8Array): TierSections {
   const { app, redis } = t;
   const front = t.lvs ? frontSections(s, t.lvs.finish(end_us), end_us) : undefined;
   const appEnd = { alive: app.alive, remainingLocal: app.names.map((_, i) => app.remainingLocal(i)) };
@@ -156,5 +167,6 @@ function tierSections(s: Scenario, t: { app: AppTier; nginx: NginxTier; redis: R
     nginxLoad: nginxLoad(s, t.nginx.counters),
     redis: redisSections(redis.counters, redisEnd, duration_us),
     front,
+    ...(t.sites && s.sites ? { sites: sitesReport(s.sites, t.sites, app.names, app.counters, usersFinal, end_us) } : {}),
   };
 }

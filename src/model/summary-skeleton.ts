@@ -15,6 +15,8 @@ import { NginxCounters } from './nginx/counters.js';
 import { nginxLoad, nginxSection } from './nginx/summary.js';
 import { RedisCounters } from './redis/counters.js';
 import { redisSections } from './redis/summary.js';
+import { SiteCounters } from './sites/counters.js';
+import { siteSections } from './sites/summary.js';
 
 /** summary.json of a run in which nothing happened: the keys are right, the values are not. */
 export function summarySkeleton(s: Scenario): Summary {
@@ -26,8 +28,11 @@ export function summarySkeleton(s: Scenario): Summary {
   const nginxCounters = new NginxCounters(s.nginx.instances, s.nginx.workers, s.report.bin_us);
   const nginx = nginxSection(s, nginxCounters, front?.nginx);
   const redis = redisSections(new RedisCounters(s.report.bin_us), { keyspace: {}, ticketHash: { sold: 0, total: s.tickets.inventory } }, duration_us);
+  const n = s.sites?.list.length ?? 0;
+  const atRest = { alive: new Uint8Array(n).fill(1), inDns: new Uint8Array(n).fill(1), lastSite: new Int16Array(0), lastLost: new Uint8Array(0), usersFinal: new Uint8Array(0), end_us: 0 };
+  const sites = s.sites ? siteSections(s.sites, s.nginx.upstream.servers.map((v) => v.name), new SiteCounters(n, s.report.bin_us), new AppCounters(servers, s.report.bin_us), atRest) : undefined;
   const end = { events: 0, fingerprint: 0, usersTotal: 0, usersFinal: new Uint8Array(0), usersRequests: new Uint16Array(0) };
-  return summarize({ ...s, expect: [] }, m, new Ledger(0), end, { app, nginx, redis, front, nginxLoad: nginxLoad(s, nginxCounters) }).summary;
+  return summarize({ ...s, expect: [] }, m, new Ledger(0), end, { app, nginx, redis, front, nginxLoad: nginxLoad(s, nginxCounters), ...(sites ? { sites } : {}) }).summary;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import { plain } from './format.js';
-import type { LatencyBucket, NodeRow, ReportInput, ServerRow, TimeseriesRow } from '../metrics/report-input.js';
+import type { LatencyBucket, NodeRow, ReportInput, ServerRow, SiteRow, TimeseriesRow } from '../metrics/report-input.js';
 
 // Column order is part of the public output: append new columns, never reorder.
 export const TIMESERIES_COLUMNS = [
@@ -76,4 +76,10 @@ export function latencyCsv(input: ReportInput): string {
     for (const b of buckets ?? []) rows.push({ set, ...b });
   }
   return toCsv(LATENCY_COLUMNS, rows);
+}
+
+export const SITE_COLUMNS = ['t_ms', 'site', 'requests', 'lost', 'alive', 'in_dns', 'cached'] as const satisfies readonly (keyof SiteRow)[];
+
+export function sitesCsv(input: ReportInput): string {
+  return toCsv(SITE_COLUMNS, input.sites ?? []);
 }

@@ -1,11 +1,11 @@
 // A report's data files back to the ReportInput its figures and page are drawn from. `sim run` draws
 // them from this too, after writing the files, so `sim chart` redraws exactly the same bytes.
-import type { LatencyBucket, NodeRow, ReportInput, ServerRow, TimeseriesRow } from '../metrics/report-input.js';
+import type { LatencyBucket, NodeRow, ReportInput, ServerRow, SiteRow, TimeseriesRow } from '../metrics/report-input.js';
 import type { Summary } from '../metrics/summary.js';
-import { LATENCY_COLUMNS, LATENCY_SETS, NODE_COLUMNS, SERVER_COLUMNS, TIMESERIES_COLUMNS } from './csv.js';
+import { LATENCY_COLUMNS, LATENCY_SETS, NODE_COLUMNS, SERVER_COLUMNS, SITE_COLUMNS, TIMESERIES_COLUMNS } from './csv.js';
 
-/** The files a report's figures and page are drawn from; scenario.yaml and latency.csv may be absent. */
-export const DATA_FILES = ['summary.json', 'timeseries.csv', 'servers.csv', 'nodes.csv', 'latency.csv', 'scenario.yaml'] as const;
+/** The files a report's figures and page are drawn from; scenario.yaml, latency.csv and sites.csv may be absent. */
+export const DATA_FILES = ['summary.json', 'timeseries.csv', 'servers.csv', 'nodes.csv', 'latency.csv', 'sites.csv', 'scenario.yaml'] as const;
 export type DataFile = (typeof DATA_FILES)[number];
 
 /** A data file that is missing or does not read as the report wrote it. */
@@ -90,6 +90,18 @@ function nodeRows(file: string, text: string): NodeRow[] {
   }));
 }
 
+function siteRows(file: string, text: string): SiteRow[] {
+  return parseCsv(file, text, SITE_COLUMNS, ['site']).map((r) => ({
+    t_ms: num(r.t_ms),
+    site: str(r.site),
+    requests: num(r.requests),
+    lost: num(r.lost),
+    alive: num(r.alive),
+    in_dns: num(r.in_dns),
+    cached: num(r.cached),
+  }));
+}
+
 function latencySets(file: string, text: string): Pick<ReportInput, 'latency' | 'latency_ok' | 'latency_all'> {
   const sets: Record<string, LatencyBucket[]> = {};
   for (const r of parseCsv(file, text, LATENCY_COLUMNS, ['set'])) {
@@ -122,6 +134,7 @@ export function reportFromFiles(read: (name: DataFile) => string | undefined): R
   const summary = parseSummary(need('summary.json'));
   const latency = read('latency.csv');
   const scenario = read('scenario.yaml');
+  const sites = read('sites.csv');
   return {
     summary,
     timeseries: timeseriesRows('timeseries.csv', need('timeseries.csv')),
@@ -129,6 +142,7 @@ export function reportFromFiles(read: (name: DataFile) => string | undefined): R
     servers: serverRows('servers.csv', need('servers.csv')),
     nodes: nodeRows('nodes.csv', need('nodes.csv')),
     ...(latency !== undefined ? latencySets('latency.csv', latency) : { latency: [] }),
+    ...(sites !== undefined ? { sites: siteRows('sites.csv', sites) } : {}),
     ...(scenario !== undefined ? { scenario_yaml: scenario } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import { replaceDirAtomic, withTempCleanup } from './atomic.js';
 import type { ChartRenderer } from './chart-thread.js';
 import { renderCharts } from './charts.js';
-import { latencyCsv, nodesCsv, serversCsv, timeseriesCsv } from './csv.js';
+import { latencyCsv, nodesCsv, serversCsv, sitesCsv, timeseriesCsv } from './csv.js';
 import { indexHtml } from './html.js';
 import { type DataFile, reportFromFiles } from './read.js';
 import type { ReportInput } from '../metrics/report-input.js';
@@ -17,6 +17,7 @@ export function dataFiles(input: ReportInput): [DataFile, string][] {
     ['servers.csv', serversCsv(input)],
     ['nodes.csv', nodesCsv(input)],
     ['latency.csv', latencyCsv(input)],
+    ...(input.sites ? [['sites.csv', sitesCsv(input)] as [DataFile, string]] : []),
     ...(input.scenario_yaml !== undefined ? [['scenario.yaml', input.scenario_yaml] as [DataFile, string]] : []),
   ];
 }

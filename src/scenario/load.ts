@@ -13,6 +13,7 @@ import { DEFAULT_NEXT_UPSTREAM, DEFAULT_SERVERS, type ParsedScenario, scenarioEr
 import { resolveHosts } from './hosts-resolve.js';
 import { checkBounds, checkListSizes, checkLocalStock, checkSizes, type FaultKeys } from './bounds.js';
 import { defaultAppName, REDIS_NODE, Topology } from './topology.js';
+import { resolveSites } from './sites.js';
 import type { Expectation, Fault, InventoryScript, RandomFaults, RandomKill, Scenario, UpstreamServer } from './types.js';
 import { unreachable } from '../engine/assert.js';
 
@@ -431,8 +432,9 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
   const servers = resolveServers(up, fail);
   const localStock = resolveLocalStock(p, servers.length, fail);
   const routed = resolveNetwork(p.network, p.lvs, p.nginx.instances, [...servers.map((v) => v.name), REDIS_NODE], fail);
+  const sites = resolveSites(p, servers, fail);
   const topology = Topology.of({
-    nginx: { instances: p.nginx.instances, proxy_latency_us: p.nginx.proxy_latency, upstream: { servers } },
+    sites, nginx: { instances: p.nginx.instances, proxy_latency_us: p.nginx.proxy_latency, upstream: { servers } },
     redis: { latency_us: p.redis.latency },
     network: { topology: routed.topology },
     lvs: routed.lvs,
@@ -496,6 +498,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
     },
     ...(hosts ? { hosts } : {}),
     ...(routed.lvs ? { lvs: routed.lvs } : {}),
+    ...(sites ? { sites } : {}),
     faults,
     random_faults: randomFaults,
     random_kills: randomKills,

@@ -308,6 +308,32 @@ const saveRules = z.unknown().transform((v, ctx: Ctx): [number, number][] => {
   return rules;
 });
 
+// ---- sites ---------------------------------------------------------------------------------
+
+// One data centre: `{ name: dc1, weight: 1, nginx: [nginx1], servers: [app1, app2] }`.
+const site = section({
+  name: text().refine((s) => NODE_NAME_RE.test(s), { message: 'must be letters, digits, _ or - (it names a site)' }), // required
+  weight: int(0, LIMITS.int32).default(1), // default: 1 (its share of the DNS answers; 0 = a standby site)
+  nginx: list(text(), 'nginx instance names (nginx1..N)').min(1, { message: 'must list at least one nginx instance' }), // required
+  servers: list(text(), 'app server names').min(1, { message: 'must list at least one app server' }), // required
+});
+
+/** The GSLB in front of the sites: its DNS answers' TTL and its health checks. */
+export function gslbSchema() {
+  return section({
+    ttl: duration().prefault('30s'), // default: 30s (BIG-IP DNS's pool TTL); resolvers keep an answer this long
+    interval: duration({ positive: true }).prefault('5s'), // default: 5s (PowerDNS's health-check interval)
+    fall: int(1, 1000).default(3), // default: 3 failed checks in a row take a site out of the answers (HAProxy's fall)
+    rise: int(1, 1000).default(2), // default: 2 good checks in a row bring it back (HAProxy's rise)
+  });
+}
+
+export function siteLinkSchema() {
+  return section({
+    latency: duration().prefault('5ms'), // default: 5ms one-way between any two sites
+  });
+}
+
 // ---- faults and expectations ---------------------------------------------------------------
 
 function fraction() {
@@ -347,13 +373,13 @@ const randomKill = section({
 
 const fault = section({
   at: duration().optional(), // required for a fixed fault: when, from the start of the run
-  kill: text().optional(), // a node: an app server or "redis"
+  kill: text().optional(), // a node: an app server or "redis"; or a site: all of it goes dark
   recover: text().optional(),
   slow: text().optional(),
   restart: text().optional(), // "redis"
   partition: list(text(), 'node names').optional(),
   drop: text().optional(), // a link: nginx1-app3 or app3-redis
-  down: text().optional(), // a network link: r1-lvs1 (network.links)
+  down: text().optional(), // a network link: r1-lvs1 (network.links), or a site link: dc1-dc2
   up: text().optional(), // a network link
   stop: text().optional(), // an LVS director: keepalived stops cleanly
   for: duration().optional(), // default: until the end of the run (restart: 0s downtime)
@@ -556,6 +582,11 @@ export const scenarioSchema = section({
     ...networkKeys(), // routers, ingress, links, hash_policy, maximum_paths, ospf, bfd (./network-schema.ts)
   }).prefault({}),
   lvs: lvsSchema().optional(), // default: none; with network.routers, the defaults of ./network-schema.ts
+  // default: none (one site). Two or more data centres, each naming its nginx instances and app
+  // servers; every instance and server in exactly one site
+  sites: list(site, 'sites ({ name: dc1, weight: 1, nginx: [nginx1], servers: [app1] })').optional(),
+  site_link: siteLinkSchema().optional(), // default: { latency: 5ms } with sites; only with sites
+  gslb: gslbSchema().optional(), // default: { ttl: 30s, interval: 5s, fall: 3, rise: 2 } with sites; only with sites
   nginx: section({
     instances: int(1, LIMITS.instances).default(1), // default: 1
     workers: int(1, LIMITS.workers).default(1), // default: 1 (each worker keeps its own round-robin state)
@@ -575,6 +606,7 @@ export const scenarioSchema = section({
   }).prefault({}),
   redis: section({
     latency: duration().prefault('100us'), // default: 100us one-way app <-> redis
+    site: text().optional(), // default: the first site (with sites: where Redis runs; other sites add the site link)
     service_time: serviceTime.prefault({ const: '50us' }), // default: { const: 50us }
     appendonly: flag().default(false), // default: false (redis.conf's default)
     appendfsync: oneOf(['always', 'everysec', 'no']).default('everysec'), // default: everysec

@@ -4,14 +4,15 @@
 // or parses a node name. It lives beside the scenario because validation needs it and the scenario
 // layer imports nothing from the model.
 import type { LvsConfig, NetworkTopology } from './network-types.js';
-import type { FaultAction } from './types.js';
+import type { FaultAction, Sites } from './types.js';
 
-export type NodeKind = 'router' | 'director' | 'nginx' | 'app' | 'redis';
+export type NodeKind = 'router' | 'director' | 'nginx' | 'app' | 'redis' | 'site';
 
 export type TopologyNode = { readonly kind: NodeKind; readonly index: number; readonly name: string };
 
-// proxy: nginx instance -> app server; redis: app server -> Redis; routed: a link of network.links
-export type LinkKind = 'proxy' | 'redis' | 'routed';
+// proxy: nginx instance -> app server; redis: app server -> Redis; routed: a link of network.links;
+// site: the inter-site link between two data centres (its ends are sites, not nodes)
+export type LinkKind = 'proxy' | 'redis' | 'routed' | 'site';
 
 export type TopologyLink = {
   readonly kind: LinkKind;
@@ -37,6 +38,8 @@ export type TopologyInput = {
   redisLatency_us: number; // app server -> Redis
   // the routed network in front: present only with both network routers and lvs directors
   routed?: { routers: readonly string[]; directors: readonly string[]; links: readonly { a: string; b: string; latency_us: number }[] };
+  // the data centres: each with its nginx instances and app servers; Redis runs in `redisSite`
+  sites?: { list: readonly { name: string; nginx: readonly string[]; servers: readonly string[] }[]; redisSite: string; linkLatency_us: number };
 };
 
 /** The parts of a scenario that name nodes. */
@@ -45,20 +48,22 @@ export type TopologySource = {
   redis: { latency_us: number };
   network: { topology?: NetworkTopology };
   lvs?: LvsConfig;
+  sites?: Sites;
 };
 
 // Per fault action, the nodes or links it accepts. A Record, so that a new action does not
 // compile until it says which targets take it.
 const FAULT_TARGETS: Record<FaultAction, (t: Topology) => readonly TopologyNode[] | readonly string[]> = {
-  kill: (t) => t.restartable,
-  recover: (t) => t.restartable,
+  kill: (t) => [...t.restartable, ...t.sites],
+  recover: (t) => [...t.restartable, ...t.sites],
   slow: (t) => t.processes,
   restart: (t) => [t.redis],
   partition: (t) => t.stackNodes,
-  drop: (t) => [...t.proxyLinks, ...t.redisLinks].map((l) => l.name),
+  // with sites, an nginx proxies only to its own site's servers: the other proxy links carry nothing
+  drop: (t) => [...t.proxyLinks.filter((l) => t.siteOf(l.a) === t.siteOf(l.b)), ...t.redisLinks].map((l) => l.name),
   // a routed link is accepted either way round
-  down: (t) => t.routedLinks.flatMap((l) => [l.name, linkName(l.b.name, l.a.name)]),
-  up: (t) => t.routedLinks.flatMap((l) => [l.name, linkName(l.b.name, l.a.name)]),
+  down: (t) => [...t.routedLinks, ...t.siteLinks].flatMap((l) => [l.name, linkName(l.b.name, l.a.name)]),
+  up: (t) => [...t.routedLinks, ...t.siteLinks].flatMap((l) => [l.name, linkName(l.b.name, l.a.name)]),
   stop: (t) => t.directors,
 };
 
@@ -78,6 +83,13 @@ export class Topology {
   readonly redisLinks: readonly TopologyLink[];
   readonly routedLinks: readonly TopologyLink[];
   readonly routed: boolean;
+  /** The data centres (none without `sites:`); a site is killed and recovered as a whole. */
+  readonly sites: readonly TopologyNode[];
+  /** One inter-site link per pair of sites, "dc1-dc2"; it can go down (a partition between them). */
+  readonly siteLinks: readonly TopologyLink[];
+  /** Per node of stackNodes, the index of its site (0 for all without sites). */
+  readonly siteOfStackNode: Int32Array;
+  private readonly siteLinkLatency_us: number;
   private readonly byName = new Map<string, TopologyNode>();
   private readonly linksByName = new Map<string, TopologyLink>();
 
@@ -90,6 +102,9 @@ export class Topology {
     this.apps = nodes('app', input.appNames);
     this.redis = { kind: 'redis', index: 0, name: REDIS_NODE };
     this.stackNodes = [...this.nginx, ...this.apps, this.redis];
+    this.sites = nodes('site', input.sites?.list.map((x) => x.name) ?? []);
+    this.siteLinkLatency_us = input.sites?.linkLatency_us ?? 0;
+    this.siteOfStackNode = siteIndices(this.stackNodes, input.sites);
     this.processes = [...this.apps, this.redis];
     this.restartable = [...this.processes, ...this.routers, ...this.directors, ...(this.routed ? this.nginx : [])];
     for (const n of [...this.routers, ...this.directors, ...this.stackNodes]) this.byName.set(n.name, n);
@@ -99,10 +114,15 @@ export class Topology {
     };
     const S = this.apps.length;
     this.proxyLinks = this.nginx.flatMap((n) => this.apps.map((a) => link('proxy', n.index * S + a.index, n, a, input.proxyLatency_us)));
-    this.redisLinks = this.apps.map((a) => link('redis', a.index, a, this.redis, input.redisLatency_us));
+    // an app server in another site than Redis reaches it over the site link as well
+    const toRedis_us = (a: TopologyNode) => input.redisLatency_us + this.siteLatency_us(this.siteOf(a), this.siteOf(this.redis));
+    this.redisLinks = this.apps.map((a) => link('redis', a.index, a, this.redis, toRedis_us(a)));
     this.routedLinks = (input.routed?.links ?? []).map((l, i) => link('routed', i, this.mustNode(l.a), this.mustNode(l.b), l.latency_us));
-    for (const l of [...this.proxyLinks, ...this.redisLinks, ...this.routedLinks]) this.linksByName.set(l.name, l);
-    for (const l of this.routedLinks) this.linksByName.set(linkName(l.b.name, l.a.name), l);
+    this.siteLinks = this.sites.flatMap((a, i) => this.sites.slice(i + 1).map((b) => ({ a, b })))
+      .map(({ a, b }, i) => link('site', i, a, b, this.siteLinkLatency_us));
+    for (const l of [...this.proxyLinks, ...this.redisLinks, ...this.routedLinks, ...this.siteLinks]) this.linksByName.set(l.name, l);
+    for (const l of [...this.routedLinks, ...this.siteLinks]) this.linksByName.set(linkName(l.b.name, l.a.name), l);
+    for (const x of this.sites) this.byName.set(x.name, x);
   }
 
   /** The topology of a resolved scenario (or of the parts of one the loader has resolved). */
@@ -114,7 +134,32 @@ export class Topology {
       proxyLatency_us: s.nginx.proxy_latency_us,
       redisLatency_us: s.redis.latency_us,
       ...(net && s.lvs ? { routed: { routers: net.routers, directors: s.lvs.directors, links: net.links } } : {}),
+      ...(s.sites ? { sites: { list: s.sites.list, redisSite: s.sites.redis_site, linkLatency_us: s.sites.link_latency_us } } : {}),
     });
+  }
+
+  /** The site index of a stack node (nginx instance, app server, Redis); 0 without sites. */
+  siteOf(n: TopologyNode): number {
+    const i = this.stackNodes.indexOf(n);
+    return i < 0 ? 0 : this.siteOfStackNode[i];
+  }
+
+  /** One-way latency between two sites: 0 within one, the site link's between two. */
+  siteLatency_us(a: number, b: number): number {
+    return a === b ? 0 : this.siteLinkLatency_us;
+  }
+
+  /** The site link between sites a and b (a != b). */
+  siteLink(a: number, b: number): TopologyLink {
+    const l = this.siteLinks.find((x) => (x.a.index === a && x.b.index === b) || (x.a.index === b && x.b.index === a));
+    if (l === undefined) throw new Error(`no site link between sites ${a} and ${b}`);
+    return l;
+  }
+
+  /** The app servers (indices) in nginx instance k's upstream: those of its site; all without sites. */
+  upstreamOf(k: number): number[] {
+    const site = this.siteOf(this.nginx[k]);
+    return this.apps.filter((a) => this.siteOf(a) === site).map((a) => a.index);
   }
 
   node(name: string): TopologyNode | undefined {
@@ -140,4 +185,19 @@ export class Topology {
     if (n === undefined) throw new Error(`link end ${name} is not a node of this topology`);
     return n;
   }
+}
+
+/** Per stack node, its site's index: from the sites' lists, Redis in its site; all 0 without sites. */
+function siteIndices(stack: readonly TopologyNode[], sites: TopologyInput['sites']): Int32Array {
+  const out = new Int32Array(stack.length);
+  if (sites === undefined) return out;
+  const index = new Map<string, number>();
+  sites.list.forEach((x, i) => {
+    for (const n of [...x.nginx, ...x.servers]) index.set(n, i);
+  });
+  const redisSite = sites.list.findIndex((x) => x.name === sites.redisSite);
+  stack.forEach((n, i) => {
+    out[i] = n.kind === 'redis' ? redisSite : (index.get(n.name) ?? 0);
+  });
+  return out;
 }

@@ -106,6 +106,27 @@ export type RandomKill = {
   line: number;
 };
 
+/** One data centre: its nginx instances and app servers, and its share of the DNS answers. */
+export type Site = {
+  name: string;
+  weight: number; // the GSLB answers with this site in proportion to its weight
+  nginx: string[]; // nginx instances (nginx1..N) in this site
+  servers: string[]; // app servers in this site: the upstream of its nginx instances
+};
+
+/** `sites:`, `site_link:` and `gslb:`, resolved. */
+export type Sites = {
+  list: Site[];
+  redis_site: string; // the site that runs Redis (redis.site); the others reach it over the site link
+  link_latency_us: number; // one way between any two sites
+  gslb: {
+    ttl_us: number; // the DNS answer's TTL: a user keeps its site this long
+    interval_us: number; // a health check of every site each interval, the first at `interval`
+    fall: number; // consecutive failed checks before a site is no longer handed out
+    rise: number; // consecutive good checks before it is handed out again
+  };
+};
+
 // eq_text: string equality (the fingerprint); its text is `raw`, and a, b are NaN.
 export type ExpectOp = 'eq' | 'lt' | 'le' | 'gt' | 'ge' | 'between' | 'eq_text';
 
@@ -196,6 +217,7 @@ export type Scenario = {
   };
   hosts?: HostsConfig; // absent: unlimited CPU everywhere
   lvs?: LvsConfig; // LVS directors in front of the nginx instances (absent: users reach nginx directly)
+  sites?: Sites; // two or more data centres behind a GSLB (absent: one site, users reach it directly)
   faults: Fault[];
   random_faults: RandomFaults[];
   random_kills: RandomKill[];

@@ -30,6 +30,7 @@ const REQUEST_COLUMNS = {
   tried: Uint32Array, // nginx's per-request tried bitmap, triedWords words per request
   status: Uint8Array, // the answer so far (an OUTCOME_*)
   upstreamTimedOut: Uint8Array, // the attempt failed by timeout (for 504 and proxy_next_upstream timeout)
+  lost: Uint8Array, // no answer will ever come (its site was dark): the user's timeout releases the slot
 };
 
 // The columns are plain fields of the table (the tiers index `requests.user[r]` and the like in
@@ -77,6 +78,7 @@ export class RequestTable {
     this.gen[r]++; // never reset: events still in flight for the previous use stay stale
     this.use[r]++;
     this.abandoned[r] = 0;
+    this.lost[r] = 0;
     this.triesLeft[r] = 0;
     for (let w = r * this.triedWords, end = w + this.triedWords; w < end; w++) this.tried[w] = 0;
     this.status[r] = OUTCOME_NONE;

@@ -177,6 +177,7 @@ export class Users {
     this.trace?.hop(r, 'user', 'user', 'gave_up', OUTCOME_TIMEOUT);
     this.record(OUTCOME_TIMEOUT, this.users.timeout_us, this.engine.now_us);
     this.finishOrRetry(rq.user[r], OUTCOME_TIMEOUT);
+    if (rq.lost[r]) rq.unhold(r); // no answer will come to release it
   }
 
   private onResponse(r: number): void {

@@ -25,6 +25,7 @@ export type NginxFault = FaultOf<'kill' | 'recover'>;
 export type RouterFault = FaultOf<'kill' | 'recover'>;
 export type DirectorFault = FaultOf<'kill' | 'recover' | 'stop'>;
 export type RoutedLinkFault = FaultOf<'down' | 'up'>;
+export type SiteFault = FaultOf<'kill' | 'recover'>;
 
 /** The network in front: present only in scenarios with routers and LVS directors. */
 export type FrontFaultHandlers = {
@@ -41,6 +42,8 @@ export type FaultHandlers = {
   redisLink: FaultHandler<FaultOf<'drop'>>; // app server -> Redis, index app
   partition: FaultHandler<FaultOf<'partition'>>;
   front: FrontFaultHandlers | null;
+  site?: FaultHandler<SiteFault> | null; // with sites: a data centre killed or recovered as a whole
+  siteLink?: FaultHandler<RoutedLinkFault>; // with sites: the link between two of them, index among the site links
 };
 
 /** The scenario's fixed faults followed by its random ones, drawn from `rng` (the `faults` stream). */
@@ -144,6 +147,11 @@ export class FaultInjector {
     return this.handlers.front;
   }
 
+  private need<H>(f: Fault & { target: string }, h: H | null | undefined): H {
+    if (h === null || h === undefined) throw new Error(`fault target ${f.target} (line ${f.line}) needs sites`);
+    return h;
+  }
+
   /** Binds a fault to the tier that owns its target; throws if no tier takes it. */
   private route(f: Fault): Routed {
     const bind = <F extends Fault>(h: FaultHandler<F>, fault: F, index: number): Routed => ({
@@ -157,6 +165,7 @@ export class FaultInjector {
         const n = this.node(f);
         if (n.kind === 'app') return bind(h.app, f, n.index);
         if (n.kind === 'redis') return bind(h.redis, f, n.index);
+        if (n.kind === 'site') return bind(this.need(f, h.site), f, n.index);
         if (n.kind === 'nginx') return bind(this.front(f).nginx, f, n.index);
         if (n.kind === 'director') return bind(this.front(f).director, f, n.index);
         return bind(this.front(f).router, f, n.index);
@@ -180,8 +189,11 @@ export class FaultInjector {
         throw new Error(`fault target ${f.target} (line ${f.line}) is a routed link: it goes down or up, it does not drop`);
       }
       case 'down':
-      case 'up':
-        return bind(this.front(f).routedLink, f, this.link(f).index);
+      case 'up': {
+        const l = this.link(f);
+        if (l.kind === 'site') return bind(this.need(f, h.siteLink), f, l.index);
+        return bind(this.front(f).routedLink, f, l.index);
+      }
       default:
         return unreachable(f);
     }

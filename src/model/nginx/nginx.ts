@@ -40,8 +40,9 @@ const BALANCE_LEAST_CONN = 2;
 export class NginxTier {
   private readonly primary: RoundRobinPeers[]; // [instance * workers + worker]
   private readonly backup: (RoundRobinPeers | null)[];
-  readonly primaryServer: Int32Array; // peer index -> app server index
-  readonly backupServer: Int32Array;
+  // per instance: peer index -> app server index (with sites, an instance's upstream is its site's servers)
+  private readonly primaryServer: Int32Array[];
+  private readonly backupServer: Int32Array[];
   private readonly balance: number;
   private readonly retryOnError: boolean;
   private readonly retryOnTimeout: boolean;
@@ -74,6 +75,7 @@ export class NginxTier {
     private readonly upstream: UpstreamTier,
     private readonly clientIp: Uint32Array,
     private readonly workerRng: RngStream[], // one stream per instance
+    upstreamOf: (instance: number) => readonly number[], // the app servers in each instance's upstream block
   ) {
     const up = nginx.upstream;
     this.nodeNames = Array.from({ length: nginx.instances }, (_, k) => nginxName(k));
@@ -86,20 +88,32 @@ export class NginxTier {
       fail_timeout_s: Math.floor(up.servers[i].fail_timeout_us / 1e6),
       down: up.servers[i].down,
     });
-    const primaryIdx: number[] = [];
-    const backupIdx: number[] = [];
-    up.servers.forEach((s, i) => (s.backup ? backupIdx : primaryIdx).push(i));
-    this.primaryServer = Int32Array.from(primaryIdx);
-    this.backupServer = Int32Array.from(backupIdx);
-    const n = nginx.instances * nginx.workers;
+    this.primaryServer = [];
+    this.backupServer = [];
     this.primary = [];
     this.backup = [];
-    for (let k = 0; k < n; k++) {
-      const p = new RoundRobinPeers(primaryIdx.map(toPeer));
-      p.single = primaryIdx.length === 1 && backupIdx.length === 0;
-      this.primary.push(p);
-      this.backup.push(backupIdx.length > 0 ? new RoundRobinPeers(backupIdx.map(toPeer)) : null);
+    for (let inst = 0; inst < nginx.instances; inst++) {
+      const listed = upstreamOf(inst);
+      const primaryIdx = listed.filter((i) => !up.servers[i].backup);
+      const backupIdx = listed.filter((i) => up.servers[i].backup);
+      this.primaryServer.push(Int32Array.from(primaryIdx));
+      this.backupServer.push(Int32Array.from(backupIdx));
+      for (let w = 0; w < nginx.workers; w++) {
+        this.primary.push(new RoundRobinPeers([]));
+        this.backup.push(null);
+      }
     }
+    this.freshPeers = (inst) => {
+      const primaryIdx = Array.from(this.primaryServer[inst]);
+      const backupIdx = Array.from(this.backupServer[inst]);
+      for (let w = 0; w < nginx.workers; w++) {
+        const p = new RoundRobinPeers(primaryIdx.map(toPeer));
+        p.single = primaryIdx.length === 1 && backupIdx.length === 0;
+        this.primary[inst * nginx.workers + w] = p;
+        this.backup[inst * nginx.workers + w] = backupIdx.length > 0 ? new RoundRobinPeers(backupIdx.map(toPeer)) : null;
+      }
+    };
+    for (let inst = 0; inst < nginx.instances; inst++) this.freshPeers(inst);
     this.balance = up.balance === 'ip_hash' ? BALANCE_IP_HASH : up.balance === 'least_conn' ? BALANCE_LEAST_CONN : BALANCE_RR;
     const conds: readonly NextUpstreamCondition[] = up.next_upstream;
     const off = conds.includes('off');
@@ -117,6 +131,16 @@ export class NginxTier {
       this.upstreamFailed(r, true),
     );
     this.readTimers = new DeadlineQueue(engine, 'nginx.read', nginx.proxy_read_timeout_us, waiting, (r) => this.upstreamFailed(r, true));
+  }
+
+  private readonly freshPeers: (instance: number) => void;
+
+  /**
+   * Instance `k` starts again (its site came back): every worker's upstream state is new, as after
+   * a restart of nginx (no peer marked failed, smooth weighted round robin from the start).
+   */
+  restart(k: number): void {
+    this.freshPeers(k);
   }
 
   /** The reply path: the users, or the LVS directors in front. */
@@ -206,7 +230,8 @@ export class NginxTier {
       return;
     }
     rq.peer[r] = peer;
-    const server = rq.onBackup[r] ? this.backupServer[peer] : this.primaryServer[peer];
+    const inst = rq.nginx[r];
+    const server = rq.onBackup[r] ? this.backupServer[inst][peer] : this.primaryServer[inst][peer];
     this.trace?.hop(r, 'nginx', this.nodeNames[rq.nginx[r]], `proxy:${this.serverNames[server]}`);
     rq.ngxWaiting[r] = 1;
     rq.connected[r] = 0;

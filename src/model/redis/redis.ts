@@ -87,6 +87,7 @@ export class RedisTier implements FaultHandler<RedisFault> {
   private slowFactor = 1;
   private readonly sample: Sampler;
   private readonly linkRngs: RngStream[];
+  private readonly linkLatency_us: Float64Array; // per app server: one way back to it
   // commands in flight, struct-of-arrays with a free list; the cmd* fields are the pool's
   // columns, taken again whenever it grows
   private readonly cmds = new ColumnPool(COMMAND_COLUMNS, 1024, {
@@ -128,6 +129,7 @@ export class RedisTier implements FaultHandler<RedisFault> {
     this.script = new LuaScript(tickets.script.lua, this.ks, { maxInstructions: redis.lua_max_instructions });
     this.sample = makeSampler(redis.service_time, rngs.stream('redis'));
     this.linkRngs = net.topology.redisLinks.map((l) => net.rngFor(l));
+    this.linkLatency_us = Float64Array.from(net.topology.redisLinks, (l) => l.latency_us); // an app in another site: over the site link too
     this.commandKind = engine.register('redis.command', (cmd) => this.onArrive(cmd));
     this.kDone = engine.register('redis.done', (cmd, epoch) => this.onDone(cmd, epoch));
     this.kReply = engine.register('redis.reply', (cmd) => this.onReplyAtApp(cmd));
@@ -237,7 +239,7 @@ export class RedisTier implements FaultHandler<RedisFault> {
     this.cmdReply[c] = result;
     const s = this.cmdServer[c];
     const net = this.net;
-    net.send(net.redisNode, net.appNode[s], this.redis.latency_us, net.appRedisLoss[s], DATA_RTO_US, this.linkRngs[s], this.kReply, c, 0);
+    net.send(net.redisNode, net.appNode[s], this.linkLatency_us[s], net.appRedisLoss[s], DATA_RTO_US, this.linkRngs[s], this.kReply, c, 0);
   }
 
   private onReplyAtApp(c: number): void {

@@ -47,6 +47,9 @@ export class Connectivity {
   private readonly nodeIds = new Map<string, number>();
   private readonly group: Int32Array; // partition group per node; 0 = the main side
   private nextGroup = 1;
+  private readonly site: Int32Array; // site index per node (all 0 without sites)
+  private readonly sites: number;
+  private readonly siteCut: Uint8Array; // [a * sites + b]: the link between sites a and b is down
   readonly nginxAppLoss: Float64Array; // [k * apps + s]
   readonly appRedisLoss: Float64Array; // [s]
   private readonly linkRng = new Map<string, RngStream>();
@@ -85,12 +88,30 @@ export class Connectivity {
     this.appNode = Int32Array.from(topology.apps, (_, s) => nginxInstances + s);
     this.redisNode = topology.stackNodes.length - 1;
     this.group = new Int32Array(topology.stackNodes.length);
+    this.site = Int32Array.from(topology.siteOfStackNode);
+    this.sites = Math.max(1, topology.sites.length);
+    this.siteCut = new Uint8Array(this.sites * this.sites);
     this.nginxAppLoss = new Float64Array(nginxInstances * this.apps);
     this.appRedisLoss = new Float64Array(this.apps);
   }
 
   reachable(nodeA: number, nodeB: number): boolean {
-    return this.group[nodeA] === this.group[nodeB];
+    return this.group[nodeA] === this.group[nodeB] && this.siteCut[this.site[nodeA] * this.sites + this.site[nodeB]] === 0;
+  }
+
+  /** Can site a reach site b now (the link between them is up)? A site always reaches itself. */
+  siteReachable(a: number, b: number): boolean {
+    return this.siteCut[a * this.sites + b] === 0;
+  }
+
+  /** One-way latency between sites a and b: 0 within a site, the site link's between two. */
+  siteLatency_us(a: number, b: number): number {
+    return this.topology.siteLatency_us(a, b);
+  }
+
+  /** The site of a stack node id (nginx, app server or Redis). */
+  siteOfNode(node: number): number {
+    return this.site[node];
   }
 
   /**
@@ -99,7 +120,7 @@ export class Connectivity {
    * Returns the delay until arrival, or -1 if that is not known yet (held by a partition) or never.
    */
   send(from: number, to: number, latency_us: number, loss: number, rto_us: number, rng: RngStream, kind: number, entity: number, arg: number): number {
-    if (this.group[from] === this.group[to]) {
+    if (this.reachable(from, to)) {
       const d = loss > 0 ? transmitDelay_us(latency_us, loss, rto_us, rng) : latency_us;
       if (d >= 0) this.engine.schedule(d, kind, entity, arg);
       else this.onGiveUp?.(kind, entity, arg);
@@ -119,7 +140,7 @@ export class Connectivity {
   }
 
   private retransmit(p: number): void {
-    if (this.group[this.pFrom[p]] === this.group[this.pTo[p]]) {
+    if (this.reachable(this.pFrom[p], this.pTo[p])) {
       this.engine.schedule(this.pLatency[p], this.pKind[p], this.pEntity[p], this.pArg[p]);
       this.pending.free(p);
       return;
@@ -171,6 +192,20 @@ export class Connectivity {
       return `${f.nodes.join(', ')} reachable again`;
     },
   };
+
+  /** The site link a-b goes down (both ways) or comes up; index is the link's among the site links. */
+  readonly siteLinkFaults: FaultHandler<FaultOf<'down' | 'up'>> = {
+    applyFault: (f, link) => this.setSiteLink(link, f.action === 'down'),
+    endFault: (f, link) => this.setSiteLink(link, f.action === 'up'), // as routed links: a fault with `for` is undone
+  };
+
+  private setSiteLink(link: number, down: boolean): string {
+    const l = this.topology.siteLinks[link];
+    const [a, b] = [l.a.index, l.b.index];
+    this.siteCut[a * this.sites + b] = down ? 1 : 0;
+    this.siteCut[b * this.sites + a] = down ? 1 : 0;
+    return down ? `${l.a.name} and ${l.b.name} cut off from each other` : `${l.a.name} and ${l.b.name} reachable again`;
+  }
 
   /** Packet loss on a link nginxK-appS, indexed nginx * apps + app. */
   get proxyLinkFaults(): FaultHandler<FaultOf<'drop'>> {
