@@ -1,7 +1,7 @@
 // The --queue flag of `sim sweep` and `sim worker`: redis://[:password@]HOST:PORT[/DB]. A bad URL
 // and a Redis that does not answer within the connect timeout are bad input: one line, exit 2.
 import { probeRedis } from '../study/queue.js';
-import type { RedisTarget } from '../study/resp-connection.js';
+import type { RedisTarget } from '../study/redis-target.js';
 import { errorLine } from '../study/sweep-worker.js';
 import { UsageError } from './errors.js';
 

@@ -10,10 +10,11 @@
 //   worker that dies stops renewing them; after the lock lapses, another worker's stalled check
 //   puts its jobs back on the queue, and they run again.
 import { createHash } from 'node:crypto';
-import { type ConnectionOptions, Job, Queue, QueueEvents, RedisConnection, Worker, createBunRedisClient } from 'bullmq';
+import { type ConnectionOptions, Job, Queue, QueueEvents, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { Piscina } from 'piscina';
 import type { Scenario } from '../scenario/types.js';
-import { type RedisTarget, RespConnection } from './resp-connection.js';
+import type { RedisTarget } from './redis-target.js';
 import type { Executor } from './sweep-run.js';
 import { crashedResult, type ResolvedTask, type RunResult, type StudyTask } from './sweep-worker.js';
 
@@ -34,39 +35,35 @@ export function queueName(code: string): string {
 
 export const jobId = (key: string): string => `run-${key}`;
 
-let factoryTimeout_ms: number | undefined;
-
-/** BullMQ's connections to `target`, made through RespConnection. */
+/** BullMQ's connection options for `target`: BullMQ makes its own ioredis clients from them. */
 function connectionTo(target: RedisTarget): ConnectionOptions {
-  if (factoryTimeout_ms === undefined) {
-    RedisConnection.clientFactory = (o) =>
-      createBunRedisClient(
-        new RespConnection({
-          host: o.host ?? '127.0.0.1',
-          port: o.port ?? 6379,
-          db: o.db ?? 0,
-          password: o.password,
-          connect_timeout_ms: factoryTimeout_ms ?? 5000,
-          name: o.connectionName,
-        }),
-      );
-  }
-  factoryTimeout_ms = target.connect_timeout_ms;
-  return { host: target.host, port: target.port, db: target.db, password: target.password };
+  // maxRetriesPerRequest null: BullMQ's blocking commands must wait across reconnects
+  return { host: target.host, port: target.port, db: target.db, password: target.password, connectTimeout: target.connect_timeout_ms, maxRetriesPerRequest: null };
 }
 
 /** Connects once and sends PING: rejects (within the connect timeout) if Redis is not there. */
 export async function probeRedis(target: RedisTarget): Promise<void> {
-  const c = new RespConnection(target);
+  const c = new Redis({
+    host: target.host,
+    port: target.port,
+    db: target.db,
+    password: target.password,
+    connectTimeout: target.connect_timeout_ms,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null, // one attempt: the caller reports the failure
+  });
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
+    // the socket's own error (ECONNREFUSED...) comes as an event; connect() only says "closed"
+    c.once('error', reject).on('error', () => undefined);
     timer = setTimeout(() => reject(new Error(`no answer from ${target.host}:${target.port} within ${target.connect_timeout_ms} ms`)), target.connect_timeout_ms);
   });
   try {
-    await Promise.race([c.connect().then(() => c.send('PING', [])), late]);
+    await Promise.race([c.connect().then(() => c.ping()), late]);
   } finally {
     clearTimeout(timer);
-    c.close();
+    c.disconnect();
   }
 }
 
