@@ -161,6 +161,9 @@ describe('sim compare A.yaml B.yaml', () => {
     expect(bad('--fail-if', 'B.tickets.sould > 0').err).toBe('sim: compare: --fail-if "B.tickets.sould > 0": B.tickets.sould: unknown summary.json path (did you mean tickets.sold?)\n');
     expect(bad('--set-b', 'app.nope=1').code).toBe(2);
     expect(bad('--replications', '0').err).toBe('sim: compare: --replications must be an integer >= 1 (got 0)\n');
+    const same = sim('compare', SMALL, SMALL, '--workers', '1', '--out', out('same'));
+    expect(same.out).toContain('  note: A and B run the same scenario (names, comments and expect: aside): every difference is 0\n');
+    expect(same.out).toContain('  no difference in tickets sold\n');
     expect(sim('compare', SMALL, dir).err).toMatch(/^sim: compare: .* is a directory and .*small\.yaml is not/);
   });
 });
