@@ -1,9 +1,10 @@
 // `sim compare`: the paired interval against one worked by hand, the verdicts, the Markdown table
 // of a small case byte for byte, --fail-if's grammar and exit codes, determinism across worker
 // counts, directories of finished runs, and a shipped scenario against a variant of itself.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { compareSides, fmtDiff, markdown, pairedDifference, type Side, verdict, welchDifference } from '../src/study/compare.js';
+import { parseCsv, readDirSide } from '../src/study/compare-input.js';
 import { evaluateFailIf, parseFailIf } from '../src/study/fail-if.js';
 import { sampleStats, tQuantile } from '../src/study/stats.js';
 import { scratch, sim } from './support/sim-cli.js';
@@ -161,6 +162,9 @@ describe('sim compare A.yaml B.yaml', () => {
     expect(bad('--fail-if', 'B.tickets.sould > 0').err).toBe('sim: compare: --fail-if "B.tickets.sould > 0": B.tickets.sould: unknown summary.json path (did you mean tickets.sold?)\n');
     expect(bad('--set-b', 'app.nope=1').code).toBe(2);
     expect(bad('--replications', '0').err).toBe('sim: compare: --replications must be an integer >= 1 (got 0)\n');
+    const same = sim('compare', SMALL, SMALL, '--workers', '1', '--out', out('same'));
+    expect(same.out).toContain('  note: A and B run the same scenario (names, comments and expect: aside): every difference is 0\n');
+    expect(same.out).toContain('  no difference in tickets sold\n');
     expect(sim('compare', SMALL, dir).err).toMatch(/^sim: compare: .* is a directory and .*small\.yaml is not/);
   });
 });
@@ -189,6 +193,17 @@ describe('sim compare DIR_A DIR_B', () => {
     expect(table(readFileSync(out('ss/compare.md'), 'utf8'))).toEqual(table(own.out));
     expect(sim('compare', out('sa'), out('sb'), '--replications', '3').code).toBe(2);
     expect(sim('compare', out('sa'), out('sb'), '--fail-if', 'A.tiers.app.app1.requests > 0').err).toMatch(/A\.tiers\.app\.app1\.requests: not in .* \(a sweep directory\)/);
+  });
+});
+
+describe('reading directories', () => {
+  test('CSV with quoted fields; a sweep of several configurations is refused; neither kind is refused', () => {
+    expect(parseCsv('a,b,c\n"[1,2]","say ""hi""",\n')).toEqual([['a', 'b', 'c'], ['[1,2]', 'say "hi"', '']]);
+    const d = out('two-configs');
+    mkdirSync(d, { recursive: true });
+    writeFileSync(path.join(d, 'sweep.json'), JSON.stringify({ scenario: 's', configurations: [{}, {}] }));
+    expect(() => readDirSide(d, [])).toThrow(`${d}: a sweep of 2 configurations; compare takes one per side (a sweep without --vary, or a report directory)`);
+    expect(() => readDirSide(dir, [])).toThrow(`${dir}: neither a report (summary.json) nor a sweep (sweep.json)`);
   });
 });
 

@@ -20,7 +20,7 @@ import { evaluateFailIf, type FailIf, FailIfError, parseFailIf } from '../study/
 import { type GateResult, type GateTask, runGateTask, type Series } from '../study/gate-worker.js';
 import { taskPool } from '../study/pool.js';
 import { HEADLINE_METRICS } from '../study/sweep-metrics.js';
-import { replicationSeed } from '../study/sweep-plan.js';
+import { replicationSeed, scenarioHash } from '../study/sweep-plan.js';
 import { UsageError } from './errors.js';
 import { setCurrentScenarioFile } from './input-errors.js';
 import { checkOutputPath } from './out-paths.js';
@@ -93,6 +93,7 @@ async function runScenarios(args: CompareArgs, metrics: readonly string[], condi
   const replications = whole('replications', args.replications ?? 1, 1);
   const notes: string[] = [];
   if (sb.seed !== sa.seed) notes.push(`B's seed ${sb.seed} is replaced by A's (${sa.seed}): both sides run the same seeds`);
+  if (scenarioHash(sa) === scenarioHash(sb)) notes.push('A and B run the same scenario (names, comments and expect: aside): every difference is 0');
   const base = sa.seed;
   const task = (file: string, extra: readonly string[], r: number): GateTask => ({ kind: 'compare', file, set: [...set, ...extra], seed: replicationSeed(base, r), paths: [...metrics], series: r === 1 });
   const tasks: GateTask[] = [];
