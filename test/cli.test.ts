@@ -106,7 +106,7 @@ describe('sim validate and explain', () => {
     const r = sim();
     expect(r.code).toBe(2);
     const listed = [...sim('--help').out.matchAll(/^ {2}sim (\w+)/gm)].map((m) => m[1]);
-    expect(listed).toEqual(['run', 'validate', 'explain', 'check', 'explore', 'sweep', 'merge', 'schema']);
-    expect(r.err.split('\n')[0]).toBe('sim: Name a command: run, validate, explain, check, explore, sweep, merge or schema (see --help).');
+    expect(listed).toEqual(['run', 'validate', 'explain', 'check', 'explore', 'sweep', 'merge', 'schema', 'chart']);
+    expect(r.err.split('\n')[0]).toBe('sim: Name a command: run, validate, explain, check, explore, sweep, merge, schema or chart (see --help).');
   });
 });
