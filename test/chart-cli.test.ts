@@ -52,6 +52,21 @@ describe('sim chart', () => {
     for (const [n, text] of before) expect(`${n}\n${after.get(n)}`).toBe(`${n}\n${text}`);
   });
 
+  test('a report from before latency.csv, scenario.yaml and bin_ms: redrawn with the bin its time series steps by', () => {
+    const old = path.join(dir, 'old');
+    cpSync(path.join(dir, 'run'), old, { recursive: true });
+    rmSync(path.join(old, 'latency.csv'));
+    rmSync(path.join(old, 'scenario.yaml'));
+    const summary = JSON.parse(readFileSync(path.join(old, 'summary.json'), 'utf8')) as Record<string, unknown>;
+    delete summary.bin_ms;
+    writeFileSync(path.join(old, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    const r = sim('chart', old, '--quiet');
+    expect([r.code, r.err, r.out]).toEqual([0, '', '']);
+    const after = read(old);
+    expect(after.get('load.svg')).toBe(read(path.join(dir, 'run')).get('load.svg'));
+    for (const [n, text] of after) expect(`${n}: ${/NaN|undefined/.test(text)}`).toBe(`${n}: false`);
+  });
+
   test('a directory that is not a report: one line, exit 2', () => {
     const empty = path.join(dir, 'empty');
     cpSync(path.join(dir, 'chart-small.yaml'), path.join(empty, 'x.yaml'), { recursive: true });

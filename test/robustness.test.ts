@@ -287,7 +287,7 @@ describe('output paths, checked before the run', () => {
     expect(sim('run', routed, '--quiet', '--out', out).code).toBe(0);
     expect(existsSync(path.join(out, 'network.svg'))).toBe(true);
     expect(sim('run', tiny, '--quiet', '--out', out).code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['index.html', 'latency-cdf.svg', 'latency.svg', 'load.svg', 'nodes.csv', 'run.json', 'servers.csv', 'servers.svg', 'sold.svg', 'summary.json', 'throughput.svg', 'timeseries.csv']);
+    expect(readdirSync(out).sort()).toEqual(['index.html', 'latency-cdf.svg', 'latency.csv', 'latency.svg', 'load.svg', 'nodes.csv', 'run.json', 'scenario.yaml', 'servers.csv', 'servers.svg', 'sold.svg', 'summary.json', 'throughput.svg', 'timeseries.csv']);
     expect(JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')).scenario).toBe('tiny');
     expect(readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([]);
   });

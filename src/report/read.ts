@@ -124,6 +124,13 @@ function parseSummary(text: string): Summary {
   return v as Summary; // its shape is the contract sim run wrote
 }
 
+// A report written before summary.json had bin_ms: the step of its time series, or the default bin.
+function binOf(summary: Summary, rows: readonly TimeseriesRow[]): number {
+  if (Number.isFinite(summary.bin_ms) && summary.bin_ms > 0) return summary.bin_ms;
+  const step = (rows[1]?.t_ms ?? NaN) - (rows[0]?.t_ms ?? NaN);
+  return Number.isFinite(step) && step > 0 ? step : 100;
+}
+
 /** The ReportInput of a report's files; `read` gives a file's text, or undefined when it is absent. */
 export function reportFromFiles(read: (name: DataFile) => string | undefined): ReportInput {
   const need = (name: DataFile): string => {
@@ -135,10 +142,11 @@ export function reportFromFiles(read: (name: DataFile) => string | undefined): R
   const latency = read('latency.csv');
   const scenario = read('scenario.yaml');
   const sites = read('sites.csv');
+  const timeseries = timeseriesRows('timeseries.csv', need('timeseries.csv'));
   return {
     summary,
-    timeseries: timeseriesRows('timeseries.csv', need('timeseries.csv')),
-    bin_ms: Number.isFinite(summary.bin_ms) ? summary.bin_ms : 0,
+    timeseries,
+    bin_ms: binOf(summary, timeseries),
     servers: serverRows('servers.csv', need('servers.csv')),
     nodes: nodeRows('nodes.csv', need('nodes.csv')),
     ...(latency !== undefined ? latencySets('latency.csv', latency) : { latency: [] }),
