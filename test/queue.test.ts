@@ -125,6 +125,16 @@ describe('sim sweep --queue with sim worker', () => {
     expect(tree(out('p-queue'))).toEqual(tree(out('p-local')));
   });
 
+  test('sim optimize through the queue: the same search, the same files', async () => {
+    const flags = ['--minimize', 'app.local_stock.buffer=1..1.5', '--step', '0.1', '--subject', 'tickets.unsold < 5', '--replications', '2'];
+    const local = sim('optimize', SMALL, ...flags, '--workers', '1', '--out', out('o-local'));
+    if (!b?.running) b = worker(); // when run alone
+    const queued = simProc('optimize', SMALL, ...flags, '--queue', url, '--out', out('o-queue'));
+    expect(await queued.exited).toBe(local.code);
+    expect(local.code).toBe(0);
+    expect(tree(out('o-queue'))).toEqual(tree(out('o-local')));
+  });
+
   test('a worker stops cleanly on SIGTERM', async () => {
     await b.stop('SIGTERM', 10000);
     expect(await b.exited).toBe(0);

@@ -22,7 +22,7 @@ import { UsageError } from './errors.js';
 import { setCurrentScenarioFile } from './input-errors.js';
 import { parseAxis, parseSubject } from './optimize-args.js';
 import { buildIdentity } from './provenance.js';
-import { executor, startBar } from './sweep.js';
+import { executor, queuePool, startBar } from './sweep.js';
 
 type OptimizeArgs = {
   file: string;
@@ -37,6 +37,7 @@ type OptimizeArgs = {
   set?: string[];
   seed?: number;
   cache?: string;
+  queue?: string;
 };
 
 /** The axes in the order given: every --minimize, then every --maximize; --step k goes with axis k. */
@@ -146,7 +147,8 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
       .option('out', { type: 'string', describe: 'output directory (default reports/<name>-optimize/)' })
       .option('set', { type: 'string', array: true, describe: 'override a key in every run: --set nginx.workers=2 (repeatable)' })
       .option('seed', { type: 'number', describe: "the seed of replication 1 (default: the scenario's)" })
-      .option('cache', { type: 'string', describe: 'store of run results: runs found there are not run again' }),
+      .option('cache', { type: 'string', describe: 'store of run results: runs found there are not run again' })
+      .option('queue', { type: 'string', describe: 'run on a BullMQ queue at redis://HOST:PORT instead of local threads; start `sim worker --queue URL` anywhere' }),
   handler: async (args) => {
     const { spec, configure } = buildOptimize(args);
     // both ends of every parameter load before anything runs
@@ -154,7 +156,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     const workers = args.workers ?? availableParallelism();
     const outDir = args.out ?? path.join('reports', `${spec.scenario}-optimize`);
     const bar = startBar();
-    const pool = executor(workers, bar.tick);
+    const pool = args.queue === undefined ? executor(workers, bar.tick) : await queuePool(args.queue, bar.tick);
     let outcome: Awaited<ReturnType<typeof runOptimize>>;
     try {
       outcome = await runOptimize({ spec, execute: pool.execute, code: buildIdentity().code, cache: args.cache === undefined ? undefined : new ResultCache(args.cache), onRound: bar.add, configure });

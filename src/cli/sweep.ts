@@ -136,7 +136,7 @@ export function buildSpec(args: SweepArgs): { spec: StudySpec; shard?: { index: 
 export type Pool = { execute: Executor; close: () => Promise<void>; name?: string };
 
 /** The runs go to a BullMQ queue; a job carries its configuration's resolved scenario. */
-async function queuePool(url: string, tick: () => void): Promise<Pool> {
+export async function queuePool(url: string, tick: () => void): Promise<Pool> {
   const target = await reachQueue(url);
   const resolved = new Map<string, Scenario>();
   const resolve = (t: StudyTask): Scenario => {

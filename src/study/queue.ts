@@ -3,7 +3,7 @@
 //
 // - The queue is named after the ticketsim build, so a worker of another build never takes a job
 //   whose result would differ.
-// - A job's id is the run's content address (what runs, the build, the seed), so a study submitted
+// - A job's id is the run's content address (what runs, the build, the seed, the metrics kept), so a study submitted
 //   again, or two studies that share a run, find the job already there (done, or still running).
 // - A job carries the resolved scenario and the seed: a worker needs no scenario file.
 // - A worker runs jobs on worker threads, so its main thread keeps renewing the jobs' locks. A
@@ -33,7 +33,12 @@ export function queueName(code: string): string {
   return `ticketsim-${createHash('sha256').update(code).digest('hex').slice(0, 12)}`;
 }
 
-export const jobId = (key: string): string => `run-${key}`;
+/**
+ * A job's id: the run's content address, plus the metrics it keeps (a sweep and an optimize of the
+ * same runs keep different ones, and a finished job's result holds only its own).
+ */
+export const jobId = (key: string, paths: readonly string[]): string =>
+  `run-${key}-${createHash('sha256').update([...paths].sort().join('\n')).digest('hex').slice(0, 8)}`;
 
 /** BullMQ's connection options for `target`: BullMQ makes its own ioredis clients from them. */
 function connectionTo(target: RedisTarget): ConnectionOptions {
@@ -109,7 +114,7 @@ class Batch {
     this.left = tasks.length;
     this.all = new Promise<void>((r) => (this.done = r));
     tasks.forEach((t, i) => {
-      const id = jobId(t.key);
+      const id = jobId(t.key, t.paths);
       const w = this.waiting.get(id);
       if (w) w.indices.push(i); // two configurations that resolve alike share one job
       else this.waiting.set(id, { indices: [i], paths: t.paths });
