@@ -13,6 +13,7 @@ import { ScriptError } from '../src/model/redis/lua/errors.js';
 import { Lrand48 } from '../src/model/redis/lua/lrand48.js';
 import { formatLuaNumberArg } from '../src/model/redis/lua/number-format.js';
 import { isTruthyReply } from '../src/model/redis/lua/replies.js';
+import { patternStepBound } from '../src/model/redis/lua/pattern-cost.js';
 import { LuaScript } from '../src/model/redis/lua/script.js';
 import { Keyspace, RedisError, RedisStatus, type RedisReply } from '../src/model/redis/keyspace.js';
 import { runScenario } from '../src/model/stack.js';
@@ -451,6 +452,24 @@ describe('limits per call: Lua instructions and memory', () => {
     expect(limited("return table.concat({'a', 'b', 3, 'd'}, ', ')", 0)).toBe('a, b, 3, d');
     expect(limited("return table.concat({'a', 'b', 'c', 'd'}, '-', 2, 3)", 0)).toBe('b-c');
     expect(limited("local s = string.rep('x', 2^20)\nlocal t = {}\nfor i = 1, 100 do t[i] = s end\nreturn #table.concat(t)", 0)).toBe(100 * 2 ** 20);
+  });
+
+  test('a backtracking pattern search is refused before it runs, by its worst case worked out by hand', () => {
+    const bytes = (p: string) => new TextEncoder().encode(p);
+    // n = 300: every start (301) times each of four '-' items trying every length (301^4)
+    expect(patternStepBound(300, bytes('.-.-.-.-b'))).toBe(301 ** 5);
+    expect(patternStepBound(10, bytes('^%d+$'))).toBe(11); // anchored: one start, one quantifier
+    expect(patternStepBound(5, bytes('(%w+)=%1'))).toBe(6 * 6 * 6); // a back-reference compares up to n
+    expect(patternStepBound(4, bytes('[%]*]*x?'))).toBe(5 * 5 * 2); // the set's own * is not a quantifier
+    expect(patternStepBound(4, bytes('%b()%f[%w]a*'))).toBe(5 * 5);
+    const src = "local s = string.rep('a', 300)\nreturn s:find('.-.-.-.-b')";
+    const why = `string.find: this pattern over 300 bytes may backtrack up to ${(301 ** 5).toExponential(1)} steps; the model refuses searches over 1e+8 (a real Redis would run it to its end, blocking the server)`;
+    expect(limited(src, 0)).toEqual(scriptError(src, `ERR ${why}`, 2));
+    expect(limited("local ok = pcall(string.gsub, string.rep('a', 300), '.-.-.-.-b', '')\nreturn ok and 'ran' or 'refused'", 0)).toBe('refused');
+    // searches a script really makes run as before, plain finds whatever their length
+    expect(limited("return ('stock:123'):match('^stock:(%d+)$')", 0)).toBe('123');
+    expect(limited("return string.find(string.rep('.-', 5000), '.-.-', 1, true)", 0)).toBe(1);
+    expect(limited("local n = 0\nfor w in ('a b c'):gmatch('%a+') do n = n + 1 end\nreturn n", 0)).toBe(3);
   });
 
   test('a call well under the cap is not stopped: 10000 strings of 100 bytes in a table', () => {

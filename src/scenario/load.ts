@@ -426,6 +426,15 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
 
 type Fail = (segs: readonly Seg[], detail: string) => never;
 
+function resolveExpect(p: ParsedScenario, fail: Fail, where: (segs: readonly Seg[]) => Located): Expectation[] {
+  return Object.entries(p.expect).map(([key, e]) => {
+    if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(key)) {
+      fail(['expect', key], 'must be a dotted summary.json path like tickets.oversold');
+    }
+    return { path: key, ...e, line: lineIn(where(['expect', key])) }; // op, a, b, raw (and over, confidence when said)
+  });
+}
+
 function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: readonly Seg[]) => Located): Scenario {
   checkSizes(p, fail);
   const up = p.nginx.upstream;
@@ -441,12 +450,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
   });
   const { faults, randomFaults, randomKills, keys } = resolveFaults(p, topology, fail, where);
   const hosts = resolveHosts(p, servers.map((v) => v.name), fail);
-  const expect: Expectation[] = Object.entries(p.expect).map(([key, e]) => {
-    if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(key)) {
-      fail(['expect', key], 'must be a dotted summary.json path like tickets.oversold');
-    }
-    return { path: key, ...e, line: lineIn(where(['expect', key])) }; // op, a, b, raw (and over, confidence when said)
-  });
+  const expect = resolveExpect(p, fail, where);
 
   const s: Scenario = {
     name: p.name ?? (file ? path.basename(file, path.extname(file)) : 'scenario'),

@@ -17,8 +17,8 @@
 //   string up to about 250 times (the register window).
 // - Pattern matching (string.find, match, gmatch, gsub) is not counted either: fengari's matcher
 //   runs inside one library call, where the count hook cannot fire and which exposes no step
-//   counter, so a backtracking pattern such as ('.-'):rep(5)..'b' over a long subject runs to its
-//   end. Real Redis cannot stop it either: its count hook also fires between VM instructions only.
+//   counter. Instead each search's worst case is bounded before it starts (pattern-cost.ts), so a
+//   backtracking pattern such as ('.-'):rep(5)..'b' over a long subject is refused, not run.
 
 import fengari from 'fengari';
 import type { lua_State } from 'fengari';

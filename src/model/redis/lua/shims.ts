@@ -13,6 +13,7 @@ import fengari from 'fengari';
 import type { lua_State } from 'fengari';
 import { luaError } from './errors.js';
 import { chargeBeforeAllocating } from './limits.js';
+import { boundPatternSearches } from './pattern-cost.js';
 import { pushNumber, toCInt } from './number-format.js';
 
 const { lua, lauxlib } = fengari;
@@ -80,6 +81,9 @@ export function installLua51Compat(L: lua_State): void {
   withArgs(L, 'string', 'rep', 2); // nor rep a separator
   chargeBeforeRep(L);
   chargeBeforeConcat(L);
+  lua.lua_getglobal(L, 'string');
+  boundPatternSearches(L);
+  lua.lua_pop(L, 1);
   lua.lua_getglobal(L, 'table');
   setFunction(L, 'getn', (st) => {
     lauxlib.luaL_checktype(st, 1, LUA_TTABLE);
