@@ -4,7 +4,8 @@
 
 import { Document, isMap, isSeq, visit } from 'yaml';
 import type { LvsConfig, NetworkTopology } from './network-types.js';
-import type { Expectation, Fault, InventoryScript, RandomFaults, RandomKill, Scenario, ServiceTime, UpstreamServer } from './types.js';
+import type { Expectation, Fault, HostsConfig, InventoryScript, RandomFaults, RandomKill, Scenario, ServiceTime, Sites, UpstreamServer } from './types.js';
+import { nginxName } from './topology.js';
 import { formatDuration, parseRate_per_s } from './units.js';
 import { unreachable } from '../engine/assert.js';
 
@@ -194,6 +195,36 @@ function expectValue(e: Expectation): string | number {
   return e.raw;
 }
 
+/** `sites`, `site_link`, `gslb`: the data centres as written (redis.site goes with redis). */
+function sitesKeys(x: Sites): Obj {
+  return {
+    sites: x.list.map((site) => ({ name: site.name, weight: site.weight, nginx: site.nginx, servers: site.servers })),
+    site_link: { latency: d(x.link_latency_us) },
+    gslb: { ttl: d(x.gslb.ttl_us), interval: d(x.gslb.interval_us), fall: x.gslb.fall, rise: x.gslb.rise },
+  };
+}
+
+/** `hosts`, `place`, `cpu`: threads are written only for a kind whose processes differ from its default. */
+function hostsKeys(h: HostsConfig, s: Scenario): Obj {
+  const cores = new Map(h.hosts.map((x) => [x.name, x.cores]));
+  const place: Record<string, string[]> = {};
+  for (const p of h.processes) (place[p.host] ??= []).push(p.name);
+  const nginxNames = new Set(Array.from({ length: s.nginx.instances }, (_, i) => nginxName(i)));
+  const kindOf = (name: string): 'users' | 'nginx' | 'app' | 'redis' => (name === 'users' || name === 'redis' ? name : nginxNames.has(name) ? 'nginx' : 'app');
+  const threads: Record<string, number> = {};
+  for (const p of h.processes) {
+    const kind = kindOf(p.name);
+    const def = { users: 1, nginx: s.nginx.workers, app: cores.get(p.host) ?? 1, redis: 1 }[kind];
+    if (p.threads !== def) threads[kind] = p.threads;
+  }
+  const app = h.cpu.app_us.every((v) => v === h.cpu.app_us[0]) ? d(h.cpu.app_us[0] ?? 0) : h.cpu.app_us.map(d);
+  return {
+    hosts: Object.fromEntries(h.hosts.map((x) => [x.name, { cores: x.cores }])),
+    place,
+    cpu: { users: d(h.cpu.users_us), nginx: d(h.cpu.nginx_us), app, redis: d(h.cpu.redis_us), redis_client: d(h.cpu.redis_client_us), ...(Object.keys(threads).length > 0 ? { threads } : {}) },
+  };
+}
+
 /** The resolved scenario as a plain object in user keys and units. */
 export function scenarioToUser(s: Scenario): Obj {
   return {
@@ -221,7 +252,10 @@ export function scenarioToUser(s: Scenario): Obj {
       appendfsync: s.redis.appendfsync,
       save: s.redis.save.map(([sec, changes]) => `${sec} ${changes}`).join(' '),
       lua_max_instructions: s.redis.lua_max_instructions,
+      ...(s.sites ? { site: s.sites.redis_site } : {}),
     },
+    ...(s.sites ? sitesKeys(s.sites) : {}),
+    ...(s.hosts ? hostsKeys(s.hosts, s) : {}),
     faults: faults(s),
     expect: Object.fromEntries(s.expect.map((e) => [e.path, expectValue(e)])),
     report: { bin: d(s.report.bin_us) },
