@@ -12,7 +12,7 @@ import { resolveNetwork } from './network-resolve.js';
 import { DEFAULT_NEXT_UPSTREAM, DEFAULT_SERVERS, type ParsedScenario, scenarioErrorMap, scenarioSchema } from './schema.js';
 import { checkBounds, checkListSizes, checkLocalStock, checkSizes, type FaultKeys } from './bounds.js';
 import { defaultAppName, REDIS_NODE, Topology } from './topology.js';
-import type { Expectation, Fault, InventoryScript, RandomFaults, RandomKill, Scenario, UpstreamServer } from './types.js';
+import type { Expectation, Fault, InventoryScript, RandomFaults, RandomKill, ReplicationConfig, Scenario, UpstreamServer } from './types.js';
 import { unreachable } from '../engine/assert.js';
 
 export type LoadOptions = { seed?: number; set?: string[] };
@@ -430,9 +430,10 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
   const servers = resolveServers(up, fail);
   const localStock = resolveLocalStock(p, servers.length, fail);
   const routed = resolveNetwork(p.network, p.lvs, p.nginx.instances, [...servers.map((v) => v.name), REDIS_NODE], fail);
+  const replication = resolveReplication(p, [...servers.map((v) => v.name), ...(routed.topology?.routers ?? []), ...(routed.lvs?.directors ?? [])], fail);
   const topology = Topology.of({
     nginx: { instances: p.nginx.instances, proxy_latency_us: p.nginx.proxy_latency, upstream: { servers } },
-    redis: { latency_us: p.redis.latency },
+    redis: { latency_us: p.redis.latency, ...(replication ? { replication } : {}) },
     network: { topology: routed.topology },
     lvs: routed.lvs,
   });
@@ -491,6 +492,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
       appendfsync: p.redis.appendfsync,
       save: p.redis.save,
       lua_max_instructions: p.redis.lua_max_instructions,
+      ...(replication ? { replication } : {}),
     },
     ...(routed.lvs ? { lvs: routed.lvs } : {}),
     faults,
@@ -503,6 +505,34 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
   return s;
 }
 
+
+/** redis.replicas and what goes with them; null without replicas (the other keys then must stay unset). */
+function resolveReplication(p: ParsedScenario, otherNames: readonly string[], fail: Fail): ReplicationConfig | null {
+  const r = p.redis;
+  const replicas = r.replicas ?? [];
+  if (replicas.length === 0) {
+    if (r.sentinel) fail(['redis', 'sentinel'], 'needs redis.replicas (Sentinel promotes a replica)');
+    if (r.wait) fail(['redis', 'wait'], 'needs redis.replicas (WAIT counts replicas)');
+    if (r.min_replicas_to_write > 0) fail(['redis', 'min_replicas_to_write'], 'needs redis.replicas');
+    return null;
+  }
+  replicas.forEach((x, i) => {
+    const j = replicas.findIndex((y) => y.name === x.name);
+    if (j !== i) fail(['redis', 'replicas', i, 'name'], `duplicate replica name "${x.name}" (also replicas[${j}])`);
+    if (otherNames.includes(x.name)) fail(['redis', 'replicas', i, 'name'], `"${x.name}" already names another node`);
+  });
+  const sn = r.sentinel;
+  if (sn && sn.quorum > sn.sentinels) fail(['redis', 'sentinel', 'quorum'], `must be at most sentinels (${sn.sentinels})`);
+  return {
+    replicas: replicas.map((x) => ({ name: x.name, link_latency_us: x.link_latency, priority: x.priority })),
+    min_replicas_to_write: r.min_replicas_to_write,
+    min_replicas_max_lag_s: r.min_replicas_max_lag,
+    sentinel: sn
+      ? { sentinels: sn.sentinels, quorum: sn.quorum, down_after_us: sn.down_after, failover_timeout_us: sn.failover_timeout, parallel_syncs: sn.parallel_syncs }
+      : null,
+    wait: r.wait ? { numreplicas: r.wait.numreplicas, timeout_us: r.wait.timeout } : null,
+  };
+}
 
 function resolveServers(up: ParsedScenario['nginx']['upstream'], fail: Fail): UpstreamServer[] {
   const servers: UpstreamServer[] = up.servers.map((s, i) => ({
