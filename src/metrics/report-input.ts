@@ -41,6 +41,13 @@ export type NodeRow = {
   done: number; // jobs done in the bin (nginx, directors: requests accepted)
 };
 
+/** replication.csv: one instance's replication lag in one time bin (runs with replicas only). */
+export type ReplicationRow = {
+  t_ms: number; // start of the bin
+  node: string;
+  lag_writes: number; // writes its master had that it had not applied yet, the most in the bin
+};
+
 export type LatencyBucket = { lo_ms: number; hi_ms: number; count: number };
 
 export type ReportInput = {
@@ -52,4 +59,5 @@ export type ReportInput = {
   latency: LatencyBucket[]; // answered requests (latency_ms)
   latency_ok?: LatencyBucket[]; // OK requests (latency_ok_ms)
   latency_all?: LatencyBucket[]; // every request, failures at their time to failure (latency_all_ms)
+  replication?: ReplicationRow[]; // with replicas only
 };

@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import { plain } from './format.js';
-import type { NodeRow, ReportInput, ServerRow, TimeseriesRow } from '../metrics/report-input.js';
+import type { NodeRow, ReplicationRow, ReportInput, ServerRow, TimeseriesRow } from '../metrics/report-input.js';
 
 // Column order is part of the public output: append new columns, never reorder.
 export const TIMESERIES_COLUMNS = [
@@ -31,6 +31,8 @@ export const SERVER_COLUMNS = [
   'utilization',
 ] as const satisfies readonly (keyof ServerRow)[];
 
+export const REPLICATION_COLUMNS = ['t_ms', 'node', 'lag_writes'] as const satisfies readonly (keyof ReplicationRow)[];
+
 export const NODE_COLUMNS = ['t_ms', 'node', 'tier', 'busy', 'queue', 'done'] as const satisfies readonly (keyof NodeRow)[];
 
 // Six decimals keep shares and utilisations exact enough and hide float noise like 0.30000000000000004.
@@ -58,4 +60,8 @@ export function serversCsv(input: ReportInput): string {
 
 export function nodesCsv(input: ReportInput): string {
   return toCsv(NODE_COLUMNS, input.nodes);
+}
+
+export function replicationCsv(input: ReportInput): string {
+  return toCsv(REPLICATION_COLUMNS, input.replication ?? []);
 }

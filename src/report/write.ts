@@ -1,6 +1,6 @@
 import { replaceDirAtomic, withTempCleanup } from './atomic.js';
 import { renderCharts } from './charts.js';
-import { nodesCsv, serversCsv, timeseriesCsv } from './csv.js';
+import { nodesCsv, replicationCsv, serversCsv, timeseriesCsv } from './csv.js';
 import { indexHtml } from './html.js';
 import type { ReportInput } from '../metrics/report-input.js';
 
@@ -17,6 +17,7 @@ export async function writeReport(dir: string, input: ReportInput, run: Record<s
     ['timeseries.csv', timeseriesCsv(input)],
     ['servers.csv', serversCsv(input)],
     ['nodes.csv', nodesCsv(input)],
+    ...(input.replication ? ([['replication.csv', replicationCsv(input)]] as [string, string][]) : []),
     ...Object.entries(charts),
     ['index.html', indexHtml(input, Object.keys(charts), charts)],
     ['run.json', JSON.stringify(run, null, 2) + '\n'],

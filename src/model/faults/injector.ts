@@ -41,6 +41,9 @@ export type FaultHandlers = {
   redisLink: FaultHandler<FaultOf<'drop'>>; // app server -> Redis, index app
   partition: FaultHandler<FaultOf<'partition'>>;
   front: FrontFaultHandlers | null;
+  // with Redis replicas: their processes, and their replication links
+  replica?: FaultHandler<FaultOf<'kill' | 'recover'>>;
+  replicationLink?: FaultHandler<FaultOf<'down' | 'up'>>;
 };
 
 /** The scenario's fixed faults followed by its random ones, drawn from `rng` (the `faults` stream). */
@@ -157,6 +160,7 @@ export class FaultInjector {
         const n = this.node(f);
         if (n.kind === 'app') return bind(h.app, f, n.index);
         if (n.kind === 'redis') return bind(h.redis, f, n.index);
+        if (n.kind === 'replica' && h.replica) return bind(h.replica, f, n.index);
         if (n.kind === 'nginx') return bind(this.front(f).nginx, f, n.index);
         if (n.kind === 'director') return bind(this.front(f).director, f, n.index);
         return bind(this.front(f).router, f, n.index);
@@ -180,8 +184,11 @@ export class FaultInjector {
         throw new Error(`fault target ${f.target} (line ${f.line}) is a routed link: it goes down or up, it does not drop`);
       }
       case 'down':
-      case 'up':
-        return bind(this.front(f).routedLink, f, this.link(f).index);
+      case 'up': {
+        const l = this.link(f);
+        if (l.kind === 'replication' && h.replicationLink) return bind(h.replicationLink, f, l.index);
+        return bind(this.front(f).routedLink, f, l.index);
+      }
       default:
         return unreachable(f);
     }

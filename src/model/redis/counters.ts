@@ -20,7 +20,7 @@ export class RedisCounters {
   firstError_us = -1;
   readonly load: LoadBins; // per bin: the command thread's busy time, queue and commands done (nodes.csv)
 
-  constructor(bin_us: number) {
-    this.load = new LoadBins(1, bin_us);
+  constructor(bin_us: number, instances = 1) {
+    this.load = new LoadBins(instances, bin_us);
   }
 }
