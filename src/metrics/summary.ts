@@ -160,6 +160,7 @@ export type ReplicationSummary = {
   lost_writes: number; // of those, writes the final master does not have
   oversold_by_failover: number; // tickets sold beyond the inventory because their writes were lost
   writes_refused: number; // NOREPLICAS: writes refused by min-replicas-to-write
+  wait_short: number; // sales whose WAIT saw fewer replicas than asked: answered as failures
   failover_ms: number | null; // the first failover's (see failovers)
   failovers: FailoverSummary[];
   instances: Record<string, { role: 'master' | 'replica'; offset: number; lag_writes_max: number; alive: boolean }>;

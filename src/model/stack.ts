@@ -119,7 +119,7 @@ function redisTierSections(s: Scenario, redis: RedisTier, end: RedisEnd, end_us:
   const r = redis.repl;
   if (r === null) return redisSections(redis.counters, end, duration_us);
   const sections = redisSections(redis.counters, end, duration_us, r.names);
-  const t = { granted: redis.granted, inventory: s.tickets.inventory, hashSold: end.ticketHash.sold };
+  const t = { granted: redis.granted, inventory: s.tickets.inventory, hashSold: end.ticketHash.sold, waitShort: redis.counters.waitShort };
   return { ...sections, replication: replicationSection(r, redis.sentinels?.master ?? 0, t, end_us) };
 }
 

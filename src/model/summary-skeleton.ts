@@ -14,7 +14,7 @@ import { frontAtRest, frontSections } from './front/summary.js';
 import { NginxCounters } from './nginx/counters.js';
 import { nginxLoad, nginxSection } from './nginx/summary.js';
 import { RedisCounters } from './redis/counters.js';
-import { redisSections } from './redis/summary.js';
+import { redisSections, replicationSkeleton } from './redis/summary.js';
 
 /** summary.json of a run in which nothing happened: the keys are right, the values are not. */
 export function summarySkeleton(s: Scenario): Summary {
@@ -25,7 +25,10 @@ export function summarySkeleton(s: Scenario): Summary {
   const front = s.network.topology && s.lvs ? frontSections(s, frontAtRest(s, s.network.topology, s.lvs), 0) : undefined;
   const nginxCounters = new NginxCounters(s.nginx.instances, s.nginx.workers, s.report.bin_us);
   const nginx = nginxSection(s, nginxCounters, front?.nginx);
-  const redis = redisSections(new RedisCounters(s.report.bin_us), { keyspace: {}, ticketHash: { sold: 0, total: s.tickets.inventory } }, duration_us);
+  const rc = s.redis.replication;
+  const names = ['redis', ...(rc?.replicas.map((r) => r.name) ?? [])];
+  const redis = redisSections(new RedisCounters(s.report.bin_us, names.length), { keyspace: {}, ticketHash: { sold: 0, total: s.tickets.inventory } }, duration_us, names);
+  if (rc) redis.replication = replicationSkeleton(names);
   const end = { events: 0, fingerprint: 0, usersTotal: 0, usersFinal: new Uint8Array(0), usersRequests: new Uint16Array(0) };
   return summarize({ ...s, expect: [] }, m, new Ledger(0), end, { app, nginx, redis, front, nginxLoad: nginxLoad(s, nginxCounters) }).summary;
 }

@@ -69,6 +69,8 @@ const COMMAND_COLUMNS = {
   reply: Int8Array,
   reqId: Float64Array,
   inst: Int8Array, // the instance the app sent it to
+  target: Float64Array, // WAIT: the master's offset after this sale's write
+  waitSeq: Int32Array, // WAIT: tells this wait from a later one in the same slot (0: not waiting)
 };
 
 export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
@@ -95,6 +97,7 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     onGrow: (c) => {
       ({ server: this.cmdServer, req: this.cmdReq, gen: this.cmdGen } = c);
       ({ user: this.cmdUser, reply: this.cmdReply, reqId: this.cmdReqId, inst: this.cmdInst } = c);
+      ({ target: this.cmdTarget, waitSeq: this.cmdWaitSeq } = c);
     },
   });
   private cmdServer = this.cmds.cols.server;
@@ -104,6 +107,11 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
   private cmdReply = this.cmds.cols.reply;
   private cmdReqId = this.cmds.cols.reqId; // filled only when tracing
   private cmdInst = this.cmds.cols.inst;
+  private cmdTarget = this.cmds.cols.target;
+  private cmdWaitSeq = this.cmds.cols.waitSeq;
+  private waitSeq = 0;
+  private readonly waiters: number[][] = []; // per master: commands in WAIT, oldest first
+  private readonly kWaitTimeout: number;
   readonly commandKind: number;
   private readonly kDone: number;
   private readonly kReply: number;
@@ -133,6 +141,7 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     this.kReply = engine.register('redis.reply', (cmd) => this.onReplyAtApp(cmd));
     this.kForward = engine.register('redis.forward', (cmd) => this.onArriveAt(cmd));
     this.kRelay = engine.register('redis.relay', (cmd) => this.sendReply(cmd));
+    this.kWaitTimeout = engine.register('redis.wait_timeout', (cmd, seq) => this.onWaitTimeout(cmd, seq));
     this.scripts = [this.script];
     const rc = redis.replication;
     if (rc) {
@@ -144,6 +153,8 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
       const bg = new Background(engine);
       const names = [REDIS_NODE, ...replicas.map((r) => r.name)];
       this.repl = new Replication(engine, rc, names, redis.latency_us, all, rngs.stream('redis:replication'), bg, metrics.bin_us);
+      this.repl.onAcked = (m) => this.resolveWaits(m);
+      for (let i = 0; i < names.length; i++) this.waiters.push([]);
       if (rc.sentinel) this.sentinels = new Sentinels(engine, rc.sentinel, this.repl, this, rngs.stream('sentinel'), bg);
     }
   }
@@ -235,7 +246,6 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     const reply = this.scripts[inst].call(KEYS, ARGV);
     if (ks.log.length > logged) this.repl?.wrote(inst);
     this.engine.note(typeof reply === 'number' ? reply : -1);
-    const m = this.metrics;
     const cs = this.counters;
     let result: number;
     if (reply instanceof RedisError) {
@@ -244,7 +254,7 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
       result = REDIS_FAILED;
       cs.scriptErrors++;
       cs.errorMessages.set(reply.message, (cs.errorMessages.get(reply.message) ?? 0) + 1);
-      if (this.script.lastCallStopped) cs.scriptStopped++;
+      if (this.scripts[inst].lastCallStopped) cs.scriptStopped++;
       if (cs.firstError === null) {
         cs.firstError = reply.message;
         cs.firstError_us = this.engine.now_us;
@@ -252,20 +262,83 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     } else if (isTruthyReply(reply)) {
       result = REDIS_GRANTED;
       cs.scriptOk++;
-      this.ledger.grant(this.cmdUser[c]);
-      this.engine.note(this.cmdUser[c]);
-      m.ticketsGranted++;
-      m.sold.add(m.bin(this.engine.now_us), 1);
-      if (m.sellOut_us < 0 && m.ticketsGranted >= this.tickets.inventory) m.sellOut_us = this.engine.now_us;
     } else {
       result = REDIS_REFUSED;
       cs.scriptRefused++;
     }
     this.trace?.hopById(this.cmdReqId[c], this.cmdUser[c], 'redis', REDIS_NODE, 'script', result === REDIS_GRANTED ? 1 : result === REDIS_REFUSED ? 2 : 3);
-    this.reply(c, result);
+    const wait = this.redis.replication?.wait;
+    if (result === REDIS_GRANTED && wait) this.startWait(c, inst, wait.timeout_us);
+    else {
+      if (result === REDIS_GRANTED) this.grant(c);
+      this.reply(c, result);
+    }
     const next = this.thread.finish(inst, c, this.engine.now_us);
     cs.busy_us = this.thread.busyTime_us(inst);
     if (next >= 0) this.start(next);
+  }
+
+  /** The sale counts: the user is told, and holds the ticket. */
+  private grant(c: number): void {
+    const m = this.metrics;
+    this.ledger.grant(this.cmdUser[c]);
+    this.engine.note(this.cmdUser[c]);
+    m.ticketsGranted++;
+    m.sold.add(m.bin(this.engine.now_us), 1);
+    if (m.sellOut_us < 0 && m.ticketsGranted >= this.tickets.inventory) m.sellOut_us = this.engine.now_us;
+  }
+
+  /**
+   * The app's WAIT numreplicas timeout after the sale's EVAL (waitCommand, src/replication.c): the
+   * client blocks until that many replicas acked the master's offset, which the master asks for
+   * at once with REPLCONF GETACK; a shortfall at the timeout is the app's error path.
+   */
+  private startWait(c: number, inst: number, timeout_us: number): void {
+    const r = this.repl;
+    if (r === null) return;
+    this.cmdTarget[c] = r.offset(inst);
+    this.cmdWaitSeq[c] = ++this.waitSeq;
+    this.waiters[inst].push(c);
+    if (timeout_us > 0) this.engine.schedule(timeout_us, this.kWaitTimeout, c, this.waitSeq);
+  }
+
+  /** Replies to the waits of master `m` that enough replicas acked, oldest first. */
+  private resolveWaits(m: number): void {
+    const r = this.repl;
+    const wait = this.redis.replication?.wait;
+    if (r === null || !wait) return;
+    const q = this.waiters[m];
+    let k = 0;
+    for (; k < q.length; k++) {
+      const c = q[k];
+      if (this.cmdWaitSeq[c] === 0) continue; // timed out already
+      let acked = 0;
+      for (let x = 0; x < r.n; x++) if (r.masterOf[x] === m && r.ackOff[x] >= this.cmdTarget[c]) acked++;
+      if (acked < wait.numreplicas) break; // later waits want larger offsets
+      this.cmdWaitSeq[c] = 0;
+      this.grant(c);
+      this.reply(c, REDIS_GRANTED);
+    }
+    if (k > 0) q.splice(0, k);
+  }
+
+  private onWaitTimeout(c: number, seq: number): void {
+    if (this.cmdWaitSeq[c] !== seq) return;
+    this.cmdWaitSeq[c] = 0;
+    this.counters.waitShort++;
+    this.reply(c, REDIS_FAILED);
+  }
+
+  /** A master died: its clients blocked in WAIT see their connections reset. */
+  private dropWaits(m: number): void {
+    const q = this.waiters[m] ?? [];
+    for (const c of q) {
+      if (this.cmdWaitSeq[c] === 0) continue;
+      this.cmdWaitSeq[c] = 0;
+      this.counters.waitShort++;
+      this.reply(c, REDIS_FAILED);
+    }
+    q.length = 0;
   }
 
   /** Sends a reply back to the app server over its connection. */
@@ -297,6 +370,7 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     this.up = false;
     this.repl?.kill(0);
     this.lostMaster(0);
+    this.dropWaits(0);
     const dropped = this.thread.kill(0, this.engine.now_us); // the running command, then the queued ones
     this.counters.busy_us = this.thread.busyTime_us(0);
     const lost = dropped.length;
@@ -448,6 +522,7 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     if (r === null || !r.alive[i]) return 'already down';
     r.kill(i);
     this.lostMaster(i);
+    this.dropWaits(i);
     const dropped = this.thread.kill(i, this.engine.now_us);
     for (let k = 0; k < dropped.length; k++) this.reply(dropped[k], REDIS_FAILED);
     return r.masterOf[i] < 0 ? `master down, ${dropped.length} commands reset` : 'replica down: its memory is lost';

@@ -120,6 +120,8 @@ export class Replication {
   // when the master the clients use went down or was cut off (-1: it is fine)
   masterLost_us = -1;
   readonly failovers: FailoverRecord[] = [];
+  /** A REPLCONF ACK reached master `m` (WAIT listens). */
+  onAcked: ((m: number) => void) | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -201,6 +203,8 @@ export class Replication {
     const to = this.ks[r];
     for (let k = to.log.length; k <= target && k < from.log.length; k++) to.applyReplicated(from.log[k]);
     this.lag.note(r, this.engine.now_us, this.lagOf(r));
+    // a master with clients in WAIT sent REPLCONF GETACK after the write: the replica acks at once
+    if (this.cfg.wait) this.engine.schedule(this.pathLatency_us(this.masterOf[r], r), this.kAck, e, this.offset(r));
   }
 
   /** The replica (re)connects to its master: a resync, one round trip later. */
@@ -249,6 +253,7 @@ export class Replication {
     if (!this.reachable(this.masterOf[r], r)) return; // cut off on the way
     if (off > this.ackOff[r]) this.ackOff[r] = off;
     this.ackTime_s[r] = Math.floor(this.engine.now_us / 1e6);
+    this.onAcked?.(this.masterOf[r]);
   }
 
   /** refreshGoodSlavesCount, and the write guard it feeds. */

@@ -54,7 +54,7 @@ const msOrNull = (t_us: number): number | null => (t_us < 0 ? null : round(t_us 
 export function replicationSection(
   r: Replication,
   final: number,
-  t: { granted: number; inventory: number; hashSold: number },
+  t: { granted: number; inventory: number; hashSold: number; waitShort: number },
   end_us: number,
 ): { summary: ReplicationSummary; rows: ReplicationRow[] } {
   const oversold = Math.max(0, t.granted - t.inventory);
@@ -90,10 +90,21 @@ export function replicationSection(
       lost_writes: r.clientWrites - r.offset(final),
       oversold_by_failover: Math.max(0, oversold - scriptOversold),
       writes_refused: r.ks.reduce((n, k) => n + k.writesRefused, 0),
+      wait_short: t.waitShort,
       failover_ms: failovers.length > 0 ? failovers[0].failover_ms : null,
       failovers,
       instances,
     },
     rows,
+  };
+}
+
+/** The replication section of a run in which nothing happened (for the summary skeleton). */
+export function replicationSkeleton(names: readonly string[]): { summary: ReplicationSummary; rows: ReplicationRow[] } {
+  const instances: ReplicationSummary['instances'] = {};
+  names.forEach((name, i) => (instances[name] = { role: i === 0 ? 'master' : 'replica', offset: 0, lag_writes_max: 0, alive: true }));
+  return {
+    summary: { master: names[0], writes: 0, lost_writes: 0, oversold_by_failover: 0, writes_refused: 0, wait_short: 0, failover_ms: null, failovers: [], instances },
+    rows: [],
   };
 }
