@@ -115,6 +115,7 @@ export class Replication {
   private readonly kSync: number;
   private readonly kCron: number;
   private readonly kAck: number;
+  private readonly kCronAck: number; // an ack sent by the cron: background, like the cron
   readonly lag: LagBins;
   clientWrites = 0; // writes masters applied for clients, in total
   // when the master the clients use went down or was cut off (-1: it is fine)
@@ -149,6 +150,10 @@ export class Replication {
     this.kSync = engine.register('repl.sync', (e) => this.onSync(e));
     this.kCron = engine.register('repl.cron', (i) => this.cron(i));
     this.kAck = engine.register('repl.ack', (e, off) => this.onAck(e, off));
+    this.kCronAck = engine.register('repl.cron_ack', (e, off) => {
+      this.bg.fired();
+      this.onAck(e, off);
+    });
     // each server's cron runs at its own phase within the second
     for (let i = 0; i < n; i++) bg.schedule(rng.int(REPL_CRON_PERIOD_US), this.kCron, i);
   }
@@ -199,6 +204,8 @@ export class Replication {
   private onApply(e: number, target: number): void {
     const r = e % this.n;
     if (Math.floor(e / this.n) !== this.session[r] || !this.alive[r]) return; // a stream that was cut
+    // what was on the wire when the link went down is retransmitted when it heals (setLink)
+    if (!this.reachable(this.masterOf[r], r)) return;
     const from = this.ks[this.masterOf[r]];
     const to = this.ks[r];
     for (let k = to.log.length; k <= target && k < from.log.length; k++) to.applyReplicated(from.log[k]);
@@ -240,7 +247,7 @@ export class Replication {
       if (m >= 0) {
         if (!this.online[i] && this.reachable(m, i)) this.startSync(i); // connectWithMaster
         else if (this.online[i] && this.reachable(m, i)) {
-          this.engine.schedule(this.pathLatency_us(m, i), this.kAck, this.entity(i), this.offset(i));
+          this.bg.schedule(this.pathLatency_us(m, i), this.kCronAck, this.entity(i), this.offset(i));
         }
       } else this.refreshGoodReplicas(i);
     }
