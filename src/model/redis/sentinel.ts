@@ -178,8 +178,10 @@ export class Sentinels {
   private pingMaster(i: number, now: number): void {
     const m = this.master;
     const due = now - this.lastPong[i] > SENTINEL_PING_PERIOD_US && now - this.lastPing[i] > SENTINEL_PING_PERIOD_US / 2;
-    if (!this.repl.alive[m]) {
-      this.disconnected[i] = 1; // the process is gone: its connection was reset
+    // a dead process resets its connection, but only if the reset can reach the Sentinel: behind
+    // a cut link a dead master looks the same as a live one (pings go unanswered)
+    if (!this.repl.alive[m] && this.repl.pathUp(this.host[i], m)) {
+      this.disconnected[i] = 1;
       return;
     }
     if (this.reaches(i, m)) {
@@ -383,11 +385,17 @@ export class Sentinels {
       this.setState(i, RECONF_SLAVES, now);
       if (this.steps.promoted_us < 0) this.steps.promoted_us = now;
       this.client.switched(this.master, x);
-    } else if (isMaster && x !== this.promotedBy[i] && now - this.upSince[k] > SENTINEL_CONVERT_WAIT_US && this.state[i] === NONE) {
+    } else if (isMaster && x !== this.promotedBy[i] && this.masterLooksSane(i) && now - this.upSince[k] > SENTINEL_CONVERT_WAIT_US) {
       this.repl.follow(x, this.master); // +convert-to-slave
     } else if (!isMaster && this.reconf[k] === RECONF_SENT && this.repl.masterOf[x] === this.promotedBy[i] && this.repl.online[x]) {
       this.reconf[k] = RECONF_DONE;
     }
+  }
+
+  /** sentinelMasterLooksSane: the monitored master is up, reachable and says it is a master. */
+  private masterLooksSane(i: number): boolean {
+    const m = this.master;
+    return !this.sdown[i] && !this.odown[i] && this.state[i] === NONE && this.reaches(i, m) && this.repl.masterOf[m] < 0;
   }
 
   /** sentinelFailoverReconfNextSlave and sentinelFailoverDetectEnd. */
