@@ -23,6 +23,7 @@ import { fmtMs, fmtNum, fmtPct } from './format.js';
 import { cdfChart } from './cdf-chart.js';
 import { loadChart } from './load-chart.js';
 import { networkChart } from './network-chart.js';
+import { replicationChart } from './replication-chart.js';
 
 // The report's SVG charts, one function each; the frame they share is in ./chart-frame.ts.
 
@@ -410,5 +411,7 @@ export async function renderCharts(input: ReportInput): Promise<Record<string, s
     'latency-cdf.svg': cdfChart(D3Node, input),
     // only with a routed network in front
     ...(net ? { 'network.svg': networkChart(D3Node, input, net) } : {}),
+    // only with Redis replicas
+    ...(input.replication ? { 'replication.svg': replicationChart(D3Node, input) } : {}),
   };
 }

@@ -108,3 +108,17 @@ export function replicationSkeleton(names: readonly string[]): { summary: Replic
     rows: [],
   };
 }
+
+/** The terminal's lines about replication and failovers: none without replicas. */
+export function replicationLines(r: ReplicationSummary | undefined): string[] {
+  if (r === undefined) return [];
+  const lines = [
+    `  replication: ${r.writes} writes, ${r.lost_writes} lost (not on the final master, ${r.master}); oversold by failover ${r.oversold_by_failover}; refused: ${r.writes_refused} NOREPLICAS, ${r.wait_short} short of WAIT`,
+  ];
+  for (const f of r.failovers) {
+    lines.push(
+      `  failover ${f.from} -> ${f.to} at ${f.at_ms} ms, ${f.failover_ms ?? '?'} ms after the master was lost (sdown ${f.sdown_ms}, odown ${f.odown_ms}, elected ${f.elected_ms}, promotion seen ${f.promoted_ms} ms); ${f.lost_writes} writes the replica never got`,
+    );
+  }
+  return lines;
+}
