@@ -142,7 +142,7 @@ export class Sentinels {
     this.promotedBy = new Int32Array(S).fill(-1);
     this.infoRefresh = Float64Array.from({ length: S * n }, () => -rng.int(SENTINEL_INFO_PERIOD_US));
     this.infoOffset = new Float64Array(S * n);
-    this.upSince = new Float64Array(S * n);
+    this.upSince = new Float64Array(S * n).fill(-1);
     this.reconf = new Uint8Array(S * n);
     this.reconfSent = new Float64Array(S * n);
     this.kTick = engine.register('sentinel.timer', (i) => this.tick(i));
