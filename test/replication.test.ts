@@ -7,6 +7,7 @@ import { lookupCommand } from '../src/model/redis/keyspace.js';
 import { LoggedKeyspace } from '../src/model/redis/logged-keyspace.js';
 import { Background, Replication } from '../src/model/redis/replication.js';
 import { Sentinels } from '../src/model/redis/sentinel.js';
+import { parseScenario } from '../src/scenario/load.js';
 import type { ReplicationConfig, SentinelConfig } from '../src/scenario/types.js';
 
 const zero = { int: (_n: number) => 0, random: () => 0 };
@@ -143,5 +144,29 @@ describe('replication offsets and the lost-write window (replication.c)', () => 
     ]);
     expect(ks[0].command(['HGET', 't', 'sold'])).toBe('0');
     expect(ks[0].exec(HINCRBY, ['HINCRBY', 't', 'sold', '1'])).toMatchObject({ message: 'NOREPLICAS Not enough good replicas to write.' });
+  });
+});
+
+describe('scenario keys', () => {
+  const err = (text: string): string => {
+    try {
+      parseScenario(text, 'x.yaml');
+      return 'no error';
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  test('Sentinel needs replicas; replica names are node names; the quorum fits the Sentinels', () => {
+    expect(err('redis:\n  sentinel: { sentinels: 3 }\n')).toBe('x.yaml:2: redis.sentinel: needs redis.replicas (Sentinel promotes a replica)');
+    expect(err('redis:\n  replicas:\n    - { name: app1 }\n')).toBe('x.yaml:3: redis.replicas[0].name: "app1" already names another node');
+    expect(err('redis:\n  replicas: [{ name: r1 }]\n  sentinel: { sentinels: 2, quorum: 3 }\n')).toBe('x.yaml:3: redis.sentinel.quorum: must be at most sentinels (2)');
+  });
+
+  test('a replica is a node kill takes, its replication link one down takes; without replicas neither exists', () => {
+    const s = parseScenario('redis:\n  replicas: [{ name: r1, link_latency: 3ms }]\nfaults:\n  - { at: 1s, kill: r1 }\n  - { at: 1s, down: r1-redis }\n', 'x.yaml');
+    expect(s.redis.replication?.replicas).toEqual([{ name: 'r1', link_latency_us: 3000, priority: 100 }]);
+    expect(s.faults.map((f) => f.action)).toEqual(['kill', 'down']);
+    expect(parseScenario('name: plain\n', 'x.yaml').redis.replication).toBeUndefined();
+    expect(err('faults:\n  - { at: 1s, kill: r1 }\n')).toMatch(/unknown node "r1"/);
   });
 });

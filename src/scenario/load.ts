@@ -516,6 +516,7 @@ function resolveReplication(p: ParsedScenario, otherNames: readonly string[], fa
     if (r.min_replicas_to_write > 0) fail(['redis', 'min_replicas_to_write'], 'needs redis.replicas');
     return null;
   }
+  if (replicas.length > 15) fail(['redis', 'replicas'], `at most 15 replicas (got ${replicas.length}): each Sentinel keeps a table per replica`);
   replicas.forEach((x, i) => {
     const j = replicas.findIndex((y) => y.name === x.name);
     if (j !== i) fail(['redis', 'replicas', i, 'name'], `duplicate replica name "${x.name}" (also replicas[${j}])`);
