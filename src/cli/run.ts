@@ -7,7 +7,7 @@ import type { CommandModule } from 'yargs';
 import { checkExpectPaths } from '../model/summary-skeleton.js';
 import { Tracer } from '../metrics/trace.js';
 import { runScenario } from '../model/stack.js';
-import { scriptErrorLines } from '../model/redis/summary.js';
+import { replicationLines, scriptErrorLines } from '../model/redis/summary.js';
 import { startChartThread } from '../report/chart-thread.js';
 import { writeReport } from '../report/write.js';
 import { latencyHeadline } from '../report/headline.js';
@@ -124,6 +124,7 @@ function describeRun(s: Scenario, sum: Summary, outDir: string, time: Timing): s
     `  ${sum.bottleneck.sentence}`,
     `  invariants: ${invariantVerdicts(sum).join('; ')}`,
     ...scriptErrorLines(sum.tiers.redis),
+    ...replicationLines(sum.replication),
     ...expectLines(sum),
     `  took ${time.total_s.toFixed(2)} s in all (simulation ${time.sim_s.toFixed(2)} s, ${fmtRate(time.events / Math.max(time.sim_s, 1e-9))} events/s)`,
     `  report: ${pathToFileURL(path.resolve(outDir, 'index.html')).href}`,

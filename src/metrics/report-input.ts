@@ -52,6 +52,13 @@ export type SiteRow = {
   cached: number; // users whose cached DNS answer names the site at the end of the bin (TTL not yet run out)
 };
 
+/** replication.csv: one instance's replication lag in one time bin (runs with replicas only). */
+export type ReplicationRow = {
+  t_ms: number; // start of the bin
+  node: string;
+  lag_writes: number; // writes its master had that it had not applied yet, the most in the bin
+};
+
 export type LatencyBucket = { lo_ms: number; hi_ms: number; count: number };
 
 export type ReportInput = {
@@ -65,4 +72,5 @@ export type ReportInput = {
   latency_all?: LatencyBucket[]; // every request, failures at their time to failure (latency_all_ms)
   scenario_yaml?: string; // the scenario as run, in the keys a user writes (scenario.yaml)
   sites?: SiteRow[]; // with sites: sites.csv
+  replication?: ReplicationRow[]; // with replicas only
 };

@@ -148,6 +148,32 @@ export type WhatIf = {
   expectations_apply: boolean; // false unless asked (--keep-expect): expect: was written for the original
 };
 
+/** One failover, as Sentinel ran it. */
+export type FailoverSummary = {
+  from: string;
+  to: string;
+  at_ms: number; // clients re-resolved to the promoted replica
+  failover_ms: number | null; // from the master's crash or cut-off to then (null: it was never lost)
+  sdown_ms: number | null; // the first Sentinel's +sdown
+  odown_ms: number | null; // the first +odown
+  elected_ms: number | null; // +elected-leader
+  promoted_ms: number | null; // the leader saw role:master in the replica's INFO
+  lost_writes: number; // writes the old master had that the promoted replica never got
+};
+
+/** Replicas, Sentinel, and what failovers cost (summary.json's `replication`, runs with replicas only). */
+export type ReplicationSummary = {
+  master: string; // the master at the end
+  writes: number; // writes masters applied for clients
+  lost_writes: number; // of those, writes the final master does not have
+  oversold_by_failover: number; // tickets sold beyond the inventory because their writes were lost
+  writes_refused: number; // NOREPLICAS: writes refused by min-replicas-to-write
+  wait_short: number; // sales whose WAIT saw fewer replicas than asked: answered as failures
+  failover_ms: number | null; // the first failover's (see failovers)
+  failovers: FailoverSummary[];
+  instances: Record<string, { role: 'master' | 'replica'; offset: number; lag_writes_max: number; alive: boolean }>;
+};
+
 export type Summary = {
   scenario: string;
   description: string; // the scenario's own description
@@ -212,6 +238,7 @@ export type Summary = {
   network?: NetworkSummary; // with a routed network: losses, reconvergence, timeline
   lvs?: LvsSummary; // with an LVS tier: failover losses, VIP holders
   hosts?: Record<string, HostSummary>; // with `hosts:` only: each host's cores and how busy they were
+  replication?: ReplicationSummary; // with Redis replicas: lost writes, failovers, refused writes
   invariants: { no_oversell: boolean; ledger: boolean; conservation: boolean };
   expect: Record<string, { want: string; value: number | string | null; held: boolean }>; // string for fingerprint
   faults: { at_ms: number; action: string; target: string; detail: string }[];

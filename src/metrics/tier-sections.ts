@@ -1,7 +1,7 @@
 // What each tier's summary builder (in the model, next to the tier's counters) hands to
 // summarize(): its sections of summary.json as plain data, plus the few totals of that tier that
 // the run-level sections (tickets, invariants) need but no tier section shows.
-import type { ServerRow, SiteRow } from './report-input.js';
+import type { ReplicationRow, ServerRow, SiteRow } from './report-input.js';
 import type {
   AppServerSummary,
   HostSummary,
@@ -11,6 +11,7 @@ import type {
   NginxFrontFields,
   NginxSummary,
   RedisSummary,
+  ReplicationSummary,
   RouterSummary,
   GslbSummary,
   SiteSummary,
@@ -45,6 +46,7 @@ export type RedisSections = {
   ticketHash: { sold: number; total: number }; // HGET of the ticket hash at the end (NaN if gone)
   grantRepliesLost: number; // granted tickets whose reply TCP never delivered to the app
   load: NodeLoad; // nodes.csv
+  replication?: { summary: ReplicationSummary; rows: ReplicationRow[] }; // with replicas
 };
 
 /** The network in front: routers, LVS directors, and what they saw of the nginx instances. */

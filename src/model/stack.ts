@@ -23,7 +23,8 @@ import { NginxTier } from './nginx/nginx.js';
 import { nginxLoad, nginxSection } from './nginx/summary.js';
 import { RedisCounters } from './redis/counters.js';
 import { RedisTier } from './redis/redis.js';
-import { redisSections } from './redis/summary.js';
+import { type RedisEnd, redisSections, replicationSection } from './redis/summary.js';
+import type { RedisSections } from '../metrics/tier-sections.js';
 import { RequestTable } from './client/requests.js';
 import { TraceHook } from './shared/trace-hook.js';
 import { patience_us, Users, usersIn } from './client/users.js';
@@ -52,7 +53,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   const metrics = new Metrics(s.report.bin_us);
   const appCounters = new AppCounters(servers, s.report.bin_us);
   const nginxCounters = new NginxCounters(s.nginx.instances, s.nginx.workers, s.report.bin_us);
-  const redisCounters = new RedisCounters(s.report.bin_us);
+  const redisCounters = new RedisCounters(s.report.bin_us, 1 + (s.redis.replication?.replicas.length ?? 0));
   const requests = new RequestTable(servers);
   const usersTotal = usersIn(s.users.load);
   const ledger = new Ledger(usersTotal);
@@ -88,6 +89,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
     front: lvs?.faultHandlers() ?? null,
     site: sites?.tier ?? null,
     siteLink: net.siteLinkFaults,
+    ...(redis.repl ? { replica: redis.replicaFaults, replicationLink: redis.linkFaults } : {}),
   });
 
   if (hooks.tracer) {
@@ -150,6 +152,15 @@ function frontSlice(s: Scenario): LvsFrontSlice {
   return { nginxInstances: s.nginx.instances, clientLatency_us: s.network.latency_us, patience_us: patience_us(s.users), bin_us: s.report.bin_us };
 }
 
+/** tiers.redis, and with replicas the replication section. */
+function redisTierSections(s: Scenario, redis: RedisTier, end: RedisEnd, end_us: number, duration_us: number): RedisSections {
+  const r = redis.repl;
+  if (r === null) return redisSections(redis.counters, end, duration_us);
+  const sections = redisSections(redis.counters, end, duration_us, r.names);
+  const t = { granted: redis.granted, inventory: s.tickets.inventory, hashSold: end.ticketHash.sold, waitShort: redis.counters.waitShort };
+  return { ...sections, replication: replicationSection(r, redis.sentinels?.master ?? 0, t, end_us) };
+}
+
 /** Each tier's sections of summary.json, built by the tier from its counters and its end state. */
 type Tiers = { app: AppTier; nginx: NginxTier; redis: RedisTier; lvs: LvsTier | null; sites: SiteParts | null };
 
@@ -165,7 +176,7 @@ function tierSections(s: Scenario, t: Tiers, end_us: number, duration_us: number
     app: appSections(s, app.counters, appEnd, duration_us),
     nginx: nginxSection(s, t.nginx.counters, front?.nginx),
     nginxLoad: nginxLoad(s, t.nginx.counters),
-    redis: redisSections(redis.counters, redisEnd, duration_us),
+    redis: redisTierSections(s, redis, redisEnd, end_us, duration_us),
     front,
     ...(t.sites && s.sites ? { sites: sitesReport(s.sites, t.sites, app.names, app.counters, usersFinal, end_us) } : {}),
   };

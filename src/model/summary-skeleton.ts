@@ -14,7 +14,7 @@ import { frontAtRest, frontSections } from './front/summary.js';
 import { NginxCounters } from './nginx/counters.js';
 import { nginxLoad, nginxSection } from './nginx/summary.js';
 import { RedisCounters } from './redis/counters.js';
-import { redisSections } from './redis/summary.js';
+import { redisSections, replicationSkeleton } from './redis/summary.js';
 import { SiteCounters } from './sites/counters.js';
 import { siteSections } from './sites/summary.js';
 
@@ -27,7 +27,10 @@ export function summarySkeleton(s: Scenario): Summary {
   const front = s.network.topology && s.lvs ? frontSections(s, frontAtRest(s, s.network.topology, s.lvs), 0) : undefined;
   const nginxCounters = new NginxCounters(s.nginx.instances, s.nginx.workers, s.report.bin_us);
   const nginx = nginxSection(s, nginxCounters, front?.nginx);
-  const redis = redisSections(new RedisCounters(s.report.bin_us), { keyspace: {}, ticketHash: { sold: 0, total: s.tickets.inventory } }, duration_us);
+  const rc = s.redis.replication;
+  const names = ['redis', ...(rc?.replicas.map((r) => r.name) ?? [])];
+  const redis = redisSections(new RedisCounters(s.report.bin_us, names.length), { keyspace: {}, ticketHash: { sold: 0, total: s.tickets.inventory } }, duration_us, names);
+  if (rc) redis.replication = replicationSkeleton(names);
   const n = s.sites?.list.length ?? 0;
   const atRest = { alive: new Uint8Array(n).fill(1), inDns: new Uint8Array(n).fill(1), lastSite: new Int16Array(0), lastLost: new Uint8Array(0), usersFinal: new Uint8Array(0), end_us: 0 };
   const sites = s.sites ? siteSections(s.sites, s.nginx.upstream.servers.map((v) => v.name), new SiteCounters(n, s.report.bin_us), new AppCounters(servers, s.report.bin_us), atRest) : undefined;

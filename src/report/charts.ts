@@ -25,6 +25,7 @@ import { cdfChart } from './cdf-chart.js';
 import { loadChart } from './load-chart.js';
 import { sitesChart } from './sites-chart.js';
 import { networkChart } from './network-chart.js';
+import { replicationChart } from './replication-chart.js';
 
 // The report's SVG charts, one function each; the frame they share is in ./chart-frame.ts.
 
@@ -413,5 +414,7 @@ export async function renderCharts(input: ReportInput): Promise<Record<string, s
     ...(net ? { 'network.svg': networkChart(D3Node, input, net) } : {}),
     // only with sites
     ...(input.summary.gslb ? { 'sites.svg': sitesChart(D3Node, input, input.summary.gslb) } : {}),
+    // only with Redis replicas
+    ...(input.replication ? { 'replication.svg': replicationChart(D3Node, input) } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import { plain } from './format.js';
-import type { LatencyBucket, NodeRow, ReportInput, ServerRow, SiteRow, TimeseriesRow } from '../metrics/report-input.js';
+import type { LatencyBucket, NodeRow, ReplicationRow, ReportInput, ServerRow, SiteRow, TimeseriesRow } from '../metrics/report-input.js';
 
 // Column order is part of the public output: append new columns, never reorder.
 export const TIMESERIES_COLUMNS = [
@@ -30,6 +30,8 @@ export const SERVER_COLUMNS = [
   'lost',
   'utilization',
 ] as const satisfies readonly (keyof ServerRow)[];
+
+export const REPLICATION_COLUMNS = ['t_ms', 'node', 'lag_writes'] as const satisfies readonly (keyof ReplicationRow)[];
 
 export const NODE_COLUMNS = ['t_ms', 'node', 'tier', 'busy', 'queue', 'done'] as const satisfies readonly (keyof NodeRow)[];
 
@@ -82,4 +84,8 @@ export const SITE_COLUMNS = ['t_ms', 'site', 'requests', 'lost', 'alive', 'in_dn
 
 export function sitesCsv(input: ReportInput): string {
   return toCsv(SITE_COLUMNS, input.sites ?? []);
+}
+
+export function replicationCsv(input: ReportInput): string {
+  return toCsv(REPLICATION_COLUMNS, input.replication ?? []);
 }

@@ -1,11 +1,11 @@
 // A report's data files back to the ReportInput its figures and page are drawn from. `sim run` draws
 // them from this too, after writing the files, so `sim chart` redraws exactly the same bytes.
-import type { LatencyBucket, NodeRow, ReportInput, ServerRow, SiteRow, TimeseriesRow } from '../metrics/report-input.js';
+import type { LatencyBucket, NodeRow, ReplicationRow, ReportInput, ServerRow, SiteRow, TimeseriesRow } from '../metrics/report-input.js';
 import type { Summary } from '../metrics/summary.js';
-import { LATENCY_COLUMNS, LATENCY_SETS, NODE_COLUMNS, SERVER_COLUMNS, SITE_COLUMNS, TIMESERIES_COLUMNS } from './csv.js';
+import { LATENCY_COLUMNS, LATENCY_SETS, NODE_COLUMNS, REPLICATION_COLUMNS, SERVER_COLUMNS, SITE_COLUMNS, TIMESERIES_COLUMNS } from './csv.js';
 
-/** The files a report's figures and page are drawn from; scenario.yaml, latency.csv and sites.csv may be absent. */
-export const DATA_FILES = ['summary.json', 'timeseries.csv', 'servers.csv', 'nodes.csv', 'latency.csv', 'sites.csv', 'scenario.yaml'] as const;
+/** The files a report's figures and page are drawn from; scenario.yaml, latency.csv, sites.csv and replication.csv may be absent. */
+export const DATA_FILES = ['summary.json', 'timeseries.csv', 'servers.csv', 'nodes.csv', 'latency.csv', 'sites.csv', 'replication.csv', 'scenario.yaml'] as const;
 export type DataFile = (typeof DATA_FILES)[number];
 
 /** A data file that is missing or does not read as the report wrote it. */
@@ -102,6 +102,10 @@ function siteRows(file: string, text: string): SiteRow[] {
   }));
 }
 
+function replicationRows(file: string, text: string): ReplicationRow[] {
+  return parseCsv(file, text, REPLICATION_COLUMNS, ['node']).map((r) => ({ t_ms: num(r.t_ms), node: str(r.node), lag_writes: num(r.lag_writes) }));
+}
+
 function latencySets(file: string, text: string): Pick<ReportInput, 'latency' | 'latency_ok' | 'latency_all'> {
   const sets: Record<string, LatencyBucket[]> = {};
   for (const r of parseCsv(file, text, LATENCY_COLUMNS, ['set'])) {
@@ -142,6 +146,7 @@ export function reportFromFiles(read: (name: DataFile) => string | undefined): R
   const latency = read('latency.csv');
   const scenario = read('scenario.yaml');
   const sites = read('sites.csv');
+  const replication = read('replication.csv');
   const timeseries = timeseriesRows('timeseries.csv', need('timeseries.csv'));
   return {
     summary,
@@ -151,6 +156,7 @@ export function reportFromFiles(read: (name: DataFile) => string | undefined): R
     nodes: nodeRows('nodes.csv', need('nodes.csv')),
     ...(latency !== undefined ? latencySets('latency.csv', latency) : { latency: [] }),
     ...(sites !== undefined ? { sites: siteRows('sites.csv', sites) } : {}),
+    ...(replication !== undefined ? { replication: replicationRows('replication.csv', replication) } : {}),
     ...(scenario !== undefined ? { scenario_yaml: scenario } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import { replaceDirAtomic, withTempCleanup } from './atomic.js';
 import type { ChartRenderer } from './chart-thread.js';
 import { renderCharts } from './charts.js';
-import { latencyCsv, nodesCsv, serversCsv, sitesCsv, timeseriesCsv } from './csv.js';
+import { latencyCsv, nodesCsv, replicationCsv, serversCsv, sitesCsv, timeseriesCsv } from './csv.js';
 import { indexHtml } from './html.js';
 import { type DataFile, reportFromFiles } from './read.js';
 import type { ReportInput } from '../metrics/report-input.js';
@@ -18,6 +18,7 @@ export function dataFiles(input: ReportInput): [DataFile, string][] {
     ['nodes.csv', nodesCsv(input)],
     ['latency.csv', latencyCsv(input)],
     ...(input.sites ? [['sites.csv', sitesCsv(input)] as [DataFile, string]] : []),
+    ...(input.replication ? [['replication.csv', replicationCsv(input)] as [DataFile, string]] : []),
     ...(input.scenario_yaml !== undefined ? [['scenario.yaml', input.scenario_yaml] as [DataFile, string]] : []),
   ];
 }

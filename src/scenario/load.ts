@@ -14,7 +14,7 @@ import { resolveHosts } from './hosts-resolve.js';
 import { checkBounds, checkListSizes, checkLocalStock, checkSizes, type FaultKeys } from './bounds.js';
 import { defaultAppName, REDIS_NODE, Topology } from './topology.js';
 import { resolveSites } from './sites.js';
-import type { Expectation, Fault, InventoryScript, RandomFaults, RandomKill, Scenario, UpstreamServer } from './types.js';
+import type { Expectation, Fault, InventoryScript, RandomFaults, RandomKill, ReplicationConfig, Scenario, UpstreamServer } from './types.js';
 import { unreachable } from '../engine/assert.js';
 
 export type LoadOptions = { seed?: number; set?: string[] };
@@ -442,9 +442,10 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
   const localStock = resolveLocalStock(p, servers.length, fail);
   const routed = resolveNetwork(p.network, p.lvs, p.nginx.instances, [...servers.map((v) => v.name), REDIS_NODE], fail);
   const sites = resolveSites(p, servers, fail);
+  const replication = resolveReplication(p, [...servers.map((v) => v.name), ...(routed.topology?.routers ?? []), ...(routed.lvs?.directors ?? [])], fail);
   const topology = Topology.of({
     sites, nginx: { instances: p.nginx.instances, proxy_latency_us: p.nginx.proxy_latency, upstream: { servers } },
-    redis: { latency_us: p.redis.latency },
+    redis: { latency_us: p.redis.latency, ...(replication ? { replication } : {}) },
     network: { topology: routed.topology },
     lvs: routed.lvs,
   });
@@ -499,6 +500,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
       appendfsync: p.redis.appendfsync,
       save: p.redis.save,
       lua_max_instructions: p.redis.lua_max_instructions,
+      ...(replication ? { replication } : {}),
     },
     ...(hosts ? { hosts } : {}),
     ...(routed.lvs ? { lvs: routed.lvs } : {}),
@@ -513,6 +515,35 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
   return s;
 }
 
+
+/** redis.replicas and what goes with them; null without replicas (the other keys then must stay unset). */
+function resolveReplication(p: ParsedScenario, otherNames: readonly string[], fail: Fail): ReplicationConfig | null {
+  const r = p.redis;
+  const replicas = r.replicas ?? [];
+  if (replicas.length === 0) {
+    if (r.sentinel) fail(['redis', 'sentinel'], 'needs redis.replicas (Sentinel promotes a replica)');
+    if (r.wait) fail(['redis', 'wait'], 'needs redis.replicas (WAIT counts replicas)');
+    if (r.min_replicas_to_write > 0) fail(['redis', 'min_replicas_to_write'], 'needs redis.replicas');
+    return null;
+  }
+  if (replicas.length > 15) fail(['redis', 'replicas'], `at most 15 replicas (got ${replicas.length}): each Sentinel keeps a table per replica`);
+  replicas.forEach((x, i) => {
+    const j = replicas.findIndex((y) => y.name === x.name);
+    if (j !== i) fail(['redis', 'replicas', i, 'name'], `duplicate replica name "${x.name}" (also replicas[${j}])`);
+    if (otherNames.includes(x.name)) fail(['redis', 'replicas', i, 'name'], `"${x.name}" already names another node`);
+  });
+  const sn = r.sentinel;
+  if (sn && sn.quorum > sn.sentinels) fail(['redis', 'sentinel', 'quorum'], `must be at most sentinels (${sn.sentinels})`);
+  return {
+    replicas: replicas.map((x) => ({ name: x.name, link_latency_us: x.link_latency, priority: x.priority })),
+    min_replicas_to_write: r.min_replicas_to_write,
+    min_replicas_max_lag_s: r.min_replicas_max_lag,
+    sentinel: sn
+      ? { sentinels: sn.sentinels, quorum: sn.quorum, down_after_us: sn.down_after, failover_timeout_us: sn.failover_timeout, parallel_syncs: sn.parallel_syncs }
+      : null,
+    wait: r.wait ? { numreplicas: r.wait.numreplicas, timeout_us: r.wait.timeout } : null,
+  };
+}
 
 function resolveServers(up: ParsedScenario['nginx']['upstream'], fail: Fail): UpstreamServer[] {
   const servers: UpstreamServer[] = up.servers.map((s, i) => ({

@@ -334,6 +334,29 @@ export function siteLinkSchema() {
   });
 }
 
+// A replica and its replication link: the link stands for the inter-site link once sites exist.
+const replica = section({
+  name: text()
+    .refine((s) => NODE_NAME_RE.test(s), { message: 'must be letters, digits, _ or - (it names a node)' })
+    .refine((s) => s !== REDIS_NODE, { message: `"${REDIS_NODE}" is the master's name` }),
+  link_latency: duration().prefault('1ms'), // default: 1ms one-way master <-> replica
+  priority: int(0, 255).default(100), // default: 100 (replica-priority; 0 = never promoted)
+});
+
+// sentinel.conf for the one monitored master
+const sentinel = section({
+  sentinels: int(1, 15).default(3), // default: 3
+  quorum: int(1, 15).default(2), // default: 2
+  down_after: duration({ positive: true }).prefault('30s'), // default: 30s (down-after-milliseconds)
+  failover_timeout: duration({ positive: true }).prefault('180s'), // default: 180s (failover-timeout)
+  parallel_syncs: int(1, 15).default(1), // default: 1
+});
+
+const waitCall = section({
+  numreplicas: int(1, 15).default(1), // default: 1
+  timeout: duration().prefault('100ms'), // default: 100ms (0 = wait for ever, as WAIT does)
+});
+
 // ---- faults and expectations ---------------------------------------------------------------
 
 function fraction() {
@@ -617,6 +640,12 @@ export const scenarioSchema = section({
     lua_max_instructions: int(1)
       .refine((n) => n <= 1e9, { message: 'must be at most 1000000000 (a call that long takes about 35 s here)' })
       .default(1_000_000),
+    // default: none (one Redis). Replicas on asynchronous replication, each over a link of its own.
+    replicas: list(replica, 'replicas ({ name: replica1, link_latency: 1ms })').optional(),
+    min_replicas_to_write: int(0, LIMITS.int32).default(0), // default: 0 = off (redis.conf's min-replicas-to-write)
+    min_replicas_max_lag: int(0, LIMITS.int32).default(10), // default: 10 (seconds, redis.conf's min-replicas-max-lag)
+    sentinel: sentinel.optional(), // default: none (no failover); needs replicas
+    wait: waitCall.optional(), // default: none; { numreplicas: 1, timeout: 100ms }: the app calls WAIT after each sale
   }).prefault({}),
   // default: none (every process has its own unlimited CPU). { box1: { cores: 2 } }
   hosts: z.record(text(), section({ cores: int(1, LIMITS.cores) }), { error: () => 'must be a map of host names to { cores: N }' }).optional(),

@@ -6,13 +6,16 @@
 import type { LvsConfig, NetworkTopology } from './network-types.js';
 import type { FaultAction, Sites } from './types.js';
 
-export type NodeKind = 'router' | 'director' | 'nginx' | 'app' | 'redis' | 'site';
+export type NodeKind = 'router' | 'director' | 'nginx' | 'app' | 'redis' | 'site' | 'replica';
 
 export type TopologyNode = { readonly kind: NodeKind; readonly index: number; readonly name: string };
 
 // proxy: nginx instance -> app server; redis: app server -> Redis; routed: a link of network.links;
 // site: the inter-site link between two data centres (its ends are sites, not nodes)
-export type LinkKind = 'proxy' | 'redis' | 'routed' | 'site';
+// replication: the Redis master's node -> a replica. A replication link is the seam for sites: a
+// replica "in site B" is one whose replication link is the inter-site link (its latency, its
+// partitions); Sentinels sit with the replicas, so they see the master over the same link.
+export type LinkKind = 'proxy' | 'redis' | 'routed' | 'site' | 'replication';
 
 export type TopologyLink = {
   readonly kind: LinkKind;
@@ -36,6 +39,7 @@ export type TopologyInput = {
   nginxInstances: number;
   proxyLatency_us: number; // nginx -> app server
   redisLatency_us: number; // app server -> Redis
+  replicas?: readonly { name: string; link_latency_us: number }[]; // Redis replicas (none: one Redis)
   // the routed network in front: present only with both network routers and lvs directors
   routed?: { routers: readonly string[]; directors: readonly string[]; links: readonly { a: string; b: string; latency_us: number }[] };
   // the data centres: each with its nginx instances and app servers; Redis runs in `redisSite`
@@ -45,7 +49,7 @@ export type TopologyInput = {
 /** The parts of a scenario that name nodes. */
 export type TopologySource = {
   nginx: { instances: number; proxy_latency_us: number; upstream: { servers: readonly { name: string }[] } };
-  redis: { latency_us: number };
+  redis: { latency_us: number; replication?: { replicas: readonly { name: string; link_latency_us: number }[] } };
   network: { topology?: NetworkTopology };
   lvs?: LvsConfig;
   sites?: Sites;
@@ -54,16 +58,16 @@ export type TopologySource = {
 // Per fault action, the nodes or links it accepts. A Record, so that a new action does not
 // compile until it says which targets take it.
 const FAULT_TARGETS: Record<FaultAction, (t: Topology) => readonly TopologyNode[] | readonly string[]> = {
-  kill: (t) => [...t.restartable, ...t.sites],
-  recover: (t) => [...t.restartable, ...t.sites],
+  kill: (t) => [...t.restartable, ...t.sites, ...t.replicas],
+  recover: (t) => [...t.restartable, ...t.sites, ...t.replicas],
   slow: (t) => t.processes,
   restart: (t) => [t.redis],
   partition: (t) => t.stackNodes,
   // with sites, an nginx proxies only to its own site's servers: the other proxy links carry nothing
   drop: (t) => [...t.proxyLinks.filter((l) => t.siteOf(l.a) === t.siteOf(l.b)), ...t.redisLinks].map((l) => l.name),
   // a routed link is accepted either way round
-  down: (t) => [...t.routedLinks, ...t.siteLinks].flatMap((l) => [l.name, linkName(l.b.name, l.a.name)]),
-  up: (t) => [...t.routedLinks, ...t.siteLinks].flatMap((l) => [l.name, linkName(l.b.name, l.a.name)]),
+  down: (t) => [...t.routedLinks, ...t.siteLinks, ...t.replicationLinks].flatMap((l) => [l.name, linkName(l.b.name, l.a.name)]),
+  up: (t) => [...t.routedLinks, ...t.siteLinks, ...t.replicationLinks].flatMap((l) => [l.name, linkName(l.b.name, l.a.name)]),
   stop: (t) => t.directors,
 };
 
@@ -73,6 +77,8 @@ export class Topology {
   readonly nginx: readonly TopologyNode[];
   readonly apps: readonly TopologyNode[];
   readonly redis: TopologyNode;
+  /** Redis replicas, in the order the scenario lists them (none without replication). */
+  readonly replicas: readonly TopologyNode[];
   /** nginx instances, app servers and Redis, in that order: the nodes a partition can cut off. */
   readonly stackNodes: readonly TopologyNode[];
   /** The processes that can be slowed: app servers and Redis. */
@@ -82,6 +88,7 @@ export class Topology {
   readonly proxyLinks: readonly TopologyLink[];
   readonly redisLinks: readonly TopologyLink[];
   readonly routedLinks: readonly TopologyLink[];
+  readonly replicationLinks: readonly TopologyLink[]; // [replica]: redis-<replica>
   readonly routed: boolean;
   /** The data centres (none without `sites:`); a site is killed and recovered as a whole. */
   readonly sites: readonly TopologyNode[];
@@ -101,13 +108,14 @@ export class Topology {
     this.nginx = nodes('nginx', Array.from({ length: input.nginxInstances }, (_, k) => nginxName(k)));
     this.apps = nodes('app', input.appNames);
     this.redis = { kind: 'redis', index: 0, name: REDIS_NODE };
+    this.replicas = nodes('replica', (input.replicas ?? []).map((r) => r.name));
     this.stackNodes = [...this.nginx, ...this.apps, this.redis];
     this.sites = nodes('site', input.sites?.list.map((x) => x.name) ?? []);
     this.siteLinkLatency_us = input.sites?.linkLatency_us ?? 0;
     this.siteOfStackNode = siteIndices(this.stackNodes, input.sites);
     this.processes = [...this.apps, this.redis];
     this.restartable = [...this.processes, ...this.routers, ...this.directors, ...(this.routed ? this.nginx : [])];
-    for (const n of [...this.routers, ...this.directors, ...this.stackNodes]) this.byName.set(n.name, n);
+    for (const n of [...this.routers, ...this.directors, ...this.stackNodes, ...this.replicas]) this.byName.set(n.name, n);
     const link = (kind: LinkKind, index: number, a: TopologyNode, b: TopologyNode, latency_us: number): TopologyLink => {
       const name = linkName(a.name, b.name);
       return { kind, index, name, a, b, latency_us, rngStream: `net:${name}` };
@@ -120,8 +128,10 @@ export class Topology {
     this.routedLinks = (input.routed?.links ?? []).map((l, i) => link('routed', i, this.mustNode(l.a), this.mustNode(l.b), l.latency_us));
     this.siteLinks = this.sites.flatMap((a, i) => this.sites.slice(i + 1).map((b) => ({ a, b })))
       .map(({ a, b }, i) => link('site', i, a, b, this.siteLinkLatency_us));
-    for (const l of [...this.proxyLinks, ...this.redisLinks, ...this.routedLinks, ...this.siteLinks]) this.linksByName.set(l.name, l);
-    for (const l of [...this.routedLinks, ...this.siteLinks]) this.linksByName.set(linkName(l.b.name, l.a.name), l);
+    this.replicationLinks = this.replicas.map((r, i) => link('replication', i, this.redis, r, input.replicas?.[i]?.link_latency_us ?? 0));
+    const all = [...this.proxyLinks, ...this.redisLinks, ...this.routedLinks, ...this.siteLinks, ...this.replicationLinks];
+    for (const l of all) this.linksByName.set(l.name, l);
+    for (const l of [...this.routedLinks, ...this.siteLinks, ...this.replicationLinks]) this.linksByName.set(linkName(l.b.name, l.a.name), l);
     for (const x of this.sites) this.byName.set(x.name, x);
   }
 
@@ -133,6 +143,7 @@ export class Topology {
       nginxInstances: s.nginx.instances,
       proxyLatency_us: s.nginx.proxy_latency_us,
       redisLatency_us: s.redis.latency_us,
+      ...(s.redis.replication ? { replicas: s.redis.replication.replicas } : {}),
       ...(net && s.lvs ? { routed: { routers: net.routers, directors: s.lvs.directors, links: net.links } } : {}),
       ...(s.sites ? { sites: { list: s.sites.list, redisSite: s.sites.redis_site, linkLatency_us: s.sites.link_latency_us } } : {}),
     });

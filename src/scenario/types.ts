@@ -214,6 +214,7 @@ export type Scenario = {
     appendfsync: 'always' | 'everysec' | 'no'; // how much of the log survives a crash
     save: [number, number][]; // RDB rules (seconds, changes), as redis.conf's `save`
     lua_max_instructions: number; // a script call stops with an error after this many Lua instructions
+    replication?: ReplicationConfig; // absent: one Redis, no replicas (every report as before)
   };
   hosts?: HostsConfig; // absent: unlimited CPU everywhere
   lvs?: LvsConfig; // LVS directors in front of the nginx instances (absent: users reach nginx directly)
@@ -225,4 +226,25 @@ export type Scenario = {
   report: {
     bin_us: number; // time-series bin width
   };
+};
+
+/** A Redis replica: its own replication link to the master (one-way latency, faults `down`/`up`). */
+export type RedisReplica = { name: string; link_latency_us: number; priority: number };
+
+/** Redis Sentinel, as sentinel.conf configures one monitored master. */
+export type SentinelConfig = {
+  sentinels: number;
+  quorum: number;
+  down_after_us: number; // down-after-milliseconds
+  failover_timeout_us: number; // failover-timeout
+  parallel_syncs: number;
+};
+
+/** Replicas of the inventory, the master's min-replicas guard, and Sentinel (null: no failover). */
+export type ReplicationConfig = {
+  replicas: RedisReplica[];
+  min_replicas_to_write: number; // 0 = off (redis.conf's default)
+  min_replicas_max_lag_s: number; // whole seconds, as redis.conf
+  sentinel: SentinelConfig | null;
+  wait: { numreplicas: number; timeout_us: number } | null; // WAIT after each sale (null: not called)
 };

@@ -4,7 +4,7 @@
 
 import { Document, isMap, isSeq, visit } from 'yaml';
 import type { LvsConfig, NetworkTopology } from './network-types.js';
-import type { Expectation, Fault, HostsConfig, InventoryScript, RandomFaults, RandomKill, Scenario, ServiceTime, Sites, UpstreamServer } from './types.js';
+import type { Expectation, Fault, HostsConfig, InventoryScript, RandomFaults, RandomKill, ReplicationConfig, Scenario, ServiceTime, Sites, UpstreamServer } from './types.js';
 import { nginxName } from './topology.js';
 import { formatDuration, parseRate_per_s } from './units.js';
 import { unreachable } from '../engine/assert.js';
@@ -225,6 +225,18 @@ function hostsKeys(h: HostsConfig, s: Scenario): Obj {
   };
 }
 
+/** redis.replicas and what goes with them: the min-replicas guard, Sentinel, WAIT. */
+function replicationKeys(r: ReplicationConfig): Obj {
+  const st = r.sentinel;
+  return {
+    replicas: r.replicas.map((x) => ({ name: x.name, link_latency: d(x.link_latency_us), priority: x.priority })),
+    min_replicas_to_write: r.min_replicas_to_write,
+    min_replicas_max_lag: r.min_replicas_max_lag_s,
+    ...(st ? { sentinel: { sentinels: st.sentinels, quorum: st.quorum, down_after: d(st.down_after_us), failover_timeout: d(st.failover_timeout_us), parallel_syncs: st.parallel_syncs } } : {}),
+    ...(r.wait ? { wait: { numreplicas: r.wait.numreplicas, timeout: d(r.wait.timeout_us) } } : {}),
+  };
+}
+
 /** The resolved scenario as a plain object in user keys and units. */
 export function scenarioToUser(s: Scenario): Obj {
   return {
@@ -253,6 +265,7 @@ export function scenarioToUser(s: Scenario): Obj {
       save: s.redis.save.map(([sec, changes]) => `${sec} ${changes}`).join(' '),
       lua_max_instructions: s.redis.lua_max_instructions,
       ...(s.sites ? { site: s.sites.redis_site } : {}),
+      ...(s.redis.replication ? replicationKeys(s.redis.replication) : {}),
     },
     ...(s.sites ? sitesKeys(s.sites) : {}),
     ...(s.hosts ? hostsKeys(s.hosts, s) : {}),

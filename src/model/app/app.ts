@@ -392,6 +392,11 @@ export class AppTier implements FaultHandler<AppFault> {
     this.finish(server, j);
   }
 
+  /** Sentinel moved the master: the client closes its pooled connections, the next call dials. */
+  masterChanged(): void {
+    this.redisConnBroken.fill(1);
+  }
+
   /** The answer goes back over the same connection. */
   private answerNginx(s: number, r: number): void {
     const k = this.requests.nginx[r];

@@ -44,6 +44,9 @@ export type FaultHandlers = {
   front: FrontFaultHandlers | null;
   site?: FaultHandler<SiteFault> | null; // with sites: a data centre killed or recovered as a whole
   siteLink?: FaultHandler<RoutedLinkFault>; // with sites: the link between two of them, index among the site links
+  // with Redis replicas: their processes, and their replication links
+  replica?: FaultHandler<FaultOf<'kill' | 'recover'>>;
+  replicationLink?: FaultHandler<FaultOf<'down' | 'up'>>;
 };
 
 /** The scenario's fixed faults followed by its random ones, drawn from `rng` (the `faults` stream). */
@@ -166,6 +169,7 @@ export class FaultInjector {
         if (n.kind === 'app') return bind(h.app, f, n.index);
         if (n.kind === 'redis') return bind(h.redis, f, n.index);
         if (n.kind === 'site') return bind(this.need(f, h.site), f, n.index);
+        if (n.kind === 'replica' && h.replica) return bind(h.replica, f, n.index);
         if (n.kind === 'nginx') return bind(this.front(f).nginx, f, n.index);
         if (n.kind === 'director') return bind(this.front(f).director, f, n.index);
         return bind(this.front(f).router, f, n.index);
@@ -192,6 +196,7 @@ export class FaultInjector {
       case 'up': {
         const l = this.link(f);
         if (l.kind === 'site') return bind(this.need(f, h.siteLink), f, l.index);
+        if (l.kind === 'replication' && h.replicationLink) return bind(h.replicationLink, f, l.index);
         return bind(this.front(f).routedLink, f, l.index);
       }
       default:

@@ -10,7 +10,8 @@ export class RedisCounters {
   lost = 0; // queued or running commands reset by a crash
   busy_us = 0; // command thread busy time
   maxQueue = 0;
-  writesLost = 0; // writes a crash took with it (not persisted)
+  writesLost = 0;
+  waitShort = 0; // sales whose WAIT saw too few replicas ack in time: the app's error path // writes a crash took with it (not persisted)
   // Granted tickets whose reply TCP never delivered: the app never heard of them. Only the
   // conservation invariant reports them, next to the app's own late grants.
   grantRepliesLost = 0;
@@ -20,7 +21,7 @@ export class RedisCounters {
   firstError_us = -1;
   readonly load: LoadBins; // per bin: the command thread's busy time, queue and commands done (nodes.csv)
 
-  constructor(bin_us: number) {
-    this.load = new LoadBins(1, bin_us);
+  constructor(bin_us: number, instances = 1) {
+    this.load = new LoadBins(instances, bin_us);
   }
 }

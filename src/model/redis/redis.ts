@@ -14,12 +14,16 @@ import type { Metrics } from '../../metrics/metrics.js';
 import type { Scenario } from '../../scenario/types.js';
 import { unreachable } from '../../engine/assert.js';
 import type { FaultHandler, RedisFault } from '../faults/injector.js';
+import type { FaultOf } from '../../scenario/types.js';
 import { REDIS_FAILED, REDIS_GRANTED, REDIS_REFUSED } from '../app/app.js';
 import { type Connectivity, DATA_RTO_US } from '../shared/connectivity.js';
 import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../../scenario/inventory-scripts.js';
 import { isTruthyReply } from './lua/replies.js';
 import { LuaScript } from './lua/script.js';
-import { type Command, Keyspace, RedisError, type RedisReply } from './keyspace.js';
+import { type Keyspace, RedisError } from './keyspace.js';
+import { LoggedKeyspace } from './logged-keyspace.js';
+import { Background, Replication } from './replication.js';
+import { Sentinels, type SentinelClient } from './sentinel.js';
 import { makeSampler, type Sampler } from '../shared/service-time.js';
 import { Station } from '../shared/station.js';
 import type { TraceHook } from '../shared/trace-hook.js';
@@ -31,6 +35,8 @@ import type { ProcCpu } from '../host/hosts.js';
 export interface ScriptClient {
   /** The reply to the command made for the caller's (job, use); see Inventory.newCommand. */
   redisReply(server: number, job: number, use: number, reply: number): void;
+  /** Sentinel moved the master: pooled connections to the old one are closed. */
+  masterChanged?(): void;
 }
 
 const KEYS = [TICKET_HASH_KEY] as const;
@@ -38,17 +44,6 @@ const ARGV = [TICKET_TOTAL_FIELD, TICKET_SOLD_FIELD] as const;
 const CRON_PERIOD_US = 100_000; // serverCron at the default hz 10 checks the save rules
 const NO_FSYNC_FLUSH_US = 30_000_000; // appendfsync no: the kernel writes dirty pages within ~30 s
 
-/** A keyspace that keeps the log of its writes, as the AOF does. */
-class LoggedKeyspace extends Keyspace {
-  readonly log: { at_us: number; argv: readonly string[] }[] = [];
-  now_us = 0;
-
-  override exec(cmd: Command, argv: readonly string[]): RedisReply {
-    const reply = super.exec(cmd, argv);
-    if (cmd.write && !(reply instanceof RedisError)) this.log.push({ at_us: this.now_us, argv: [...argv] });
-    return reply;
-  }
-}
 
 /** The time of the last RDB snapshot before `crash_us`, by redis.conf's `save` rules; -1 if none. */
 export function lastSnapshot_us(writeTimes: readonly number[], save: readonly [number, number][], crash_us: number): number {
@@ -74,13 +69,23 @@ const COMMAND_COLUMNS = {
   user: Int32Array,
   reply: Int8Array,
   reqId: Float64Array,
+  inst: Int8Array, // the instance the app sent it to
+  target: Float64Array, // WAIT: the master's offset after this sale's write
+  waitSeq: Int32Array, // WAIT: tells this wait from a later one in the same slot (0: not waiting)
 };
 
-export class RedisTier implements FaultHandler<RedisFault> {
+export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
   private readonly ks = new LoggedKeyspace();
   private readonly script: LuaScript;
+  // with replicas: every instance (0 is this one), the stream between them, and Sentinel
+  readonly repl: Replication | null = null;
+  readonly sentinels: Sentinels | null = null;
+  private readonly scripts: LuaScript[];
+  private clientMaster = 0; // the instance the app servers' client resolves as master
+  private readonly kForward: number;
+  private readonly kRelay: number;
   private readonly initialWrites: number;
-  alive = true;
+  private up = true; // this process (instance 0)
   // The command thread: one server, FIFO. A crash moves its generation on, so the service
   // completions of lost commands are ignored.
   private readonly thread: Station;
@@ -93,7 +98,8 @@ export class RedisTier implements FaultHandler<RedisFault> {
   private readonly cmds = new ColumnPool(COMMAND_COLUMNS, 1024, {
     onGrow: (c) => {
       ({ server: this.cmdServer, req: this.cmdReq, gen: this.cmdGen } = c);
-      ({ user: this.cmdUser, reply: this.cmdReply, reqId: this.cmdReqId } = c);
+      ({ user: this.cmdUser, reply: this.cmdReply, reqId: this.cmdReqId, inst: this.cmdInst } = c);
+      ({ target: this.cmdTarget, waitSeq: this.cmdWaitSeq } = c);
     },
   });
   private cmdServer = this.cmds.cols.server;
@@ -102,6 +108,12 @@ export class RedisTier implements FaultHandler<RedisFault> {
   private cmdUser = this.cmds.cols.user;
   private cmdReply = this.cmds.cols.reply;
   private cmdReqId = this.cmds.cols.reqId; // filled only when tracing
+  private cmdInst = this.cmds.cols.inst;
+  private cmdTarget = this.cmds.cols.target;
+  private cmdWaitSeq = this.cmds.cols.waitSeq;
+  private waitSeq = 0;
+  private readonly waiters: number[][] = []; // per master: commands in WAIT, oldest first
+  private readonly kWaitTimeout: number;
   readonly commandKind: number;
   private readonly kDone: number;
   private readonly kReply: number;
@@ -122,7 +134,8 @@ export class RedisTier implements FaultHandler<RedisFault> {
     private readonly net: Connectivity,
     rngs: RngStreams,
   ) {
-    this.thread = new Station(1, 1, 1024, counters.load);
+    const replicas = redis.replication?.replicas ?? [];
+    this.thread = new Station(1 + replicas.length, 1, 1024, counters.load);
     this.ks.command(['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(tickets.inventory), TICKET_SOLD_FIELD, '0']);
     this.ks.log.push({ at_us: 0, argv: ['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(tickets.inventory), TICKET_SOLD_FIELD, '0'] });
     this.initialWrites = this.ks.log.length;
@@ -133,10 +146,37 @@ export class RedisTier implements FaultHandler<RedisFault> {
     this.commandKind = engine.register('redis.command', (cmd) => this.onArrive(cmd));
     this.kDone = engine.register('redis.done', (cmd, epoch) => this.onDone(cmd, epoch));
     this.kReply = engine.register('redis.reply', (cmd) => this.onReplyAtApp(cmd));
+    this.kForward = engine.register('redis.forward', (cmd) => this.onArriveAt(cmd));
+    this.kRelay = engine.register('redis.relay', (cmd) => this.sendReply(cmd));
+    this.kWaitTimeout = engine.register('redis.wait_timeout', (cmd, seq) => this.onWaitTimeout(cmd, seq));
+    this.scripts = [this.script];
+    const rc = redis.replication;
+    if (rc) {
+      const all = [this.ks, ...replicas.map(() => new LoggedKeyspace())];
+      for (let i = 1; i < all.length; i++) {
+        all[i].copyFrom(this.ks);
+        this.scripts.push(new LuaScript(tickets.script.lua, all[i], { maxInstructions: redis.lua_max_instructions }));
+      }
+      const bg = new Background(engine);
+      const names = [REDIS_NODE, ...replicas.map((r) => r.name)];
+      this.repl = new Replication(engine, rc, names, redis.latency_us, all, rngs.stream('redis:replication'), bg, metrics.bin_us);
+      this.repl.onAcked = (m) => this.resolveWaits(m);
+      for (let i = 0; i < names.length; i++) this.waiters.push([]);
+      if (rc.sentinel) this.sentinels = new Sentinels(engine, rc.sentinel, this.repl, this, rngs.stream('sentinel'), bg);
+    }
+  }
+
+  /** Tickets the scripts granted, over every master. */
+  get granted(): number {
+    return this.metrics.ticketsGranted;
   }
 
   get keyspace(): Keyspace {
-    return this.ks;
+    return this.masterKeyspace;
+  }
+
+  private get masterKeyspace(): LoggedKeyspace {
+    return this.repl ? this.repl.ks[this.sentinels?.master ?? this.clientMaster] : this.ks;
   }
 
   /** The reply path: the app servers that wait for script replies. */
@@ -151,8 +191,17 @@ export class RedisTier implements FaultHandler<RedisFault> {
     this.cmdGen[c] = gen;
     this.cmdUser[c] = user;
     this.cmdReply[c] = REDIS_FAILED;
+    this.cmdInst[c] = this.clientMaster;
     if (this.trace) this.cmdReqId[c] = reqId;
     return c;
+  }
+
+  /** Can the app servers dial the master they resolved (a replica is across its replication link)? */
+  get alive(): boolean {
+    const r = this.repl;
+    if (r === null) return this.up;
+    const m = this.clientMaster;
+    return r.alive[m] === 1 && r.pathUp(0, m);
   }
 
   /** TCP gave up on a message: a command never delivered fails at the app; a lost reply is never heard. */
@@ -168,12 +217,25 @@ export class RedisTier implements FaultHandler<RedisFault> {
 
   private onArrive(c: number): void {
     this.counters.commands++;
-    if (!this.alive) {
+    const i = this.cmdInst[c];
+    // a replica is across its replication link: one more hop each way
+    if (i > 0 && this.repl) this.engine.schedule(this.repl.linkLatency_us[i], this.kForward, c);
+    else this.onArriveAt(c);
+  }
+
+  private instanceUp(i: number): boolean {
+    const r = this.repl;
+    return r === null ? this.up : r.alive[i] === 1 && r.pathUp(0, i);
+  }
+
+  private onArriveAt(c: number): void {
+    const i = this.cmdInst[c];
+    if (!this.instanceUp(i)) {
       this.reply(c, REDIS_FAILED); // the connection is refused
       return;
     }
-    if (this.thread.arrive(0, c, this.engine.now_us)) this.start(c);
-    else if (this.thread.queued(0) > this.counters.maxQueue) this.counters.maxQueue = this.thread.queued(0);
+    if (this.thread.arrive(i, c, this.engine.now_us)) this.start(c);
+    else if (this.thread.queued(i) > this.counters.maxQueue) this.counters.maxQueue = this.thread.queued(i);
   }
 
   /** Redis runs on a host: each command costs `cost_us` of its CPU (then its service time, off-CPU). */
@@ -187,7 +249,8 @@ export class RedisTier implements FaultHandler<RedisFault> {
 
   /** `c` has the command thread: it runs on the CPU if placed, then for a service time. */
   private start(c: number): void {
-    const gen = this.thread.generation(0);
+    const i = this.cmdInst[c];
+    const gen = this.thread.generation(i);
     if (this.cpu !== null) this.cpu.run(this.cpuCost_us * this.slowFactor, this.kCpuDone, c, gen);
     else this.serve(c, gen);
   }
@@ -197,11 +260,14 @@ export class RedisTier implements FaultHandler<RedisFault> {
   }
 
   private onDone(c: number, gen: number): void {
-    if (gen !== this.thread.generation(0)) return; // the command was lost in a crash
-    this.ks.now_us = this.engine.now_us;
-    const reply = this.script.call(KEYS, ARGV);
+    const inst = this.cmdInst[c];
+    if (gen !== this.thread.generation(inst)) return; // the command was lost in a crash
+    const ks = this.repl ? this.repl.ks[inst] : this.ks;
+    ks.now_us = this.engine.now_us;
+    const logged = ks.log.length;
+    const reply = this.scripts[inst].call(KEYS, ARGV);
+    if (ks.log.length > logged) this.repl?.wrote(inst);
     this.engine.note(typeof reply === 'number' ? reply : -1);
-    const m = this.metrics;
     const cs = this.counters;
     let result: number;
     if (reply instanceof RedisError) {
@@ -210,7 +276,7 @@ export class RedisTier implements FaultHandler<RedisFault> {
       result = REDIS_FAILED;
       cs.scriptErrors++;
       cs.errorMessages.set(reply.message, (cs.errorMessages.get(reply.message) ?? 0) + 1);
-      if (this.script.lastCallStopped) cs.scriptStopped++;
+      if (this.scripts[inst].lastCallStopped) cs.scriptStopped++;
       if (cs.firstError === null) {
         cs.firstError = reply.message;
         cs.firstError_us = this.engine.now_us;
@@ -218,25 +284,94 @@ export class RedisTier implements FaultHandler<RedisFault> {
     } else if (isTruthyReply(reply)) {
       result = REDIS_GRANTED;
       cs.scriptOk++;
-      this.ledger.grant(this.cmdUser[c]);
-      this.engine.note(this.cmdUser[c]);
-      m.ticketsGranted++;
-      m.sold.add(m.bin(this.engine.now_us), 1);
-      if (m.sellOut_us < 0 && m.ticketsGranted >= this.tickets.inventory) m.sellOut_us = this.engine.now_us;
     } else {
       result = REDIS_REFUSED;
       cs.scriptRefused++;
     }
     this.trace?.hopById(this.cmdReqId[c], this.cmdUser[c], 'redis', REDIS_NODE, 'script', result === REDIS_GRANTED ? 1 : result === REDIS_REFUSED ? 2 : 3);
-    this.reply(c, result);
-    const next = this.thread.finish(0, c, this.engine.now_us);
-    cs.busy_us = this.thread.busyTime_us(0);
+    const wait = this.redis.replication?.wait;
+    if (result === REDIS_GRANTED && wait) this.startWait(c, inst, wait.timeout_us);
+    else {
+      if (result === REDIS_GRANTED) this.grant(c);
+      this.reply(c, result);
+    }
+    const next = this.thread.finish(inst, c, this.engine.now_us);
+    cs.busy_us = this.thread.busyTime_us(inst);
     if (next >= 0) this.start(next);
+  }
+
+  /** The sale counts: the user is told, and holds the ticket. */
+  private grant(c: number): void {
+    const m = this.metrics;
+    this.ledger.grant(this.cmdUser[c]);
+    this.engine.note(this.cmdUser[c]);
+    m.ticketsGranted++;
+    m.sold.add(m.bin(this.engine.now_us), 1);
+    if (m.sellOut_us < 0 && m.ticketsGranted >= this.tickets.inventory) m.sellOut_us = this.engine.now_us;
+  }
+
+  /**
+   * The app's WAIT numreplicas timeout after the sale's EVAL (waitCommand, src/replication.c): the
+   * client blocks until that many replicas acked the master's offset, which the master asks for
+   * at once with REPLCONF GETACK; a shortfall at the timeout is the app's error path.
+   */
+  private startWait(c: number, inst: number, timeout_us: number): void {
+    const r = this.repl;
+    if (r === null) return;
+    this.cmdTarget[c] = r.offset(inst);
+    this.cmdWaitSeq[c] = ++this.waitSeq;
+    this.waiters[inst].push(c);
+    if (timeout_us > 0) this.engine.schedule(timeout_us, this.kWaitTimeout, c, this.waitSeq);
+  }
+
+  /** Replies to the waits of master `m` that enough replicas acked, oldest first. */
+  private resolveWaits(m: number): void {
+    const r = this.repl;
+    const wait = this.redis.replication?.wait;
+    if (r === null || !wait) return;
+    const q = this.waiters[m];
+    let k = 0;
+    for (; k < q.length; k++) {
+      const c = q[k];
+      if (this.cmdWaitSeq[c] === 0) continue; // timed out already
+      let acked = 0;
+      for (let x = 0; x < r.n; x++) if (r.masterOf[x] === m && r.ackOff[x] >= this.cmdTarget[c]) acked++;
+      if (acked < wait.numreplicas) break; // later waits want larger offsets
+      this.cmdWaitSeq[c] = 0;
+      this.grant(c);
+      this.reply(c, REDIS_GRANTED);
+    }
+    if (k > 0) q.splice(0, k);
+  }
+
+  private onWaitTimeout(c: number, seq: number): void {
+    if (this.cmdWaitSeq[c] !== seq) return;
+    this.cmdWaitSeq[c] = 0;
+    this.counters.waitShort++;
+    this.reply(c, REDIS_FAILED);
+  }
+
+  /** A master died: its clients blocked in WAIT see their connections reset. */
+  private dropWaits(m: number): void {
+    const q = this.waiters[m] ?? [];
+    for (const c of q) {
+      if (this.cmdWaitSeq[c] === 0) continue;
+      this.cmdWaitSeq[c] = 0;
+      this.counters.waitShort++;
+      this.reply(c, REDIS_FAILED);
+    }
+    q.length = 0;
   }
 
   /** Sends a reply back to the app server over its connection. */
   private reply(c: number, result: number): void {
     this.cmdReply[c] = result;
+    const i = this.cmdInst[c];
+    if (i > 0 && this.repl) this.engine.schedule(this.repl.linkLatency_us[i], this.kRelay, c);
+    else this.sendReply(c);
+  }
+
+  private sendReply(c: number): void {
     const s = this.cmdServer[c];
     const net = this.net;
     net.send(net.redisNode, net.appNode[s], this.linkLatency_us[s], net.appRedisLoss[s], DATA_RTO_US, this.linkRngs[s], this.kReply, c, 0);
@@ -253,8 +388,11 @@ export class RedisTier implements FaultHandler<RedisFault> {
 
   /** The process dies: every queued or running command's connection is reset, memory is lost. */
   kill(): number {
-    if (!this.alive) return 0;
-    this.alive = false;
+    if (!this.up) return 0;
+    this.up = false;
+    this.repl?.kill(0);
+    this.lostMaster(0);
+    this.dropWaits(0);
     const dropped = this.thread.kill(0, this.engine.now_us); // the running command, then the queued ones
     this.counters.busy_us = this.thread.busyTime_us(0);
     const lost = dropped.length;
@@ -268,8 +406,13 @@ export class RedisTier implements FaultHandler<RedisFault> {
 
   /** Starts again and loads what persistence kept up to the crash; returns what it loaded. */
   recover(): string {
-    if (this.alive) return 'already up';
-    this.alive = true;
+    if (this.up) return 'already up';
+    this.up = true;
+    if (this.repl && this.repl.masterOf[0] >= 0) {
+      // a former master comes back empty-handed as far as the new one cares: it resyncs
+      this.repl.recover(0);
+      return 'restarted as a replica: full resync from the new master';
+    }
     const r = this.redis;
     const crash = this.crashedAt_us;
     let upTo_us: number; // writes up to this time survive
@@ -298,6 +441,10 @@ export class RedisTier implements FaultHandler<RedisFault> {
     }
     const lostWrites = log.length - kept;
     this.counters.writesLost += lostWrites;
+    if (this.repl) {
+      this.repl.alive[0] = 1;
+      this.resyncReplicas();
+    }
     return `loaded ${source}; ${lostWrites} writes lost`;
   }
 
@@ -330,9 +477,106 @@ export class RedisTier implements FaultHandler<RedisFault> {
     }
   }
 
-  /** HGET on the ticket hash, as a number (NaN if missing or not a number). */
+  /** The master the clients use went down or was cut off: the failover clock starts. */
+  private lostMaster(i: number): void {
+    const r = this.repl;
+    if (r && i === this.clientMaster && r.masterLost_us < 0) r.masterLost_us = this.engine.now_us;
+  }
+
+  /** The first master restarted before any failover: its replicas follow it again (a full resync). */
+  private resyncReplicas(): void {
+    const r = this.repl;
+    if (r === null) return;
+    for (let i = 1; i < r.n; i++) if (r.masterOf[i] === 0) r.follow(i, 0);
+    if (this.clientMaster === 0) r.masterLost_us = -1;
+  }
+
+  /** SLAVEOF NO ONE reached replica `p` (Sentinel's leader sent it). */
+  promoted(p: number): void {
+    const r = this.repl;
+    if (r === null) return;
+    const from = r.masterOf[p];
+    const lost = r.promote(p);
+    this.pendingFailover = { from, to: p, lostWrites: lost };
+  }
+
+  private pendingFailover: { from: number; to: number; lostWrites: number } | null = null;
+
+  /** Sentinel names `to` as master: the app servers' client re-resolves and reconnects. */
+  switched(from: number, to: number): void {
+    const r = this.repl;
+    const sn = this.sentinels;
+    if (r === null || sn === null) return;
+    // clients across a cut link hear of it only when the link heals (they reach no Sentinel)
+    if (r.pathUp(0, to)) this.moveClients(to);
+    else this.deferredMaster = to;
+    const pf = this.pendingFailover;
+    const now = this.engine.now_us;
+    r.failovers.push({
+      lost_us: r.masterLost_us,
+      switched_us: now,
+      from,
+      to,
+      lostWrites: pf?.to === to ? pf.lostWrites : 0,
+      steps: { sdown_us: sn.steps.sdown_us, odown_us: sn.steps.odown_us, elected_us: sn.steps.elected_us, promoted_us: sn.steps.promoted_us },
+    });
+    sn.resetSteps();
+    this.pendingFailover = null;
+    r.masterLost_us = r.alive[to] && r.pathUp(0, to) ? -1 : now;
+  }
+
+  private deferredMaster = -1;
+
+  private moveClients(to: number): void {
+    this.clientMaster = to;
+    this.deferredMaster = -1;
+    this.app.to.masterChanged?.();
+  }
+
+  /** A replica process dies or restarts (`kill`/`recover` on a replica's name). */
+  readonly replicaFaults: FaultHandler<FaultOf<'kill' | 'recover'>> = {
+    applyFault: (f, index) => (f.action === 'kill' ? this.killInstance(index + 1) : this.recoverInstance(index + 1)),
+    endFault: (f, index) => (f.action === 'kill' ? this.recoverInstance(index + 1) : null),
+  };
+
+  private killInstance(i: number): string {
+    const r = this.repl;
+    if (r === null || !r.alive[i]) return 'already down';
+    r.kill(i);
+    this.lostMaster(i);
+    this.dropWaits(i);
+    const dropped = this.thread.kill(i, this.engine.now_us);
+    for (let k = 0; k < dropped.length; k++) this.reply(dropped[k], REDIS_FAILED);
+    return r.masterOf[i] < 0 ? `master down, ${dropped.length} commands reset` : 'replica down: its memory is lost';
+  }
+
+  private recoverInstance(i: number): string {
+    const r = this.repl;
+    if (r === null || r.alive[i]) return 'already up';
+    r.recover(i);
+    return r.masterOf[i] < 0 ? 'restarted, empty, as a master' : 'restarted: full resync from its master';
+  }
+
+  /** The replication link of a replica goes down or up (`down`/`up` on redis-<replica>). */
+  readonly linkFaults: FaultHandler<FaultOf<'down' | 'up'>> = {
+    applyFault: (f, index) => this.setLink(index + 1, f.action === 'up'),
+    endFault: (f, index) => (f.action === 'down' ? this.setLink(index + 1, true) : null),
+  };
+
+  private setLink(i: number, up: boolean): string {
+    const r = this.repl;
+    if (r === null) return 'no replication';
+    r.setLink(i, up);
+    if (up && this.deferredMaster >= 0 && r.pathUp(0, this.deferredMaster)) this.moveClients(this.deferredMaster);
+    // the link parts the first master from the replicas and Sentinels: the failover clock starts
+    if (!up && (this.clientMaster === 0 || this.clientMaster === i) && r.masterLost_us < 0) r.masterLost_us = this.engine.now_us;
+    else if (up && r.alive[this.clientMaster] && r.pathUp(0, this.clientMaster)) r.masterLost_us = -1;
+    return up ? 'replication link up: the stream resumes' : 'replication link down';
+  }
+
+  /** HGET on the ticket hash of the master the clients use, as a number (NaN if missing or not a number). */
   ticketField(field: string): number {
-    const v = this.ks.command(['HGET', TICKET_HASH_KEY, field]);
+    const v = this.masterKeyspace.command(['HGET', TICKET_HASH_KEY, field]);
     return typeof v === 'string' ? Number(v) : NaN;
   }
 }
