@@ -8,6 +8,7 @@ import { indexHtml } from '../src/report/html.js';
 import type { ReportInput } from '../src/metrics/report-input.js';
 import { runScenario } from '../src/model/stack.js';
 import { loadScenario } from '../src/scenario/load.js';
+import { scenarioAsRunYaml } from '../src/scenario/user-yaml.js';
 import { scratch, sim } from './support/sim-cli.js';
 
 // the worker file exists only in the build (npm test builds first)
@@ -24,7 +25,9 @@ function need<T>(v: T | undefined): T {
 
 beforeAll(async () => {
   for (const name of NAMES) {
-    const input = runScenario(loadScenario(`scenarios/${name}.yaml`, { set: SMALLER[name] ?? [] })).report;
+    const scenario = loadScenario(`scenarios/${name}.yaml`, { set: SMALLER[name] ?? [] });
+    const input = runScenario(scenario).report;
+    input.scenario_yaml = scenarioAsRunYaml(scenario); // as sim run gives it, for the page's "Scenario as run"
     inputs.set(name, input);
     inProcess.set(name, await renderCharts(input));
   }
