@@ -7,7 +7,7 @@ import { compareSides, fmtDiff, markdown, pairedDifference, type Side, verdict, 
 import { parseCsv, readDirSide } from '../src/study/compare-input.js';
 import { evaluateFailIf, parseFailIf } from '../src/study/fail-if.js';
 import { sampleStats, tQuantile } from '../src/study/stats.js';
-import { scratch, sim } from './support/sim-cli.js';
+import { scratch, sim, SMALL_STUDY_YAML } from './support/sim-cli.js';
 
 const side = (label: 'A' | 'B', seeds: readonly number[], values: Record<string, readonly (number | null)[]>): Side => ({
   label,
@@ -105,23 +105,7 @@ describe('--fail-if', () => {
 });
 
 const { dir, write } = scratch('sim-compare-');
-const SMALL = write(
-  'small.yaml',
-  `name: small
-seed: 7
-tickets: { inventory: 200, script: fixed }
-users:
-  load:
-    open: { users: 1500, rate: 20k/s }
-  client_ips: 1000
-app:
-  local_stock: { buffer: 1.2 }
-  local_check: exact
-  service_time: { exp: 50us }
-faults:
-  - { at: 20ms, kill: app4 }
-`,
-);
+const SMALL = write('small.yaml', SMALL_STUDY_YAML);
 const out = (name: string) => path.join(dir, name);
 const VARIANT = [SMALL, SMALL, '--set-b', 'app.local_stock.buffer=1.05', '--replications', '4'];
 

@@ -110,7 +110,7 @@ faults:
     const all: { value: string; verdict: PointVerdict }[] = [];
     for (let i = 0; i < axisCount(axis); i++) {
       const c = configure([axisText(axis, i)]);
-      const results = [1, 2, 3].map((r) => runStudyTask({ file, set: c.set, seed: seedOf(r), paths: spec.metrics }));
+      const results = [1, 2, 3].map((r) => runStudyTask({ file, set: c.set, seed: seedOf(r), paths: spec.metrics, key: '' /* run here, neither cached nor queued */ }));
       all.push({ value: axisText(axis, i), verdict: judgePoint(spec.subjects, results, 0.95) });
     }
     const feasible = all.map((a) => a.verdict.feasible);

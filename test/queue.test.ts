@@ -8,30 +8,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { probeRedis } from '../src/study/queue.js';
 import { freePort, Proc, requireBinary, sleep, waitForPort } from '../tools/real-stack/procs.js';
-import { scratch, sim } from './support/sim-cli.js';
+import { scratch, sim, SMALL_STUDY_YAML } from './support/sim-cli.js';
 
 const SIM = path.resolve('dist/cli/main.js');
 const { dir, write } = scratch('sim-queue-');
 const out = (name: string) => path.join(dir, name);
 
-// Small and random (exponential service, an app server dies): replications differ.
-const SMALL = write(
-  'small.yaml',
-  `name: small
-seed: 7
-tickets: { inventory: 200, script: fixed }
-users:
-  load:
-    open: { users: 1500, rate: 20k/s }
-  client_ips: 1000
-app:
-  local_stock: { buffer: 1.2 }
-  local_check: exact
-  service_time: { exp: 50us }
-faults:
-  - { at: 20ms, kill: app4 }
-`,
-);
+const SMALL = write('small.yaml', SMALL_STUDY_YAML);
 const STUDY = [SMALL, '--vary', 'app.local_stock.buffer=1..1.2:0.1', '--replications', '2'];
 
 /** Every file under `root`, relative path -> contents. */

@@ -5,28 +5,11 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { sampleStats } from '../src/study/stats.js';
 import { confidenceInterval } from './support/stats.js';
-import { scratch, sim } from './support/sim-cli.js';
+import { scratch, sim, SMALL_STUDY_YAML } from './support/sim-cli.js';
 
 const { dir, write } = scratch('sim-sweep-');
 
-// Small and random (exponential service, an app server dies): replications differ.
-const SMALL = write(
-  'small.yaml',
-  `name: small
-seed: 7
-tickets: { inventory: 200, script: fixed }
-users:
-  load:
-    open: { users: 1500, rate: 20k/s }
-  client_ips: 1000
-app:
-  local_stock: { buffer: 1.2 }
-  local_check: exact
-  service_time: { exp: 50us }
-faults:
-  - { at: 20ms, kill: app4 }
-`,
-);
+const SMALL = write('small.yaml', SMALL_STUDY_YAML);
 
 /** Every file under `root`, relative path -> contents. */
 function tree(root: string): Record<string, string> {

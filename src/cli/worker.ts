@@ -8,6 +8,12 @@ import { UsageError } from './errors.js';
 import { buildIdentity } from './provenance.js';
 import { reachQueue } from './queue-args.js';
 
+/** Starts a stopwatch; the function it returns reads the seconds since. */
+function stopwatch(): () => number {
+  const t0 = process.hrtime.bigint();
+  return () => Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
 type WorkerArgs = { queue: string; concurrency?: number; 'stalled-ms': number };
 
 export const workerCommand: CommandModule<object, WorkerArgs> = {
@@ -29,7 +35,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
     if (!Number.isSafeInteger(stalled_ms) || stalled_ms < 100) throw new UsageError(`worker: --stalled-ms must be an integer >= 100 (got ${stalled_ms})`);
     const target = await reachQueue(args.queue);
     const log = (line: string) => process.stderr.write(`${line}\n`);
-    const w = await startQueueWorker(target, buildIdentity().code, { concurrency, stalled_ms, log });
+    const w = await startQueueWorker(target, buildIdentity().code, { concurrency, stalled_ms, log, elapsed_s: stopwatch });
     log(`worker: ready on ${args.queue} queue ${w.name}, ${concurrency} at once, stalled after ${stalled_ms} ms`);
     await new Promise<void>((resolve) => {
       let stopping = false;

@@ -225,7 +225,7 @@ export type QueueWorker = { close: () => Promise<void>; name: string };
 export async function startQueueWorker(
   target: RedisTarget,
   code: string,
-  opts: { concurrency: number; stalled_ms: number; log: (line: string) => void },
+  opts: { concurrency: number; stalled_ms: number; log: (line: string) => void; elapsed_s: () => () => number },
 ): Promise<QueueWorker> {
   const connection = connectionTo(target);
   const name = queueName(code);
@@ -239,10 +239,9 @@ export async function startQueueWorker(
     async (job) => {
       const what = `${(job.id ?? '?').slice(0, 16)} (${job.data.scenario.name} seed ${job.data.seed})`; // run- and 12 hex
       opts.log(`worker: running ${what}`);
-      const t0 = process.hrtime.bigint();
+      const took = opts.elapsed_s(); // the log's own stopwatch, from the command line: no run reads it
       const r = await pool.run({ scenario: job.data.scenario, seed: job.data.seed, paths: job.data.paths });
-      const s = Number(process.hrtime.bigint() - t0) / 1e9;
-      opts.log(`worker: ran ${what} in ${s.toFixed(2)} s${r.error === undefined ? '' : `: ${r.error}`}`);
+      opts.log(`worker: ran ${what} in ${took().toFixed(2)} s${r.error === undefined ? '' : `: ${r.error}`}`);
       return r;
     },
     { connection, concurrency: opts.concurrency, lockDuration: opts.stalled_ms, stalledInterval: opts.stalled_ms, maxStalledCount: MAX_STALLED },

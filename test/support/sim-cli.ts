@@ -24,3 +24,19 @@ export function scratch(prefix: string): { dir: string; write: (name: string, te
     },
   };
 }
+
+/** A small, random study scenario (exponential service, app4 dies at 20 ms): its replications differ. */
+export const SMALL_STUDY_YAML = `name: small
+seed: 7
+tickets: { inventory: 200, script: fixed }
+users:
+  load:
+    open: { users: 1500, rate: 20k/s }
+  client_ips: 1000
+app:
+  local_stock: { buffer: 1.2 }
+  local_check: exact
+  service_time: { exp: 50us }
+faults:
+  - { at: 20ms, kill: app4 }
+`;
