@@ -1,6 +1,7 @@
 // The files of `sim compare --out DIR`: compare.json (both sides' statistics, the differences and
 // their intervals, the verdicts), compare.csv (one row per run), compare.md (the Markdown table),
 // the overlaid charts and index.html. They depend only on the runs, never on the worker count.
+import { STUDY_CSS } from './sweep-html.js';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
@@ -40,19 +41,7 @@ export function compareCsv(c: Comparison): string {
   return stringify([['side', 'replication', 'seed', ...metrics], ...rows], { record_delimiter: '\n' });
 }
 
-const CSS = `
-body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 0; color: #222; background: #f6f7f9; }
-main { max-width: 1100px; margin: 0 auto; padding: 24px 20px 48px; }
-h1 { font-size: 24px; margin: 0 0 4px; }
-h2 { font-size: 18px; margin: 32px 0 10px; }
-.sub { color: #666; margin: 0 0 20px; }
-ul.verdicts { font-size: 16px; }
-table { border-collapse: collapse; background: #fff; font-size: 13px; }
-th, td { border: 1px solid #e2e4e8; padding: 4px 7px; text-align: left; white-space: nowrap; }
-th { background: #f0f1f4; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
-figure { margin: 0 0 16px; background: #fff; border: 1px solid #e2e4e8; border-radius: 8px; padding: 6px; }
-figure img { width: 100%; height: auto; display: block; }
+const CSS = `${STUDY_CSS}ul.verdicts { font-size: 16px; }
 `;
 
 export function compareHtml(c: Comparison, extra: CompareExtra, charts: readonly string[]): string {

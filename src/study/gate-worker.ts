@@ -1,8 +1,8 @@
 // One run of `sim check --replications` or `sim compare`: load the scenario (once per thread), run
 // it with the given seed, keep what the caller judges or compares. Runs in a piscina worker
 // thread (the default export) or inline; the result depends only on the task.
+import { loadedScenario } from './sweep-worker.js';
 import type { TimeseriesRow } from '../metrics/report-input.js';
-import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { metricAt } from './sweep-metrics.js';
 import { type CheckResult, judge, runGuarded } from './verdict.js';
@@ -28,17 +28,8 @@ export type GateResult = {
   series: Series | null;
 };
 
-const loaded = new Map<string, Scenario>();
-
 function scenarioOf(task: GateTask): Scenario {
-  const key = JSON.stringify([task.file, task.set]);
-  let s = loaded.get(key);
-  if (s === undefined) {
-    if (loaded.size >= 64) loaded.clear();
-    s = loadScenario(task.file, { set: task.set });
-    loaded.set(key, s);
-  }
-  return { ...s, seed: task.seed };
+  return { ...loadedScenario(task.file, task.set), seed: task.seed };
 }
 
 function seriesOf(rows: readonly TimeseriesRow[], bin_ms: number): Series {

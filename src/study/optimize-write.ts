@@ -1,5 +1,6 @@
 // Writes `sim optimize`'s directory: optimize.json, runs.csv (one row per run, as sweep.csv),
 // charts/*.svg and index.html (the answer, how it was found, every candidate, the charts).
+import { STUDY_CSS } from './sweep-html.js';
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../report/atomic.js';
@@ -12,22 +13,9 @@ import { sweepCsv } from './sweep-output.js';
 
 export { describeOptimize };
 
-const CSS = `
-body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 0; color: #222; background: #f6f7f9; }
-main { max-width: 1100px; margin: 0 auto; padding: 24px 20px 48px; }
-h1 { font-size: 24px; margin: 0 0 4px; }
-h2 { font-size: 18px; margin: 32px 0 10px; }
-.sub { color: #666; margin: 0 0 20px; }
-.answer { font-size: 18px; background: #fff; border: 1px solid #e2e4e8; border-radius: 8px; padding: 12px 16px; }
-.wide { overflow-x: auto; }
-table { border-collapse: collapse; background: #fff; font-size: 13px; }
-th, td { border: 1px solid #e2e4e8; padding: 4px 7px; text-align: left; white-space: nowrap; }
-th { background: #f0f1f4; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
+const CSS = `${STUDY_CSS}.answer { font-size: 18px; background: #fff; border: 1px solid #e2e4e8; border-radius: 8px; padding: 12px 16px; }
 tr.fails td { color: #a33; }
 tr.decides td { font-weight: 600; }
-figure { margin: 0 0 16px; background: #fff; border: 1px solid #e2e4e8; border-radius: 8px; padding: 6px; }
-figure img { width: 100%; height: auto; display: block; }
 `;
 
 function row(spec: OptimizeSpec, o: OptimizeOutcome, e: Evaluated, role: string): string {

@@ -5,7 +5,8 @@ import { fmtNum } from '../report/format.js';
 import type { ConfigStats } from './sweep-output.js';
 import type { StudySpec } from './sweep-plan.js';
 
-const CSS = `
+/** The look every study page shares (sweep, compare, optimize); a page may append its own rules. */
+export const STUDY_CSS = `
 body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 0; color: #222; background: #f6f7f9; }
 main { max-width: 1100px; margin: 0 auto; padding: 24px 20px 48px; }
 h1 { font-size: 24px; margin: 0 0 4px; }
@@ -48,7 +49,7 @@ export function sweepHtml(spec: StudySpec, stats: readonly ConfigStats[], chartN
   const figures = chartNames.map((n) => `<figure><img src="charts/${esc(n)}" alt="${esc(n.replace(/\.svg$/, ''))}"></figure>`).join('\n');
   return htmlPage(
     title,
-    CSS,
+    STUDY_CSS,
     `<p class="sub">${stats.length} configurations, ${runs} runs; replication r has the same seed in every configuration (common random numbers).
 Intervals: ${pct} % Student-t, &plusmn; half-width.</p>
 <p class="sub"><code>${esc(spec.command)}</code><br>ticketsim ${esc(spec.version)}${spec.commit ? `, commit <code>${esc(spec.commit)}</code>` : ''}, scenario sha256 <code>${esc(spec.scenario_sha256.slice(0, 16))}</code></p>

@@ -30,11 +30,16 @@ export type RunResult = {
 const loaded = new Map<string, Scenario>();
 
 function scenarioOf(task: StudyTask): Scenario {
-  const key = JSON.stringify([task.file, task.set]);
+  return loadedScenario(task.file, task.set);
+}
+
+/** The scenario at `file` with `set`, loaded once per thread (the gate's worker shares the cache). */
+export function loadedScenario(file: string, set: readonly string[]): Scenario {
+  const key = JSON.stringify([file, set]);
   let s = loaded.get(key);
   if (s === undefined) {
     if (loaded.size >= 64) loaded.clear();
-    s = loadScenario(task.file, { set: task.set });
+    s = loadScenario(file, { set: [...set] });
     loaded.set(key, s);
   }
   return s;
