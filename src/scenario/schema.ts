@@ -341,6 +341,9 @@ const replica = section({
     .refine((s) => s !== REDIS_NODE, { message: `"${REDIS_NODE}" is the master's name` }),
   link_latency: duration().prefault('1ms'), // default: 1ms one-way master <-> replica
   priority: int(0, 255).default(100), // default: 100 (replica-priority; 0 = never promoted)
+  // default: none. With sites, the site the replica runs in: in another site than redis.site its
+  // replication link is the site link (its latency, its `down`), and `kill: <site>` kills it
+  site: text().optional(),
 });
 
 // sentinel.conf for the one monitored master

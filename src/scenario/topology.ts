@@ -39,7 +39,7 @@ export type TopologyInput = {
   nginxInstances: number;
   proxyLatency_us: number; // nginx -> app server
   redisLatency_us: number; // app server -> Redis
-  replicas?: readonly { name: string; link_latency_us: number }[]; // Redis replicas (none: one Redis)
+  replicas?: readonly { name: string; link_latency_us: number; site?: string }[]; // Redis replicas (none: one Redis)
   // the routed network in front: present only with both network routers and lvs directors
   routed?: { routers: readonly string[]; directors: readonly string[]; links: readonly { a: string; b: string; latency_us: number }[] };
   // the data centres: each with its nginx instances and app servers; Redis runs in `redisSite`
@@ -49,7 +49,7 @@ export type TopologyInput = {
 /** The parts of a scenario that name nodes. */
 export type TopologySource = {
   nginx: { instances: number; proxy_latency_us: number; upstream: { servers: readonly { name: string }[] } };
-  redis: { latency_us: number; replication?: { replicas: readonly { name: string; link_latency_us: number }[] } };
+  redis: { latency_us: number; replication?: { replicas: readonly { name: string; link_latency_us: number; site?: string }[] } };
   network: { topology?: NetworkTopology };
   lvs?: LvsConfig;
   sites?: Sites;
@@ -96,6 +96,8 @@ export class Topology {
   readonly siteLinks: readonly TopologyLink[];
   /** Per node of stackNodes, the index of its site (0 for all without sites). */
   readonly siteOfStackNode: Int32Array;
+  /** Per replica, the index of the site it runs in (-1: none given; its link alone joins it). */
+  readonly siteOfReplica: Int32Array;
   private readonly siteLinkLatency_us: number;
   private readonly byName = new Map<string, TopologyNode>();
   private readonly linksByName = new Map<string, TopologyLink>();
@@ -113,6 +115,8 @@ export class Topology {
     this.sites = nodes('site', input.sites?.list.map((x) => x.name) ?? []);
     this.siteLinkLatency_us = input.sites?.linkLatency_us ?? 0;
     this.siteOfStackNode = siteIndices(this.stackNodes, input.sites);
+    const siteNames = input.sites?.list.map((x) => x.name) ?? [];
+    this.siteOfReplica = Int32Array.from(input.replicas ?? [], (r) => (r.site === undefined ? -1 : siteNames.indexOf(r.site)));
     this.processes = [...this.apps, this.redis];
     this.restartable = [...this.processes, ...this.routers, ...this.directors, ...(this.routed ? this.nginx : [])];
     for (const n of [...this.routers, ...this.directors, ...this.stackNodes, ...this.replicas]) this.byName.set(n.name, n);

@@ -229,7 +229,8 @@ export type Scenario = {
 };
 
 /** A Redis replica: its own replication link to the master (one-way latency, faults `down`/`up`). */
-export type RedisReplica = { name: string; link_latency_us: number; priority: number };
+// site: the site it runs in (with sites only); in another site than Redis its link is the site link
+export type RedisReplica = { name: string; link_latency_us: number; priority: number; site?: string };
 
 /** Redis Sentinel, as sentinel.conf configures one monitored master. */
 export type SentinelConfig = {

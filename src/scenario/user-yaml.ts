@@ -229,7 +229,7 @@ function hostsKeys(h: HostsConfig, s: Scenario): Obj {
 function replicationKeys(r: ReplicationConfig): Obj {
   const st = r.sentinel;
   return {
-    replicas: r.replicas.map((x) => ({ name: x.name, link_latency: d(x.link_latency_us), priority: x.priority })),
+    replicas: r.replicas.map((x) => ({ name: x.name, link_latency: d(x.link_latency_us), priority: x.priority, ...(x.site !== undefined ? { site: x.site } : {}) })),
     min_replicas_to_write: r.min_replicas_to_write,
     min_replicas_max_lag: r.min_replicas_max_lag_s,
     ...(st ? { sentinel: { sentinels: st.sentinels, quorum: st.quorum, down_after: d(st.down_after_us), failover_timeout: d(st.failover_timeout_us), parallel_syncs: st.parallel_syncs } } : {}),

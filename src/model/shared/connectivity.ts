@@ -109,6 +109,14 @@ export class Connectivity {
     return this.topology.siteLatency_us(a, b);
   }
 
+  /** Node `node` now runs in site `site` (the Redis clients use moved to another site's instance). */
+  moveNode(node: number, site: number): void {
+    this.site[node] = site;
+  }
+
+  /** Called after a site link went down or came up. */
+  onSiteLink: ((up: boolean) => void) | null = null;
+
   /** The site of a stack node id (nginx, app server or Redis). */
   siteOfNode(node: number): number {
     return this.site[node];
@@ -204,6 +212,7 @@ export class Connectivity {
     const [a, b] = [l.a.index, l.b.index];
     this.siteCut[a * this.sites + b] = down ? 1 : 0;
     this.siteCut[b * this.sites + a] = down ? 1 : 0;
+    this.onSiteLink?.(!down);
     return down ? `${l.a.name} and ${l.b.name} cut off from each other` : `${l.a.name} and ${l.b.name} reachable again`;
   }
 
