@@ -594,6 +594,10 @@ export const scenarioSchema = section({
         error: (iss) => `must be source, fixed, a path to a .lua file, or { lua: "..." } (got ${describeValue(iss.input)})`,
       })
       .default('source'),
+    // default: none (one inventory). per_site: with sites, each site runs a Redis of its own with
+    // an even share of the inventory (the first sites one more each for the remainder), and its
+    // app servers use only that one; a dark site's unsold share is stranded
+    split: oneOf(['per_site']).optional(),
   }).prefault({}),
   users: section({
     load: load.prefault({ open: {} }), // default: open (1000000 users at 200k/s, poisson); or closed

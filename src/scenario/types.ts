@@ -118,6 +118,8 @@ export type Site = {
 export type Sites = {
   list: Site[];
   redis_site: string; // the site that runs Redis (redis.site); the others reach it over the site link
+  // tickets.split per_site: each site's own Redis and its share of the tickets, in list order (absent: one Redis)
+  inventory_split?: number[];
   link_latency_us: number; // one way between any two sites
   gslb: {
     ttl_us: number; // the DNS answer's TTL: a user keeps its site this long

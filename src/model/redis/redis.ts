@@ -11,7 +11,7 @@ import { ColumnPool } from '../../engine/columns.js';
 import type { RngStream, RngStreams } from '../../engine/rng.js';
 import type { Ledger } from '../../metrics/ledger.js';
 import type { Metrics } from '../../metrics/metrics.js';
-import type { Scenario } from '../../scenario/types.js';
+import type { Scenario, Sites } from '../../scenario/types.js';
 import { unreachable } from '../../engine/assert.js';
 import type { FaultHandler, RedisFault } from '../faults/injector.js';
 import type { FaultOf } from '../../scenario/types.js';
@@ -134,11 +134,14 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     private readonly ledger: Ledger,
     private readonly net: Connectivity,
     rngs: RngStreams,
+    sites?: Sites,
   ) {
     const replicas = redis.replication?.replicas ?? [];
-    this.thread = new Station(1 + replicas.length, 1, 1024, counters.load);
-    this.ks.command(['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(tickets.inventory), TICKET_SOLD_FIELD, '0']);
-    this.ks.log.push({ at_us: 0, argv: ['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(tickets.inventory), TICKET_SOLD_FIELD, '0'] });
+    const shares = sites?.inventory_split;
+    this.thread = new Station(shares ? shares.length : 1 + replicas.length, 1, 1024, counters.load);
+    const hset = ['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(shares ? shares[0] : tickets.inventory), TICKET_SOLD_FIELD, '0'];
+    this.ks.command(hset);
+    this.ks.log.push({ at_us: 0, argv: hset });
     this.initialWrites = this.ks.log.length;
     this.script = new LuaScript(tickets.script.lua, this.ks, { maxInstructions: redis.lua_max_instructions });
     this.sample = makeSampler(redis.service_time, rngs.stream('redis'));
@@ -166,6 +169,32 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
       if (rc.sentinel) this.sentinels = new Sentinels(engine, rc.sentinel, this.repl, this, rngs.stream('sentinel'), bg);
       this.placeInSites(this.repl);
     }
+    if (shares) this.split = this.splitPerSite(shares);
+  }
+
+  // tickets.split per_site: a Redis per site (instance = site index), its keyspace and whether it is up
+  readonly split: { ks: LoggedKeyspace[]; up: Uint8Array; shares: readonly number[]; appSite: Int32Array } | null = null;
+
+  private splitPerSite(shares: readonly number[]): NonNullable<RedisTier['split']> {
+    const ks = [this.ks];
+    for (let i = 1; i < shares.length; i++) {
+      const k = new LoggedKeyspace();
+      const hset = ['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(shares[i]), TICKET_SOLD_FIELD, '0'];
+      k.command(hset);
+      k.log.push({ at_us: 0, argv: hset });
+      ks.push(k);
+      this.scripts.push(new LuaScript(this.tickets.script.lua, k, { maxInstructions: this.redis.lua_max_instructions }));
+    }
+    const t = this.net.topology;
+    const appSite = Int32Array.from(t.apps, (a) => t.siteOf(a));
+    return { ks, up: new Uint8Array(shares.length).fill(1), shares, appSite };
+  }
+
+  /** Per site with its own Redis: the tickets that Redis sold (null without tickets.split). */
+  siteSold(): number[] | null {
+    const sp = this.split;
+    if (sp === null) return null;
+    return sp.ks.map((k) => Number(k.command(['HGET', TICKET_HASH_KEY, TICKET_SOLD_FIELD])));
   }
 
   /** Replicas with `site:`: their paths follow the site links, which also resume their streams when they heal. */
@@ -208,7 +237,7 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     this.cmdGen[c] = gen;
     this.cmdUser[c] = user;
     this.cmdReply[c] = REDIS_FAILED;
-    this.cmdInst[c] = this.clientMaster;
+    this.cmdInst[c] = this.split ? this.split.appSite[server] : this.clientMaster;
     if (this.trace) this.cmdReqId[c] = reqId;
     return c;
   }
@@ -241,6 +270,7 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
 
   /** A replica in a site is dialed in its site (the node `redis` moves there); others across their link. */
   private instanceUp(i: number): boolean {
+    if (this.split) return this.split.up[i] === 1;
     const r = this.repl;
     if (r === null) return this.up;
     return r.alive[i] === 1 && (i > 0 && r.site[i] >= 0 ? true : r.pathUp(0, i));
@@ -280,7 +310,7 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
   private onDone(c: number, gen: number): void {
     const inst = this.cmdInst[c];
     if (gen !== this.thread.generation(inst)) return; // the command was lost in a crash
-    const ks = this.repl ? this.repl.ks[inst] : this.ks;
+    const ks = this.repl ? this.repl.ks[inst] : this.split ? this.split.ks[inst] : this.ks;
     ks.now_us = this.engine.now_us;
     const logged = ks.log.length;
     const reply = this.scripts[inst].call(KEYS, ARGV);
@@ -621,6 +651,7 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
 
   /** Site s goes dark or comes back: its replicas die or restart, and its Sentinels with them. */
   siteFault(s: number, dark: boolean): string[] {
+    if (this.split) return [this.siteRedis(s, dark)];
     const r = this.repl;
     if (r === null) return [];
     const out: string[] = [];
@@ -632,8 +663,23 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     return out;
   }
 
+  /** Site s's own Redis dies with it (its unsold share stranded) or comes back with the data it had. */
+  private siteRedis(s: number, dark: boolean): string {
+    const sp = this.split;
+    if (sp === null) return '';
+    if (dark === (sp.up[s] === 0)) return `${REDIS_NODE} already ${dark ? 'down' : 'up'}`;
+    sp.up[s] = dark ? 0 : 1;
+    if (!dark) return `${REDIS_NODE} back with its share (${sp.shares[s]} tickets)`;
+    const dropped = this.thread.kill(s, this.engine.now_us);
+    for (let k = 0; k < dropped.length; k++) this.reply(dropped[k], REDIS_FAILED);
+    this.counters.lost += dropped.length;
+    return `${REDIS_NODE} down with its share: ${dropped.length} commands reset`;
+  }
+
   /** HGET on the ticket hash of the master the clients use, as a number (NaN if missing or not a number). */
   ticketField(field: string): number {
+    // a Redis per site: the hashes add up
+    if (this.split) return this.split.ks.reduce((a, k) => a + Number(k.command(['HGET', TICKET_HASH_KEY, field])), 0);
     const v = this.masterKeyspace.command(['HGET', TICKET_HASH_KEY, field]);
     return typeof v === 'string' ? Number(v) : NaN;
   }

@@ -96,7 +96,10 @@ export class Connectivity {
   }
 
   reachable(nodeA: number, nodeB: number): boolean {
-    return this.group[nodeA] === this.group[nodeB] && this.siteCut[this.site[nodeA] * this.sites + this.site[nodeB]] === 0;
+    const sa = this.site[nodeA];
+    const sb = this.site[nodeB];
+    // site -1: a Redis in every site (tickets.split per_site), reached within the sender's own
+    return this.group[nodeA] === this.group[nodeB] && (sa < 0 || sb < 0 || this.siteCut[sa * this.sites + sb] === 0);
   }
 
   /** Can site a reach site b now (the link between them is up)? A site always reaches itself. */
