@@ -269,6 +269,8 @@ export type SiteSummary = {
   alive_at_end: boolean;
   in_dns_at_end: boolean;
   app: { requests: number; redis_ok: number; local_sold: number }; // summed over its app servers
+  // tickets.split per_site: its own Redis's share, what it sold, what is left, and what a dark end strands
+  tickets?: { share: number; sold: number; left: number; stranded: number };
 };
 
 export type GslbSummary = {
@@ -279,5 +281,6 @@ export type GslbSummary = {
   redis_site: string;
   link_latency_ms: number; // one way between two sites
   users_failed_dark: number; // users whose last request died in a dark site (their cached answer kept them there)
+  tickets_stranded?: number; // tickets.split per_site: the unsold shares of the sites dark at the end
   timeline: { at_ms: number; site: string; event: string; detail: string }[];
 };

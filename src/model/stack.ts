@@ -53,7 +53,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   const metrics = new Metrics(s.report.bin_us);
   const appCounters = new AppCounters(servers, s.report.bin_us);
   const nginxCounters = new NginxCounters(s.nginx.instances, s.nginx.workers, s.report.bin_us);
-  const redisCounters = new RedisCounters(s.report.bin_us, 1 + (s.redis.replication?.replicas.length ?? 0));
+  const redisCounters = new RedisCounters(s.report.bin_us, s.sites?.inventory_split?.length ?? 1 + (s.redis.replication?.replicas.length ?? 0));
   const requests = new RequestTable(servers);
   const usersTotal = usersIn(s.users.load);
   const ledger = new Ledger(usersTotal);
@@ -62,7 +62,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   const net = new Connectivity(engine, topology, rngs);
 
   // Built bottom-up, each tier given the one below it; the reply paths are bound after.
-  const redis = new RedisTier(engine, s.redis, s.tickets, metrics, redisCounters, ledger, net, rngs);
+  const redis = new RedisTier(engine, s.redis, s.tickets, metrics, redisCounters, ledger, net, rngs, s.sites);
   net.onGiveUp = (kind, entity) => redis.messageLost(kind, entity);
   const app = new AppTier(engine, s.app, requests, appCounters, net, redis, rngs);
   const workerRngs = topology.nginx.map((n) => rngs.stream(`nginx:${n.name}`));
@@ -178,6 +178,6 @@ function tierSections(s: Scenario, t: Tiers, end_us: number, duration_us: number
     nginxLoad: nginxLoad(s, t.nginx.counters),
     redis: redisTierSections(s, redis, redisEnd, end_us, duration_us),
     front,
-    ...(t.sites && s.sites ? { sites: sitesReport(s.sites, t.sites, app.names, app.counters, usersFinal, end_us) } : {}),
+    ...(t.sites && s.sites ? { sites: sitesReport(s.sites, t.sites, app.names, app.counters, usersFinal, end_us, redis.siteSold()) } : {}),
   };
 }

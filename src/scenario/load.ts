@@ -14,7 +14,7 @@ import { resolveHosts } from './hosts-resolve.js';
 import { checkBounds, checkListSizes, checkLocalStock, checkSizes, type FaultKeys } from './bounds.js';
 import { defaultAppName, REDIS_NODE, Topology } from './topology.js';
 import { resolveSites } from './sites.js';
-import type { Expectation, Fault, InventoryScript, RandomFaults, RandomKill, ReplicationConfig, Scenario, UpstreamServer } from './types.js';
+import type { Expectation, Fault, InventoryScript, RandomFaults, RandomKill, ReplicationConfig, Scenario, Sites, UpstreamServer } from './types.js';
 import { unreachable } from '../engine/assert.js';
 
 export type LoadOptions = { seed?: number; set?: string[] };
@@ -442,7 +442,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
   const localStock = resolveLocalStock(p, servers.length, fail);
   const routed = resolveNetwork(p.network, p.lvs, p.nginx.instances, [...servers.map((v) => v.name), REDIS_NODE], fail);
   const sites = resolveSites(p, servers, fail);
-  const replication = resolveReplication(p, [...servers.map((v) => v.name), ...(routed.topology?.routers ?? []), ...(routed.lvs?.directors ?? [])], fail);
+  const replication = resolveReplication(p, [...servers.map((v) => v.name), ...(routed.topology?.routers ?? []), ...(routed.lvs?.directors ?? [])], sites, fail);
   const topology = Topology.of({
     sites, nginx: { instances: p.nginx.instances, proxy_latency_us: p.nginx.proxy_latency, upstream: { servers } },
     redis: { latency_us: p.redis.latency, ...(replication ? { replication } : {}) },
@@ -517,7 +517,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
 
 
 /** redis.replicas and what goes with them; null without replicas (the other keys then must stay unset). */
-function resolveReplication(p: ParsedScenario, otherNames: readonly string[], fail: Fail): ReplicationConfig | null {
+function resolveReplication(p: ParsedScenario, otherNames: readonly string[], sites: Sites | undefined, fail: Fail): ReplicationConfig | null {
   const r = p.redis;
   const replicas = r.replicas ?? [];
   if (replicas.length === 0) {
@@ -535,7 +535,7 @@ function resolveReplication(p: ParsedScenario, otherNames: readonly string[], fa
   const sn = r.sentinel;
   if (sn && sn.quorum > sn.sentinels) fail(['redis', 'sentinel', 'quorum'], `must be at most sentinels (${sn.sentinels})`);
   return {
-    replicas: replicas.map((x) => ({ name: x.name, link_latency_us: x.link_latency, priority: x.priority })),
+    replicas: replicas.map((x, i) => ({ name: x.name, ...replicaLink(x, sites, (detail) => fail(['redis', 'replicas', i, 'site'], detail)), priority: x.priority })),
     min_replicas_to_write: r.min_replicas_to_write,
     min_replicas_max_lag_s: r.min_replicas_max_lag,
     sentinel: sn
@@ -543,6 +543,14 @@ function resolveReplication(p: ParsedScenario, otherNames: readonly string[], fa
       : null,
     wait: r.wait ? { numreplicas: r.wait.numreplicas, timeout_us: r.wait.timeout } : null,
   };
+}
+
+/** A replica's link: with `site:` in another site than Redis, the site link's latency. */
+function replicaLink(x: { link_latency: number; site?: string }, sites: Sites | undefined, fail: (detail: string) => never): { link_latency_us: number; site?: string } {
+  if (x.site === undefined) return { link_latency_us: x.link_latency };
+  if (sites === undefined) fail('needs sites: (a replica in another data centre)');
+  if (!sites.list.some((s) => s.name === x.site)) fail(`unknown site "${x.site}" (sites: ${sites.list.map((s) => s.name).join(', ')})`);
+  return { link_latency_us: x.site === sites.redis_site ? x.link_latency : sites.link_latency_us, site: x.site };
 }
 
 function resolveServers(up: ParsedScenario['nginx']['upstream'], fail: Fail): UpstreamServer[] {

@@ -341,6 +341,9 @@ const replica = section({
     .refine((s) => s !== REDIS_NODE, { message: `"${REDIS_NODE}" is the master's name` }),
   link_latency: duration().prefault('1ms'), // default: 1ms one-way master <-> replica
   priority: int(0, 255).default(100), // default: 100 (replica-priority; 0 = never promoted)
+  // default: none. With sites, the site the replica runs in: in another site than redis.site its
+  // replication link is the site link (its latency, its `down`), and `kill: <site>` kills it
+  site: text().optional(),
 });
 
 // sentinel.conf for the one monitored master
@@ -591,6 +594,10 @@ export const scenarioSchema = section({
         error: (iss) => `must be source, fixed, a path to a .lua file, or { lua: "..." } (got ${describeValue(iss.input)})`,
       })
       .default('source'),
+    // default: none (one inventory). per_site: with sites, each site runs a Redis of its own with
+    // an even share of the inventory (the first sites one more each for the remainder), and its
+    // app servers use only that one; a dark site's unsold share is stranded
+    split: oneOf(['per_site']).optional(),
   }).prefault({}),
   users: section({
     load: load.prefault({ open: {} }), // default: open (1000000 users at 200k/s, poisson); or closed

@@ -14,6 +14,7 @@ export function resolveSites(p: ParsedScenario, servers: readonly UpstreamServer
     if (p.site_link !== undefined) fail(['site_link'], 'needs sites: (two or more data centres)');
     if (p.gslb !== undefined) fail(['gslb'], 'needs sites: (two or more data centres)');
     if (p.redis.site !== undefined) fail(['redis', 'site'], 'needs sites: (two or more data centres)');
+    if (p.tickets.split !== undefined) fail(['tickets', 'split'], 'needs sites: (each site gets its own Redis and share)');
     return undefined;
   }
   const list = p.sites;
@@ -46,12 +47,21 @@ export function resolveSites(p: ParsedScenario, servers: readonly UpstreamServer
   if (list.every((s) => s.weight === 0)) fail(['sites'], 'at least one site needs a weight above 0 (the GSLB hands out sites by weight)');
   const redisSite = p.redis.site ?? list[0].name;
   if (!list.some((s) => s.name === redisSite)) fail(['redis', 'site'], `unknown site "${redisSite}" (sites: ${list.map((s) => s.name).join(', ')})`);
+  const split = p.tickets.split === 'per_site' ? evenShares(p.tickets.inventory, list.length) : undefined;
+  if (split && p.redis.site !== undefined) fail(['redis', 'site'], 'with tickets.split per_site every site runs its own Redis');
+  if (split && (p.redis.replicas ?? []).length > 0) fail(['tickets', 'split'], 'per_site with redis.replicas is not modelled (each site would need its own replicas)');
   const gslb = p.gslb ?? gslbSchema().parse({});
   const link = p.site_link ?? siteLinkSchema().parse({});
   return {
     list: list.map((s) => ({ name: s.name, weight: s.weight, nginx: [...s.nginx], servers: [...s.servers] })),
     redis_site: redisSite,
+    ...(split ? { inventory_split: split } : {}),
     link_latency_us: link.latency,
     gslb: { ttl_us: gslb.ttl, interval_us: gslb.interval, fall: gslb.fall, rise: gslb.rise },
   };
+}
+
+/** n shares of `total` as even as can be: the first `total % n` one more. */
+export function evenShares(total: number, n: number): number[] {
+  return Array.from({ length: n }, (_, i) => Math.floor(total / n) + (i < total % n ? 1 : 0));
 }

@@ -39,17 +39,18 @@ export type TopologyInput = {
   nginxInstances: number;
   proxyLatency_us: number; // nginx -> app server
   redisLatency_us: number; // app server -> Redis
-  replicas?: readonly { name: string; link_latency_us: number }[]; // Redis replicas (none: one Redis)
+  replicas?: readonly { name: string; link_latency_us: number; site?: string }[]; // Redis replicas (none: one Redis)
   // the routed network in front: present only with both network routers and lvs directors
   routed?: { routers: readonly string[]; directors: readonly string[]; links: readonly { a: string; b: string; latency_us: number }[] };
   // the data centres: each with its nginx instances and app servers; Redis runs in `redisSite`
-  sites?: { list: readonly { name: string; nginx: readonly string[]; servers: readonly string[] }[]; redisSite: string; linkLatency_us: number };
+  // redisPerSite: each site runs its own Redis (tickets.split per_site): the node `redis` is in every site
+  sites?: { list: readonly { name: string; nginx: readonly string[]; servers: readonly string[] }[]; redisSite: string; linkLatency_us: number; redisPerSite?: boolean };
 };
 
 /** The parts of a scenario that name nodes. */
 export type TopologySource = {
   nginx: { instances: number; proxy_latency_us: number; upstream: { servers: readonly { name: string }[] } };
-  redis: { latency_us: number; replication?: { replicas: readonly { name: string; link_latency_us: number }[] } };
+  redis: { latency_us: number; replication?: { replicas: readonly { name: string; link_latency_us: number; site?: string }[] } };
   network: { topology?: NetworkTopology };
   lvs?: LvsConfig;
   sites?: Sites;
@@ -61,7 +62,7 @@ const FAULT_TARGETS: Record<FaultAction, (t: Topology) => readonly TopologyNode[
   kill: (t) => [...t.restartable, ...t.sites, ...t.replicas],
   recover: (t) => [...t.restartable, ...t.sites, ...t.replicas],
   slow: (t) => t.processes,
-  restart: (t) => [t.redis],
+  restart: (t) => (t.processes.includes(t.redis) ? [t.redis] : []),
   partition: (t) => t.stackNodes,
   // with sites, an nginx proxies only to its own site's servers: the other proxy links carry nothing
   drop: (t) => [...t.proxyLinks.filter((l) => t.siteOf(l.a) === t.siteOf(l.b)), ...t.redisLinks].map((l) => l.name),
@@ -96,6 +97,8 @@ export class Topology {
   readonly siteLinks: readonly TopologyLink[];
   /** Per node of stackNodes, the index of its site (0 for all without sites). */
   readonly siteOfStackNode: Int32Array;
+  /** Per replica, the index of the site it runs in (-1: none given; its link alone joins it). */
+  readonly siteOfReplica: Int32Array;
   private readonly siteLinkLatency_us: number;
   private readonly byName = new Map<string, TopologyNode>();
   private readonly linksByName = new Map<string, TopologyLink>();
@@ -113,7 +116,10 @@ export class Topology {
     this.sites = nodes('site', input.sites?.list.map((x) => x.name) ?? []);
     this.siteLinkLatency_us = input.sites?.linkLatency_us ?? 0;
     this.siteOfStackNode = siteIndices(this.stackNodes, input.sites);
-    this.processes = [...this.apps, this.redis];
+    const siteNames = input.sites?.list.map((x) => x.name) ?? [];
+    this.siteOfReplica = Int32Array.from(input.replicas ?? [], (r) => (r.site === undefined ? -1 : siteNames.indexOf(r.site)));
+    // with a Redis per site, `redis` names none of them: its faults go through the sites
+    this.processes = input.sites?.redisPerSite ? [...this.apps] : [...this.apps, this.redis];
     this.restartable = [...this.processes, ...this.routers, ...this.directors, ...(this.routed ? this.nginx : [])];
     for (const n of [...this.routers, ...this.directors, ...this.stackNodes, ...this.replicas]) this.byName.set(n.name, n);
     const link = (kind: LinkKind, index: number, a: TopologyNode, b: TopologyNode, latency_us: number): TopologyLink => {
@@ -145,7 +151,7 @@ export class Topology {
       redisLatency_us: s.redis.latency_us,
       ...(s.redis.replication ? { replicas: s.redis.replication.replicas } : {}),
       ...(net && s.lvs ? { routed: { routers: net.routers, directors: s.lvs.directors, links: net.links } } : {}),
-      ...(s.sites ? { sites: { list: s.sites.list, redisSite: s.sites.redis_site, linkLatency_us: s.sites.link_latency_us } } : {}),
+      ...(s.sites ? { sites: { list: s.sites.list, redisSite: s.sites.redis_site, linkLatency_us: s.sites.link_latency_us, redisPerSite: s.sites.inventory_split !== undefined } } : {}),
     });
   }
 
@@ -155,9 +161,9 @@ export class Topology {
     return i < 0 ? 0 : this.siteOfStackNode[i];
   }
 
-  /** One-way latency between two sites: 0 within one, the site link's between two. */
+  /** One-way latency between two sites: 0 within one, the site link's between two (-1: in every site). */
   siteLatency_us(a: number, b: number): number {
-    return a === b ? 0 : this.siteLinkLatency_us;
+    return a === b || a < 0 || b < 0 ? 0 : this.siteLinkLatency_us;
   }
 
   /** The site link between sites a and b (a != b). */
@@ -206,7 +212,7 @@ function siteIndices(stack: readonly TopologyNode[], sites: TopologyInput['sites
   sites.list.forEach((x, i) => {
     for (const n of [...x.nginx, ...x.servers]) index.set(n, i);
   });
-  const redisSite = sites.list.findIndex((x) => x.name === sites.redisSite);
+  const redisSite = sites.redisPerSite ? -1 : sites.list.findIndex((x) => x.name === sites.redisSite);
   stack.forEach((n, i) => {
     out[i] = n.kind === 'redis' ? redisSite : (index.get(n.name) ?? 0);
   });

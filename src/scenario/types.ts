@@ -118,6 +118,8 @@ export type Site = {
 export type Sites = {
   list: Site[];
   redis_site: string; // the site that runs Redis (redis.site); the others reach it over the site link
+  // tickets.split per_site: each site's own Redis and its share of the tickets, in list order (absent: one Redis)
+  inventory_split?: number[];
   link_latency_us: number; // one way between any two sites
   gslb: {
     ttl_us: number; // the DNS answer's TTL: a user keeps its site this long
@@ -229,7 +231,8 @@ export type Scenario = {
 };
 
 /** A Redis replica: its own replication link to the master (one-way latency, faults `down`/`up`). */
-export type RedisReplica = { name: string; link_latency_us: number; priority: number };
+// site: the site it runs in (with sites only); in another site than Redis its link is the site link
+export type RedisReplica = { name: string; link_latency_us: number; priority: number; site?: string };
 
 /** Redis Sentinel, as sentinel.conf configures one monitored master. */
 export type SentinelConfig = {

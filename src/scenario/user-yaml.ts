@@ -229,7 +229,7 @@ function hostsKeys(h: HostsConfig, s: Scenario): Obj {
 function replicationKeys(r: ReplicationConfig): Obj {
   const st = r.sentinel;
   return {
-    replicas: r.replicas.map((x) => ({ name: x.name, link_latency: d(x.link_latency_us), priority: x.priority })),
+    replicas: r.replicas.map((x) => ({ name: x.name, link_latency: d(x.link_latency_us), priority: x.priority, ...(x.site !== undefined ? { site: x.site } : {}) })),
     min_replicas_to_write: r.min_replicas_to_write,
     min_replicas_max_lag: r.min_replicas_max_lag_s,
     ...(st ? { sentinel: { sentinels: st.sentinels, quorum: st.quorum, down_after: d(st.down_after_us), failover_timeout: d(st.failover_timeout_us), parallel_syncs: st.parallel_syncs } } : {}),
@@ -243,7 +243,7 @@ export function scenarioToUser(s: Scenario): Obj {
     name: s.name,
     ...(s.description ? { description: s.description } : {}),
     seed: s.seed,
-    tickets: { inventory: s.tickets.inventory, script: script(s.tickets.script) },
+    tickets: { inventory: s.tickets.inventory, script: script(s.tickets.script), ...(s.sites?.inventory_split ? { split: 'per_site' } : {}) },
     users: users(s.users),
     network: network(s.network),
     ...(s.lvs ? { lvs: lvs(s.lvs) } : {}),
@@ -264,7 +264,7 @@ export function scenarioToUser(s: Scenario): Obj {
       appendfsync: s.redis.appendfsync,
       save: s.redis.save.map(([sec, changes]) => `${sec} ${changes}`).join(' '),
       lua_max_instructions: s.redis.lua_max_instructions,
-      ...(s.sites ? { site: s.sites.redis_site } : {}),
+      ...(s.sites && !s.sites.inventory_split ? { site: s.sites.redis_site } : {}),
       ...(s.redis.replication ? replicationKeys(s.redis.replication) : {}),
     },
     ...(s.sites ? sitesKeys(s.sites) : {}),

@@ -393,8 +393,9 @@ export class AppTier implements FaultHandler<AppFault> {
   }
 
   /** Sentinel moved the master: the client closes its pooled connections, the next call dials. */
-  masterChanged(): void {
+  masterChanged(toRedis_us?: Float64Array): void {
     this.redisConnBroken.fill(1);
+    if (toRedis_us) this.linkLatency_us.set(toRedis_us, this.redisLinks);
   }
 
   /** The answer goes back over the same connection. */

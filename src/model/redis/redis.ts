@@ -11,7 +11,7 @@ import { ColumnPool } from '../../engine/columns.js';
 import type { RngStream, RngStreams } from '../../engine/rng.js';
 import type { Ledger } from '../../metrics/ledger.js';
 import type { Metrics } from '../../metrics/metrics.js';
-import type { Scenario } from '../../scenario/types.js';
+import type { Scenario, Sites } from '../../scenario/types.js';
 import { unreachable } from '../../engine/assert.js';
 import type { FaultHandler, RedisFault } from '../faults/injector.js';
 import type { FaultOf } from '../../scenario/types.js';
@@ -36,7 +36,8 @@ export interface ScriptClient {
   /** The reply to the command made for the caller's (job, use); see Inventory.newCommand. */
   redisReply(server: number, job: number, use: number, reply: number): void;
   /** Sentinel moved the master: pooled connections to the old one are closed. */
-  masterChanged?(): void;
+  // toRedis_us: with sites, each app server's new one-way latency to the master (another site's replica)
+  masterChanged?(toRedis_us?: Float64Array): void;
 }
 
 const KEYS = [TICKET_HASH_KEY] as const;
@@ -133,11 +134,14 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     private readonly ledger: Ledger,
     private readonly net: Connectivity,
     rngs: RngStreams,
+    sites?: Sites,
   ) {
     const replicas = redis.replication?.replicas ?? [];
-    this.thread = new Station(1 + replicas.length, 1, 1024, counters.load);
-    this.ks.command(['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(tickets.inventory), TICKET_SOLD_FIELD, '0']);
-    this.ks.log.push({ at_us: 0, argv: ['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(tickets.inventory), TICKET_SOLD_FIELD, '0'] });
+    const shares = sites?.inventory_split;
+    this.thread = new Station(shares ? shares.length : 1 + replicas.length, 1, 1024, counters.load);
+    const hset = ['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(shares ? shares[0] : tickets.inventory), TICKET_SOLD_FIELD, '0'];
+    this.ks.command(hset);
+    this.ks.log.push({ at_us: 0, argv: hset });
     this.initialWrites = this.ks.log.length;
     this.script = new LuaScript(tickets.script.lua, this.ks, { maxInstructions: redis.lua_max_instructions });
     this.sample = makeSampler(redis.service_time, rngs.stream('redis'));
@@ -163,7 +167,49 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
       this.repl.onAcked = (m) => this.resolveWaits(m);
       for (let i = 0; i < names.length; i++) this.waiters.push([]);
       if (rc.sentinel) this.sentinels = new Sentinels(engine, rc.sentinel, this.repl, this, rngs.stream('sentinel'), bg);
+      this.placeInSites(this.repl);
     }
+    if (shares) this.split = this.splitPerSite(shares);
+  }
+
+  // tickets.split per_site: a Redis per site (instance = site index), its keyspace and whether it is up
+  readonly split: { ks: LoggedKeyspace[]; up: Uint8Array; shares: readonly number[]; appSite: Int32Array } | null = null;
+
+  private splitPerSite(shares: readonly number[]): NonNullable<RedisTier['split']> {
+    const ks = [this.ks];
+    for (let i = 1; i < shares.length; i++) {
+      const k = new LoggedKeyspace();
+      const hset = ['HSET', TICKET_HASH_KEY, TICKET_TOTAL_FIELD, String(shares[i]), TICKET_SOLD_FIELD, '0'];
+      k.command(hset);
+      k.log.push({ at_us: 0, argv: hset });
+      ks.push(k);
+      this.scripts.push(new LuaScript(this.tickets.script.lua, k, { maxInstructions: this.redis.lua_max_instructions }));
+    }
+    const t = this.net.topology;
+    const appSite = Int32Array.from(t.apps, (a) => t.siteOf(a));
+    return { ks, up: new Uint8Array(shares.length).fill(1), shares, appSite };
+  }
+
+  /** Per site with its own Redis: the tickets that Redis sold (null without tickets.split). */
+  siteSold(): number[] | null {
+    const sp = this.split;
+    if (sp === null) return null;
+    return sp.ks.map((k) => Number(k.command(['HGET', TICKET_HASH_KEY, TICKET_SOLD_FIELD])));
+  }
+
+  /** Replicas with `site:`: their paths follow the site links, which also resume their streams when they heal. */
+  private placeInSites(r: Replication): void {
+    const t = this.net.topology;
+    if (!t.siteOfReplica.some((x) => x >= 0)) return;
+    const net = this.net;
+    r.placeInSites([t.siteOf(t.redis), ...t.siteOfReplica], (a, b) => net.siteReachable(a, b), (a, b) => net.siteLatency_us(a, b));
+    net.onSiteLink = (up) => this.pathChanged(up);
+  }
+
+  /** One more hop each way from the node `redis` to instance i: its replication link, unless it sits in a site. */
+  private hop_us(i: number): number {
+    const r = this.repl;
+    return i > 0 && r !== null && r.site[i] < 0 ? r.linkLatency_us[i] : 0;
   }
 
   /** Tickets the scripts granted, over every master. */
@@ -191,7 +237,7 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     this.cmdGen[c] = gen;
     this.cmdUser[c] = user;
     this.cmdReply[c] = REDIS_FAILED;
-    this.cmdInst[c] = this.clientMaster;
+    this.cmdInst[c] = this.split ? this.split.appSite[server] : this.clientMaster;
     if (this.trace) this.cmdReqId[c] = reqId;
     return c;
   }
@@ -200,8 +246,7 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
   get alive(): boolean {
     const r = this.repl;
     if (r === null) return this.up;
-    const m = this.clientMaster;
-    return r.alive[m] === 1 && r.pathUp(0, m);
+    return this.instanceUp(this.clientMaster);
   }
 
   /** TCP gave up on a message: a command never delivered fails at the app; a lost reply is never heard. */
@@ -219,13 +264,16 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     this.counters.commands++;
     const i = this.cmdInst[c];
     // a replica is across its replication link: one more hop each way
-    if (i > 0 && this.repl) this.engine.schedule(this.repl.linkLatency_us[i], this.kForward, c);
+    if (this.hop_us(i) > 0) this.engine.schedule(this.hop_us(i), this.kForward, c);
     else this.onArriveAt(c);
   }
 
+  /** A replica in a site is dialed in its site (the node `redis` moves there); others across their link. */
   private instanceUp(i: number): boolean {
+    if (this.split) return this.split.up[i] === 1;
     const r = this.repl;
-    return r === null ? this.up : r.alive[i] === 1 && r.pathUp(0, i);
+    if (r === null) return this.up;
+    return r.alive[i] === 1 && (i > 0 && r.site[i] >= 0 ? true : r.pathUp(0, i));
   }
 
   private onArriveAt(c: number): void {
@@ -262,7 +310,7 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
   private onDone(c: number, gen: number): void {
     const inst = this.cmdInst[c];
     if (gen !== this.thread.generation(inst)) return; // the command was lost in a crash
-    const ks = this.repl ? this.repl.ks[inst] : this.ks;
+    const ks = this.repl ? this.repl.ks[inst] : this.split ? this.split.ks[inst] : this.ks;
     ks.now_us = this.engine.now_us;
     const logged = ks.log.length;
     const reply = this.scripts[inst].call(KEYS, ARGV);
@@ -367,7 +415,7 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
   private reply(c: number, result: number): void {
     this.cmdReply[c] = result;
     const i = this.cmdInst[c];
-    if (i > 0 && this.repl) this.engine.schedule(this.repl.linkLatency_us[i], this.kRelay, c);
+    if (this.hop_us(i) > 0) this.engine.schedule(this.hop_us(i), this.kRelay, c);
     else this.sendReply(c);
   }
 
@@ -530,7 +578,17 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
   private moveClients(to: number): void {
     this.clientMaster = to;
     this.deferredMaster = -1;
-    this.app.to.masterChanged?.();
+    const site = this.repl?.site[to] ?? -1;
+    if (site < 0) {
+      this.app.to.masterChanged?.();
+      return;
+    }
+    // the master runs in another site now: the app servers dial it there
+    const net = this.net;
+    const t = net.topology;
+    net.moveNode(net.redisNode, site);
+    t.apps.forEach((a, s) => (this.linkLatency_us[s] = this.redis.latency_us + t.siteLatency_us(t.siteOf(a), site)));
+    this.app.to.masterChanged?.(this.linkLatency_us);
   }
 
   /** A replica process dies or restarts (`kill`/`recover` on a replica's name). */
@@ -567,15 +625,61 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     const r = this.repl;
     if (r === null) return 'no replication';
     r.setLink(i, up);
-    if (up && this.deferredMaster >= 0 && r.pathUp(0, this.deferredMaster)) this.moveClients(this.deferredMaster);
-    // the link parts the first master from the replicas and Sentinels: the failover clock starts
-    if (!up && (this.clientMaster === 0 || this.clientMaster === i) && r.masterLost_us < 0) r.masterLost_us = this.engine.now_us;
-    else if (up && r.alive[this.clientMaster] && r.pathUp(0, this.clientMaster)) r.masterLost_us = -1;
+    this.afterPathChange(up, this.clientMaster === 0 || this.clientMaster === i);
     return up ? 'replication link up: the stream resumes' : 'replication link down';
+  }
+
+  /** A site link went down or came up: the replicas' paths across it with it. */
+  private pathChanged(up: boolean): void {
+    const r = this.repl;
+    if (r === null) return;
+    if (up) r.resumeStreams();
+    const m = this.clientMaster;
+    let cut = false;
+    for (let x = 0; x < r.n; x++) if (x !== m && r.alive[x] && !r.pathUp(m, x)) cut = true;
+    this.afterPathChange(up, cut);
+  }
+
+  private afterPathChange(up: boolean, masterCut: boolean): void {
+    const r = this.repl;
+    if (r === null) return;
+    if (up && this.deferredMaster >= 0 && r.pathUp(0, this.deferredMaster)) this.moveClients(this.deferredMaster);
+    // the link parts the master from the replicas and Sentinels: the failover clock starts
+    if (!up && masterCut && r.masterLost_us < 0) r.masterLost_us = this.engine.now_us;
+    else if (up && r.alive[this.clientMaster] && r.pathUp(0, this.clientMaster)) r.masterLost_us = -1;
+  }
+
+  /** Site s goes dark or comes back: its replicas die or restart, and its Sentinels with them. */
+  siteFault(s: number, dark: boolean): string[] {
+    if (this.split) return [this.siteRedis(s, dark)];
+    const r = this.repl;
+    if (r === null) return [];
+    const out: string[] = [];
+    for (let i = 1; i < r.n; i++) {
+      if (r.site[i] !== s) continue;
+      r.dark[i] = dark ? 1 : 0;
+      out.push(`${r.names[i]} ${dark ? this.killInstance(i) : this.recoverInstance(i)}`);
+    }
+    return out;
+  }
+
+  /** Site s's own Redis dies with it (its unsold share stranded) or comes back with the data it had. */
+  private siteRedis(s: number, dark: boolean): string {
+    const sp = this.split;
+    if (sp === null) return '';
+    if (dark === (sp.up[s] === 0)) return `${REDIS_NODE} already ${dark ? 'down' : 'up'}`;
+    sp.up[s] = dark ? 0 : 1;
+    if (!dark) return `${REDIS_NODE} back with its share (${sp.shares[s]} tickets)`;
+    const dropped = this.thread.kill(s, this.engine.now_us);
+    for (let k = 0; k < dropped.length; k++) this.reply(dropped[k], REDIS_FAILED);
+    this.counters.lost += dropped.length;
+    return `${REDIS_NODE} down with its share: ${dropped.length} commands reset`;
   }
 
   /** HGET on the ticket hash of the master the clients use, as a number (NaN if missing or not a number). */
   ticketField(field: string): number {
+    // a Redis per site: the hashes add up
+    if (this.split) return this.split.ks.reduce((a, k) => a + Number(k.command(['HGET', TICKET_HASH_KEY, field])), 0);
     const v = this.masterKeyspace.command(['HGET', TICKET_HASH_KEY, field]);
     return typeof v === 'string' ? Number(v) : NaN;
   }

@@ -121,6 +121,12 @@ export class Replication {
   // when the master the clients use went down or was cut off (-1: it is fine)
   masterLost_us = -1;
   readonly failovers: FailoverRecord[] = [];
+  // with sites: per instance the site it runs in (-1: none given, its link alone joins it), whether
+  // that site is dark, and the site links' state and latency
+  readonly site: Int32Array;
+  readonly dark: Uint8Array;
+  private siteUp: (a: number, b: number) => boolean = () => true;
+  private siteLatency_us: (a: number, b: number) => number = () => 0;
   /** A REPLCONF ACK reached master `m` (WAIT listens). */
   onAcked: ((m: number) => void) | null = null;
 
@@ -142,6 +148,8 @@ export class Replication {
     this.linkLatency_us = Float64Array.from(names, (_, i) => (i === 0 ? 0 : cfg.replicas[i - 1].link_latency_us));
     this.priority = Int32Array.from(names, (_, i) => (i === 0 ? 100 : cfg.replicas[i - 1].priority));
     this.online = new Uint8Array(n).fill(1);
+    this.site = new Int32Array(n).fill(-1);
+    this.dark = new Uint8Array(n);
     this.ackOff = new Float64Array(n);
     this.ackTime_s = new Float64Array(n);
     this.session = new Int32Array(n);
@@ -162,9 +170,24 @@ export class Replication {
     return this.ks[i].log.length - 1; // the inventory's HSET came before any replica attached
   }
 
-  /** Is the path between two instances up? Replicas reach each other directly (one site). */
+  /** Places the instances in sites: a replica in another site than its peer reaches it over the site link. */
+  placeInSites(site: readonly number[], up: (a: number, b: number) => boolean, latency_us: (a: number, b: number) => number): void {
+    this.site.set(site);
+    this.siteUp = up;
+    this.siteLatency_us = latency_us;
+  }
+
+  /** Both instances in known sites, and different ones: the site link joins them. */
+  private acrossSites(a: number, b: number): boolean {
+    const sa = this.site[a];
+    const sb = this.site[b];
+    return sa >= 0 && sb >= 0 && sa !== sb;
+  }
+
+  /** Is the path between two instances up? Replicas in one site reach each other directly. */
   pathUp(a: number, b: number): boolean {
     if (a === b) return true;
+    if (this.acrossSites(a, b) && !this.siteUp(this.site[a], this.site[b])) return false;
     if (a === 0) return this.linkUp[b] === 1;
     if (b === 0) return this.linkUp[a] === 1;
     return true;
@@ -174,7 +197,7 @@ export class Replication {
     if (a === b) return 0;
     if (a === 0) return this.linkLatency_us[b];
     if (b === 0) return this.linkLatency_us[a];
-    return this.lan_us;
+    return this.acrossSites(a, b) ? this.siteLatency_us(this.site[a], this.site[b]) : this.lan_us;
   }
 
   reachable(a: number, b: number): boolean {
@@ -282,7 +305,11 @@ export class Replication {
   /** The replication link of instance `r` goes down or comes back. */
   setLink(r: number, up: boolean): void {
     this.linkUp[r] = up ? 1 : 0;
-    if (!up) return;
+    if (up) this.resumeStreams();
+  }
+
+  /** A path came back (a replication link or a site link): the streams across it resume. */
+  resumeStreams(): void {
     // the streams across this path resume where they stopped
     for (let i = 0; i < this.n; i++) {
       const m = this.masterOf[i];

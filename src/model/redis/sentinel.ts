@@ -162,6 +162,11 @@ export class Sentinels {
   private tick(i: number): void {
     this.bg.fired();
     const now = this.engine.now_us;
+    // a Sentinel in a dark site is down with its host; it carries on where it was when the site returns
+    if (this.repl.dark[this.host[i]]) {
+      if (!this.bg.idle) this.bg.schedule(this.period_us(), this.kTick, i);
+      return;
+    }
     this.pingMaster(i, now);
     this.checkSdown(i, now);
     this.checkOdown(i, now);
@@ -250,7 +255,7 @@ export class Sentinels {
         this.mdown[k] = 0;
         this.seenLeader[k] = -1;
       }
-      if (!this.sdown[i]) continue;
+      if (!this.sdown[i] || !this.talks(i, j)) continue;
       if (!forced && now - this.lastReply[k] < SENTINEL_ASK_PERIOD_US) continue;
       this.lastReply[k] = now;
       this.mdown[k] = this.sdown[j];
@@ -260,6 +265,11 @@ export class Sentinels {
         this.seenLeaderEpoch[k] = this.voteEpoch[j];
       }
     }
+  }
+
+  /** Can Sentinel i reach Sentinel j (alive, and the path between their hosts up)? */
+  private talks(i: number, j: number): boolean {
+    return this.repl.dark[this.host[j]] === 0 && this.repl.pathUp(this.host[i], this.host[j]);
   }
 
   /** sentinelVoteLeader on Sentinel `j`: returns its vote (-1: none). */

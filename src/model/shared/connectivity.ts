@@ -96,7 +96,10 @@ export class Connectivity {
   }
 
   reachable(nodeA: number, nodeB: number): boolean {
-    return this.group[nodeA] === this.group[nodeB] && this.siteCut[this.site[nodeA] * this.sites + this.site[nodeB]] === 0;
+    const sa = this.site[nodeA];
+    const sb = this.site[nodeB];
+    // site -1: a Redis in every site (tickets.split per_site), reached within the sender's own
+    return this.group[nodeA] === this.group[nodeB] && (sa < 0 || sb < 0 || this.siteCut[sa * this.sites + sb] === 0);
   }
 
   /** Can site a reach site b now (the link between them is up)? A site always reaches itself. */
@@ -108,6 +111,14 @@ export class Connectivity {
   siteLatency_us(a: number, b: number): number {
     return this.topology.siteLatency_us(a, b);
   }
+
+  /** Node `node` now runs in site `site` (the Redis clients use moved to another site's instance). */
+  moveNode(node: number, site: number): void {
+    this.site[node] = site;
+  }
+
+  /** Called after a site link went down or came up. */
+  onSiteLink: ((up: boolean) => void) | null = null;
 
   /** The site of a stack node id (nginx, app server or Redis). */
   siteOfNode(node: number): number {
@@ -204,6 +215,7 @@ export class Connectivity {
     const [a, b] = [l.a.index, l.b.index];
     this.siteCut[a * this.sites + b] = down ? 1 : 0;
     this.siteCut[b * this.sites + a] = down ? 1 : 0;
+    this.onSiteLink?.(!down);
     return down ? `${l.a.name} and ${l.b.name} cut off from each other` : `${l.a.name} and ${l.b.name} reachable again`;
   }
 

@@ -30,7 +30,7 @@ export interface SiteNginx {
 /** A tier whose processes a site's fault kills and recovers. */
 export type SiteProcesses = {
   app: FaultHandler<AppFault> & { readonly alive: Uint8Array };
-  redis: FaultHandler<RedisFault>;
+  redis: FaultHandler<RedisFault> & { siteFault?(s: number, dark: boolean): string[] };
 };
 
 export class SiteTier implements FrontDoor, Downstream, FaultHandler<SiteFault> {
@@ -145,6 +145,7 @@ export class SiteTier implements FrontDoor, Downstream, FaultHandler<SiteFault> 
     if (!this.alive[s]) return 'already dark';
     this.alive[s] = 0;
     const parts = this.eachProcess(s, (i, name) => this.processes.app.applyFault({ ...f, target: name }, i), (name) => this.processes.redis.applyFault({ ...f, target: name }, 0));
+    parts.push(...(this.processes.redis.siteFault?.(s, true) ?? [])); // its replicas, and the Sentinels on them
     this.counters.timeline.push({ at_us: this.engine.now_us, site: s, event: 'down', detail: 'the site goes dark' });
     return `dark: ${parts.join('; ')}`;
   }
@@ -154,6 +155,7 @@ export class SiteTier implements FrontDoor, Downstream, FaultHandler<SiteFault> 
     this.alive[s] = 1;
     for (const k of this.nginxOf[s]) this.nginx.restart(k);
     const parts = this.eachProcess(s, (i, name) => this.processes.app.applyFault({ ...f, target: name }, i), (name) => this.processes.redis.applyFault({ ...f, target: name }, 0));
+    parts.push(...(this.processes.redis.siteFault?.(s, false) ?? []));
     this.counters.timeline.push({ at_us: this.engine.now_us, site: s, event: 'up', detail: 'the site is back' });
     return `back: ${parts.join('; ')}`;
   }

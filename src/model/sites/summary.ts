@@ -16,6 +16,7 @@ export type SitesEnd = {
   lastLost: Uint8Array; // per user: that request died in a dark site
   usersFinal: Uint8Array; // per user: OUTCOME_*
   end_us: number;
+  siteSold?: readonly number[] | null; // tickets.split per_site: what each site's Redis sold
 };
 
 const ms = (us: number) => round(us / 1000);
@@ -43,7 +44,7 @@ export function siteSections(cfg: Sites, appNames: readonly string[], c: SiteCou
       weight: x.weight,
       nginx: [...x.nginx],
       servers: [...x.servers],
-      redis: cfg.redis_site === x.name,
+      redis: cfg.inventory_split ? true : cfg.redis_site === x.name,
       answers: c.answers[s],
       users_moved_away: c.moved[s],
       users_last: usersLast[s],
@@ -61,8 +62,10 @@ export function siteSections(cfg: Sites, appNames: readonly string[], c: SiteCou
       alive_at_end: end.alive[s] === 1,
       in_dns_at_end: end.inDns[s] === 1,
       app: { requests: sum(app.requests), redis_ok: sum(app.redisOk), local_sold: sum(app.localSold) },
+      ...(cfg.inventory_split ? { tickets: siteTickets(cfg.inventory_split[s], end.siteSold?.[s] ?? 0, end.alive[s] === 1) } : {}),
     };
   });
+  const stranded = Object.values(site).reduce((a, x) => a + (x.tickets?.stranded ?? 0), 0);
   const g = cfg.gslb;
   return {
     site,
@@ -71,13 +74,20 @@ export function siteSections(cfg: Sites, appNames: readonly string[], c: SiteCou
       interval_ms: ms(g.interval_us),
       fall: g.fall,
       rise: g.rise,
-      redis_site: cfg.redis_site,
+      redis_site: cfg.inventory_split ? 'per_site' : cfg.redis_site,
       link_latency_ms: ms(cfg.link_latency_us),
       users_failed_dark: failedDark.reduce((a, b) => a + b, 0),
+      ...(cfg.inventory_split ? { tickets_stranded: stranded } : {}),
       timeline: c.timeline.map((t) => ({ at_ms: ms(t.at_us), site: cfg.list[t.site].name, event: t.event, detail: t.detail })),
     },
     rows: siteRows(cfg, c),
   };
+}
+
+/** A site's own share: a site dark at the end strands what its Redis has not sold. */
+function siteTickets(share: number, sold: number, alive: boolean): NonNullable<SiteSummary['tickets']> {
+  const left = Math.max(0, share - sold);
+  return { share, sold, left, stranded: alive ? 0 : left };
 }
 
 /** How long site s was dark: from each `down` to the next `up`, or to the end of the run. */

@@ -36,7 +36,7 @@ export function startSites(parts: SiteParts, engine: Engine, users: { readonly a
   parts.gslb.start(() => users.arrived < users.total || engine.now_us < parts.tier.lastSend_us + patience_us);
 }
 
-export function sitesReport(cfg: Sites, parts: SiteParts, appNames: readonly string[], app: AppCounters, usersFinal: Uint8Array, end_us: number): SiteSections {
+export function sitesReport(cfg: Sites, parts: SiteParts, appNames: readonly string[], app: AppCounters, usersFinal: Uint8Array, end_us: number, siteSold: readonly number[] | null): SiteSections {
   const { tier, gslb, counters } = parts;
-  return siteSections(cfg, appNames, counters, app, { alive: tier.alive, inDns: gslb.inDns, lastSite: tier.lastSite, lastLost: tier.lastLost, usersFinal, end_us });
+  return siteSections(cfg, appNames, counters, app, { alive: tier.alive, inDns: gslb.inDns, lastSite: tier.lastSite, lastLost: tier.lastLost, usersFinal, end_us, siteSold });
 }
