@@ -88,6 +88,30 @@ describe('Engine', () => {
     expect(seen).toEqual(['0:heap-d', '3:heap-d', '10:lane10-a', '10:heap-b', '10:lane10-c', '10:heap-f', '10:lane4-e', '10:lane4-g', '10:heap-h']);
   });
 
+  test('a lane that empties and fills again keeps its place among the heap events', () => {
+    const e = new Engine();
+    e.declareFixedDelay(5);
+    const seen: string[] = [];
+    const k = e.register('t', (step) => {
+      seen.push(`${e.now_us}:${step}`);
+      if (step === 0) e.schedule(5, k, 1); // lane, at 5: the only event there
+      if (step === 1) e.at(7, k, 2); // the lane is empty again; heap, at 7
+      if (step === 2) e.schedule(5, k, 3); // the lane again, at 12, after the heap's 10
+    });
+    e.at(0, k, 0);
+    e.at(10, k, 9);
+    e.run();
+    expect(seen).toEqual(['0:0', '5:1', '7:2', '10:9', '12:3']);
+  });
+
+  test('a fixed delay is declared before the events run, not while they do', () => {
+    const e = new Engine();
+    const k = e.register('declare', () => e.declareFixedDelay(3));
+    e.at(0, k, 0);
+    expect(() => e.run()).toThrow('fixed delay 3 us declared while events run');
+    e.declareFixedDelay(3); // the run has ended: allowed again
+  });
+
   test('property: any mix of lane and heap events runs in (time, seq) order', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.constantFrom(3, 5, 7, 8), fc.boolean()), { minLength: 1, maxLength: 200 }), (events) => {

@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SIM = path.join(ROOT, 'dist/cli/main.js');
+// sim runs as its bin does: with the node flags of main.js's shebang
+const SIM_FLAGS = readFileSync(SIM, 'utf8').split('\n', 1)[0].split(/\s+/).filter((a) => a.startsWith('--'));
 const REFERENCE = path.join(ROOT, 'dist/harness/bench/reference-loop.js');
 
 // Written by each child when it exits: its own resource usage, on file descriptor 3.
@@ -31,7 +33,7 @@ type Case = {
   calls?: (out: string) => number; // Lua script calls, for the cases that count them
 };
 
-const simRun = (file: string, ...set: string[]): Case['args'] => (out) => [SIM, 'run', file, '--quiet', '--out', out, ...set.flatMap((s) => ['--set', s])];
+const simRun = (file: string, ...set: string[]): Case['args'] => (out) => [...SIM_FLAGS, SIM, 'run', file, '--quiet', '--out', out, ...set.flatMap((s) => ['--set', s])];
 const runEvents = (_stdout: string, out: string): number => (JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8')) as { events: number }).events;
 const noEvents = (): number => 0;
 const scriptCalls = (out: string): number => (JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')) as { tiers: { redis: { commands: number } } }).tiers.redis.commands;
@@ -39,8 +41,8 @@ const scriptCalls = (out: string): number => (JSON.parse(readFileSync(path.join(
 function cases(bigUsers: readonly number[]): Case[] {
   const list: Case[] = [
     { name: 'node -e 0', args: () => ['-e', '0'], events: noEvents },
-    { name: 'sim --version', args: () => [SIM, '--version'], events: noEvents },
-    { name: 'sim validate million-users', args: () => [SIM, 'validate', 'scenarios/million-users.yaml'], events: noEvents },
+    { name: 'sim --version', args: () => [...SIM_FLAGS, SIM, '--version'], events: noEvents },
+    { name: 'sim validate million-users', args: () => [...SIM_FLAGS, SIM, 'validate', 'scenarios/million-users.yaml'], events: noEvents },
     { name: 'reference loop, 1M users', args: () => [REFERENCE], events: (stdout) => (JSON.parse(stdout) as { events: number }).events },
     { name: 'million-users, whole command', args: simRun('scenarios/million-users.yaml'), events: runEvents },
     { name: 'source-ab, whole command', args: simRun('scenarios/source-ab.yaml'), events: runEvents },

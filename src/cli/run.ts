@@ -20,6 +20,7 @@ import type { Summary } from '../metrics/summary.js';
 import { setCurrentScenarioFile } from './current-file.js';
 import { checkOutputPath } from './out-paths.js';
 import { startProgress } from './progress.js';
+import { releaseSimulationMemory } from './release-memory.js';
 
 type RunArgs = { file: string; seed?: number; out?: string; set?: string[]; trace?: string; quiet: boolean; 'keep-expect': boolean };
 
@@ -59,6 +60,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     }
     tracer?.close();
     const { report, events } = out;
+    releaseSimulationMemory(); // the model is garbage now: return it before the report is drawn
     progress.writing();
     const wall_s = Number(process.hrtime.bigint() - t0) / 1e9;
     const run = {

@@ -34,6 +34,9 @@ export class Engine {
   fingerprint = 0x811c9dc5;
   private readonly queue = new EventQueue(4096);
   private readonly lanes: Lane[] = [];
+  // each lane's head time, Infinity when empty: the loop compares these, not the lanes' columns
+  private laneHead_us = new Float64Array(0);
+  private running = false;
   private seq = 0;
   private readonly handlers: EventHandler[] = [];
   private readonly kindNames: string[] = [];
@@ -63,10 +66,14 @@ export class Engine {
     return this.kindNames[kind] ?? `kind${kind}`;
   }
 
-  /** Declares a delay that many events share (a wire's latency); it gets its own FIFO lane. */
+  /** Declares a delay that many events share (a wire's latency); it gets its own FIFO lane. Before run(). */
   declareFixedDelay(delay_us: number): void {
+    if (this.running) throw new Error(`fixed delay ${delay_us} us declared while events run`);
     if (this.lanes.some((l) => l.delay_us === delay_us)) return;
     this.lanes.push(new Lane(delay_us));
+    const heads = new Float64Array(this.lanes.length).fill(Infinity);
+    heads.set(this.laneHead_us);
+    this.laneHead_us = heads;
   }
 
   /** Schedules an event `delay_us` from now. Delays are whole microseconds. */
@@ -75,7 +82,9 @@ export class Engine {
     const lanes = this.lanes;
     for (let i = 0; i < lanes.length; i++) {
       if (lanes[i].delay_us === delay_us) {
-        lanes[i].push(this.now_us + delay_us, this.seq++, kind, entity, arg);
+        const l = lanes[i];
+        if (l.size === 0) this.laneHead_us[i] = this.now_us + delay_us;
+        l.push(this.now_us + delay_us, this.seq++, kind, entity, arg);
         return;
       }
     }
@@ -96,11 +105,21 @@ export class Engine {
 
   /** Runs events in (time, seq) order until none is left or a stop condition holds. */
   run(opts: RunOptions = {}): void {
+    this.running = true;
+    try {
+      this.loop(opts);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private loop(opts: RunOptions): void {
     const q = this.queue;
     const lanes = this.lanes;
     const laneCount = lanes.length;
     const handlers = this.handlers;
     const kindHashes = this.kindNameHashes;
+    const heads = this.laneHead_us;
     const until = opts.until_us ?? Infinity;
     const stopWhen = opts.stopWhen;
     const onProgress = opts.onProgress;
@@ -110,7 +129,7 @@ export class Engine {
     let untilProgress = every;
     for (;;) {
       // the earliest of the heap top and the lane heads, by (time, seq)
-      let from: Lane | null = null;
+      let from = -1; // a lane, or -1 for the heap
       let t = Infinity;
       let s = Infinity;
       if (q.size > 0) {
@@ -118,32 +137,37 @@ export class Engine {
         s = q.peekSeq();
       }
       for (let i = 0; i < laneCount; i++) {
-        const l = lanes[i];
-        if (l.size === 0) continue;
-        const c = l.cols;
-        const lt = c.time_us[l.head];
-        if (lt < t || (lt === t && c.seq[l.head] < s)) {
-          from = l;
+        const lt = heads[i];
+        if (lt < t) {
+          from = i;
           t = lt;
-          s = c.seq[l.head];
+          s = lanes[i].cols.seq[lanes[i].head];
+        } else if (lt === t && lt !== Infinity) {
+          const ls = lanes[i].cols.seq[lanes[i].head];
+          if (ls < s) {
+            from = i;
+            s = ls;
+          }
         }
       }
       if (t === Infinity || t > until) break;
       let kind: number;
       let entity: number;
       let arg: number;
-      if (from === null) {
+      if (from < 0) {
         q.pop();
         kind = q.popped_kind;
         entity = q.popped_entity;
         arg = q.popped_arg;
       } else {
-        const h = from.head;
-        const c = from.cols;
+        const l = lanes[from];
+        const h = l.head;
+        const c = l.cols;
         kind = c.kind[h];
         entity = c.entity[h];
         arg = c.arg[h];
-        from.drop();
+        l.drop();
+        heads[from] = l.size > 0 ? c.time_us[l.head] : Infinity;
       }
       this.now_us = t;
       // `t | 0` is t mod 2^32 for whole microseconds: cheap, and enough for a fingerprint
