@@ -135,6 +135,12 @@ describe('an unreachable or bad queue', () => {
     }
   });
 
+  test('--workers with --queue: one line, exit 2, before anything connects', () => {
+    const r = sim('sweep', ...STUDY, '--queue', 'redis://127.0.0.1:1', '--workers', '2');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('sim: sweep: --workers has no effect with --queue (give sim worker --concurrency N instead)\n');
+  });
+
   test('not a redis:// URL: one line, exit 2', () => {
     const r = sim('worker', '--queue', 'http://127.0.0.1:6379');
     expect(r.code).toBe(2);

@@ -202,6 +202,8 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       .option('queue', { type: 'string', describe: 'run on a BullMQ queue at redis://HOST:PORT instead of local threads; start `sim worker --queue URL` anywhere' }),
   handler: async (args) => {
     const { spec, shard } = buildSpec(args);
+    // with a queue the runs happen in sim worker processes: a local thread count would do nothing
+    if (args.queue !== undefined && args.workers !== undefined) throw new UsageError('sweep: --workers has no effect with --queue (give sim worker --concurrency N instead)');
     const workers = wholeAtLeast('workers', args.workers ?? availableParallelism(), 1);
     const outDir = args.out ?? path.join('reports', `${spec.scenario}-sweep`);
     const t0 = process.hrtime.bigint();
