@@ -6,8 +6,8 @@ import { fmtNum, plain } from '../report/format.js';
 import type { Evaluated } from './optimize-search.js';
 import type { SubjectVerdict } from './optimize-judge.js';
 import { axisCount, axisText, OP_TEXT, type Subject } from './optimize-plan.js';
-import type { OptimizeOutcome, OptimizeSpec } from './optimize-run.js';
-import { valueOf } from './sweep-output.js';
+import { type OptimizeOutcome, type OptimizeSpec, studySpecOf } from './optimize-run.js';
+import { provenanceOf, valueOf } from './sweep-output.js';
 import type { RunRecord, StudySpec } from './sweep-plan.js';
 
 const num = (v: number | null): number | null => (v === null ? null : Number(plain(v, 9)));
@@ -59,14 +59,7 @@ export function optimizeJson(spec: OptimizeSpec, o: OptimizeOutcome): string {
   const { answer, neighbour } = decisive(o);
   const out = {
     scenario: spec.scenario,
-    provenance: {
-      file: spec.file,
-      scenario_sha256: spec.scenario_sha256,
-      ticketsim_version: spec.version,
-      commit: spec.commit,
-      command: spec.command,
-      seed: spec.base_seed,
-    },
+    provenance: provenanceOf(spec),
     parameters: spec.axes.map((a) => ({ key: a.key, goal: a.goal, lo: valueOf(axisText(a, 0)), hi: valueOf(axisText(a, axisCount(a) - 1)), step: valueOf(`${String(a.step / 10 ** a.decimals)}${a.unit}`) })),
     subjects: spec.subjects.map((s) => ({ metric: s.metric, want: wantText(s), holds_when: s.op === 'lt' || s.op === 'le' ? 'the upper bound of the interval' : 'the lower bound of the interval' })),
     confidence: spec.confidence,
@@ -86,22 +79,7 @@ export function optimizeJson(spec: OptimizeSpec, o: OptimizeOutcome): string {
 
 /** A study spec over every evaluated candidate, so sweep's runs.csv writer can write them. */
 export function asStudy(spec: OptimizeSpec, o: OptimizeOutcome): StudySpec {
-  return {
-    scenario: spec.scenario,
-    file: spec.file,
-    scenario_sha256: spec.scenario_sha256,
-    version: spec.version,
-    commit: spec.commit,
-    command: spec.command,
-    base_seed: spec.base_seed,
-    parameters: spec.axes.map((a, i) => ({ key: a.key, values: o.configurations.map((c) => c.values[i] ?? '') })),
-    configurations: o.configurations,
-    metrics: spec.metrics,
-    confidence: spec.confidence,
-    replications: spec.replications,
-    precision: [],
-    max_replications: spec.replications,
-  };
+  return studySpecOf(spec, o.configurations, spec.axes.map((a, i) => ({ key: a.key, values: o.configurations.map((c) => c.values[i] ?? '') })));
 }
 
 export function sortedRuns(o: OptimizeOutcome): RunRecord[] {

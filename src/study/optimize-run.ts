@@ -47,8 +47,8 @@ export function valuesOf(axes: readonly Axis[], ranks: readonly number[]): strin
   return axes.map((a, i) => axisText(a, indexOfRank(a, ranks[i] ?? 0)));
 }
 
-/** The study spec of one batch, so the sweep runner runs it. */
-function batchSpec(spec: OptimizeSpec, configurations: Configuration[]): StudySpec {
+/** The optimize as a study spec over `configurations`: a batch for the sweep runner, or every evaluated one for runs.csv. */
+export function studySpecOf(spec: OptimizeSpec, configurations: Configuration[], parameters: StudySpec['parameters'] = spec.axes.map((a) => ({ key: a.key, values: [] }))): StudySpec {
   return {
     scenario: spec.scenario,
     file: spec.file,
@@ -57,7 +57,7 @@ function batchSpec(spec: OptimizeSpec, configurations: Configuration[]): StudySp
     commit: spec.commit,
     command: spec.command,
     base_seed: spec.base_seed,
-    parameters: spec.axes.map((a) => ({ key: a.key, values: [] })),
+    parameters,
     configurations,
     metrics: spec.metrics,
     confidence: spec.confidence,
@@ -75,7 +75,7 @@ export async function runOptimize(o: OptimizeRun): Promise<OptimizeOutcome> {
   const evaluate = async (batch: readonly (readonly number[])[]): Promise<PointVerdict[]> => {
     const base = configurations.length;
     const mine = batch.map((ranks, i) => ({ ...o.configure(valuesOf(spec.axes, ranks)), index: i }));
-    const out = await runStudy({ spec: batchSpec(spec, mine), execute: o.execute, code: o.code, cache: o.cache, onRound: o.onRound });
+    const out = await runStudy({ spec: studySpecOf(spec, mine), execute: o.execute, code: o.code, cache: o.cache, onRound: o.onRound });
     tally.executed += out.executed;
     tally.cached += out.cached;
     for (const c of mine) configurations.push({ ...c, index: base + c.index });

@@ -87,18 +87,18 @@ function roundStats(s: SampleStats): Record<string, unknown> {
   };
 }
 
+/** Where a study's results come from: the scenario, the build and the command (sweep.json, optimize.json). */
+export function provenanceOf(spec: Pick<StudySpec, 'file' | 'scenario_sha256' | 'version' | 'commit' | 'command' | 'base_seed'>) {
+  return { file: spec.file, scenario_sha256: spec.scenario_sha256, ticketsim_version: spec.version, commit: spec.commit, command: spec.command, seed: spec.base_seed };
+}
+
 export function sweepJson(spec: StudySpec, runs: readonly RunRecord[]): string {
   const maxRep = runs.reduce((a, r) => Math.max(a, r.replication), 0);
   const seeds = Array.from({ length: maxRep }, (_, i) => runs.find((r) => r.replication === i + 1)?.seed ?? null);
   const out = {
     scenario: spec.scenario,
     provenance: {
-      file: spec.file,
-      scenario_sha256: spec.scenario_sha256,
-      ticketsim_version: spec.version,
-      commit: spec.commit,
-      command: spec.command,
-      seed: spec.base_seed,
+      ...provenanceOf(spec),
       seeds, // of replication 1, 2, ... (the same in every configuration)
     },
     confidence: spec.confidence,
