@@ -21,7 +21,7 @@ import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../../sc
 import { isTruthyReply } from './lua/replies.js';
 import { LuaScript } from './lua/script.js';
 import { type Keyspace, RedisError } from './keyspace.js';
-import { LoggedKeyspace } from './logged-keyspace.js';
+import { LoggedKeyspace, type LoggedWrite } from './logged-keyspace.js';
 import { Background, Replication } from './replication.js';
 import { Sentinels, type SentinelClient } from './sentinel.js';
 import { makeSampler, type Sampler } from '../shared/service-time.js';
@@ -72,6 +72,7 @@ const COMMAND_COLUMNS = {
   inst: Int8Array, // the instance the app sent it to
   target: Float64Array, // WAIT: the master's offset after this sale's write
   waitSeq: Int32Array, // WAIT: tells this wait from a later one in the same slot (0: not waiting)
+  write: Int32Array, // with replicas: its write's index in RedisTier.writes (-1: it wrote nothing)
 };
 
 export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
@@ -108,7 +109,7 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     onGrow: (c) => {
       ({ server: this.cmdServer, req: this.cmdReq, gen: this.cmdGen } = c);
       ({ user: this.cmdUser, reply: this.cmdReply, reqId: this.cmdReqId, inst: this.cmdInst } = c);
-      ({ target: this.cmdTarget, waitSeq: this.cmdWaitSeq } = c);
+      ({ target: this.cmdTarget, waitSeq: this.cmdWaitSeq, write: this.cmdWrite } = c);
     },
   });
   private cmdServer = this.cmds.cols.server;
@@ -120,6 +121,9 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
   private cmdInst = this.cmds.cols.inst;
   private cmdTarget = this.cmds.cols.target;
   private cmdWaitSeq = this.cmds.cols.waitSeq;
+  private cmdWrite = this.cmds.cols.write;
+  // with replicas: every write a client's script made, in order (who took it, whether its sale was confirmed)
+  private readonly writes: LoggedWrite[] = [];
   private waitSeq = 0;
   private readonly waiters: number[][] = []; // per master: commands in WAIT, oldest first
   private readonly kWaitTimeout: number;
@@ -252,6 +256,7 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     this.cmdGen[c] = gen;
     this.cmdUser[c] = user;
     this.cmdReply[c] = REDIS_FAILED;
+    this.cmdWrite[c] = -1;
     this.cmdInst[c] = this.split ? this.split.appSite[server] : this.view[server];
     if (this.trace) this.cmdReqId[c] = reqId;
     return c;
@@ -413,7 +418,7 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     ks.now_us = this.engine.now_us;
     const logged = ks.log.length;
     const reply = this.scripts[inst].call(KEYS, ARGV);
-    if (ks.log.length > logged) this.repl?.wrote(inst);
+    if (ks.log.length > logged && this.repl) this.noteWrite(c, ks, inst);
     this.engine.note(typeof reply === 'number' ? reply : -1);
     const cs = this.counters;
     let result: number;
@@ -460,8 +465,37 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     if (next >= 0) this.start(next);
   }
 
+  /** A script wrote on master `inst`: the write goes down the stream, and is remembered for the report. */
+  private noteWrite(c: number, ks: LoggedKeyspace, inst: number): void {
+    const w = ks.log[ks.log.length - 1];
+    w.by = inst;
+    this.cmdWrite[c] = this.writes.length;
+    this.writes.push(w);
+    this.repl?.wrote(inst);
+  }
+
+  /**
+   * The writes the final master does not have that a master in the minority took (one still
+   * running when its replica was promoted without it), how many of them were confirmed sales,
+   * and when it took the last one.
+   */
+  minorityWrites(final: number): { writes: number; sold: number; last_us: number } {
+    const r = this.repl;
+    const out = { writes: 0, sold: 0, last_us: -1 };
+    if (r === null) return out;
+    const kept = new Set(r.ks[final].log);
+    for (const w of this.writes) {
+      if (kept.has(w) || w.by === undefined || !r.cutOffMaster[w.by]) continue;
+      out.writes++;
+      if (w.sold) out.sold++;
+      out.last_us = Math.max(out.last_us, w.at_us);
+    }
+    return out;
+  }
+
   /** The sale counts: the user is told, and holds the ticket. */
   private grant(c: number): void {
+    if (this.cmdWrite[c] >= 0) this.writes[this.cmdWrite[c]].sold = true;
     const m = this.metrics;
     this.ledger.grant(this.cmdUser[c]);
     this.engine.note(this.cmdUser[c]);
