@@ -215,3 +215,49 @@ describe('redis.sentinel.sites', () => {
     expect(err(noRedis)).toMatch(/redis\.sentinel\.sites\[1\]: site "dc2" runs no Redis instance for the Sentinel to sit with/);
   });
 });
+
+// Sentinels all in dc2 (with the replica, the default placement): dc1's app server asks one of
+// them, across the link. Cut at 1 s for 4 s: dc2 fails over and its +switch-master cannot reach
+// dc1's client, whose connection to the old master never broke, so it sells there until the
+// Sentinels turn the old master into a replica: they see it again at 5 s (INFO: role master), and
+// their next INFO, 10 s later, is past the 8 s wait. Its next script gets -READONLY, its client
+// dials, asks a Sentinel and moves.
+const ALL_IN_DC2 = `name: all-in-dc2
+seed: 1
+tickets: { inventory: 100000, script: fixed }
+users:
+  load: { open: { users: 3000, rate: 100/s } }
+nginx:
+  instances: 2
+  upstream: { servers: [{ name: app1 }, { name: app2 }] }
+sites:
+  - { name: dc1, nginx: [nginx1], servers: [app1] }
+  - { name: dc2, nginx: [nginx2], servers: [app2] }
+site_link: { latency: 3ms }
+gslb: { ttl: 1s, interval: 1s, fall: 1, rise: 1 }
+app: { service_time: { const: 20us }, redis_read_timeout: 1s, redis_connect_timeout: 1s }
+redis:
+  site: dc1
+  service_time: { const: 50us }
+  replicas: [{ name: replica1, site: dc2 }]
+  sentinel: { sentinels: 3, quorum: 2, down_after: 1s }
+faults:
+  - { at: 1s, down: dc1-dc2, for: 4s }
+`;
+
+describe('a client that missed +switch-master: -READONLY moves it', () => {
+  test('the old master takes dc1 sales until its demotion; then one READONLY reply and the client has moved', () => {
+    const s = runScenario(parseScenario(ALL_IN_DC2, 'all-in-dc2.yaml')).report.summary;
+    const r = s.replication!;
+    expect(r.master).toBe('replica1');
+    expect(r.instances.redis.role).toBe('replica');
+    expect(r.readonly_replies).toBe(1); // app1 runs one request at a time: one script reaches the replica
+    // dc1 sold on the old master from the cut until the demotion: 10 s (an INFO period) after the
+    // heal at 5 s, plus a Sentinel tick and the resync's round trip
+    expect(r.minority_last_write_ms).toBeGreaterThan(14_900);
+    expect(r.minority_last_write_ms).toBeLessThan(15_300);
+    expect(r.writes_discarded).toBe(r.minority_writes);
+    // the inventory never runs out: the lost sales oversell nothing here
+    expect(s.tickets.oversold).toBe(0);
+  });
+});
