@@ -697,12 +697,15 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
 
   private pendingFailover: { from: number; to: number; lostWrites: number } | null = null;
 
-  /** Sentinel names `to` as master: the app servers' client re-resolves and reconnects. */
+  /**
+   * The leader saw `to` promoted: the failover's record. The app servers move on their own
+   * (announced, resolve); clientMaster, the failover clock's idea of where clients are, follows
+   * now, or when the path to `to` heals.
+   */
   switched(from: number, to: number): void {
     const r = this.repl;
     const sn = this.sentinels;
     if (r === null || sn === null) return;
-    // clients across a cut link hear of it only when the link heals (they reach no Sentinel)
     if (r.pathUp(0, to)) this.moveClients(to);
     else this.deferredMaster = to;
     const pf = this.pendingFailover;

@@ -42,7 +42,8 @@
 //   sentinelResetMasterAndChangeAddress). A Sentinel cut off from the others keeps its old view,
 //   and keeps answering get-master-addr-by-name with the old master, until a hello reaches it.
 // Simplifications: messages between Sentinels, and a Sentinel's to a Redis it can reach, take no
-// time (microseconds against timers of seconds); hellos reach every Sentinel whose host the
+// time (microseconds against timers of seconds); the leader's own subscribers hear +switch-master
+// when it sees the promotion (it emits it after reconfiguring the other replicas); hellos reach every Sentinel whose host the
 // sender's host can reach; each Sentinel sits with a replica (round robin), so it reaches the
 // first master only over that replica's replication link, unless `sentinel.sites` places it.
 import type { Engine } from '../../engine/engine.js';

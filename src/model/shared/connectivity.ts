@@ -120,11 +120,6 @@ export class Connectivity {
     return this.topology.siteLatency_us(a, b);
   }
 
-  /** Node `node` now runs in site `site` (the Redis clients use moved to another site's instance). */
-  moveNode(node: number, site: number): void {
-    this.site[node] = site;
-  }
-
   /** Called after a site link went down or came up. */
   onSiteLink: ((up: boolean) => void) | null = null;
 
