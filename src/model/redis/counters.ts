@@ -16,7 +16,6 @@ export class RedisCounters {
   // conservation invariant reports them, next to the app's own late grants.
   grantRepliesLost = 0;
   readOnly = 0; // scripts that reached a replica: -READONLY
-  noSentinel = 0; // dials of a Sentinel-aware client that reached no Sentinel
   readonly errorMessages = new Map<string, number>(); // script errors, by message
   scriptStopped = 0; // calls the model stopped: Lua instruction limit or memory cap (also in scriptErrors)
   firstError: string | null = null; // the first script error reply's text

@@ -293,10 +293,7 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
       }
     }
     this.noSentinel[s] = j < 0 ? 1 : 0;
-    if (j < 0) {
-      this.counters.noSentinel++;
-      return;
-    }
+    if (j < 0) return;
     this.sub[s] = j;
     const to = sn.answer(j);
     if (to !== this.view[s]) this.setView(s, to);
