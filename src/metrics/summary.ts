@@ -167,6 +167,14 @@ export type ReplicationSummary = {
   writes: number; // writes masters applied for clients
   lost_writes: number; // of those, writes the final master does not have
   oversold_by_failover: number; // tickets sold beyond the inventory because their writes were lost
+  // writes the final master does not have that a master in the minority took: one cut off, still
+  // running, when its replica was promoted (split brain); when it took the last; and the part of
+  // oversold_by_failover that its confirmed sales make (all of it when the final master sold out)
+  minority_writes: number;
+  minority_last_write_ms: number | null;
+  oversold_by_minority: number;
+  writes_discarded: number; // thrown away by a demoted master's full resync
+  readonly_replies: number; // scripts sent to a replica (a client with a stale master): -READONLY
   writes_refused: number; // NOREPLICAS: writes refused by min-replicas-to-write
   wait_short: number; // sales whose WAIT saw fewer replicas than asked: answered as failures
   failover_ms: number | null; // the first failover's (see failovers)

@@ -157,8 +157,10 @@ function redisTierSections(s: Scenario, redis: RedisTier, end: RedisEnd, end_us:
   const r = redis.repl;
   if (r === null) return redisSections(redis.counters, end, duration_us);
   const sections = redisSections(redis.counters, end, duration_us, r.names);
-  const t = { granted: redis.granted, inventory: s.tickets.inventory, hashSold: end.ticketHash.sold, waitShort: redis.counters.waitShort };
-  return { ...sections, replication: replicationSection(r, redis.sentinels?.master ?? 0, t, end_us) };
+  const final = redis.sentinels?.master ?? 0;
+  const c = redis.counters;
+  const t = { granted: redis.granted, inventory: s.tickets.inventory, hashSold: end.ticketHash.sold, waitShort: c.waitShort, readOnly: c.readOnly, minority: redis.minorityWrites(final) };
+  return { ...sections, replication: replicationSection(r, final, t, end_us) };
 }
 
 /** Each tier's sections of summary.json, built by the tier from its counters and its end state. */

@@ -9,7 +9,8 @@ const COLORS = [C.sold, C.errors, C.ok, C.timeouts, C.soldOut];
 export function replicationChart(D3Node: D3NodeCtor, input: ReportInput): string {
   const rows = input.replication ?? [];
   const r = input.summary.replication;
-  const lost = r ? `${fmtNum(r.lost_writes)} writes lost, oversold by failover ${fmtNum(r.oversold_by_failover)}` : '';
+  const minority = r && r.minority_writes > 0 ? ` (${fmtNum(r.oversold_by_minority)} by the minority master's ${fmtNum(r.minority_writes)} writes)` : '';
+  const lost = r ? `${fmtNum(r.lost_writes)} writes lost, oversold by failover ${fmtNum(r.oversold_by_failover)}${minority}` : '';
   const fo = r?.failovers[0];
   const sub = fo ? `${lost}; failover ${fo.from} -> ${fo.to} at ${fmtMs(fo.at_ms)}` : lost;
   const c = new Chart(D3Node, 'Replication lag', sub);

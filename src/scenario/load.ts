@@ -534,15 +534,28 @@ function resolveReplication(p: ParsedScenario, otherNames: readonly string[], si
   });
   const sn = r.sentinel;
   if (sn && sn.quorum > sn.sentinels) fail(['redis', 'sentinel', 'quorum'], `must be at most sentinels (${sn.sentinels})`);
+  if (sn?.sites) checkSentinelSites(sn.sites, sn.sentinels, replicas, sites, fail);
   return {
     replicas: replicas.map((x, i) => ({ name: x.name, ...replicaLink(x, sites, (detail) => fail(['redis', 'replicas', i, 'site'], detail)), priority: x.priority })),
     min_replicas_to_write: r.min_replicas_to_write,
     min_replicas_max_lag_s: r.min_replicas_max_lag,
     sentinel: sn
-      ? { sentinels: sn.sentinels, quorum: sn.quorum, down_after_us: sn.down_after, failover_timeout_us: sn.failover_timeout, parallel_syncs: sn.parallel_syncs }
+      ? { sentinels: sn.sentinels, quorum: sn.quorum, down_after_us: sn.down_after, failover_timeout_us: sn.failover_timeout, parallel_syncs: sn.parallel_syncs, ...(sn.sites ? { sites: sn.sites } : {}) }
       : null,
     wait: r.wait ? { numreplicas: r.wait.numreplicas, timeout_us: r.wait.timeout } : null,
   };
+}
+
+/** redis.sentinel.sites: one known site per Sentinel, each running a Redis instance for it to sit with. */
+function checkSentinelSites(list: readonly string[], count: number, replicas: readonly { site?: string }[], sites: Sites | undefined, fail: Fail): void {
+  const key = ['redis', 'sentinel', 'sites'];
+  if (sites === undefined) fail(key, 'needs sites: (Sentinels placed in data centres)');
+  if (list.length !== count) fail(key, `must name one site per Sentinel (${count}), got ${list.length}`);
+  const withRedis = new Set([sites.redis_site, ...replicas.flatMap((x) => (x.site === undefined ? [] : [x.site]))]);
+  list.forEach((name, i) => {
+    if (!sites.list.some((s) => s.name === name)) fail([...key, i], `unknown site "${name}" (sites: ${sites.list.map((s) => s.name).join(', ')})`);
+    if (!withRedis.has(name)) fail([...key, i], `site "${name}" runs no Redis instance for the Sentinel to sit with (redis.site or a replica's site)`);
+  });
 }
 
 /** A replica's link: with `site:` in another site than Redis, the site link's latency. */

@@ -353,6 +353,9 @@ const sentinel = section({
   down_after: duration({ positive: true }).prefault('30s'), // default: 30s (down-after-milliseconds)
   failover_timeout: duration({ positive: true }).prefault('180s'), // default: 180s (failover-timeout)
   parallel_syncs: int(1, 15).default(1), // default: 1
+  // default: none (each Sentinel sits with a replica, round robin). With sites, the site each
+  // Sentinel runs in, one per Sentinel; it sits with the Redis instance of that site
+  sites: list(text(), 'site names, one per Sentinel').optional(),
 });
 
 const waitCall = section({

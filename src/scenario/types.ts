@@ -241,6 +241,7 @@ export type SentinelConfig = {
   down_after_us: number; // down-after-milliseconds
   failover_timeout_us: number; // failover-timeout
   parallel_syncs: number;
+  sites?: string[]; // per Sentinel, the site it runs in (absent: with the replicas, round robin)
 };
 
 /** Replicas of the inventory, the master's min-replicas guard, and Sentinel (null: no failover). */

@@ -232,7 +232,7 @@ function replicationKeys(r: ReplicationConfig): Obj {
     replicas: r.replicas.map((x) => ({ name: x.name, link_latency: d(x.link_latency_us), priority: x.priority, ...(x.site !== undefined ? { site: x.site } : {}) })),
     min_replicas_to_write: r.min_replicas_to_write,
     min_replicas_max_lag: r.min_replicas_max_lag_s,
-    ...(st ? { sentinel: { sentinels: st.sentinels, quorum: st.quorum, down_after: d(st.down_after_us), failover_timeout: d(st.failover_timeout_us), parallel_syncs: st.parallel_syncs } } : {}),
+    ...(st ? { sentinel: { sentinels: st.sentinels, quorum: st.quorum, down_after: d(st.down_after_us), failover_timeout: d(st.failover_timeout_us), parallel_syncs: st.parallel_syncs, ...(st.sites ? { sites: st.sites } : {}) } } : {}),
     ...(r.wait ? { wait: { numreplicas: r.wait.numreplicas, timeout: d(r.wait.timeout_us) } } : {}),
   };
 }

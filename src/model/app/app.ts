@@ -40,8 +40,15 @@ export interface Inventory {
   newCommand(server: number, job: number, use: number, user: number, reqId: number): number;
   /** The event kind of a command arriving at Redis. */
   readonly commandKind: number;
-  /** Is the Redis process up (a dial to it is not refused)? */
-  readonly alive: boolean;
+  /**
+   * The client of server `s` dials: a Sentinel-aware client first asks a Sentinel for the master
+   * (go-redis FailoverClient's dialer calls MasterAddr on every new connection).
+   */
+  resolve?(s: number): void;
+  /** The node server `s`'s client dials (the master it resolved). */
+  nodeFor(s: number): number;
+  /** Does server `s`'s dial succeed (a master resolved, its process up: not refused)? */
+  dialable(s: number): boolean;
 }
 export interface UpstreamClient {
   /** The event kind of an answer (entity req, arg gen) reaching nginx. */
@@ -323,16 +330,17 @@ export class AppTier implements FaultHandler<AppFault> {
   /** A new connection to Redis after the old one was reset (one round trip; SYNs retransmitted). */
   private dial(s: number, j: number, use: number): void {
     this.dialTimers?.arm(j, use); // without a connect timeout the handler waits as long as TCP does
+    this.inventory.resolve?.(s);
     const link = this.redisLinks + s;
     const net = this.net;
-    net.send(net.appNode[s], net.redisNode, 2 * this.linkLatency_us[link], net.appRedisLoss[s], SYN_RTO_US, this.linkRngs[link], this.kDialed, j, use);
+    net.send(net.appNode[s], this.inventory.nodeFor(s), 2 * this.linkLatency_us[link], net.appRedisLoss[s], SYN_RTO_US, this.linkRngs[link], this.kDialed, j, use);
   }
 
   private onDialed(j: number, use: number): void {
     const jc = this.jobs.cols;
     if (jc.use[j] !== use || !jc.awaiting[j]) return;
     const s = jc.server[j];
-    if (!this.inventory.alive) {
+    if (!this.inventory.dialable(s)) {
       this.redisReply(s, j, use, REDIS_FAILED); // connection refused
       return;
     }
@@ -347,7 +355,7 @@ export class AppTier implements FaultHandler<AppFault> {
     const c = inv.newCommand(s, j, use, this.requests.user[r], this.requests.id[r]);
     const link = this.redisLinks + s;
     const net = this.net;
-    net.send(net.appNode[s], net.redisNode, this.linkLatency_us[link], net.appRedisLoss[s], DATA_RTO_US, this.linkRngs[link], inv.commandKind, c, 0);
+    net.send(net.appNode[s], inv.nodeFor(s), this.linkLatency_us[link], net.appRedisLoss[s], DATA_RTO_US, this.linkRngs[link], inv.commandKind, c, 0);
   }
 
   /** Redis's reply for job `j` (or the app's own timeout): REDIS_GRANTED, _REFUSED or _FAILED. */
@@ -392,10 +400,13 @@ export class AppTier implements FaultHandler<AppFault> {
     this.finish(server, j);
   }
 
-  /** Sentinel moved the master: the client closes its pooled connections, the next call dials. */
-  masterChanged(toRedis_us?: Float64Array): void {
-    this.redisConnBroken.fill(1);
-    if (toRedis_us) this.linkLatency_us.set(toRedis_us, this.redisLinks);
+  /**
+   * Server `s`'s client switched master (+switch-master, or a new answer when it dialed): it closes
+   * its pooled connections (the next call dials) and reaches the master with one-way `toRedis_us`.
+   */
+  masterChanged(s: number, toRedis_us: number): void {
+    this.redisConnBroken[s] = 1;
+    this.linkLatency_us[this.redisLinks + s] = toRedis_us;
   }
 
   /** The answer goes back over the same connection. */

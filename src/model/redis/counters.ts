@@ -15,6 +15,7 @@ export class RedisCounters {
   // Granted tickets whose reply TCP never delivered: the app never heard of them. Only the
   // conservation invariant reports them, next to the app's own late grants.
   grantRepliesLost = 0;
+  readOnly = 0; // scripts that reached a replica: -READONLY
   readonly errorMessages = new Map<string, number>(); // script errors, by message
   scriptStopped = 0; // calls the model stopped: Lua instruction limit or memory cap (also in scriptErrors)
   firstError: string | null = null; // the first script error reply's text

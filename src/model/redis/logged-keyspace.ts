@@ -4,7 +4,8 @@
 // entries are shared, which is how a failover tells which writes the new master never had).
 import { type Command, Keyspace, RedisError, type RedisReply } from './keyspace.js';
 
-export type LoggedWrite = { readonly at_us: number; readonly argv: readonly string[] };
+// by: the instance that took it from a client (-1: the inventory's load); sold: its sale was confirmed to the user
+export type LoggedWrite = { readonly at_us: number; readonly argv: readonly string[]; by?: number; sold?: boolean };
 
 // processCommand's reply when checkGoodReplicasStatus() fails (src/server.c, shared.noreplicaserr);
 // a script's redis.call of a write gets the same error (scriptVerifyWriteCommandAllow, src/script.c).

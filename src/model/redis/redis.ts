@@ -21,7 +21,7 @@ import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../../sc
 import { isTruthyReply } from './lua/replies.js';
 import { LuaScript } from './lua/script.js';
 import { type Keyspace, RedisError } from './keyspace.js';
-import { LoggedKeyspace } from './logged-keyspace.js';
+import { LoggedKeyspace, type LoggedWrite } from './logged-keyspace.js';
 import { Background, Replication } from './replication.js';
 import { Sentinels, type SentinelClient } from './sentinel.js';
 import { makeSampler, type Sampler } from '../shared/service-time.js';
@@ -35,9 +35,8 @@ import type { ProcCpu } from '../host/hosts.js';
 export interface ScriptClient {
   /** The reply to the command made for the caller's (job, use); see Inventory.newCommand. */
   redisReply(server: number, job: number, use: number, reply: number): void;
-  /** Sentinel moved the master: pooled connections to the old one are closed. */
-  // toRedis_us: with sites, each app server's new one-way latency to the master (another site's replica)
-  masterChanged?(toRedis_us?: Float64Array): void;
+  /** Server `s`'s client moved to another master: pooled connections are closed; one-way `toRedis_us` to it. */
+  masterChanged?(s: number, toRedis_us: number): void;
 }
 
 const KEYS = [TICKET_HASH_KEY] as const;
@@ -73,6 +72,7 @@ const COMMAND_COLUMNS = {
   inst: Int8Array, // the instance the app sent it to
   target: Float64Array, // WAIT: the master's offset after this sale's write
   waitSeq: Int32Array, // WAIT: tells this wait from a later one in the same slot (0: not waiting)
+  write: Int32Array, // with replicas: its write's index in RedisTier.writes (-1: it wrote nothing)
 };
 
 export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
@@ -82,7 +82,16 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
   readonly repl: Replication | null = null;
   readonly sentinels: Sentinels | null = null;
   private readonly scripts: LuaScript[];
-  private clientMaster = 0; // the instance the app servers' client resolves as master
+  // the newest master the clients were told of (the failover clock's bookkeeping; each app server
+  // dials its own view, below)
+  private clientMaster = 0;
+  // The Sentinel-aware client of each app server (go-redis FailoverClient, redis-py Sentinel):
+  // the master it dials, the Sentinel it asked last and listens to for +switch-master, whether its
+  // last ask found no Sentinel, and the Sentinels it asks in order (its own site's first)
+  private readonly view: Int32Array;
+  private readonly sub: Int32Array;
+  private readonly noSentinel: Uint8Array;
+  private readonly askOrder: Int32Array[] = [];
   private readonly kForward: number;
   private readonly kRelay: number;
   private readonly initialWrites: number;
@@ -100,7 +109,7 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     onGrow: (c) => {
       ({ server: this.cmdServer, req: this.cmdReq, gen: this.cmdGen } = c);
       ({ user: this.cmdUser, reply: this.cmdReply, reqId: this.cmdReqId, inst: this.cmdInst } = c);
-      ({ target: this.cmdTarget, waitSeq: this.cmdWaitSeq } = c);
+      ({ target: this.cmdTarget, waitSeq: this.cmdWaitSeq, write: this.cmdWrite } = c);
     },
   });
   private cmdServer = this.cmds.cols.server;
@@ -112,6 +121,9 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
   private cmdInst = this.cmds.cols.inst;
   private cmdTarget = this.cmds.cols.target;
   private cmdWaitSeq = this.cmds.cols.waitSeq;
+  private cmdWrite = this.cmds.cols.write;
+  // with replicas: every write a client's script made, in order (who took it, whether its sale was confirmed)
+  private readonly writes: LoggedWrite[] = [];
   private waitSeq = 0;
   private readonly waiters: number[][] = []; // per master: commands in WAIT, oldest first
   private readonly kWaitTimeout: number;
@@ -147,6 +159,10 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     this.sample = makeSampler(redis.service_time, rngs.stream('redis'));
     this.linkRngs = net.topology.redisLinks.map((l) => net.rngFor(l));
     this.linkLatency_us = Float64Array.from(net.topology.redisLinks, (l) => l.latency_us); // an app in another site: over the site link too
+    const apps = net.topology.apps.length;
+    this.view = new Int32Array(apps);
+    this.sub = new Int32Array(apps).fill(-1);
+    this.noSentinel = new Uint8Array(apps);
     this.commandKind = engine.register('redis.command', (cmd) => this.onArrive(cmd));
     this.kDone = engine.register('redis.done', (cmd, epoch) => this.onDone(cmd, epoch));
     this.kReply = engine.register('redis.reply', (cmd) => this.onReplyAtApp(cmd));
@@ -166,8 +182,11 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
       this.repl = new Replication(engine, rc, names, redis.latency_us, all, rngs.stream('redis:replication'), bg, metrics.bin_us);
       this.repl.onAcked = (m) => this.resolveWaits(m);
       for (let i = 0; i < names.length; i++) this.waiters.push([]);
-      if (rc.sentinel) this.sentinels = new Sentinels(engine, rc.sentinel, this.repl, this, rngs.stream('sentinel'), bg);
       this.placeInSites(this.repl);
+      if (rc.sentinel) {
+        this.sentinels = new Sentinels(engine, rc.sentinel, this.repl, this, rngs.stream('sentinel'), bg, this.sentinelHosts(rc.sentinel.sites));
+        this.orderSentinels(this.sentinels);
+      }
     }
     if (shares) this.split = this.splitPerSite(shares);
   }
@@ -237,16 +256,94 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     this.cmdGen[c] = gen;
     this.cmdUser[c] = user;
     this.cmdReply[c] = REDIS_FAILED;
-    this.cmdInst[c] = this.split ? this.split.appSite[server] : this.clientMaster;
+    this.cmdWrite[c] = -1;
+    this.cmdInst[c] = this.split ? this.split.appSite[server] : this.view[server];
     if (this.trace) this.cmdReqId[c] = reqId;
     return c;
   }
 
-  /** Can the app servers dial the master they resolved (a replica is across its replication link)? */
-  get alive(): boolean {
+  /** Can server `s` dial the master it resolved (a replica is across its replication link)? */
+  dialable(s: number): boolean {
     const r = this.repl;
     if (r === null) return this.up;
-    return this.instanceUp(this.clientMaster);
+    return this.noSentinel[s] === 0 && this.instanceUp(this.view[s]);
+  }
+
+  nodeFor(s: number): number {
+    return this.split ? this.net.redisNode : this.net.instanceNode[this.view[s]];
+  }
+
+  /**
+   * Server `s` dials: its client asks the Sentinel it used last if it can reach it, else the
+   * first it can in its list (go-redis sentinelFailover.MasterAddr), and dials the master that one
+   * names; reaching none, the dial fails ("all sentinels ... are unreachable"). The ask itself
+   * takes no time here (as messages between Sentinels).
+   */
+  resolve(s: number): void {
+    const sn = this.sentinels;
+    if (sn === null) return;
+    let j = this.sub[s];
+    if (j < 0 || !this.canAsk(s, j)) {
+      j = -1;
+      for (const k of this.askOrder[s]) {
+        if (this.canAsk(s, k)) {
+          j = k;
+          break;
+        }
+      }
+    }
+    this.noSentinel[s] = j < 0 ? 1 : 0;
+    if (j < 0) return;
+    this.sub[s] = j;
+    const to = sn.answer(j);
+    if (to !== this.view[s]) this.setView(s, to);
+  }
+
+  /** Can app server `s` reach Sentinel `j` (up, and the site link between them up)? */
+  private canAsk(s: number, j: number): boolean {
+    const sn = this.sentinels;
+    const r = this.repl;
+    if (sn === null || r === null || !sn.up(j)) return false;
+    const site = r.site[sn.hostOf(j)];
+    const mine = this.net.topology.siteOf(this.net.topology.apps[s]);
+    return site < 0 || mine < 0 || this.net.siteReachable(mine, site);
+  }
+
+  /** Server `s`'s client now dials instance `to`: in a site, there (over the site link from another). */
+  private setView(s: number, to: number): void {
+    this.view[s] = to;
+    const r = this.repl;
+    const t = this.net.topology;
+    const site = r === null ? -1 : r.site[to];
+    const app = t.apps[s];
+    this.linkLatency_us[s] = to > 0 && site >= 0 ? this.redis.latency_us + t.siteLatency_us(t.siteOf(app), site) : t.redisLinks[s].latency_us;
+    this.app.to.masterChanged?.(s, this.linkLatency_us[s]);
+  }
+
+  /** +switch-master from Sentinel `i`: the app servers listening to it, and able to hear it, move to `to`. */
+  announced(i: number, to: number): void {
+    for (let s = 0; s < this.view.length; s++) if (this.sub[s] === i && this.view[s] !== to && this.canAsk(s, i)) this.setView(s, to);
+  }
+
+  /** `sentinel.sites`: each Sentinel sits with the first instance of its site (undefined: with the replicas). */
+  private sentinelHosts(sites: readonly string[] | undefined): Int32Array | undefined {
+    const r = this.repl;
+    if (sites === undefined || r === null) return undefined;
+    const names = this.net.topology.sites.map((x) => x.name);
+    return Int32Array.from(sites, (name) => r.site.indexOf(names.indexOf(name)));
+  }
+
+  /** Each app server's Sentinel list: those of its own site first, then the others, each in order. */
+  private orderSentinels(sn: Sentinels): void {
+    const r = this.repl;
+    const t = this.net.topology;
+    if (r === null) return;
+    t.apps.forEach((a, s) => {
+      const all = Array.from({ length: sn.count }, (_, j) => j);
+      const local = (j: number) => r.site[sn.hostOf(j)] === t.siteOf(a);
+      this.askOrder.push(Int32Array.from([...all.filter(local), ...all.filter((j) => !local(j))]));
+      this.sub[s] = this.askOrder[s][0]; // it resolved the master at start, with every Sentinel up
+    });
   }
 
   /** TCP gave up on a message: a command never delivered fails at the app; a lost reply is never heard. */
@@ -311,10 +408,14 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     const inst = this.cmdInst[c];
     if (gen !== this.thread.generation(inst)) return; // the command was lost in a crash
     const ks = this.repl ? this.repl.ks[inst] : this.split ? this.split.ks[inst] : this.ks;
+    if (this.repl !== null && this.repl.masterOf[inst] >= 0) {
+      this.readOnly(c, inst);
+      return;
+    }
     ks.now_us = this.engine.now_us;
     const logged = ks.log.length;
     const reply = this.scripts[inst].call(KEYS, ARGV);
-    if (ks.log.length > logged) this.repl?.wrote(inst);
+    if (ks.log.length > logged && this.repl) this.noteWrite(c, ks, inst);
     this.engine.note(typeof reply === 'number' ? reply : -1);
     const cs = this.counters;
     let result: number;
@@ -348,8 +449,50 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     if (next >= 0) this.start(next);
   }
 
+  /**
+   * The script reached a replica (a demoted master, or one a client still takes for the master):
+   * its write fails with -READONLY (scriptVerifyWriteCommandAllow, src/script.c), an error
+   * go-redis takes for a bad connection (isBadConn), so the client dials and asks Sentinel again.
+   */
+  private readOnly(c: number, inst: number): void {
+    this.counters.readOnly++;
+    this.reply(c, REDIS_FAILED);
+    const next = this.thread.finish(inst, c, this.engine.now_us);
+    this.counters.busy_us = this.thread.busyTime_us(inst);
+    if (next >= 0) this.start(next);
+  }
+
+  /** A script wrote on master `inst`: the write goes down the stream, and is remembered for the report. */
+  private noteWrite(c: number, ks: LoggedKeyspace, inst: number): void {
+    const w = ks.log[ks.log.length - 1];
+    w.by = inst;
+    this.cmdWrite[c] = this.writes.length;
+    this.writes.push(w);
+    this.repl?.wrote(inst);
+  }
+
+  /**
+   * The writes the final master does not have that a master in the minority took (one still
+   * running when its replica was promoted without it), how many of them were confirmed sales,
+   * and when it took the last one.
+   */
+  minorityWrites(final: number): { writes: number; sold: number; last_us: number } {
+    const r = this.repl;
+    const out = { writes: 0, sold: 0, last_us: -1 };
+    if (r === null) return out;
+    const kept = new Set(r.ks[final].log);
+    for (const w of this.writes) {
+      if (kept.has(w) || w.by === undefined || !r.cutOffMaster[w.by]) continue;
+      out.writes++;
+      if (w.sold) out.sold++;
+      out.last_us = Math.max(out.last_us, w.at_us);
+    }
+    return out;
+  }
+
   /** The sale counts: the user is told, and holds the ticket. */
   private grant(c: number): void {
+    if (this.cmdWrite[c] >= 0) this.writes[this.cmdWrite[c]].sold = true;
     const m = this.metrics;
     this.ledger.grant(this.cmdUser[c]);
     this.engine.note(this.cmdUser[c]);
@@ -422,7 +565,8 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
   private sendReply(c: number): void {
     const s = this.cmdServer[c];
     const net = this.net;
-    net.send(net.redisNode, net.appNode[s], this.linkLatency_us[s], net.appRedisLoss[s], DATA_RTO_US, this.linkRngs[s], this.kReply, c, 0);
+    const from = this.split ? net.redisNode : net.instanceNode[this.cmdInst[c]];
+    net.send(from, net.appNode[s], this.linkLatency_us[s], net.appRedisLoss[s], DATA_RTO_US, this.linkRngs[s], this.kReply, c, 0);
   }
 
   private onReplyAtApp(c: number): void {
@@ -550,12 +694,15 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
 
   private pendingFailover: { from: number; to: number; lostWrites: number } | null = null;
 
-  /** Sentinel names `to` as master: the app servers' client re-resolves and reconnects. */
+  /**
+   * The leader saw `to` promoted: the failover's record. The app servers move on their own
+   * (announced, resolve); clientMaster, the failover clock's idea of where clients are, follows
+   * now, or when the path to `to` heals.
+   */
   switched(from: number, to: number): void {
     const r = this.repl;
     const sn = this.sentinels;
     if (r === null || sn === null) return;
-    // clients across a cut link hear of it only when the link heals (they reach no Sentinel)
     if (r.pathUp(0, to)) this.moveClients(to);
     else this.deferredMaster = to;
     const pf = this.pendingFailover;
@@ -578,17 +725,6 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
   private moveClients(to: number): void {
     this.clientMaster = to;
     this.deferredMaster = -1;
-    const site = this.repl?.site[to] ?? -1;
-    if (site < 0) {
-      this.app.to.masterChanged?.();
-      return;
-    }
-    // the master runs in another site now: the app servers dial it there
-    const net = this.net;
-    const t = net.topology;
-    net.moveNode(net.redisNode, site);
-    t.apps.forEach((a, s) => (this.linkLatency_us[s] = this.redis.latency_us + t.siteLatency_us(t.siteOf(a), site)));
-    this.app.to.masterChanged?.(this.linkLatency_us);
   }
 
   /** A replica process dies or restarts (`kill`/`recover` on a replica's name). */
@@ -655,6 +791,7 @@ export class RedisTier implements FaultHandler<RedisFault>, SentinelClient {
     const r = this.repl;
     if (r === null) return [];
     const out: string[] = [];
+    if (r.site[0] === s) r.dark[0] = dark ? 1 : 0; // the master is killed with the site's processes; its Sentinels go dark
     for (let i = 1; i < r.n; i++) {
       if (r.site[i] !== s) continue;
       r.dark[i] = dark ? 1 : 0;

@@ -24,7 +24,7 @@
 import type { Engine } from '../../engine/engine.js';
 import type { RngStream } from '../../engine/rng.js';
 import type { ReplicationConfig } from '../../scenario/types.js';
-import type { LoggedKeyspace } from './logged-keyspace.js';
+import type { LoggedKeyspace, LoggedWrite } from './logged-keyspace.js';
 
 export const REPL_CRON_PERIOD_US = 1_000_000;
 
@@ -121,6 +121,10 @@ export class Replication {
   // when the master the clients use went down or was cut off (-1: it is fine)
   masterLost_us = -1;
   readonly failovers: FailoverRecord[] = [];
+  // per instance: still running when a replica of it was promoted (cut off, not dead): a master
+  // in the minority, whose writes since the cut exist nowhere else
+  readonly cutOffMaster: Uint8Array;
+  discarded = 0; // writes thrown away by full resyncs (a demoted master's since the split)
   // with sites: per instance the site it runs in (-1: none given, its link alone joins it), whether
   // that site is dark, and the site links' state and latency
   readonly site: Int32Array;
@@ -149,6 +153,7 @@ export class Replication {
     this.priority = Int32Array.from(names, (_, i) => (i === 0 ? 100 : cfg.replicas[i - 1].priority));
     this.online = new Uint8Array(n).fill(1);
     this.site = new Int32Array(n).fill(-1);
+    this.cutOffMaster = new Uint8Array(n);
     this.dark = new Uint8Array(n);
     this.ackOff = new Float64Array(n);
     this.ackTime_s = new Float64Array(n);
@@ -253,9 +258,12 @@ export class Replication {
     const mine = this.ks[r];
     const theirs = this.ks[m];
     // a partial resync when its history is a prefix of the master's, else a full one
-    const prefix = mine.log.length <= theirs.log.length && mine.log.every((w, k) => theirs.log[k] === w);
-    if (prefix) for (let k = mine.log.length; k < theirs.log.length; k++) mine.applyReplicated(theirs.log[k]);
-    else mine.copyFrom(theirs);
+    const common = commonPrefix(mine.log, theirs.log);
+    if (common === mine.log.length) for (let k = mine.log.length; k < theirs.log.length; k++) mine.applyReplicated(theirs.log[k]);
+    else {
+      this.discarded += mine.log.length - common; // readSyncBulkPayload empties the old dataset first
+      mine.copyFrom(theirs);
+    }
     this.online[r] = 1;
     this.ackOff[r] = this.offset(r);
     this.ackTime_s[r] = Math.floor(this.engine.now_us / 1e6);
@@ -336,6 +344,7 @@ export class Replication {
   /** SLAVEOF NO ONE on `p`: returns the writes its old master had that it never got. */
   promote(p: number): number {
     const old = this.masterOf[p];
+    if (old >= 0 && this.alive[old]) this.cutOffMaster[old] = 1;
     this.masterOf[p] = -1;
     this.session[p]++;
     this.online[p] = 1;
@@ -346,11 +355,8 @@ export class Replication {
 
   /** Entries of `of`'s log that `p` does not have. */
   private missingFrom(p: number, of: number): number {
-    const a = this.ks[p].log;
     const b = this.ks[of].log;
-    let k = 0;
-    while (k < a.length && k < b.length && a[k] === b[k]) k++;
-    return b.length - k;
+    return b.length - commonPrefix(this.ks[p].log, b);
   }
 
   /** SLAVEOF m on `i` (Sentinel reconfiguring a replica, or turning an old master into one). */
@@ -358,4 +364,11 @@ export class Replication {
     this.masterOf[i] = m;
     this.startSync(i);
   }
+}
+
+/** How many entries two logs share from their start (entries are shared objects along a stream). */
+function commonPrefix(a: readonly LoggedWrite[], b: readonly LoggedWrite[]): number {
+  let k = 0;
+  while (k < a.length && k < b.length && a[k] === b[k]) k++;
+  return k;
 }

@@ -34,10 +34,18 @@
 //   config at once: that is when clients (go-redis's FailoverClient) re-resolve to the new master.
 // - A former master that comes back reporting role:master is turned into a replica of the new
 //   one after it has been up 4 x sentinel_publish_period (8 s): +convert-to-slave.
+// - Each Sentinel has its own configuration: the master it monitors and that master's
+//   config_epoch. The leader takes the failover epoch when it sees the promotion and forces a
+//   hello (sentinelForceHelloUpdateForMaster); every sentinel_publish_period (2 s) each Sentinel
+//   publishes a hello, and one that hears a newer config_epoch moves to that master
+//   (sentinelProcessHelloMessage: +config-update-from, +switch-master,
+//   sentinelResetMasterAndChangeAddress). A Sentinel cut off from the others keeps its old view,
+//   and keeps answering get-master-addr-by-name with the old master, until a hello reaches it.
 // Simplifications: messages between Sentinels, and a Sentinel's to a Redis it can reach, take no
-// time (microseconds against timers of seconds); Sentinels share one view of the configuration
-// (hello messages spread it within a second); each Sentinel sits with a replica (round robin), so
-// it reaches the first master only over that replica's replication link.
+// time (microseconds against timers of seconds); the leader's own subscribers hear +switch-master
+// when it sees the promotion (it emits it after reconfiguring the other replicas); hellos reach every Sentinel whose host the
+// sender's host can reach; each Sentinel sits with a replica (round robin), so it reaches the
+// first master only over that replica's replication link, unless `sentinel.sites` places it.
 import type { Engine } from '../../engine/engine.js';
 import type { RngStream } from '../../engine/rng.js';
 import type { SentinelConfig } from '../../scenario/types.js';
@@ -68,9 +76,13 @@ const RECONF_DONE = 2;
 export interface SentinelClient {
   /** SLAVEOF NO ONE reached replica `p`. */
   promoted(p: number): void;
-  /** get-master-addr-by-name now names `p`: clients re-resolve. */
+  /** The leader saw the promotion: get-master-addr-by-name now names `p` (the failover's record). */
   switched(from: number, to: number): void;
+  /** Sentinel `i` now names `to` as the master: +switch-master to the clients subscribed to it. */
+  announced?(i: number, to: number): void;
 }
+
+export const SENTINEL_PUBLISH_PERIOD_US = 2_000_000;
 
 /** The first time each step happened in the current failover, for the report (-1: not yet). */
 export type FailoverSteps = { sdown_us: number; odown_us: number; elected_us: number; promoted_us: number; end_us: number };
@@ -103,7 +115,9 @@ export class Sentinels {
   private readonly upSince: Float64Array; // [i * n + x]: reachable since (-1: not now)
   private readonly reconf: Uint8Array; // [i * n + x]
   private readonly reconfSent: Float64Array; // [i * n + x]
-  master = 0; // the monitored master's instance
+  private readonly monitored: Int32Array; // per Sentinel: the master it monitors
+  private readonly configEpoch: Int32Array; // per Sentinel: that master's config_epoch
+  private readonly lastPub: Float64Array; // per Sentinel: its last hello
   steps: FailoverSteps = { sdown_us: -1, odown_us: -1, elected_us: -1, promoted_us: -1, end_us: -1 };
   private readonly kTick: number;
   private readonly n: number;
@@ -115,10 +129,14 @@ export class Sentinels {
     private readonly client: SentinelClient,
     private readonly rng: Pick<RngStream, 'int'>,
     private readonly bg: Background,
+    hosts?: Int32Array, // per Sentinel, the instance it sits with
   ) {
     const S = (this.count = cfg.sentinels);
     const n = (this.n = repl.n);
-    this.host = Int32Array.from({ length: S }, (_, i) => 1 + (i % (n - 1)));
+    this.host = hosts ?? Int32Array.from({ length: S }, (_, i) => 1 + (i % (n - 1)));
+    this.monitored = new Int32Array(S);
+    this.configEpoch = new Int32Array(S);
+    this.lastPub = new Float64Array(S);
     // the Sentinels have been watching for a while: pongs at their own phase within the second
     this.lastPong = Float64Array.from({ length: S }, () => -rng.int(SENTINEL_PING_PERIOD_US));
     this.lastPing = Float64Array.from(this.lastPong);
@@ -149,6 +167,28 @@ export class Sentinels {
     for (let i = 0; i < S; i++) bg.schedule(this.period_us(), this.kTick, i);
   }
 
+  /** The master as the newest configuration names it (the first Sentinel's view among those with the largest config_epoch). */
+  get master(): number {
+    let best = 0;
+    for (let i = 1; i < this.count; i++) if (this.configEpoch[i] > this.configEpoch[best]) best = i;
+    return this.monitored[best];
+  }
+
+  /** The instance Sentinel `i` sits with. */
+  hostOf(i: number): number {
+    return this.host[i];
+  }
+
+  /** Is Sentinel `i` running (its site not dark)? */
+  up(i: number): boolean {
+    return this.repl.dark[this.host[i]] === 0;
+  }
+
+  /** get-master-addr-by-name on Sentinel `i` (sentinelGetCurrentMasterAddress): the promoted replica from RECONF_SLAVES on. */
+  answer(i: number): number {
+    return this.state[i] >= RECONF_SLAVES && this.promotedBy[i] >= 0 ? this.promotedBy[i] : this.monitored[i];
+  }
+
   /** serverCron's next period: 1000 / hz ms, hz drawn again each time. */
   private period_us(): number {
     return Math.floor(1000 / (CONFIG_DEFAULT_HZ + this.rng.int(CONFIG_DEFAULT_HZ))) * 1000;
@@ -175,13 +215,14 @@ export class Sentinels {
     this.failoverStep(i, now);
     if (started) this.ask(i, now, true);
     this.ask(i, now, false);
-    for (let x = 0; x < this.n; x++) if (x !== this.master) this.infoReplica(i, x, now);
+    for (let x = 0; x < this.n; x++) if (x !== this.monitored[i]) this.infoReplica(i, x, now);
     if (this.state[i] === UPDATE_CONFIG) this.switchMaster(i, now);
+    if (now - this.lastPub[i] >= SENTINEL_PUBLISH_PERIOD_US) this.hello(i, now);
     if (!this.bg.idle) this.bg.schedule(this.period_us(), this.kTick, i);
   }
 
   private pingMaster(i: number, now: number): void {
-    const m = this.master;
+    const m = this.monitored[i];
     const due = now - this.lastPong[i] > SENTINEL_PING_PERIOD_US && now - this.lastPing[i] > SENTINEL_PING_PERIOD_US / 2;
     // a dead process resets its connection, but only if the reset can reach the Sentinel: behind
     // a cut link a dead master looks the same as a live one (pings go unanswered)
@@ -360,7 +401,7 @@ export class Sentinels {
     const validity = this.sdown[i] ? 5 * SENTINEL_PING_PERIOD_US : 3 * SENTINEL_INFO_PERIOD_US;
     let best = -1;
     for (let x = 0; x < n; x++) {
-      if (x === this.master || !this.reaches(i, x) || this.repl.priority[x] === 0) continue;
+      if (x === this.monitored[i] || !this.reaches(i, x) || this.repl.priority[x] === 0) continue;
       if (now - this.infoRefresh[i * n + x] > validity) continue;
       if (best < 0 || this.better(i, x, best)) best = x;
     }
@@ -394,9 +435,12 @@ export class Sentinels {
     if (isMaster && x === this.promotedBy[i] && this.state[i] === WAIT_PROMOTION) {
       this.setState(i, RECONF_SLAVES, now);
       if (this.steps.promoted_us < 0) this.steps.promoted_us = now;
-      this.client.switched(this.master, x);
+      this.client.switched(this.monitored[i], x);
+      this.configEpoch[i] = this.failEpoch[i];
+      this.client.announced?.(i, x);
+      this.hello(i, now); // forced: the Sentinels it can reach move at once
     } else if (isMaster && x !== this.promotedBy[i] && this.masterLooksSane(i) && now - this.upSince[k] > SENTINEL_CONVERT_WAIT_US) {
-      this.repl.follow(x, this.master); // +convert-to-slave
+      this.repl.follow(x, this.monitored[i]); // +convert-to-slave
     } else if (!isMaster && this.reconf[k] === RECONF_SENT && this.repl.masterOf[x] === this.promotedBy[i] && this.repl.online[x]) {
       this.reconf[k] = RECONF_DONE;
     }
@@ -404,7 +448,7 @@ export class Sentinels {
 
   /** sentinelMasterLooksSane: the monitored master is up, reachable and says it is a master. */
   private masterLooksSane(i: number): boolean {
-    const m = this.master;
+    const m = this.monitored[i];
     return !this.sdown[i] && !this.odown[i] && this.state[i] === NONE && this.reaches(i, m) && this.repl.masterOf[m] < 0;
   }
 
@@ -416,7 +460,7 @@ export class Sentinels {
     for (let x = 0; x < n; x++) if (this.reconf[i * n + x] === RECONF_SENT) inProgress++;
     for (let x = 0; x < n && inProgress < this.cfg.parallel_syncs; x++) {
       const k = i * n + x;
-      if (x === this.master || x === p || this.reconf[k] === RECONF_DONE) continue;
+      if (x === this.monitored[i] || x === p || this.reconf[k] === RECONF_DONE) continue;
       if (this.reconf[k] === RECONF_SENT && now - this.reconfSent[k] > SENTINEL_SLAVE_RECONF_TIMEOUT_US) this.reconf[k] = RECONF_DONE;
       if (this.reconf[k] !== 0 || !this.reaches(i, x)) continue;
       this.repl.follow(x, p);
@@ -426,31 +470,49 @@ export class Sentinels {
     }
     let left = 0;
     for (let x = 0; x < n; x++) {
-      if (x === this.master || x === p || this.reconf[i * n + x] === RECONF_DONE || !this.reaches(i, x)) continue;
+      if (x === this.monitored[i] || x === p || this.reconf[i * n + x] === RECONF_DONE || !this.reaches(i, x)) continue;
       left++;
     }
     if (left === 0 || now - this.stateChange[i] > this.cfg.failover_timeout_us) this.setState(i, UPDATE_CONFIG, now);
   }
 
-  /** +switch-master: every Sentinel now monitors the promoted replica. */
+  /** +switch-master on the leader: it, and every Sentinel it reaches, now monitors the promoted replica. */
   private switchMaster(i: number, now: number): void {
     const to = this.promotedBy[i];
+    const epoch = this.configEpoch[i];
     this.steps.end_us = now;
-    this.master = to;
-    const S = this.count;
-    for (let j = 0; j < S; j++) {
-      this.abort(j, now);
-      this.sdown[j] = 0;
-      this.odown[j] = 0;
-      this.actPing[j] = 0;
-      this.disconnected[j] = this.reaches(j, to) ? 0 : 1;
-      this.lastPong[j] = now;
-      this.lastAvail[j] = now;
-      this.failStart[j] = -Infinity;
+    for (let j = 0; j < this.count; j++) if (j === i || this.talks(i, j)) this.adopt(j, to, epoch, now);
+  }
+
+  /** A hello from Sentinel `i`: each Sentinel it reaches with an older config_epoch moves to its master. */
+  private hello(i: number, now: number): void {
+    this.lastPub[i] = now;
+    const to = this.answer(i);
+    const epoch = this.configEpoch[i];
+    for (let j = 0; j < this.count; j++) {
+      if (j !== i && this.configEpoch[j] < epoch && this.talks(i, j)) {
+        this.adopt(j, to, epoch, now);
+        this.client.announced?.(j, to);
+      }
     }
-    this.mdown.fill(0);
-    this.seenLeader.fill(-1);
-    this.reconf.fill(0);
+  }
+
+  /** sentinelResetMasterAndChangeAddress on Sentinel `j`: it monitors `to` from scratch. */
+  private adopt(j: number, to: number, epoch: number, now: number): void {
+    const S = this.count;
+    this.monitored[j] = to;
+    this.configEpoch[j] = epoch;
+    this.abort(j, now);
+    this.sdown[j] = 0;
+    this.odown[j] = 0;
+    this.actPing[j] = 0;
+    this.disconnected[j] = this.reaches(j, to) ? 0 : 1;
+    this.lastPong[j] = now;
+    this.lastAvail[j] = now;
+    this.failStart[j] = -Infinity;
+    this.mdown.fill(0, j * S, (j + 1) * S);
+    this.seenLeader.fill(-1, j * S, (j + 1) * S);
+    this.reconf.fill(0, j * this.n, (j + 1) * this.n);
   }
 
   /** Starts a fresh record of steps for the next failover. */

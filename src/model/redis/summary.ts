@@ -54,11 +54,12 @@ const msOrNull = (t_us: number): number | null => (t_us < 0 ? null : round(t_us 
 export function replicationSection(
   r: Replication,
   final: number,
-  t: { granted: number; inventory: number; hashSold: number; waitShort: number },
+  t: { granted: number; inventory: number; hashSold: number; waitShort: number; readOnly: number; minority: { writes: number; sold: number; last_us: number } },
   end_us: number,
 ): { summary: ReplicationSummary; rows: ReplicationRow[] } {
   const oversold = Math.max(0, t.granted - t.inventory);
   const scriptOversold = Number.isNaN(t.hashSold) ? 0 : Math.max(0, t.hashSold - t.inventory);
+  const byFailover = Math.max(0, oversold - scriptOversold);
   const failovers: FailoverSummary[] = r.failovers.map((f) => ({
     from: r.names[f.from],
     to: r.names[f.to],
@@ -88,7 +89,12 @@ export function replicationSection(
       master: r.names[final],
       writes: r.clientWrites,
       lost_writes: r.clientWrites - r.offset(final),
-      oversold_by_failover: Math.max(0, oversold - scriptOversold),
+      oversold_by_failover: byFailover,
+      minority_writes: t.minority.writes,
+      minority_last_write_ms: msOrNull(t.minority.last_us),
+      oversold_by_minority: Math.min(byFailover, t.minority.sold),
+      writes_discarded: r.discarded,
+      readonly_replies: t.readOnly,
       writes_refused: r.ks.reduce((n, k) => n + k.writesRefused, 0),
       wait_short: t.waitShort,
       failover_ms: failovers.length > 0 ? failovers[0].failover_ms : null,
@@ -104,7 +110,22 @@ export function replicationSkeleton(names: readonly string[]): { summary: Replic
   const instances: ReplicationSummary['instances'] = {};
   names.forEach((name, i) => (instances[name] = { role: i === 0 ? 'master' : 'replica', offset: 0, lag_writes_max: 0, alive: true }));
   return {
-    summary: { master: names[0], writes: 0, lost_writes: 0, oversold_by_failover: 0, writes_refused: 0, wait_short: 0, failover_ms: null, failovers: [], instances },
+    summary: {
+      master: names[0],
+      writes: 0,
+      lost_writes: 0,
+      oversold_by_failover: 0,
+      minority_writes: 0,
+      minority_last_write_ms: null,
+      oversold_by_minority: 0,
+      writes_discarded: 0,
+      readonly_replies: 0,
+      writes_refused: 0,
+      wait_short: 0,
+      failover_ms: null,
+      failovers: [],
+      instances,
+    },
     rows: [],
   };
 }
@@ -115,6 +136,11 @@ export function replicationLines(r: ReplicationSummary | undefined): string[] {
   const lines = [
     `  replication: ${r.writes} writes, ${r.lost_writes} lost (not on the final master, ${r.master}); oversold by failover ${r.oversold_by_failover}; refused: ${r.writes_refused} NOREPLICAS, ${r.wait_short} short of WAIT`,
   ];
+  if (r.minority_writes > 0) {
+    lines.push(
+      `  minority master: ${r.minority_writes} writes taken while cut off from its promoted replica (the last at ${r.minority_last_write_ms} ms), ${r.writes_discarded} thrown away when it resynced; oversold by them ${r.oversold_by_minority}`,
+    );
+  }
   for (const f of r.failovers) {
     lines.push(
       `  failover ${f.from} -> ${f.to} at ${f.at_ms} ms, ${f.failover_ms ?? '?'} ms after the master was lost (sdown ${f.sdown_ms}, odown ${f.odown_ms}, elected ${f.elected_ms}, promotion seen ${f.promoted_ms} ms); ${f.lost_writes} writes the replica never got`,

@@ -44,6 +44,9 @@ export class Connectivity {
   readonly nginxNode: Int32Array; // node id of nginx instance k
   readonly appNode: Int32Array; // node id of app server s
   readonly redisNode: number;
+  // per Redis instance (0 the master `redis`, then the replicas): the node its clients dial. A
+  // replica in a site is a node there; one without is reached through `redis` and its own link
+  readonly instanceNode: Int32Array;
   private readonly nodeIds = new Map<string, number>();
   private readonly group: Int32Array; // partition group per node; 0 = the main side
   private nextGroup = 1;
@@ -87,8 +90,13 @@ export class Connectivity {
     this.nginxNode = Int32Array.from(topology.nginx, (_, k) => k);
     this.appNode = Int32Array.from(topology.apps, (_, s) => nginxInstances + s);
     this.redisNode = topology.stackNodes.length - 1;
-    this.group = new Int32Array(topology.stackNodes.length);
-    this.site = Int32Array.from(topology.siteOfStackNode);
+    let next = topology.stackNodes.length;
+    this.instanceNode = Int32Array.from([-1, ...topology.siteOfReplica], (site) => (site < 0 ? this.redisNode : next++));
+    this.group = new Int32Array(next);
+    this.site = Int32Array.from({ length: next }, (_, i) => (i < this.redisNode + 1 ? topology.siteOfStackNode[i] : -1));
+    topology.siteOfReplica.forEach((site, r) => {
+      if (site >= 0) this.site[this.instanceNode[r + 1]] = site;
+    });
     this.sites = Math.max(1, topology.sites.length);
     this.siteCut = new Uint8Array(this.sites * this.sites);
     this.nginxAppLoss = new Float64Array(nginxInstances * this.apps);
@@ -110,11 +118,6 @@ export class Connectivity {
   /** One-way latency between sites a and b: 0 within a site, the site link's between two. */
   siteLatency_us(a: number, b: number): number {
     return this.topology.siteLatency_us(a, b);
-  }
-
-  /** Node `node` now runs in site `site` (the Redis clients use moved to another site's instance). */
-  moveNode(node: number, site: number): void {
-    this.site[node] = site;
   }
 
   /** Called after a site link went down or came up. */
