@@ -15,7 +15,7 @@ import { runScenario } from '../../src/model/stack.js';
 import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../../src/scenario/inventory-scripts.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import type { ClosedLoad, Scenario } from '../../src/scenario/types.js';
-import { freePort, Proc, requireBinary, sleep, stopPid, waitForPort } from './procs.js';
+import { freePort, Proc, requireBinary, sleep, stopPid, WARM_HASH_KEY, waitForPort } from './procs.js';
 import { childrenOf, CpuMeter } from './cpu-proc.js';
 import { abCpuFromShell, type MeasuredCpu, perRequest, processGroups, writeOneBox } from './one-box.js';
 import { RespClient } from './resp.js';
@@ -276,11 +276,14 @@ class RealStack {
   }
 
   /**
-   * WARM_UP requests through nginx to the backends' /warm (no stock touched) before measuring, so
-   * that V8 has compiled the backends' hot paths. A multiple of the weights' sum (10): smooth WRR
-   * ends a whole period with every current weight back at 0, where the measured run starts.
+   * WARM_UP requests through nginx to the backends' /warm before measuring, so that V8 has
+   * compiled every path of the handler: /warm runs the same code on a hash of its own
+   * (WARM_HASH_KEY, the same inventory, so both the sale and the sold-out answer run), its own
+   * local stock and log. A multiple of the weights' sum (10): smooth WRR ends a whole period with
+   * every current weight back at 0, where the measured run starts.
    */
   private async warmUp(nginxPort: number): Promise<void> {
+    await this.cmd(['HSET', WARM_HASH_KEY, TICKET_TOTAL_FIELD, String(this.s.tickets.inventory), TICKET_SOLD_FIELD, '0']);
     const ab = this.track(new Proc(this.bins.ab, ['-n', String(WARM_UP), '-c', '100', `http://127.0.0.1:${nginxPort}/warm`]));
     const code = await ab.exited;
     if (code !== 0) throw new Error(`warm-up ab exited with ${code}:\n${ab.output.slice(-2000)}`);
