@@ -142,6 +142,69 @@ describe('SliceCpu (EEVDF slices)', () => {
     expect(h.cpu.utilization(150)).toBeCloseTo(270 / 300, 12);
   });
 
+  test('each core has its own queue: a thread that just ran is not pulled to an idle core until the tick', () => {
+    const h = host(2, 10_000);
+    const r = h.cpu.addProcess(1);
+    const p = h.cpu.addProcess(1);
+    const q = h.cpu.addProcess(1);
+    h.cpu.submit(r, 100, h.kDone, 1, 0);
+    h.cpu.submit(p, 400, h.kDone, 2, 0);
+    h.at(150, () => h.cpu.submit(q, 5000, h.kDone, 3, 0));
+    h.at(200, () => h.cpu.submit(r, 100, h.kDone, 1, 0));
+    h.engine.run();
+    // R runs 0-100 on core 0, P 0-400 on core 1. Q takes idle core 0 at 150. At 200 R wakes with
+    // both cores busy, one thread each: back to its previous core 0, behind Q (protected: slice
+    // 10 ms). At 400 core 1 frees but R left a core 300 µs ago (< 500: cache-hot), so core 1 idles.
+    // At the 4 ms tick core 1 pulls R (3.9 ms since it ran): R runs 4000-4100. Q ends at 5150.
+    // One queue for both cores would have run R on core 1 at 400.
+    expect(h.done).toEqual([
+      [100, 1],
+      [400, 2],
+      [4100, 1],
+      [5150, 3],
+    ]);
+  });
+
+  test('a core going idle pulls a thread that has not run lately from the busier core', () => {
+    const h = host(2, 10_000);
+    const a = h.cpu.addProcess(1);
+    const b = h.cpu.addProcess(1);
+    const c = h.cpu.addProcess(1);
+    h.cpu.submit(a, 2000, h.kDone, 1, 0);
+    h.cpu.submit(b, 700, h.kDone, 2, 0);
+    h.cpu.submit(c, 300, h.kDone, 3, 0);
+    h.engine.run();
+    // A on core 0, B on core 1; C has never run: both cores busy with one thread, so core 0 (the
+    // first of equals), behind A. At 700 core 1 frees and pulls C (never ran: not cache-hot).
+    expect(h.done).toEqual([
+      [700, 2],
+      [1000, 3],
+      [2000, 1],
+    ]);
+  });
+
+  test('a woken thread with both cores busy goes to the lighter one, even away from its last core', () => {
+    const h = host(2, 10_000);
+    const [r, p, q, x] = [0, 1, 2, 3].map(() => h.cpu.addProcess(1));
+    h.cpu.submit(r, 100, h.kDone, 1, 0);
+    h.cpu.submit(p, 3000, h.kDone, 2, 0);
+    h.at(150, () => h.cpu.submit(q, 3000, h.kDone, 3, 0));
+    h.at(160, () => h.cpu.submit(x, 3000, h.kDone, 4, 0));
+    h.at(200, () => h.cpu.submit(r, 100, h.kDone, 1, 0));
+    h.engine.run();
+    // R runs 0-100 on core 0, P 0-3000 on core 1; Q takes idle core 0 at 150; X (both busy, equal)
+    // queues on core 0. At 200 R's last core holds two threads and core 1 one: R goes to core 1,
+    // runs when P ends (3000-3100); then core 1 pulls X from core 0 (3100-6100); Q ends at 3150.
+    // Back on its last core R would wait for Q and end at 3250.
+    expect(h.done).toEqual([
+      [100, 1],
+      [3000, 2],
+      [3100, 1],
+      [3150, 3],
+      [6100, 4],
+    ]);
+  });
+
   test('a process with more threads than cores: each thread a core, the rest wait their turn', () => {
     const h = host(2, 1000);
     const p = h.cpu.addProcess(4);
