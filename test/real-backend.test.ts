@@ -46,9 +46,14 @@ test('warm-up requests run the handler on their own hash, stock and log', async 
     expect(await redis.command(['HGET', TICKET_HASH_KEY, TICKET_SOLD_FIELD])).toBe('2');
     expect(readFileSync(log, 'utf8')).toBe('result:1,localSales:1\nresult:1,localSales:2\nresult:0,localSales:3\nresult:0,localSales:4\n');
     expect(readFileSync(`${log}.warm`, 'utf8').split('\n').filter((l) => l !== '')).toHaveLength(5);
+    for (let k = 0; k < 98; k++) await get(port, '/buy/ticket');
     await backend.stop('SIGTERM');
-    const stats = JSON.parse(/STATS (\{.*\})/.exec(backend.output)?.[1] ?? '{}') as Record<string, number>;
-    expect([stats['requests'], stats['handled'], stats['calls']]).toEqual([4, 4, 2]);
+    type Stats = { requests: number; handled: number; calls: number; start: { requests: number; rest: number; cpu_us: number; restCpu_us: number } };
+    const stats = JSON.parse(/STATS (\{.*\})/.exec(backend.output)?.[1] ?? '{}') as Stats;
+    expect([stats.requests, stats.handled, stats.calls]).toEqual([102, 102, 2]);
+    // the CPU of the first 100 measured requests apart from the rest's (2 here)
+    expect([stats.start.requests, stats.start.rest]).toEqual([100, 2]);
+    expect(stats.start.cpu_us).toBeGreaterThan(0);
   } finally {
     redis?.close();
     for (const p of procs.reverse()) await p.stop('SIGKILL', 1000);
