@@ -37,8 +37,8 @@ describe('hosts, place and cpu keys', () => {
     const s = parseScenario(`${BARE}hosts: { box1: { cores: 2 }, box2: { cores: 4 } }\nplace: { box1: [users, nginx1], box2: [app1, redis] }\n`, FILE);
     expect(s.hosts).toEqual({
       hosts: [
-        { name: 'box1', cores: 2 },
-        { name: 'box2', cores: 4 },
+        { name: 'box1', cores: 2, slice_us: 1500 }, // Linux's sched_base_slice for 2 cpus
+        { name: 'box2', cores: 4, slice_us: 2250 },
       ],
       processes: [
         { name: 'users', host: 'box1', threads: 1 },
@@ -86,7 +86,7 @@ function run(text: string) {
 }
 
 describe('runs worked out by hand', () => {
-  test('two single-thread processes on one core share it', () => {
+  test('two single-thread processes on one core share it (slice 0: processor sharing)', () => {
     // ab and nginx (one worker) on one core; users 100 µs per request, nginx 200 µs (100 in, 100 out).
     // 0-100: request 1's ab work alone (request 2's waits: ab has one thread).
     // 100-300: request 1's nginx-in and request 2's ab work share the core, half each: both end at 300.
@@ -94,22 +94,22 @@ describe('runs worked out by hand', () => {
     //   (in first, FIFO), sharing nothing: in 300-400, out 400-500. Answer 1 at 500.
     // 500-600: request 2's nginx-out. Answer 2 at 600. The core was never idle: 600 µs of work.
     const sum = run(`${BARE}users: { load: { closed: { concurrency: 2, requests: 2 } } }
-hosts: { box1: { cores: 1 } }
+hosts: { box1: { cores: 1, slice: 0 } }
 place: { box1: [users, nginx1] }
 cpu: { users: 100us, nginx: 200us }
 `);
     expect(sum.requests.total).toBe(2);
     expect(sum.latency_ms.max).toBe(0.6);
     expect(sum.duration_ms).toBe(0.6);
-    expect(sum.hosts).toEqual({ box1: { cores: 1, processes: ['users', 'nginx1'], cpu_ms: 0.6, utilization: 1 } });
+    expect(sum.hosts).toEqual({ box1: { cores: 1, slice_ms: 0, processes: ['users', 'nginx1'], cpu_ms: 0.6, utilization: 1 } });
   });
 
-  test('a process with more threads than cores is capped at the cores', () => {
+  test('a process with more threads than cores is capped at the cores (slice 0)', () => {
     // four nginx workers (threads) on one core; four requests reach nginx at 0 (ab unplaced).
     // Their four nginx-in pieces (100 µs each) share the core: all end at 400, not at 100.
     // Then the four nginx-out pieces the same: all end at 800.
     const sum = run(`${bare(4)}users: { load: { closed: { concurrency: 4, requests: 4 } } }
-hosts: { box1: { cores: 1 } }
+hosts: { box1: { cores: 1, slice: 0 } }
 place: { box1: [nginx1] }
 cpu: { nginx: 200us }
 `);
@@ -141,7 +141,7 @@ describe('without hosts nothing changes', () => {
     const plain = runScenario(loadScenario('scenarios/source-ab.yaml')).report.summary;
     const hosted = runScenario(loadScenario('scenarios/source-ab.yaml', { set: ['hosts={box1: {cores: 2}}'] })).report.summary;
     const { hosts, ...rest } = hosted;
-    expect(hosts).toEqual({ box1: { cores: 2, processes: [], cpu_ms: 0, utilization: 0 } });
+    expect(hosts).toEqual({ box1: { cores: 2, slice_ms: 1.5, processes: [], cpu_ms: 0, utilization: 0 } });
     expect(rest).toEqual(plain);
   });
 });
@@ -161,14 +161,14 @@ describe('kills while work is on the CPU', () => {
     ).report.summary;
 
   test('a sale answered on the CPU after the lock dies with its process: GET buys twice, POST leaves an orphan', () => {
-    // at 20 ms one of app4's granted answers is still on the CPU after the lock (the reply and the
-    // log line): the kill resets its connection. nginx re-sends a GET to another server, which
+    // at 20.6 ms one of app4's granted answers is still on the CPU after the lock (the reply and the
+    // log line, waiting for a core from 20.52 ms on): the kill resets its connection. nginx re-sends a GET to another server, which
     // sells the same user a second ticket; a POST is not re-sent, so the user hears an error and
     // the ticket has a holder who was never told. The real stack showed the orphan (validation.md).
-    const get = oneBox(20_000, 'GET');
+    const get = oneBox(20_600, 'GET');
     expect(get.users.double_holders).toBe(1);
     expect(get.invariants).toEqual({ no_oversell: true, ledger: false, conservation: true });
-    const post = oneBox(20_000, 'POST');
+    const post = oneBox(20_600, 'POST');
     expect(post.tickets.orphaned).toBe(1);
     expect(post.users.double_holders).toBe(0);
     expect(post.invariants).toEqual({ no_oversell: true, ledger: true, conservation: true });

@@ -102,6 +102,7 @@ export type LvsSummary = {
 /** One host of `hosts:`: its cores, the processes placed on it, and how busy its cores were. */
 export type HostSummary = {
   cores: number;
+  slice_ms: number; // the scheduler's time slice; 0 = processor sharing
   processes: string[];
   cpu_ms: number; // core-milliseconds used over the run
   utilization: number; // cpu_ms / (duration x cores)

@@ -9,6 +9,14 @@ type Fail = (segs: readonly Seg[], detail: string) => never;
 
 export const USERS_PROCESS = 'users';
 
+/**
+ * Linux's sysctl_sched_base_slice for a machine of `cores` CPUs: 0.75 ms x (1 + ilog2(min(cpus, 8)))
+ * (kernel/sched/fair.c: get_update_sysctl_factor, SCHED_TUNABLESCALING_LOG), 1.5 ms for 2.
+ */
+export function kernelSlice_us(cores: number): number {
+  return 750 * (1 + Math.floor(Math.log2(Math.min(Math.max(cores, 1), 8))));
+}
+
 /** The processes a scenario can place, with their kind. */
 function placeable(p: ParsedScenario, servers: readonly string[]): Map<string, 'users' | 'nginx' | 'app' | 'redis'> {
   const m = new Map<string, 'users' | 'nginx' | 'app' | 'redis'>([[USERS_PROCESS, 'users']]);
@@ -24,7 +32,7 @@ export function resolveHosts(p: ParsedScenario, servers: readonly string[], fail
     if (p.cpu !== undefined) fail(['cpu'], 'needs `hosts:` (CPU time is spent on a host), e.g. hosts: { box1: { cores: 2 } }');
     return undefined;
   }
-  const hosts = Object.entries(p.hosts).map(([name, h]) => ({ name, cores: h.cores }));
+  const hosts = Object.entries(p.hosts).map(([name, h]) => ({ name, cores: h.cores, slice_us: h.slice ?? kernelSlice_us(h.cores) }));
   if (hosts.length === 0) fail(['hosts'], 'must name at least one host, e.g. { box1: { cores: 2 } }');
   const cores = new Map(hosts.map((h) => [h.name, h.cores]));
   const kinds = placeable(p, servers);

@@ -658,7 +658,19 @@ export const scenarioSchema = section({
     wait: waitCall.optional(), // default: none; { numreplicas: 1, timeout: 100ms }: the app calls WAIT after each sale
   }).prefault({}),
   // default: none (every process has its own unlimited CPU). { box1: { cores: 2 } }
-  hosts: z.record(text(), section({ cores: int(1, LIMITS.cores) }), { error: () => 'must be a map of host names to { cores: N }' }).optional(),
+  hosts: z
+    .record(
+      text(),
+      section({
+        cores: int(1, LIMITS.cores),
+        // default: Linux's sched_base_slice for these cores, 0.75ms x (1 + log2(min(cores, 8))): 1.5ms
+        // for 2. A core runs one thread for up to this long; 0 = processor sharing (every runnable
+        // thread advances at once)
+        slice: duration().optional(),
+      }),
+      { error: () => 'must be a map of host names to { cores: N }' },
+    )
+    .optional(),
   // default: none. { box1: [users, nginx1, app1, redis] }: the processes each host runs
   place: z.record(text(), list(text(), 'process names (users, nginx1, app1, redis)'), { error: () => 'must be a map of host names to lists of processes' }).optional(),
   // CPU time per request (per command for Redis), spent on the process's host; used with `hosts`

@@ -153,7 +153,8 @@ export type Expectation = {
  * unlimited CPU and spends no time on it (the model before hosts).
  */
 export type HostsConfig = {
-  hosts: { name: string; cores: number }[]; // in the order written
+  // slice_us: each core runs one thread for up to this long (Linux's EEVDF slice); 0 = processor sharing
+  hosts: { name: string; cores: number; slice_us: number }[]; // in the order written
   // the placed processes (users, nginx1, app1, redis), in the order written; unplaced ones have
   // unlimited CPU. threads: how many pieces of its work run at once (Redis 1, ab 1, nginx its
   // workers, a Go server GOMAXPROCS = its host's cores, unless `cpu.threads` says otherwise)

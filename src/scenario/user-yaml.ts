@@ -219,7 +219,7 @@ function hostsKeys(h: HostsConfig, s: Scenario): Obj {
   }
   const app = h.cpu.app_us.every((v) => v === h.cpu.app_us[0]) ? d(h.cpu.app_us[0] ?? 0) : h.cpu.app_us.map(d);
   return {
-    hosts: Object.fromEntries(h.hosts.map((x) => [x.name, { cores: x.cores }])),
+    hosts: Object.fromEntries(h.hosts.map((x) => [x.name, { cores: x.cores, slice: d(x.slice_us) }])),
     place,
     cpu: { users: d(h.cpu.users_us), nginx: d(h.cpu.nginx_us), app, redis: d(h.cpu.redis_us), redis_client: d(h.cpu.redis_client_us), ...(Object.keys(threads).length > 0 ? { threads } : {}) },
   };

@@ -1,8 +1,9 @@
 // The calibration of `npm run validate:real`: each real process's CPU per request, measured from
 // /proc/PID/stat over the ab run, written into scenarios/source-ab-one-box.yaml (everything on one
 // host with this machine's cores), then that scenario simulated beside the real runs.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { kernelSlice_us } from '../../src/scenario/hosts-resolve.js';
 import { childrenOf, cpuFromStat_us } from './cpu-proc.js';
 import type { Proc } from './procs.js';
 import type { HandlerSections } from './real-stack.js';
@@ -68,11 +69,28 @@ export function perRequest(
   };
 }
 
+/**
+ * This machine's scheduler slice, µs, and where it comes from: the kernel's own value when debugfs
+ * shows it (/sys/kernel/debug/sched/base_slice_ns, root only), else the kernel's default for this
+ * many CPUs (kernel/sched/fair.c).
+ */
+export function machineSlice(): { slice_us: number; source: string } {
+  try {
+    const ns = Number(readFileSync('/sys/kernel/debug/sched/base_slice_ns', 'utf8').trim());
+    if (Number.isFinite(ns) && ns > 0) return { slice_us: ns / 1000, source: '/sys/kernel/debug/sched/base_slice_ns' };
+  } catch {
+    // not mounted or not root: the default below
+  }
+  const cores = cpus().length;
+  return { slice_us: kernelSlice_us(cores), source: `the kernel's default for ${cores} CPUs, 0.75 ms x (1 + log2 ${Math.min(cores, 8)})` };
+}
+
 const us = (v: number): string => `${Math.max(1, Math.round(v))}us`;
 
 /** scenarios/source-ab-one-box.yaml: source-ab on one host with the measured CPU costs. */
 export function writeOneBox(file: string, cpu: MeasuredCpu, when: string): void {
   const cores = cpus().length;
+  const slice = machineSlice();
   const text = `# yaml-language-server: $schema=../schema/scenario.schema.json
 # Written by \`npm run validate:real\` (tools/real-stack/one-box.ts): the article's own test,
 # \`ab -n 10000 -c 100\` through nginx 1:2:3:4, with every process on one ${cores}-core host and the
@@ -113,7 +131,8 @@ app:
 redis:
   latency: 50us
   service_time: { const: 0us }  # likewise: the script call is CPU
-hosts: { box1: { cores: ${cores} } }
+# slice: each core runs one thread for up to this long (Linux's EEVDF sched_base_slice; from ${slice.source})
+hosts: { box1: { cores: ${cores}, slice: ${us(slice.slice_us)} } }
 place: { box1: [users, nginx1, app1, app2, app3, app4, redis] }
 cpu:
   users: ${us(cpu.users_us)}

@@ -159,3 +159,6 @@ export async function waitForPort(port: number, timeoutMs: number, proc?: Proc):
     await sleep(25);
   }
 }
+
+/** The warm-up's own inventory hash: the backends' warm-up requests sell from it, not from the measured one. */
+export const WARM_HASH_KEY = 'ticket_hash_key_warm';

@@ -15,7 +15,7 @@ import { runScenario } from '../../src/model/stack.js';
 import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../../src/scenario/inventory-scripts.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import type { ClosedLoad, Scenario } from '../../src/scenario/types.js';
-import { freePort, Proc, requireBinary, sleep, stopPid, waitForPort } from './procs.js';
+import { freePort, Proc, requireBinary, sleep, stopPid, WARM_HASH_KEY, waitForPort } from './procs.js';
 import { childrenOf, CpuMeter } from './cpu-proc.js';
 import { abCpuFromShell, type MeasuredCpu, perRequest, processGroups, writeOneBox } from './one-box.js';
 import { RespClient } from './resp.js';
@@ -98,7 +98,10 @@ function parseAb(out: string): Ab {
   };
 }
 
-type RealRow = Row & { seconds: number; cpuPerRequest_us: Record<string, number>; killedAt_s: number | null; firstAnswer_s: number | null; cpu: MeasuredCpu };
+/** A backend's CPU per request over its first measured requests and over the rest (backend.ts). */
+type StartCpu = { requests: number; cpu_us: number; rest: number; restCpu_us: number };
+
+type RealRow = Row & { seconds: number; cpuPerRequest_us: Record<string, number>; startCpu: Map<string, StartCpu>; killedAt_s: number | null; firstAnswer_s: number | null; cpu: MeasuredCpu };
 
 /** A function that returns how many lines the files hold now, reading only what is new. */
 function lineCounter(files: string[]): () => number {
@@ -162,21 +165,25 @@ export type HandlerSections = { local_us: number; send_us: number; reply_us: num
  * Stops each backend in turn: the CPU per request each reported on its way out (its whole life,
  * start-up included), and the CPU its handler's sections took, summed.
  */
-async function stopBackends(backends: Map<string, Proc>): Promise<{ cpuPerRequest_us: Record<string, number>; sections: HandlerSections; perBackend: Map<string, HandlerSections> }> {
+async function stopBackends(
+  backends: Map<string, Proc>,
+): Promise<{ cpuPerRequest_us: Record<string, number>; sections: HandlerSections; perBackend: Map<string, HandlerSections>; startCpu: Map<string, StartCpu> }> {
   const cpuPerRequest_us: Record<string, number> = {};
+  const startCpu = new Map<string, StartCpu>();
   const sections: HandlerSections = { local_us: 0, send_us: 0, reply_us: 0, calls: 0, after_us: 0, handled: 0 };
   const perBackend = new Map<string, HandlerSections>();
   for (const [name, p] of backends) {
     await p.stop('SIGTERM');
     const m = /STATS (\{.*\})/.exec(p.output);
     if (m) {
-      const st = JSON.parse(m[1]!) as HandlerSections & { requests: number; cpu_us: number };
+      const st = JSON.parse(m[1]!) as HandlerSections & { requests: number; cpu_us: number; start: StartCpu | null };
+      if (st.start) startCpu.set(name, st.start);
       cpuPerRequest_us[name] = st.requests > 0 ? Math.round(st.cpu_us / st.requests) : 0;
       for (const k of Object.keys(sections) as (keyof HandlerSections)[]) sections[k] += st[k];
       perBackend.set(name, st);
     }
   }
-  return { cpuPerRequest_us, sections, perBackend };
+  return { cpuPerRequest_us, sections, perBackend, startCpu };
 }
 
 /** Requests each backend answered and users told success, from the backends' logs. */
@@ -246,7 +253,7 @@ class RealStack {
       const calls = (await this.evalshaCalls()) - calls0;
 
       await nginx.stop('SIGTERM');
-      const { cpuPerRequest_us, sections, perBackend } = await stopBackends(backends);
+      const { cpuPerRequest_us, sections, perBackend, startCpu } = await stopBackends(backends);
       const { requests, succeeded } = answersInLogs(s, dir);
       const sold = Number(await this.cmd(['HGET', TICKET_HASH_KEY, TICKET_SOLD_FIELD]));
       const inv = s.tickets.inventory;
@@ -265,6 +272,7 @@ class RealStack {
         failedAttempts: nginx.output.split('\n').filter((l) => l.includes('[error]') && l.includes('upstream') && !l.includes('no live upstreams')).length,
         seconds: res.seconds,
         cpuPerRequest_us,
+        startCpu,
         killedAt_s,
         firstAnswer_s,
         cpu: perRequest(used, abCpu_us, res.complete, calls, sections, perBackend),
@@ -276,11 +284,14 @@ class RealStack {
   }
 
   /**
-   * WARM_UP requests through nginx to the backends' /warm (no stock touched) before measuring, so
-   * that V8 has compiled the backends' hot paths. A multiple of the weights' sum (10): smooth WRR
-   * ends a whole period with every current weight back at 0, where the measured run starts.
+   * WARM_UP requests through nginx to the backends' /warm before measuring, so that V8 has
+   * compiled every path of the handler: /warm runs the same code on a hash of its own
+   * (WARM_HASH_KEY, the same inventory, so both the sale and the sold-out answer run), its own
+   * local stock and log. A multiple of the weights' sum (10): smooth WRR ends a whole period with
+   * every current weight back at 0, where the measured run starts.
    */
   private async warmUp(nginxPort: number): Promise<void> {
+    await this.cmd(['HSET', WARM_HASH_KEY, TICKET_TOTAL_FIELD, String(this.s.tickets.inventory), TICKET_SOLD_FIELD, '0']);
     const ab = this.track(new Proc(this.bins.ab, ['-n', String(WARM_UP), '-c', '100', `http://127.0.0.1:${nginxPort}/warm`]));
     const code = await ab.exited;
     if (code !== 0) throw new Error(`warm-up ab exited with ${code}:\n${ab.output.slice(-2000)}`);
@@ -451,6 +462,13 @@ function table(title: string, names: string[], real: Row, sim: Row): string {
 
 const pct = (sim: number, real: number): string => (real > 0 ? `${sim >= real ? '+' : ''}${(((sim - real) / real) * 100).toFixed(1)} %` : '-');
 
+/** Whether the real run's start is dearer: each backend's CPU per request over its first requests against the rest. */
+function startCpuLine(start: Map<string, StartCpu>): string {
+  const each = [...start].map(([name, st]) => `${name} ${(st.cpu_us / st.requests).toFixed(0)} / ${(st.restCpu_us / Math.max(1, st.rest)).toFixed(0)}`);
+  const n = [...start.values()][0]?.requests ?? 0;
+  return `Backends' process CPU per request (us), over their first ${n} measured requests / over the rest (the first ones also carry the work of requests in flight): ${each.join(', ')}.`;
+}
+
 /** The measured CPU costs written to source-ab-one-box.yaml, and that scenario simulated beside the real runs. */
 function oneBoxSection(real: RealRow | undefined, killed: RealRow | undefined): string[] {
   if (real === undefined || killed === undefined) return [];
@@ -478,6 +496,8 @@ function oneBoxSection(real: RealRow | undefined, killed: RealRow | undefined): 
     row('latency p50 (ms)', real.p50_ms, sim.p50_ms, 1, 0.25),
     row('latency p90 (ms)', real.p90_ms, sim.p90_ms, 1, 0.25),
     row('latency p99 (ms)', real.p99_ms, sim.p99_ms, 1, 0.25),
+    '',
+    startCpuLine(real.startCpu),
     '',
     `app4 killed 0.1 s after the first answer: real at ${killed.killedAt_s?.toFixed(3) ?? '-'} s (first answer at ${killed.firstAnswer_s?.toFixed(3) ?? '-'} s), simulated at ${(simKill_ms / 1000).toFixed(3)} s.`,
     '',

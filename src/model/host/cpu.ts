@@ -1,5 +1,5 @@
-// The CPUs of one host: processor sharing among runnable threads, as Linux CFS gives at the
-// scale of a request (its slices, ~ms, are short against a run; kernel/sched/fair.c). Every
+// The CPUs of one host as processor sharing among runnable threads: the limit of a scheduler
+// whose slices are short against the work (`slice: 0`; eevdf.ts has Linux's slices). Every
 // running thread of the host gets an equal share of the cores, but never more than one core
 // (a thread runs on one core at a time). A process runs at most `threads` pieces of work at
 // once — Redis one, nginx its workers, a Go server GOMAXPROCS — and the rest wait their turn in
@@ -16,6 +16,20 @@ import { EventQueue } from '../../engine/queue.js';
 import { IntRing } from '../../engine/ring.js';
 import type { LoadBins } from '../shared/load-bins.js';
 
+/** What a tier's placed process needs of its host's CPUs, whichever way they are scheduled. */
+export interface Cpu {
+  readonly name: string;
+  readonly cores: number;
+  /** A process placed on this host that runs at most `threads` pieces of work at once; returns its index. */
+  addProcess(threads: number): number;
+  /** Runs `work_us` of CPU for process `proc`; event (kind, entity, arg) fires when it is done. */
+  submit(proc: number, work_us: number, kind: number, entity: number, arg: number): void;
+  /** The share of the host's cores in use, averaged from the start to `now_us`. */
+  utilization(now_us: number): number;
+  readonly busyCore_us: number;
+  readonly runningNow: number;
+}
+
 const WORK_COLUMNS = {
   proc: Int32Array,
   work_us: Float64Array, // CPU time it needs
@@ -24,7 +38,7 @@ const WORK_COLUMNS = {
   arg: Int32Array,
 };
 
-export class HostCpu {
+export class HostCpu implements Cpu {
   private readonly work = new ColumnPool(WORK_COLUMNS, 256);
   private readonly ends = new EventQueue(256); // running work by its end on the virtual clock
   private readonly threads: number[] = [];

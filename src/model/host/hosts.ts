@@ -23,7 +23,8 @@ import { round } from '../../metrics/round.js';
 import type { HostSummary } from '../../metrics/summary.js';
 import type { HostsSections, NodeLoad } from '../../metrics/tier-sections.js';
 import { LoadBins } from '../shared/load-bins.js';
-import { HostCpu } from './cpu.js';
+import { type Cpu, HostCpu } from './cpu.js';
+import { SliceCpu } from './eevdf.js';
 
 /**
  * Fractions of `cpu.app` per request: before the lock, inside it (the local deduction), after it
@@ -40,7 +41,7 @@ export const NGINX_SPLIT = { in: 0.5, out: 0.5 } as const;
 /** One placed process: its work runs on its host's cores, at most `threads` pieces at once. */
 export class ProcCpu {
   constructor(
-    readonly host: HostCpu,
+    readonly host: Cpu,
     readonly proc: number,
   ) {}
 
@@ -51,13 +52,16 @@ export class ProcCpu {
 }
 
 export class Hosts {
-  readonly cpus: HostCpu[];
+  readonly cpus: Cpu[];
   readonly loads: LoadBins[]; // per host: its cores' busy time, runnable pieces waiting, pieces done
   private readonly procs = new Map<string, ProcCpu>();
 
   constructor(engine: Engine, cfg: HostsConfig, bin_us: number) {
     this.loads = cfg.hosts.map(() => new LoadBins(1, bin_us));
-    this.cpus = cfg.hosts.map((h, i) => new HostCpu(engine, h.name, h.cores, this.loads[i], 0));
+    // slice 0: processor sharing, the limit of short slices; else Linux's slices (eevdf.ts)
+    this.cpus = cfg.hosts.map((h, i) =>
+      h.slice_us > 0 ? new SliceCpu(engine, h.name, h.cores, h.slice_us, this.loads[i], 0) : new HostCpu(engine, h.name, h.cores, this.loads[i], 0),
+    );
     const byName = new Map(cfg.hosts.map((h, i) => [h.name, this.cpus[i]]));
     for (const p of cfg.processes) {
       const host = byName.get(p.host);
@@ -85,6 +89,7 @@ export function hostsSections(cfg: HostsConfig, hosts: Hosts, end_us: number, du
     const cpu = hosts.cpus[i];
     out[h.name] = {
       cores: h.cores,
+      slice_ms: h.slice_us / 1000,
       processes: cfg.processes.filter((p) => p.host === h.name).map((p) => p.name),
       cpu_ms: round(cpu.busyCore_us / 1000, 3),
       utilization: duration_us > 0 ? round(cpu.busyCore_us / (duration_us * h.cores), 4) : 0,

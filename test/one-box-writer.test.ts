@@ -1,0 +1,38 @@
+// validate:real's calibrated scenario: what it writes must load, with the measured costs and this
+// machine's scheduler slice.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadScenario } from '../src/scenario/load.js';
+import { machineSlice, writeOneBox } from '../tools/real-stack/one-box.js';
+
+test('the written source-ab-one-box loads with the measured costs and the kernel slice', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ticketsim-onebox-'));
+  try {
+    const file = path.join(dir, 'one-box.yaml');
+    const measured = {
+      users_us: 50.2,
+      nginx_us: 78,
+      app_us: 212.2,
+      appEach_us: [346, 268, 198, 161],
+      redis_us: 41.8,
+      redis_client_us: 106.7,
+      localShare: 0.057,
+      afterShare: 0.194,
+      sendShare: 0.79,
+      machineBusy: 0.92,
+      othersBusy: 0.02,
+    };
+    writeOneBox(file, measured, 'Measured 5107 answers/s.');
+    // written out, not left to the default: the lead's machine may differ from the one that runs it
+    expect(readFileSync(file, 'utf8')).toMatch(new RegExp(`^hosts: \\{ box1: \\{ cores: ${cpus().length}, slice: ${Math.round(machineSlice().slice_us)}us \\} \\}$`, 'm'));
+    const s = loadScenario(file);
+    const slice = machineSlice();
+    // 2 CPUs without debugfs: 0.75 ms x (1 + log2 2)
+    if (cpus().length === 2 && slice.source.startsWith("the kernel's default")) expect(slice.slice_us).toBe(1500);
+    expect(s.hosts?.hosts).toEqual([{ name: 'box1', cores: cpus().length, slice_us: Math.round(slice.slice_us) }]);
+    expect(s.hosts?.cpu).toEqual({ users_us: 50, nginx_us: 78, app_us: [346, 268, 198, 161], redis_us: 42, redis_client_us: 107 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
