@@ -236,6 +236,38 @@ describe('the Lua state', () => {
     expect(script.sha1).toBe(sha1('local t = {KEYS[1]}\nKEYS[1] = "changed"\nreturn {t[1], #ARGV}'));
   });
 
+  test('KEYS and ARGV are as new in every call, whatever the last call did to them', () => {
+    // The tables are reused between calls with the same values: any write, a metatable or an
+    // error half-way must make the next call see fresh ones (pairs order included).
+    const src = `local mode = redis.call('GET', 'mode')
+local order = ''
+for k in pairs(ARGV) do order = order .. k end
+local seen = {#KEYS, KEYS[1], KEYS[2], tostring(KEYS[3]), #ARGV, order, getmetatable(KEYS) == nil and 'plain' or 'meta', tostring(rawget(ARGV, 'x'))}
+if mode == 'write' then KEYS[1] = 'changed'; KEYS[3] = 'added'; ARGV.x = 'y'
+elseif mode == 'meta' then setmetatable(KEYS, {__index = function() return 'from meta' end})
+elseif mode == 'remove' then table.remove(ARGV)
+elseif mode == 'reorder' then local v = ARGV[1]; ARGV[1] = nil; ARGV[1] = v
+elseif mode == 'fail' then KEYS[2] = 'changed'; error('boom')
+end
+return seen`;
+    const ks = new Keyspace();
+    const script = new LuaScript(src, ks);
+    const keys = ['k1', 'k2'];
+    const argv = ['a1', 'a2'];
+    const fresh = [2, 'k1', 'k2', 'nil', 2, '12', 'plain', 'nil'];
+    for (const mode of ['none', 'write', 'none', 'meta', 'none', 'remove', 'none', 'reorder', 'none', 'fail', 'none', 'none']) {
+      ks.command(['SET', 'mode', mode]);
+      const reply = script.call(keys, argv);
+      if (mode === 'fail') expect(reply).toBeInstanceOf(RedisError);
+      else expect([mode, reply]).toEqual([mode, fresh]);
+    }
+    // other values in the same arrays, then fewer of them
+    keys[0] = 'k9';
+    expect(script.call(keys, argv)).toEqual([2, 'k9', 'k2', 'nil', 2, '12', 'plain', 'nil']);
+    // KEYS[2] is nil now: the reply array stops there
+    expect(script.call(['k9'], ['a1', 'a2', 'a3'])).toEqual([1, 'k9']);
+  });
+
   test('only the libraries Redis loads: no os, io, debug, print, require', () => {
     for (const name of ['os', 'io', 'debug', 'print', 'require', 'dofile', 'loadfile']) {
       const src = `return ${name}`;

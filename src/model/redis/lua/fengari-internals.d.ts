@@ -9,6 +9,8 @@ declare module 'fengari/src/ltable.js' {
   /** A Lua table: its entries live in a JS Map. */
   export interface Table {
     readonly strong: Map<unknown, unknown>;
+    /** Set by setmetatable (lua_setmetatable), which writes it without a table write. */
+    readonly metatable: object | null;
   }
   interface LTable {
     /** Set once the sandbox has wrapped these functions. */

@@ -205,6 +205,24 @@ export function protectRecursively(L: lua_State): void {
   }
 }
 
+// ---- watched tables ---------------------------------------------------------------------------
+
+// Tables whose next write is noted: a call's KEYS and ARGV, which the next call reuses while no
+// script has written them (every table write goes through the wrappers below).
+const watchedTables = new WeakSet<Table>();
+
+/** Watches the table at idx from now on; returns it. */
+export function watchTable(L: lua_State, idx: number): Table {
+  const t = tableAt(L, idx);
+  watchedTables.add(t);
+  return t;
+}
+
+/** Whether t is as it was when watched: no key written since, and no metatable set. */
+export function unwritten(t: Table): boolean {
+  return t.metatable === null && watchedTables.has(t);
+}
+
 // ---- the wrappers ----------------------------------------------------------------------------
 
 // Installed once per loaded copy of fengari; a second copy of this module must not wrap twice.
@@ -230,6 +248,7 @@ function installWrappers(): void {
   const setfrom = ltable.luaH_setfrom;
   ltable.luaH_setfrom = (L, t, key, value) => {
     if (readonlyTables.has(t)) ldebug.luaG_runerror(L, READONLY_BYTES);
+    watchedTables.delete(t);
     const m = active;
     if (m === null) return setfrom(L, t, key, value);
     const before = t.strong.size;
@@ -242,6 +261,7 @@ function installWrappers(): void {
       if (running === null) throw new Error(`ticketsim: ${READONLY_TABLE_ERROR}`);
       ldebug.luaG_runerror(running, READONLY_BYTES);
     }
+    watchedTables.delete(t);
     const m = active;
     if (m === null) return setint(t, key, value);
     const before = t.strong.size;

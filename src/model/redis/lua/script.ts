@@ -7,7 +7,8 @@ import type { lua_State } from 'fengari';
 import { createHash } from 'node:crypto';
 import { type Keyspace, RedisError, type RedisReply } from '../keyspace.js';
 import { failedRunReply, lua51SyntaxError, oneLine, ScriptError } from './errors.js';
-import { CallMeter, setReadonly } from './limits.js';
+import type { Table } from 'fengari/src/ltable.js';
+import { CallMeter, setReadonly, unwritten, watchTable } from './limits.js';
 import { Lrand48 } from './lrand48.js';
 import { registerRedisApi } from './redis-api.js';
 import { StringCache, toReply } from './replies.js';
@@ -70,6 +71,7 @@ export class LuaScript {
   private readonly meter: CallMeter;
   private nativeError: { error: unknown } | undefined;
   private readonly strings = new StringCache();
+  private readonly args = new CallArgs();
 
   constructor(source: string, keyspace: Keyspace, options: LuaScriptOptions = {}) {
     this.sha1 = createHash('sha1').update(source, 'utf8').digest('hex');
@@ -101,13 +103,7 @@ export class LuaScript {
   call(keys: readonly string[], args: readonly string[]): RedisReply {
     const L = this.L;
     const base = lua.lua_gettop(L);
-    // The globals are read-only: open them for KEYS and ARGV only, as luaCallFunction does.
-    lua.lua_pushglobaltable(L);
-    setReadonly(L, base + 1, false);
-    this.setArray(base + 1, 'KEYS', keys);
-    this.setArray(base + 1, 'ARGV', args);
-    setReadonly(L, base + 1, true);
-    lua.lua_settop(L, base);
+    if (!this.args.reusable(keys, args)) this.setArgs(base, keys, args);
 
     if (this.reseedEachCall) this.random.seed(0);
     const meter = this.meter;
@@ -150,8 +146,20 @@ export class LuaScript {
     return new RedisError(oneLine(`ERR ${message}${where}`));
   }
 
+  /** New KEYS and ARGV tables; the globals are read-only: open them for these two only, as luaCallFunction does. */
+  private setArgs(base: number, keys: readonly string[], args: readonly string[]): void {
+    const L = this.L;
+    lua.lua_pushglobaltable(L);
+    setReadonly(L, base + 1, false);
+    const keysTable = this.setArray(base + 1, 'KEYS', keys);
+    const argvTable = this.setArray(base + 1, 'ARGV', args);
+    setReadonly(L, base + 1, true);
+    lua.lua_settop(L, base);
+    this.args.remember(keysTable, keys, argvTable, args);
+  }
+
   /** rawset(G, name, {values...}): KEYS and ARGV are set past the read-only guard, as Redis does. */
-  private setArray(gIdx: number, name: string, values: readonly string[]): void {
+  private setArray(gIdx: number, name: string, values: readonly string[]): Table {
     const L = this.L;
     this.strings.push(L, name, true);
     lua.lua_createtable(L, values.length, 0);
@@ -159,8 +167,41 @@ export class LuaScript {
       this.strings.push(L, values[i]!, true);
       lua.lua_rawseti(L, -2, i + 1);
     }
+    const t = watchTable(L, -1);
     lua.lua_rawset(L, gIdx);
+    return t;
   }
+}
+
+/**
+ * The KEYS and ARGV tables the last call got. Redis makes both afresh for every call; the next
+ * call reuses them when it passes the same values and no script has written them or set their
+ * metatable (limits.ts watches table writes). Nothing can tell the difference: no reference to
+ * them outlives a call, as the globals and every table they hold are read-only.
+ */
+class CallArgs {
+  private keysTable: Table | null = null;
+  private argvTable: Table | null = null;
+  private keys: readonly string[] = [];
+  private argv: readonly string[] = [];
+
+  reusable(keys: readonly string[], argv: readonly string[]): boolean {
+    return this.keysTable !== null && this.argvTable !== null && sameStrings(this.keys, keys) && sameStrings(this.argv, argv) &&
+      unwritten(this.keysTable) && unwritten(this.argvTable);
+  }
+
+  remember(keysTable: Table, keys: readonly string[], argvTable: Table, argv: readonly string[]): void {
+    this.keysTable = keysTable;
+    this.argvTable = argvTable;
+    this.keys = keys.slice();
+    this.argv = argv.slice();
+  }
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Compiles the script body as "@user_script" (luaCreateFunction in eval.c); returns a registry ref. */
