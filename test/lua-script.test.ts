@@ -151,6 +151,19 @@ describe('redis.call and redis.pcall', () => {
   });
 });
 
+describe('strings between Redis and Lua', () => {
+  test('replies reach Lua as UTF-8 bytes and come back the same, converted afresh or reused', () => {
+    const ks = new Keyspace();
+    const value = 'héllo ✓ 😀 \u0000 end';
+    ks.command(['SET', 'k', value]);
+    ks.command(['SET', 'n', '12345']);
+    const src = "local v = redis.call('GET', KEYS[1])\nreturn {v, #v, string.byte(v, 2), #redis.call('GET', 'n'), redis.call('GET', 'n') + 1}";
+    const script = new LuaScript(src, ks);
+    const bytes = new TextEncoder().encode(value);
+    for (let i = 0; i < 3; i++) expect(script.call(['k'], [])).toEqual([value, bytes.length, bytes[1], 5, 12346]);
+  });
+});
+
 describe('values returned by the script', () => {
   test('numbers are truncated toward zero; out of range is INT64_MIN', () => {
     expect(run('return 3.99')).toBe(3);
@@ -502,6 +515,18 @@ describe('limits per call: Lua instructions and memory', () => {
     expect(limited("return ('stock:123'):match('^stock:(%d+)$')", 0)).toBe('123');
     expect(limited("return string.find(string.rep('.-', 5000), '.-.-', 1, true)", 0)).toBe(1);
     expect(limited("local n = 0\nfor w in ('a b c'):gmatch('%a+') do n = n + 1 end\nreturn n", 0)).toBe(3);
+  });
+
+  test('a reply string counts in full every time a command returns it, as a new string would', () => {
+    // 1 MiB returned by GET: 256 of them fill the cap, the 257th goes over (the script's own
+    // strings are a few bytes more); converted once and reused, each is still charged.
+    const ks = new Keyspace();
+    ks.command(['SET', 'big', 'x'.repeat(2 ** 20)]);
+    const src = "local n = 0\nfor i = 1, tonumber(ARGV[1]) do n = n + #redis.call('GET', 'big') end\nreturn n";
+    const script = new LuaScript(src, ks, { maxInstructions: 0 });
+    expect(script.call([], ['255'])).toBe(255 * 2 ** 20);
+    expect(script.call([], ['257'])).toEqual(scriptError(src, memory, 2));
+    expect(script.call([], ['255'])).toBe(255 * 2 ** 20); // the next call starts from zero
   });
 
   test('a call well under the cap is not stopped: 10000 strings of 100 bytes in a table', () => {

@@ -133,6 +133,11 @@ export function chargeBeforeAllocating(L: lua_State, bytes: number): void {
   }
 }
 
+/** A Lua string of `bytes` is handed to the running call: charged as a new one would be. */
+export function chargeNewString(bytes: number): void {
+  active?.charge(running, bytes);
+}
+
 /**
  * The count hook: every HOOK_PERIOD instructions it adds them up; past the limit, or once the
  * call is stopped, it raises, and from then on does so at every instruction, so that pcall
