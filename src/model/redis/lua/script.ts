@@ -28,6 +28,11 @@ const { LUA_OK, LUA_REGISTRYINDEX } = lua;
  */
 export const DEFAULT_MAX_INSTRUCTIONS = 1_000_000;
 
+// The Lua stack of a script's state between calls, and where a call leaves its result.
+const HANDLER_IDX = 1;
+const SCRIPT_IDX = 2;
+const RESULT_IDX = 3;
+
 export interface LuaScriptOptions {
   /** Default '7.0': Debian 12's redis-server, which the differential tests run against. */
   redisVersion?: RedisVersion;
@@ -64,8 +69,6 @@ export class LuaScript {
   readonly readOnly: boolean;
 
   private readonly L: lua_State;
-  private readonly fnRef: number;
-  private readonly handlerRef: number;
   private readonly random: Lrand48;
   private readonly reseedEachCall: boolean;
   private readonly meter: CallMeter;
@@ -89,9 +92,13 @@ export class LuaScript {
 
     openLibraries(L, this.random);
     registerRedisApi(L, { keyspace, readOnly: this.readOnly, version, strings: this.strings });
-    this.handlerRef = installErrorHandler(L);
+    const handlerRef = installErrorHandler(L);
     protectGlobals(L);
-    this.fnRef = compileUserScript(L, source.slice(shebang.bodyOffset));
+    const fnRef = compileUserScript(L, source.slice(shebang.bodyOffset));
+    // Kept on the stack for every call: the error handler (HANDLER_IDX), the script (SCRIPT_IDX).
+    lua.lua_settop(L, 0);
+    lua.lua_rawgeti(L, LUA_REGISTRYINDEX, handlerRef);
+    lua.lua_rawgeti(L, LUA_REGISTRYINDEX, fnRef);
   }
 
   /** Whether the last call was stopped by the model (instruction limit or memory cap). */
@@ -102,18 +109,16 @@ export class LuaScript {
   /** One EVAL: KEYS and ARGV are set, the script runs, and its result becomes a Redis reply. */
   call(keys: readonly string[], args: readonly string[]): RedisReply {
     const L = this.L;
-    const base = lua.lua_gettop(L);
-    if (!this.args.reusable(keys, args)) this.setArgs(base, keys, args);
+    if (!this.args.reusable(keys, args)) this.setArgs(keys, args);
 
     if (this.reseedEachCall) this.random.seed(0);
     const meter = this.meter;
     meter.reset();
-    lua.lua_rawgeti(L, LUA_REGISTRYINDEX, this.handlerRef);
-    lua.lua_rawgeti(L, LUA_REGISTRYINDEX, this.fnRef);
+    lua.lua_pushvalue(L, SCRIPT_IDX);
     meter.start(L);
     let status: number;
     try {
-      status = lua.lua_pcall(L, 0, 1, base + 1);
+      status = lua.lua_pcall(L, 0, 1, HANDLER_IDX);
     } finally {
       meter.finish(L);
     }
@@ -126,9 +131,9 @@ export class LuaScript {
         throw error;
       }
       if (meter.stopped !== null) reply = this.stoppedReply(meter.stopped, meter.stoppedAtLine);
-      else reply = status === LUA_OK ? toReply(L, base + 2, 0) : failedRunReply(L, base + 2, this.sha1);
+      else reply = status === LUA_OK ? toReply(L, RESULT_IDX, 0) : failedRunReply(L, RESULT_IDX, this.sha1);
     } finally {
-      lua.lua_settop(L, base);
+      lua.lua_settop(L, SCRIPT_IDX);
     }
     return reply;
   }
@@ -147,14 +152,15 @@ export class LuaScript {
   }
 
   /** New KEYS and ARGV tables; the globals are read-only: open them for these two only, as luaCallFunction does. */
-  private setArgs(base: number, keys: readonly string[], args: readonly string[]): void {
+  private setArgs(keys: readonly string[], args: readonly string[]): void {
     const L = this.L;
     lua.lua_pushglobaltable(L);
-    setReadonly(L, base + 1, false);
-    const keysTable = this.setArray(base + 1, 'KEYS', keys);
-    const argvTable = this.setArray(base + 1, 'ARGV', args);
-    setReadonly(L, base + 1, true);
-    lua.lua_settop(L, base);
+    const g = lua.lua_gettop(L);
+    setReadonly(L, g, false);
+    const keysTable = this.setArray(g, 'KEYS', keys);
+    const argvTable = this.setArray(g, 'ARGV', args);
+    setReadonly(L, g, true);
+    lua.lua_settop(L, SCRIPT_IDX);
     this.args.remember(keysTable, keys, argvTable, args);
   }
 
