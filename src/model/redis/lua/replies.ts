@@ -24,27 +24,46 @@ const MAX_REPLY_DEPTH = 1000;
 /** How many strings a script state keeps encoded before it starts the cache afresh. */
 const STRING_CACHE_LIMIT = 4096;
 
+/** How many strings seen once a script state remembers, to keep them when they come again. */
+const CANDIDATES = 8;
+
 /**
  * Converting strings between JS and fengari costs more than running the inventory script, so
  * strings that recur (key names, field names, ARGV values, the replies of HGET) are converted
  * once: pushes reuse the Lua string made for the same JS string (Lua strings are immutable),
- * reads remember the JS string of each Lua string.
+ * reads remember the JS string of each Lua string. A reply is kept once it has come twice in a
+ * short while, so that a counter's ever-new values do not churn the cache.
  */
 export class StringCache {
   private readonly pushed = new Map<string, TString>();
   private readonly decoded = new WeakMap<Uint8Array, string>();
+  private readonly seenOnce: string[] = new Array<string>(CANDIDATES).fill('');
+  private nextCandidate = 0;
 
-  /** Pushes s as a Lua string; the running call is charged its bytes, as for a new string. */
-  push(L: lua_State, s: string): void {
+  /**
+   * Pushes s as a Lua string; the running call is charged its bytes, as for a new string.
+   * `keep`: cache it at once (KEYS and ARGV values), else only once it recurs.
+   */
+  push(L: lua_State, s: string, keep: boolean): void {
     let ts = this.pushed.get(s);
     if (ts === undefined) {
-      // Many distinct values (say, one per user or a counter) would fill it: start again, keep it bounded.
-      if (this.pushed.size >= STRING_CACHE_LIMIT) this.pushed.clear();
       ts = lstring.luaS_bless(L, encode(s)); // a new string: the meter charges it (limits.ts)
-      this.pushed.set(s, ts);
+      if (keep || this.recurs(s)) {
+        // Many distinct values (say, one per user) would fill it: start again, keep it bounded.
+        if (this.pushed.size >= STRING_CACHE_LIMIT) this.pushed.clear();
+        this.pushed.set(s, ts);
+      }
     } else chargeNewString(ts.getstr().length);
     lua.lua_checkstack(L, 1);
     lobject.pushsvalue2s(L, ts);
+  }
+
+  /** Whether s was among the last CANDIDATES strings pushed without being kept; remembers it if not. */
+  private recurs(s: string): boolean {
+    for (let i = 0; i < CANDIDATES; i++) if (this.seenOnce[i] === s) return true;
+    this.seenOnce[this.nextCandidate] = s;
+    this.nextCandidate = (this.nextCandidate + 1) % CANDIDATES;
+    return false;
   }
 
   /** The string at idx (which must be a string) as a JS string; invalid UTF-8 becomes U+FFFD. */
@@ -74,7 +93,7 @@ function encode(s: string): Uint8Array {
 export function pushReply(L: lua_State, r: RedisReply, strings: StringCache): void {
   if (r === null) lua.lua_pushboolean(L, false);
   else if (typeof r === 'number') pushNumber(L, r);
-  else if (typeof r === 'string') strings.push(L, r);
+  else if (typeof r === 'string') strings.push(L, r, false);
   else if (Array.isArray(r)) {
     lua.lua_checkstack(L, 2);
     lua.lua_createtable(L, r.length, 0);

@@ -167,10 +167,10 @@ export class LuaScript {
   /** rawset(G, name, {values...}): KEYS and ARGV are set past the read-only guard, as Redis does. */
   private setArray(gIdx: number, name: string, values: readonly string[]): Table {
     const L = this.L;
-    this.strings.push(L, name);
+    this.strings.push(L, name, true);
     lua.lua_createtable(L, values.length, 0);
     for (let i = 0; i < values.length; i++) {
-      this.strings.push(L, values[i]!);
+      this.strings.push(L, values[i]!, true);
       lua.lua_rawseti(L, -2, i + 1);
     }
     const t = watchTable(L, -1);
