@@ -151,6 +151,11 @@ describe('user scripts on real Redis and on the model', () => {
       evalCmd("local ok, e = pcall(function() redis.call('HGET', 'a', 'f') end)\nreturn {tostring(ok), e}"),
       evalCmd("local ok, e = pcall(error, {err = 'X y'})\nreturn {tostring(ok), e}"),
       evalCmd("redis.pcall('INCR', 'a')\nredis.call('INCR', 'c')\nreturn redis.pcall('INCR', 'c')"),
+      // one value each, whatever the number of arguments, nested in another call's arguments
+      evalCmd("return {select('#', redis.call('SET', 'b', 'v', 'XX')), select('#', redis.pcall()), select('#', redis.pcall('GET', {}))}"),
+      // long argument lists (42, 19 and 18 arguments) between short ones
+      evalCmd("local a = {'HSET', 'big'}\nfor i = 1, 20 do a[#a + 1] = 'f' .. i; a[#a + 1] = tostring(i) end\nlocal got = redis.call('HMGET', 'big', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8', 'f9', 'f10', 'f11', 'f12', 'f13', 'f14', 'f15', 'f16', 'f17')\nreturn {redis.call(unpack(a)), redis.call('HLEN', 'big'), redis.call('HGET', 'big', 'f20'), #redis.call('HMGET', 'big', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8', 'f9', 'f10', 'f11', 'f12', 'f13', 'f14', 'f15', 'f16', 'f17'), #got, redis.call('DEL', 'big', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8', 'x9', 'x10', 'x11', 'x12', 'x13', 'x14', 'x15', 'x16'), redis.call('HLEN', 'big')}"),
+      evalCmd("redis.call('SET', 'd', redis.call('GET', 'b') .. redis.call('INCR', 'c'), 'GET')\nreturn {redis.call('GET', 'd'), redis.call('HSET', 'e', 'f', redis.call('GET', 'd'), 'g', redis.pcall('GET', 'a'))}"),
     ]);
   });
 

@@ -151,6 +151,19 @@ describe('redis.call and redis.pcall', () => {
   });
 });
 
+describe('strings between Redis and Lua', () => {
+  test('replies reach Lua as UTF-8 bytes and come back the same, converted afresh or reused', () => {
+    const ks = new Keyspace();
+    const value = 'héllo ✓ 😀 \u0000 end';
+    ks.command(['SET', 'k', value]);
+    ks.command(['SET', 'n', '12345']);
+    const src = "local v = redis.call('GET', KEYS[1])\nreturn {v, #v, string.byte(v, 2), #redis.call('GET', 'n'), redis.call('GET', 'n') + 1}";
+    const script = new LuaScript(src, ks);
+    const bytes = new TextEncoder().encode(value);
+    for (let i = 0; i < 3; i++) expect(script.call(['k'], [])).toEqual([value, bytes.length, bytes[1], 5, 12346]);
+  });
+});
+
 describe('values returned by the script', () => {
   test('numbers are truncated toward zero; out of range is INT64_MIN', () => {
     expect(run('return 3.99')).toBe(3);
@@ -234,6 +247,38 @@ describe('the Lua state', () => {
     expect(script.call(['a'], ['x'])).toEqual(['a', 1]);
     expect(script.call(['b'], [])).toEqual(['b', 0]);
     expect(script.sha1).toBe(sha1('local t = {KEYS[1]}\nKEYS[1] = "changed"\nreturn {t[1], #ARGV}'));
+  });
+
+  test('KEYS and ARGV are as new in every call, whatever the last call did to them', () => {
+    // The tables are reused between calls with the same values: any write, a metatable or an
+    // error half-way must make the next call see fresh ones (pairs order included).
+    const src = `local mode = redis.call('GET', 'mode')
+local order = ''
+for k in pairs(ARGV) do order = order .. k end
+local seen = {#KEYS, KEYS[1], KEYS[2], tostring(KEYS[3]), #ARGV, order, getmetatable(KEYS) == nil and 'plain' or 'meta', tostring(rawget(ARGV, 'x'))}
+if mode == 'write' then KEYS[1] = 'changed'; KEYS[3] = 'added'; ARGV.x = 'y'
+elseif mode == 'meta' then setmetatable(KEYS, {__index = function() return 'from meta' end})
+elseif mode == 'remove' then table.remove(ARGV)
+elseif mode == 'reorder' then local v = ARGV[1]; ARGV[1] = nil; ARGV[1] = v
+elseif mode == 'fail' then KEYS[2] = 'changed'; error('boom')
+end
+return seen`;
+    const ks = new Keyspace();
+    const script = new LuaScript(src, ks);
+    const keys = ['k1', 'k2'];
+    const argv = ['a1', 'a2'];
+    const fresh = [2, 'k1', 'k2', 'nil', 2, '12', 'plain', 'nil'];
+    for (const mode of ['none', 'write', 'none', 'meta', 'none', 'remove', 'none', 'reorder', 'none', 'fail', 'none', 'none']) {
+      ks.command(['SET', 'mode', mode]);
+      const reply = script.call(keys, argv);
+      if (mode === 'fail') expect(reply).toBeInstanceOf(RedisError);
+      else expect([mode, reply]).toEqual([mode, fresh]);
+    }
+    // other values in the same arrays, then fewer of them
+    keys[0] = 'k9';
+    expect(script.call(keys, argv)).toEqual([2, 'k9', 'k2', 'nil', 2, '12', 'plain', 'nil']);
+    // KEYS[2] is nil now: the reply array stops there
+    expect(script.call(['k9'], ['a1', 'a2', 'a3'])).toEqual([1, 'k9']);
   });
 
   test('only the libraries Redis loads: no os, io, debug, print, require', () => {
@@ -470,6 +515,18 @@ describe('limits per call: Lua instructions and memory', () => {
     expect(limited("return ('stock:123'):match('^stock:(%d+)$')", 0)).toBe('123');
     expect(limited("return string.find(string.rep('.-', 5000), '.-.-', 1, true)", 0)).toBe(1);
     expect(limited("local n = 0\nfor w in ('a b c'):gmatch('%a+') do n = n + 1 end\nreturn n", 0)).toBe(3);
+  });
+
+  test('a reply string counts in full every time a command returns it, as a new string would', () => {
+    // 1 MiB returned by GET: 256 of them fill the cap, the 257th goes over (the script's own
+    // strings are a few bytes more); converted once and reused, each is still charged.
+    const ks = new Keyspace();
+    ks.command(['SET', 'big', 'x'.repeat(2 ** 20)]);
+    const src = "local n = 0\nfor i = 1, tonumber(ARGV[1]) do n = n + #redis.call('GET', 'big') end\nreturn n";
+    const script = new LuaScript(src, ks, { maxInstructions: 0 });
+    expect(script.call([], ['255'])).toBe(255 * 2 ** 20);
+    expect(script.call([], ['257'])).toEqual(scriptError(src, memory, 2));
+    expect(script.call([], ['255'])).toBe(255 * 2 ** 20); // the next call starts from zero
   });
 
   test('a call well under the cap is not stopped: 10000 strings of 100 bytes in a table', () => {

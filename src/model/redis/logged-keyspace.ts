@@ -24,7 +24,7 @@ export class LoggedKeyspace extends Keyspace {
       return new RedisError(NOREPLICAS);
     }
     const reply = super.exec(cmd, argv);
-    if (cmd.write && !(reply instanceof RedisError)) this.log.push({ at_us: this.now_us, argv: [...argv] });
+    if (cmd.write && !(reply instanceof RedisError)) this.log.push({ at_us: this.now_us, argv: argv.slice() }); // argv is the caller's to reuse
     return reply;
   }
 

@@ -9,6 +9,8 @@ declare module 'fengari/src/ltable.js' {
   /** A Lua table: its entries live in a JS Map. */
   export interface Table {
     readonly strong: Map<unknown, unknown>;
+    /** Set by setmetatable (lua_setmetatable), which writes it without a table write. */
+    readonly metatable: object | null;
   }
   interface LTable {
     /** Set once the sandbox has wrapped these functions. */
@@ -22,12 +24,30 @@ declare module 'fengari/src/ltable.js' {
 }
 
 declare module 'fengari/src/lstring.js' {
+  import type { lua_State } from 'fengari';
+  /** A Lua string: immutable bytes. */
+  export interface TString {
+    getstr(): Uint8Array;
+  }
   interface LString {
     /** Lua strings; each keeps its bytes in `realstring`, set once by the constructor. */
     TString: { prototype: object };
+    /** A new Lua string that takes `bytes` as they are (no copy). */
+    luaS_bless(L: lua_State, bytes: Uint8Array): TString;
   }
   const lstring: LString;
   export default lstring;
+}
+
+declare module 'fengari/src/lobject.js' {
+  import type { lua_State } from 'fengari';
+  import type { TString } from 'fengari/src/lstring.js';
+  interface LObject {
+    /** Pushes a Lua string (as lua_pushstring does once it has made one). */
+    pushsvalue2s(L: lua_State, ts: TString): void;
+  }
+  const lobject: LObject;
+  export default lobject;
 }
 
 declare module 'fengari/src/ldebug.js' {

@@ -133,6 +133,11 @@ export function chargeBeforeAllocating(L: lua_State, bytes: number): void {
   }
 }
 
+/** A Lua string of `bytes` is handed to the running call: charged as a new one would be. */
+export function chargeNewString(bytes: number): void {
+  active?.charge(running, bytes);
+}
+
 /**
  * The count hook: every HOOK_PERIOD instructions it adds them up; past the limit, or once the
  * call is stopped, it raises, and from then on does so at every instruction, so that pcall
@@ -205,6 +210,24 @@ export function protectRecursively(L: lua_State): void {
   }
 }
 
+// ---- watched tables ---------------------------------------------------------------------------
+
+// Tables whose next write is noted: a call's KEYS and ARGV, which the next call reuses while no
+// script has written them (every table write goes through the wrappers below).
+const watchedTables = new WeakSet<Table>();
+
+/** Watches the table at idx from now on; returns it. */
+export function watchTable(L: lua_State, idx: number): Table {
+  const t = tableAt(L, idx);
+  watchedTables.add(t);
+  return t;
+}
+
+/** Whether t is as it was when watched: no key written since, and no metatable set. */
+export function unwritten(t: Table): boolean {
+  return t.metatable === null && watchedTables.has(t);
+}
+
 // ---- the wrappers ----------------------------------------------------------------------------
 
 // Installed once per loaded copy of fengari; a second copy of this module must not wrap twice.
@@ -230,6 +253,7 @@ function installWrappers(): void {
   const setfrom = ltable.luaH_setfrom;
   ltable.luaH_setfrom = (L, t, key, value) => {
     if (readonlyTables.has(t)) ldebug.luaG_runerror(L, READONLY_BYTES);
+    watchedTables.delete(t);
     const m = active;
     if (m === null) return setfrom(L, t, key, value);
     const before = t.strong.size;
@@ -242,6 +266,7 @@ function installWrappers(): void {
       if (running === null) throw new Error(`ticketsim: ${READONLY_TABLE_ERROR}`);
       ldebug.luaG_runerror(running, READONLY_BYTES);
     }
+    watchedTables.delete(t);
     const m = active;
     if (m === null) return setint(t, key, value);
     const before = t.strong.size;

@@ -129,31 +129,32 @@ function setUnmodelledFunctions(L: lua_State, ctx: RedisApiContext): void {
   });
 }
 
+// The argv of the redis.* call running now, one array per length up to SCRATCH_ARGC (setting an
+// array's length is slow in V8), refilled by every call: a command reads it while it runs and
+// keeps no reference (LoggedKeyspace copies the writes it logs). Longer ones are made afresh.
+const SCRATCH_ARGC = 16;
+const scratchArgv: string[][] = Array.from({ length: SCRATCH_ARGC + 1 }, (_, n) => new Array<string>(n).fill(''));
+
 /**
- * The arguments of a redis.* call as command argv (luaArgsToRedisArgv); they are popped.
- * On a bad argument: null, with the error table pushed.
+ * The arguments of a redis.* call as command argv (luaArgsToRedisArgv); they stay on the stack
+ * under what the call pushes (its one result is what Lua gets). On a bad argument: null, with
+ * the error table pushed.
  */
-function readArgs(L: lua_State, ctx: RedisApiContext): string[] | null {
+function readArgs(L: lua_State, ctx: RedisApiContext): readonly string[] | null {
   const argc = lua.lua_gettop(L);
   if (argc === 0) {
     pushErrorTable(L, 'Please specify at least one argument for this redis lib call');
     return null;
   }
-  const argv: string[] = new Array<string>(argc);
-  let ok = true;
+  const argv = argc <= SCRATCH_ARGC ? scratchArgv[argc]! : new Array<string>(argc);
   for (let j = 1; j <= argc; j++) {
     const t = lua.lua_type(L, j);
-    if (t === LUA_TNUMBER) argv[j - 1] = formatLuaNumberArg(lua.lua_tonumber(L, j), ctx.version);
-    else if (t === LUA_TSTRING) argv[j - 1] = ctx.strings.read(L, j);
+    if (t === LUA_TSTRING) argv[j - 1] = ctx.strings.read(L, j);
+    else if (t === LUA_TNUMBER) argv[j - 1] = formatLuaNumberArg(lua.lua_tonumber(L, j), ctx.version);
     else {
-      ok = false;
-      break;
+      pushErrorTable(L, 'Lua redis lib command arguments must be strings or integers');
+      return null;
     }
-  }
-  lua.lua_settop(L, 0);
-  if (!ok) {
-    pushErrorTable(L, 'Lua redis lib command arguments must be strings or integers');
-    return null;
   }
   return argv;
 }

@@ -2,14 +2,18 @@
 // (redisProtocolToLuaType_*) and a script's result read as a reply (luaReplyToRedisReply),
 // both in src/script_lua.c, plus the cache that keeps the strings' conversion cheap.
 
+/// <reference path="./fengari-internals.d.ts" />
 import fengari from 'fengari';
 import type { lua_State } from 'fengari';
+import lobject from 'fengari/src/lobject.js';
+import lstring, { type TString } from 'fengari/src/lstring.js';
 import { RedisError, RedisStatus, type RedisReply } from '../keyspace.js';
 import { ERR_KEY, oneLine, pushCommandError, trimCrLf } from './errors.js';
+import { chargeNewString } from './limits.js';
 import { pushNumber, toLongLong } from './number-format.js';
 
-const { lua, lauxlib, to_luastring, to_jsstring } = fengari;
-const { LUA_REGISTRYINDEX, LUA_TNIL, LUA_TBOOLEAN, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE } = lua;
+const { lua, to_luastring, to_jsstring } = fengari;
+const { LUA_TNIL, LUA_TBOOLEAN, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE } = lua;
 
 /** The field of a status reply table {ok = "OK"}, encoded once. */
 export const OK_KEY = to_luastring('ok', true);
@@ -20,34 +24,46 @@ const MAX_REPLY_DEPTH = 1000;
 /** How many strings a script state keeps encoded before it starts the cache afresh. */
 const STRING_CACHE_LIMIT = 4096;
 
+/** How many strings seen once a script state remembers, to keep them when they come again. */
+const CANDIDATES = 8;
+
 /**
  * Converting strings between JS and fengari costs more than running the inventory script, so
- * strings that recur (key names, field names, ARGV values) are converted once: pushes reuse
- * the Lua string held in the registry, reads remember the JS string of each Lua string.
+ * strings that recur (key names, field names, ARGV values, the replies of HGET) are converted
+ * once: pushes reuse the Lua string made for the same JS string (Lua strings are immutable),
+ * reads remember the JS string of each Lua string. A reply is kept once it has come twice in a
+ * short while, so that a counter's ever-new values do not churn the cache.
  */
 export class StringCache {
-  private readonly refs = new Map<string, number>();
+  private readonly pushed = new Map<string, TString>();
   private readonly decoded = new WeakMap<Uint8Array, string>();
+  private readonly seenOnce: string[] = new Array<string>(CANDIDATES).fill('');
+  private nextCandidate = 0;
 
-  /** Pushes s; `remember` keeps it for next time (KEYS/ARGV values), else only a cached copy is reused. */
-  push(L: lua_State, s: string, remember: boolean): void {
-    const ref = this.refs.get(s);
-    if (ref !== undefined) {
-      lua.lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-      return;
-    }
-    if (!remember) {
-      lua.lua_pushstring(L, s);
-      return;
-    }
-    if (this.refs.size >= STRING_CACHE_LIMIT) {
-      // Many distinct KEYS/ARGV values (say, one per user) would fill it: start again, keep it bounded.
-      for (const r of this.refs.values()) lauxlib.luaL_unref(L, LUA_REGISTRYINDEX, r);
-      this.refs.clear();
-    }
-    lua.lua_pushstring(L, s);
-    lua.lua_pushvalue(L, -1);
-    this.refs.set(s, lauxlib.luaL_ref(L, LUA_REGISTRYINDEX));
+  /**
+   * Pushes s as a Lua string; the running call is charged its bytes, as for a new string.
+   * `keep`: cache it at once (KEYS and ARGV values), else only once it recurs.
+   */
+  push(L: lua_State, s: string, keep: boolean): void {
+    let ts = this.pushed.get(s);
+    if (ts === undefined) {
+      ts = lstring.luaS_bless(L, encode(s)); // a new string: the meter charges it (limits.ts)
+      if (keep || this.recurs(s)) {
+        // Many distinct values (say, one per user) would fill it: start again, keep it bounded.
+        if (this.pushed.size >= STRING_CACHE_LIMIT) this.pushed.clear();
+        this.pushed.set(s, ts);
+      }
+    } else chargeNewString(ts.getstr().length);
+    lua.lua_checkstack(L, 1);
+    lobject.pushsvalue2s(L, ts);
+  }
+
+  /** Whether s was among the last CANDIDATES strings pushed without being kept; remembers it if not. */
+  private recurs(s: string): boolean {
+    for (let i = 0; i < CANDIDATES; i++) if (this.seenOnce[i] === s) return true;
+    this.seenOnce[this.nextCandidate] = s;
+    this.nextCandidate = (this.nextCandidate + 1) % CANDIDATES;
+    return false;
   }
 
   /** The string at idx (which must be a string) as a JS string; invalid UTF-8 becomes U+FFFD. */
@@ -60,6 +76,17 @@ export class StringCache {
     }
     return s;
   }
+}
+
+/** s in UTF-8, as lua_pushstring encodes it; ASCII (every key and number) byte by byte. */
+function encode(s: string): Uint8Array {
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return to_luastring(s);
+    bytes[i] = c;
+  }
+  return bytes;
 }
 
 /** Redis reply -> Lua value (redisProtocolToLuaType_* in script_lua.c). */

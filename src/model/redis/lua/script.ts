@@ -7,7 +7,8 @@ import type { lua_State } from 'fengari';
 import { createHash } from 'node:crypto';
 import { type Keyspace, RedisError, type RedisReply } from '../keyspace.js';
 import { failedRunReply, lua51SyntaxError, oneLine, ScriptError } from './errors.js';
-import { CallMeter, setReadonly } from './limits.js';
+import type { Table } from 'fengari/src/ltable.js';
+import { CallMeter, setReadonly, unwritten, watchTable } from './limits.js';
 import { Lrand48 } from './lrand48.js';
 import { registerRedisApi } from './redis-api.js';
 import { StringCache, toReply } from './replies.js';
@@ -26,6 +27,11 @@ const { LUA_OK, LUA_REGISTRYINDEX } = lua;
  * at this limit costs about 35 ms of wall time.
  */
 export const DEFAULT_MAX_INSTRUCTIONS = 1_000_000;
+
+// The Lua stack of a script's state between calls, and where a call leaves its result.
+const HANDLER_IDX = 1;
+const SCRIPT_IDX = 2;
+const RESULT_IDX = 3;
 
 export interface LuaScriptOptions {
   /** Default '7.0': Debian 12's redis-server, which the differential tests run against. */
@@ -63,13 +69,12 @@ export class LuaScript {
   readonly readOnly: boolean;
 
   private readonly L: lua_State;
-  private readonly fnRef: number;
-  private readonly handlerRef: number;
   private readonly random: Lrand48;
   private readonly reseedEachCall: boolean;
   private readonly meter: CallMeter;
   private nativeError: { error: unknown } | undefined;
   private readonly strings = new StringCache();
+  private readonly args = new CallArgs();
 
   constructor(source: string, keyspace: Keyspace, options: LuaScriptOptions = {}) {
     this.sha1 = createHash('sha1').update(source, 'utf8').digest('hex');
@@ -87,9 +92,13 @@ export class LuaScript {
 
     openLibraries(L, this.random);
     registerRedisApi(L, { keyspace, readOnly: this.readOnly, version, strings: this.strings });
-    this.handlerRef = installErrorHandler(L);
+    const handlerRef = installErrorHandler(L);
     protectGlobals(L);
-    this.fnRef = compileUserScript(L, source.slice(shebang.bodyOffset));
+    const fnRef = compileUserScript(L, source.slice(shebang.bodyOffset));
+    // Kept on the stack for every call: the error handler (HANDLER_IDX), the script (SCRIPT_IDX).
+    lua.lua_settop(L, 0);
+    lua.lua_rawgeti(L, LUA_REGISTRYINDEX, handlerRef);
+    lua.lua_rawgeti(L, LUA_REGISTRYINDEX, fnRef);
   }
 
   /** Whether the last call was stopped by the model (instruction limit or memory cap). */
@@ -100,24 +109,16 @@ export class LuaScript {
   /** One EVAL: KEYS and ARGV are set, the script runs, and its result becomes a Redis reply. */
   call(keys: readonly string[], args: readonly string[]): RedisReply {
     const L = this.L;
-    const base = lua.lua_gettop(L);
-    // The globals are read-only: open them for KEYS and ARGV only, as luaCallFunction does.
-    lua.lua_pushglobaltable(L);
-    setReadonly(L, base + 1, false);
-    this.setArray(base + 1, 'KEYS', keys);
-    this.setArray(base + 1, 'ARGV', args);
-    setReadonly(L, base + 1, true);
-    lua.lua_settop(L, base);
+    if (!this.args.reusable(keys, args)) this.setArgs(keys, args);
 
     if (this.reseedEachCall) this.random.seed(0);
     const meter = this.meter;
     meter.reset();
-    lua.lua_rawgeti(L, LUA_REGISTRYINDEX, this.handlerRef);
-    lua.lua_rawgeti(L, LUA_REGISTRYINDEX, this.fnRef);
+    lua.lua_pushvalue(L, SCRIPT_IDX);
     meter.start(L);
     let status: number;
     try {
-      status = lua.lua_pcall(L, 0, 1, base + 1);
+      status = lua.lua_pcall(L, 0, 1, HANDLER_IDX);
     } finally {
       meter.finish(L);
     }
@@ -130,9 +131,9 @@ export class LuaScript {
         throw error;
       }
       if (meter.stopped !== null) reply = this.stoppedReply(meter.stopped, meter.stoppedAtLine);
-      else reply = status === LUA_OK ? toReply(L, base + 2, 0) : failedRunReply(L, base + 2, this.sha1);
+      else reply = status === LUA_OK ? toReply(L, RESULT_IDX, 0) : failedRunReply(L, RESULT_IDX, this.sha1);
     } finally {
-      lua.lua_settop(L, base);
+      lua.lua_settop(L, SCRIPT_IDX);
     }
     return reply;
   }
@@ -150,8 +151,21 @@ export class LuaScript {
     return new RedisError(oneLine(`ERR ${message}${where}`));
   }
 
+  /** New KEYS and ARGV tables; the globals are read-only: open them for these two only, as luaCallFunction does. */
+  private setArgs(keys: readonly string[], args: readonly string[]): void {
+    const L = this.L;
+    lua.lua_pushglobaltable(L);
+    const g = lua.lua_gettop(L);
+    setReadonly(L, g, false);
+    const keysTable = this.setArray(g, 'KEYS', keys);
+    const argvTable = this.setArray(g, 'ARGV', args);
+    setReadonly(L, g, true);
+    lua.lua_settop(L, SCRIPT_IDX);
+    this.args.remember(keysTable, keys, argvTable, args);
+  }
+
   /** rawset(G, name, {values...}): KEYS and ARGV are set past the read-only guard, as Redis does. */
-  private setArray(gIdx: number, name: string, values: readonly string[]): void {
+  private setArray(gIdx: number, name: string, values: readonly string[]): Table {
     const L = this.L;
     this.strings.push(L, name, true);
     lua.lua_createtable(L, values.length, 0);
@@ -159,8 +173,41 @@ export class LuaScript {
       this.strings.push(L, values[i]!, true);
       lua.lua_rawseti(L, -2, i + 1);
     }
+    const t = watchTable(L, -1);
     lua.lua_rawset(L, gIdx);
+    return t;
   }
+}
+
+/**
+ * The KEYS and ARGV tables the last call got. Redis makes both afresh for every call; the next
+ * call reuses them when it passes the same values and no script has written them or set their
+ * metatable (limits.ts watches table writes). Nothing can tell the difference: no reference to
+ * them outlives a call, as the globals and every table they hold are read-only.
+ */
+class CallArgs {
+  private keysTable: Table | null = null;
+  private argvTable: Table | null = null;
+  private keys: readonly string[] = [];
+  private argv: readonly string[] = [];
+
+  reusable(keys: readonly string[], argv: readonly string[]): boolean {
+    return this.keysTable !== null && this.argvTable !== null && sameStrings(this.keys, keys) && sameStrings(this.argv, argv) &&
+      unwritten(this.keysTable) && unwritten(this.argvTable);
+  }
+
+  remember(keysTable: Table, keys: readonly string[], argvTable: Table, argv: readonly string[]): void {
+    this.keysTable = keysTable;
+    this.argvTable = argvTable;
+    this.keys = keys.slice();
+    this.argv = argv.slice();
+  }
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Compiles the script body as "@user_script" (luaCreateFunction in eval.c); returns a registry ref. */
