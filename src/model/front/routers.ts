@@ -158,6 +158,7 @@ export class NetworkTier {
     rngs: RngStreams,
     private readonly m: NetMetrics,
     private readonly holders: VipHolders, // who holds each pair's VIP (the LVS tier)
+    kindSuffix = '', // with several fronts (sites): tells their event kinds apart
   ) {
     this.aa = lvs.mode === 'active_active';
     this.R = topo.routers.length;
@@ -210,11 +211,11 @@ export class NetworkTier {
     this.view = new Int32Array(N * N).fill(-1);
     this.lastOrig = new Float64Array(N).fill(-Infinity);
     this.origPending = new Uint8Array(N);
-    this.kDetect = engine.register('net.detect', (end, gen) => this.onDetect(end, gen));
-    this.kAdjUp = engine.register('net.adj_up', (l, gen) => this.onAdjUp(l, gen));
-    this.kOriginate = engine.register('net.originate', (n) => this.originateNow(n));
-    this.kLsa = engine.register('net.lsa', (x, rec) => this.onLsa(x, rec));
-    this.kSpf = engine.register('net.spf', (x, gen) => this.onSpf(x, gen));
+    this.kDetect = engine.register(`net.detect${kindSuffix}`, (end, gen) => this.onDetect(end, gen));
+    this.kAdjUp = engine.register(`net.adj_up${kindSuffix}`, (l, gen) => this.onAdjUp(l, gen));
+    this.kOriginate = engine.register(`net.originate${kindSuffix}`, (n) => this.originateNow(n));
+    this.kLsa = engine.register(`net.lsa${kindSuffix}`, (x, rec) => this.onLsa(x, rec));
+    this.kSpf = engine.register(`net.spf${kindSuffix}`, (x, gen) => this.onSpf(x, gen));
     this.startConverged();
   }
 

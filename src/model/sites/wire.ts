@@ -1,7 +1,7 @@
 // Builds the sites and their GSLB for a scenario with `sites:`, and their sections of the report.
 import type { Engine } from '../../engine/engine.js';
 import type { RngStreams } from '../../engine/rng.js';
-import type { SiteSections } from '../../metrics/tier-sections.js';
+import type { FrontSections, SiteSections } from '../../metrics/tier-sections.js';
 import type { Topology } from '../../scenario/topology.js';
 import type { Sites } from '../../scenario/types.js';
 import type { AppCounters } from '../app/counters.js';
@@ -36,7 +36,16 @@ export function startSites(parts: SiteParts, engine: Engine, users: { readonly a
   parts.gslb.start(() => users.arrived < users.total || engine.now_us < parts.tier.lastSend_us + patience_us);
 }
 
-export function sitesReport(cfg: Sites, parts: SiteParts, appNames: readonly string[], app: AppCounters, usersFinal: Uint8Array, end_us: number, siteSold: readonly number[] | null): SiteSections {
+export function sitesReport(
+  cfg: Sites,
+  parts: SiteParts,
+  appNames: readonly string[],
+  app: AppCounters,
+  usersFinal: Uint8Array,
+  end_us: number,
+  siteSold: readonly number[] | null,
+  fronts?: readonly FrontSections[],
+): SiteSections {
   const { tier, gslb, counters } = parts;
-  return siteSections(cfg, appNames, counters, app, { alive: tier.alive, inDns: gslb.inDns, lastSite: tier.lastSite, lastLost: tier.lastLost, usersFinal, end_us, siteSold });
+  return siteSections(cfg, appNames, counters, app, { alive: tier.alive, inDns: gslb.inDns, lastSite: tier.lastSite, lastLost: tier.lastLost, usersFinal, end_us, siteSold, fronts });
 }
