@@ -440,8 +440,8 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
   const up = p.nginx.upstream;
   const servers = resolveServers(up, fail);
   const localStock = resolveLocalStock(p, servers.length, fail);
+  const sites = resolveSites(p, servers, fail); // first: with sites, a top-level front is refused as such
   const routed = resolveNetwork(p.network, p.lvs, p.nginx.instances, [...servers.map((v) => v.name), REDIS_NODE], fail);
-  const sites = resolveSites(p, servers, fail);
   const replication = resolveReplication(p, [...servers.map((v) => v.name), ...(routed.topology?.routers ?? []), ...(routed.lvs?.directors ?? []), ...siteFrontNames(sites)], sites, fail);
   const topology = Topology.of({
     sites, nginx: { instances: p.nginx.instances, proxy_latency_us: p.nginx.proxy_latency, upstream: { servers } },
