@@ -129,27 +129,39 @@ describe('a site kill takes its front down; a recovery boots it', () => {
 });
 
 describe('faults reach front nodes by name, and stay in their site', () => {
-  test("dc2's border2-edge2 link down (carrier) at 250 ms: border2 has no route at once; users 3-5's tries die there, dc1 sees none of it", () => {
+  test("dc2's border2-edge2 link down (carrier) at 250 ms: border2 has no route at once; the GSLB's probes of dc2's VIP fail", () => {
     // carrier: both ends see it at once, border2's SPF (no delay) leaves it without a VIP route. The
-    // GSLB checks the site's processes (alive, a live app server), so dc2 stays in the answers: users
-    // 3-9 each send six tries, all lost at border2 (42), and fail.
+    // GSLB's probes of dc2's VIP fail from the check at 260 ms: dc2 is dropped at 520 ms (fall 3),
+    // as if it were dark. Users 3-5's tries before then (300, 450 | 400 | 500 ms) die at border2;
+    // their next tries, and users 6-9, go to dc1: 7 requests, all served.
     const links = '[ { a: border2, b: edge2, carrier: true }, { a: edge2, b: lvs2 }, { a: edge2, b: lvs3 } ]';
     const s = run(tiny('  - { at: 250ms, down: border2-edge2 }', links));
     const dc2 = site(s, 'dc2');
     expect(dc2.router?.border2.vip_route).toBe('vip unreachable');
-    expect(dc2.router?.border2.no_route).toBe(42);
-    expect(dc2.front?.network.lost).toBe(42);
+    expect(dc2.router?.border2.no_route).toBe(4);
+    expect(dc2.front?.network.lost).toBe(4);
+    expect(dc2.last_removed_ms).toBe(520);
+    expect(dc2.alive_at_end).toBe(true);
     expect(requestsOf(dc2.lvs)).toEqual({ lvs2: 3, lvs3: 0 });
+    expect(requestsOf(site(s, 'dc1').router)).toEqual({ border1: 7, edge1: 7 });
     expect(site(s, 'dc1').front?.network.lost).toBe(0);
-    expect(s.network?.lost).toBe(42);
-    expect(s.users).toMatchObject({ succeeded: 3, failed: 7 });
+    expect(s.network?.lost).toBe(4);
+    expect(s.users).toMatchObject({ succeeded: 10, failed: 0 });
+  });
+
+  test('the GSLB probe counts nothing: without faults every front counter is as without sites checks', () => {
+    // border2 forwards exactly the ten users' packets, though the GSLB probed dc2's VIP every 130 ms
+    const s = run(tiny('  []'));
+    expect(site(s, 'dc2').router?.border2.requests).toBe(10);
+    expect(site(s, 'dc2').checks).toBeGreaterThan(3);
   });
 });
 
 describe("a director crash is a VRRP failover inside its site, at keepalived's time", () => {
   // Two sites half and half, each border -> edge -> a VRRP pair (lvs1 + lvs2 in dc1, lvs3 + lvs4 in
   // dc2), 14,000 users at 2k/s (7 s). lvs1 (dc1's master) crashes at 1500.05 ms, after its first
-  // advert (its phase is under advert_int).
+  // advert (its phase is under advert_int). The GSLB's probes of dc1's VIP fail from 2 s until
+  // lvs2 takes over (4.1-5.1 s): at most four checks in a row, under fall 5, so dc1 stays in DNS.
   const pairs = (faults: string, weights = [1, 1]) => `
 name: two-pairs
 seed: 3
@@ -176,7 +188,7 @@ sites:
     network: { routers: [border2, edge2], links: [ { a: border2, b: edge2 }, { a: edge2, b: lvs3 }, { a: edge2, b: lvs4 } ] }
     lvs: { directors: 2, scheduler: rr, health_check: false }
 site_link: { latency: 100us }
-gslb: { ttl: 30s, interval: 1s }
+gslb: { ttl: 30s, interval: 1s, fall: 5 }
 faults:
 ${faults}
 `;

@@ -67,6 +67,9 @@ export interface RealServers {
   accept(req: number, delay_us: number, instance: number): void;
 }
 
+/** The GSLB's health probes come from 198.51.100.53 (TEST-NET-2). */
+export const GSLB_PROBE_ADDR = 0xc6336435;
+
 /** Linux ip_local_port_range 32768..60999; the port is a hash of (user, attempt). */
 export function ephemeralPort(user: number, attempt: number): number {
   let h = Math.imul(user ^ 0x5bd1e995, 0x9e3779b1) ^ Math.imul(attempt, 0x85ebca6b);
@@ -424,6 +427,18 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     const b = new Int32Array(n * R_STRIDE);
     b.set(this.req);
     this.req = b;
+  }
+
+  /**
+   * Would a health probe to the VIP be answered now? It enters at an ingress router like a user's
+   * packet (from the GSLB's own address, so along one path), and needs a live director holding the
+   * VIP whose IPVS service has a live real server. Counts nothing.
+   */
+  reachable(): boolean {
+    const d = this.net.route(GSLB_PROBE_ADDR, 0, true);
+    if (d < 0 || !this.alive[d] || !this.running[d] || (this.vrrp !== null && this.vrrp.state[d] !== VRRP_MASTER)) return false;
+    for (let k = 0; k < this.K; k++) if (this.destOf[d * this.K + k] >= 0 && this.nginxAlive[k]) return true;
+    return false;
   }
 
   // ---- VipHolders, CheckedPool ------------------------------------------------------------------

@@ -94,6 +94,11 @@ export class SiteFronts {
     this.tiers[s].respond(r, delay_us);
   }
 
+  /** Does a probe through site s's front reach a live nginx (the GSLB's check of its VIP)? */
+  reachable(s: number): boolean {
+    return this.tiers[s].reachable();
+  }
+
   noteFaultTimes(schedule: readonly Fault[]): void {
     for (const t of this.tiers) t.noteFaultTimes(schedule);
   }

@@ -73,9 +73,10 @@ export class SiteTier implements FrontDoor, Downstream, FaultHandler<SiteFault> 
     this.users.bind(users);
   }
 
-  /** Does the site pass a health check now: alive, with at least one live app server? */
+  /** Does the site pass a health check now: alive, its VIP reachable through its front, a live app server? */
   healthy(s: number): boolean {
     if (!this.alive[s]) return false;
+    if (this.fronts !== null && !this.fronts.reachable(s)) return false;
     const apps = this.appsOf[s];
     for (let i = 0; i < apps.length; i++) if (this.processes.app.alive[apps[i]]) return true;
     return false;
