@@ -8,6 +8,7 @@ import { backupTakeoverAt_us, masterDown_us, vrrpSkew_us } from '../src/model/fr
 import { runScenario } from '../src/model/stack.js';
 import type { SiteSummary, Summary } from '../src/metrics/summary.js';
 import { parseScenario, ScenarioError } from '../src/scenario/load.js';
+import { indexHtml } from '../src/report/html.js';
 
 // As in sites.test.ts: ten users every 100 ms from 0 (uniform); dc1 is a standby (weight 0), so
 // every answer names dc2 while the GSLB hands it out, with no draw. TTL 0: every try asks again.
@@ -125,6 +126,16 @@ describe('a site kill takes its front down; a recovery boots it', () => {
     ]);
     expect(dc2.alive_at_end).toBe(true);
     expect(s.tiers.nginx.nginx3.alive_at_end).toBe(true);
+  });
+});
+
+describe("the page lists each site's front", () => {
+  test('dc2 dark at 250 ms: its row shows its routers and directors down, with the requests they carried', () => {
+    const report = runScenario(parseScenario(tiny('  - { at: 250ms, kill: dc2 }'), 'tiny.yaml')).report;
+    const text = indexHtml(report, []).replace(/<[^>]+>/g, '|').replace(/\|+/g, '|');
+    expect(text).toContain('|site|routers (requests)|directors (requests)|lost in front|at a VIP failover|held the VIP|');
+    expect(text).toContain('|dc1|border1 7, edge1 7|lvs1 7|0|0|lvs1|');
+    expect(text).toContain('|dc2|border2 3 (down), edge2 3 (down)|lvs2 3 (down), lvs3 0 (down)|0|0|lvs2|');
   });
 });
 
