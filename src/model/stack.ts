@@ -31,7 +31,7 @@ import { patience_us, Users, usersIn } from './client/users.js';
 import { APP_SPLIT, CLIENT_SPLIT, Hosts, hostsSections, NGINX_SPLIT } from './host/hosts.js';
 import { USERS_PROCESS } from '../scenario/hosts-resolve.js';
 import { buildSites, type SiteParts, sitesReport, startSites } from './sites/wire.js';
-import { SiteFronts } from './sites/fronts.js';
+import { hasSiteFronts } from './sites/fronts.js';
 
 export type RunHooks = {
   tracer?: Tracer; // one row per request hop
@@ -45,8 +45,7 @@ export type RunOutput = { report: ReportInput; events: number };
 export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   const engine = new Engine();
   // the wires' fixed latencies: their events need no heap
-  const siteFronts = s.sites?.list.some((x) => x.front !== undefined) === true;
-  if (!s.lvs && !siteFronts) engine.declareFixedDelay(s.network.latency_us); // with LVS the front end declares its own
+  if (!s.lvs && !hasSiteFronts(s.sites)) engine.declareFixedDelay(s.network.latency_us); // with LVS the front end declares its own
   engine.declareFixedDelay(s.nginx.proxy_latency_us);
   engine.declareFixedDelay(s.redis.latency_us);
   if (s.sites) engine.declareFixedDelay(s.redis.latency_us + s.sites.link_latency_us);
@@ -71,11 +70,8 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   const nginx = new NginxTier(engine, s.nginx, s.users.method, s.network.latency_us, requests, nginxCounters, app, clientIp, workerRngs, (k) => topology.upstreamOf(k));
   // the network in front: routers, LVS directors, keepalived; absent, users reach nginx directly
   const lvs = s.lvs && s.network.topology ? new LvsTier(engine, s.lvs, s.network.topology, frontSlice(s), requests, nginx, rngs) : null;
-  // with sites, the GSLB sends each user to a site, and the site to one of its nginx instances
-  const sites = s.sites ? buildSites(engine, s.sites, s.report.bin_us, topology, requests, clientIp, nginx, { app, redis }, rngs) : null;
-  // with the sites' own fronts, a user resolved to a site enters through that site's routers and directors
-  const fronts = sites && s.sites && siteFronts ? new SiteFronts(engine, s.sites, topology, frontSlice(s), requests, nginx, rngs) : null;
-  if (sites) sites.tier.fronts = fronts;
+  // with sites, the GSLB sends each user to a site, and the site to one of its nginx instances (or its own front)
+  const sites = s.sites ? buildSites(engine, s.sites, s.report.bin_us, topology, requests, clientIp, nginx, { app, redis }, rngs, { slice: frontSlice(s), decideAtSend: hooks.fastPaths?.directors ?? true }) : null;
   const front = lvs ?? sites?.tier ?? nginx;
   const users = new Users(engine, s.users, s.network.latency_us, requests, metrics, ledger, front, clientIp, rngs.stream('users'), rngs.stream('users:retry'));
   redis.connect(app);
@@ -83,17 +79,15 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   nginx.connect(lvs ?? sites?.tier ?? users);
   lvs?.connect(users);
   sites?.tier.connect(users);
-  fronts?.connect(users);
   const schedule = faultSchedule(s.faults, s.random_faults, s.random_kills, rngs.stream('faults'));
   lvs?.noteFaultTimes(schedule);
-  fronts?.noteFaultTimes(schedule);
   const faults = new FaultInjector(engine, topology, schedule, metrics, {
     app,
     redis,
     proxyLink: net.proxyLinkFaults,
     redisLink: net.redisLinkFaults,
     partition: net.partitionFaults,
-    front: lvs?.faultHandlers() ?? fronts?.faultHandlers() ?? null,
+    front: lvs?.faultHandlers() ?? sites?.fronts?.faultHandlers() ?? null,
     site: sites?.tier ?? null,
     siteLink: net.siteLinkFaults,
     ...(redis.repl ? { replica: redis.replicaFaults, replicationLink: redis.linkFaults } : {}),
@@ -105,16 +99,14 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
     nginx.trace = hook;
     app.trace = hook;
     redis.trace = hook;
-    if (lvs) lvs.trace = hook;
-    if (fronts) fronts.trace = hook;
+    for (const f of [lvs, sites?.fronts]) if (f) f.trace = hook; // the one-site front, or the sites' own
   }
   const hosts = s.hosts ? placeOnHosts(engine, s, { users, nginx, app, redis }) : null;
   users.answerFastPath = hooks.fastPaths?.answers ?? true;
   if (lvs) lvs.decideAtSend = hooks.fastPaths?.directors ?? true;
-  if (fronts) fronts.decideAtSend = hooks.fastPaths?.directors ?? true;
   users.start();
   faults.start();
-  if (sites) startSites(sites, engine, users, patience_us(s.users));
+  if (sites) startSites(sites, engine, users, patience_us(s.users), schedule);
   const onProgress = hooks.onProgress;
   engine.run({
     onProgress: onProgress ? (now) => onProgress(now, users.arrived, users.total) : undefined,
@@ -124,7 +116,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   // the run ends with its last event, or with the last answer taken ahead of its arrival
   const end_us = Math.max(engine.now_us, metrics.lastResponse_us);
 
-  const tiers = tierSections(s, { app, nginx, redis, lvs, sites, fronts }, end_us, metrics.duration_us(), users.final);
+  const tiers = tierSections(s, { app, nginx, redis, lvs, sites }, end_us, metrics.duration_us(), users.final);
   if (s.hosts && hosts) tiers.hosts = hostsSections(s.hosts, hosts, end_us, metrics.duration_us());
   const end = { events: engine.events, fingerprint: engine.fingerprint, usersTotal, usersFinal: users.final, usersRequests: users.requestsSent };
   const report = summarize(s, metrics, ledger, end, tiers);
@@ -171,11 +163,11 @@ function redisTierSections(s: Scenario, redis: RedisTier, end: RedisEnd, end_us:
 }
 
 /** Each tier's sections of summary.json, built by the tier from its counters and its end state. */
-type Tiers = { app: AppTier; nginx: NginxTier; redis: RedisTier; lvs: LvsTier | null; sites: SiteParts | null; fronts: SiteFronts | null };
+type Tiers = { app: AppTier; nginx: NginxTier; redis: RedisTier; lvs: LvsTier | null; sites: SiteParts | null };
 
 function tierSections(s: Scenario, t: Tiers, end_us: number, duration_us: number, usersFinal: Uint8Array): TierSections {
   const { app, redis } = t;
-  const siteFronts = t.fronts?.finish(end_us) ?? null;
+  const siteFronts = t.sites?.fronts?.finish(end_us) ?? null;
   const front = t.lvs ? frontSections(s, t.lvs.finish(end_us), end_us) : siteFronts?.merged;
   const appEnd = { alive: app.alive, remainingLocal: app.names.map((_, i) => app.remainingLocal(i)) };
   const redisEnd = {

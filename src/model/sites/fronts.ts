@@ -38,6 +38,11 @@ function places(perSite: readonly number[]): Place {
   return { site, local };
 }
 
+/** Do the sites have their own fronts? */
+export function hasSiteFronts(sites: Sites | undefined): boolean {
+  return sites?.list.some((x) => x.front !== undefined) === true;
+}
+
 /** The site fronts, in site order (every site has one once any has: the loader sees to it). */
 export function frontsOf(sites: Sites): SiteFront[] {
   return sites.list.flatMap((x) => (x.front ? [x.front] : []));
