@@ -9,6 +9,7 @@ import { runScenario } from '../src/model/stack.js';
 import type { SiteSummary, Summary } from '../src/metrics/summary.js';
 import { parseScenario, ScenarioError } from '../src/scenario/load.js';
 import { indexHtml } from '../src/report/html.js';
+import { sim } from './support/sim-cli.js';
 
 // As in sites.test.ts: ten users every 100 ms from 0 (uniform); dc1 is a standby (weight 0), so
 // every answer names dc2 while the GSLB hands it out, with no draw. TTL 0: every try asks again.
@@ -295,5 +296,15 @@ sites:
     expect(errorOf(one)).toBe('clash.yaml:9: sites[1]: has no front while site dc1 has one: either every site declares its routers and lvs, or none does');
     expect(errorOf(`${twoEdges('edge2', 'lvs3')}lvs: {}\n`)).toMatch(/^clash\.yaml:\d+: lvs: with sites, each site has its own directors/);
     expect(errorOf(`${twoEdges('edge2', 'lvs3')}network: { routers: [r9] }\n`)).toMatch(/^clash\.yaml:\d+: network\.routers: with sites, each site has its own routers/);
+  });
+});
+
+describe('sim explain spf on a scenario with sites: each site its own OSPF domain', () => {
+  test("dual-dc: border2 reaches the VIP through edge3 and edge4 only; border1 knows none of dc2's nodes", () => {
+    const r = sim('explain', 'spf', '--topology', 'scenarios/dual-dc.yaml', '--json');
+    expect(r.code).toBe(0);
+    const routes = (JSON.parse(r.out) as { routes: Record<string, Record<string, { cost: number; nextHops: string[] }>> }).routes;
+    expect(routes.border2.vip).toEqual({ cost: 20, nextHops: ['edge3', 'edge4'] });
+    expect(Object.keys(routes.border1)).toEqual(['edge1', 'edge2', 'lvs1', 'lvs2', 'vip']);
   });
 });
