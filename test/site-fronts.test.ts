@@ -291,6 +291,10 @@ sites:
     expect(errorOf(twoEdges('edge2', 'lvs1'))).toBe('clash.yaml:12: sites[1].network.links[0].b: unknown node "lvs1" (a router of network.routers or a director lvs3..3)');
   });
 
+  test("a site named like a director is refused (a fault's target names one node)", () => {
+    expect(errorOf(twoEdges('edge2', 'lvs3').replace('name: dc2', 'name: lvs1'))).toBe('clash.yaml:9: sites[1].name: "lvs1" is already a director of site dc1: sites and nodes share one name space');
+  });
+
   test('a front in one site only is refused, and so are lvs: and network.routers at the top', () => {
     const one = twoEdges('edge2', 'lvs3').replace(/ {4}network: \{ routers: \[edge2\].*\n {4}lvs: .*\n/, '');
     expect(errorOf(one)).toBe('clash.yaml:9: sites[1]: has no front while site dc1 has one: either every site declares its routers and lvs, or none does');

@@ -93,6 +93,10 @@ function resolveSiteFronts(list: ParsedSites, taken: readonly string[], fail: Fa
     next += count;
     return first;
   });
+  list.forEach((site, i) => {
+    const other = owner.get(site.name);
+    if (other !== undefined) fail(['sites', i, 'name'], `"${site.name}" is already a director of site ${other}: sites and nodes share one name space`);
+  });
   const fronts = list.map((site, i) => {
     const at = (segs: readonly Seg[], detail: string): never => fail(['sites', i, ...segs], detail);
     if (site.network === undefined && site.lvs === undefined) return undefined;
