@@ -193,7 +193,7 @@ function checkers(extra: string) {
   const cfg = lvsConfig(`  latency: 50us\n  health_check: ${extra}\n`);
   const engine = new Engine();
   const pool = new Pool(engine);
-  const hc = new HealthCheckers(engine, cfg, cfg.health_check as HealthCheck, new RngStreams(SEED), new NetMetrics(100_000, 1, 2, 2), pool, 2);
+  const hc = new HealthCheckers(engine, cfg, cfg.health_check as HealthCheck, new RngStreams(SEED), new NetMetrics(100_000, 1, 2, 2), pool, ['nginx1', 'nginx2']);
   return { engine, pool, hc, cfg, at: atFn(engine) };
 }
 

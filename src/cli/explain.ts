@@ -278,7 +278,7 @@ function loadTopology(file: string): OspfTopology {
 }
 
 /**
- * A scenario file with a routed network: the OSPF topology exactly as the model builds it (directors
+ * A scenario file with a routed network (or sites with their own): the OSPF topology exactly as the model builds it (directors
  * as routers announcing the VIP in active_active; in active_backup the routers on a pair's LAN
  * announce it). Null when the file is not such a scenario.
  */
@@ -289,7 +289,11 @@ function scenarioTopology(file: string): OspfTopology | null {
   } catch {
     return null;
   }
-  return s.network.topology && s.lvs ? ospfTopologyOf(s.network.topology, s.lvs) : null;
+  if (s.network.topology && s.lvs) return ospfTopologyOf(s.network.topology, s.lvs);
+  // with sites, each site's front is its own OSPF domain (no link joins them): side by side
+  const sites = (s.sites?.list ?? []).flatMap((x) => (x.front ? [ospfTopologyOf(x.front.topology, x.front.lvs)] : []));
+  if (sites.length === 0) return null;
+  return { routers: sites.flatMap((t) => t.routers), links: sites.flatMap((t) => t.links), stubs: sites.flatMap((t) => t.stubs) };
 }
 
 function spf(a: ExplainInput): ExplainResult {

@@ -280,6 +280,11 @@ export type SiteSummary = {
   app: { requests: number; redis_ok: number; local_sold: number }; // summed over its app servers
   // tickets.split per_site: its own Redis's share, what it sold, what is left, and what a dark end strands
   tickets?: { share: number; sold: number; left: number; stranded: number };
+  // with the sites' own fronts: its routers and directors (as tiers.router and tiers.lvs list all
+  // sites'), and its front's own network and lvs sections
+  router?: Record<string, RouterSummary>;
+  lvs?: Record<string, DirectorSummary>;
+  front?: { network: NetworkSummary; lvs: LvsSummary };
 };
 
 export type GslbSummary = {

@@ -31,6 +31,7 @@ import { patience_us, Users, usersIn } from './client/users.js';
 import { APP_SPLIT, CLIENT_SPLIT, Hosts, hostsSections, NGINX_SPLIT } from './host/hosts.js';
 import { USERS_PROCESS } from '../scenario/hosts-resolve.js';
 import { buildSites, type SiteParts, sitesReport, startSites } from './sites/wire.js';
+import { hasSiteFronts } from './sites/fronts.js';
 
 export type RunHooks = {
   tracer?: Tracer; // one row per request hop
@@ -44,7 +45,7 @@ export type RunOutput = { report: ReportInput; events: number };
 export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   const engine = new Engine();
   // the wires' fixed latencies: their events need no heap
-  if (!s.lvs) engine.declareFixedDelay(s.network.latency_us); // with LVS the front end declares its own
+  if (!s.lvs && !hasSiteFronts(s.sites)) engine.declareFixedDelay(s.network.latency_us); // with LVS the front end declares its own
   engine.declareFixedDelay(s.nginx.proxy_latency_us);
   engine.declareFixedDelay(s.redis.latency_us);
   if (s.sites) engine.declareFixedDelay(s.redis.latency_us + s.sites.link_latency_us);
@@ -69,8 +70,8 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   const nginx = new NginxTier(engine, s.nginx, s.users.method, s.network.latency_us, requests, nginxCounters, app, clientIp, workerRngs, (k) => topology.upstreamOf(k));
   // the network in front: routers, LVS directors, keepalived; absent, users reach nginx directly
   const lvs = s.lvs && s.network.topology ? new LvsTier(engine, s.lvs, s.network.topology, frontSlice(s), requests, nginx, rngs) : null;
-  // with sites, the GSLB sends each user to a site, and the site to one of its nginx instances
-  const sites = s.sites ? buildSites(engine, s.sites, s.report.bin_us, topology, requests, clientIp, nginx, { app, redis }, rngs) : null;
+  // with sites, the GSLB sends each user to a site, and the site to one of its nginx instances (or its own front)
+  const sites = s.sites ? buildSites(engine, s.sites, s.report.bin_us, topology, requests, clientIp, nginx, { app, redis }, rngs, { slice: frontSlice(s), decideAtSend: hooks.fastPaths?.directors ?? true }) : null;
   const front = lvs ?? sites?.tier ?? nginx;
   const users = new Users(engine, s.users, s.network.latency_us, requests, metrics, ledger, front, clientIp, rngs.stream('users'), rngs.stream('users:retry'));
   redis.connect(app);
@@ -86,7 +87,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
     proxyLink: net.proxyLinkFaults,
     redisLink: net.redisLinkFaults,
     partition: net.partitionFaults,
-    front: lvs?.faultHandlers() ?? null,
+    front: lvs?.faultHandlers() ?? sites?.fronts?.faultHandlers() ?? null,
     site: sites?.tier ?? null,
     siteLink: net.siteLinkFaults,
     ...(redis.repl ? { replica: redis.replicaFaults, replicationLink: redis.linkFaults } : {}),
@@ -98,14 +99,14 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
     nginx.trace = hook;
     app.trace = hook;
     redis.trace = hook;
-    if (lvs) lvs.trace = hook;
+    for (const f of [lvs, sites?.fronts]) if (f) f.trace = hook; // the one-site front, or the sites' own
   }
   const hosts = s.hosts ? placeOnHosts(engine, s, { users, nginx, app, redis }) : null;
   users.answerFastPath = hooks.fastPaths?.answers ?? true;
   if (lvs) lvs.decideAtSend = hooks.fastPaths?.directors ?? true;
   users.start();
   faults.start();
-  if (sites) startSites(sites, engine, users, patience_us(s.users));
+  if (sites) startSites(sites, engine, users, patience_us(s.users), schedule);
   const onProgress = hooks.onProgress;
   engine.run({
     onProgress: onProgress ? (now) => onProgress(now, users.arrived, users.total) : undefined,
@@ -168,7 +169,8 @@ type Tiers = { app: AppTier; nginx: NginxTier; redis: RedisTier; lvs: LvsTier | 
 
 function tierSections(s: Scenario, t: Tiers, end_us: number, duration_us: number, usersFinal: Uint8Array): TierSections {
   const { app, redis } = t;
-  const front = t.lvs ? frontSections(s, t.lvs.finish(end_us), end_us) : undefined;
+  const siteFronts = t.sites?.fronts?.finish(end_us) ?? null;
+  const front = t.lvs ? frontSections(s, t.lvs.finish(end_us), end_us) : siteFronts?.merged;
   const appEnd = { alive: app.alive, remainingLocal: app.names.map((_, i) => app.remainingLocal(i)) };
   const redisEnd = {
     ticketHash: { sold: redis.ticketField(TICKET_SOLD_FIELD), total: redis.ticketField(TICKET_TOTAL_FIELD) },
@@ -180,6 +182,6 @@ function tierSections(s: Scenario, t: Tiers, end_us: number, duration_us: number
     nginxLoad: nginxLoad(s, t.nginx.counters),
     redis: redisTierSections(s, redis, redisEnd, end_us, duration_us),
     front,
-    ...(t.sites && s.sites ? { sites: sitesReport(s.sites, t.sites, app.names, app.counters, usersFinal, end_us, redis.siteSold()) } : {}),
+    ...(t.sites && s.sites ? { sites: sitesReport(s.sites, t.sites, app.names, app.counters, usersFinal, end_us, redis.siteSold(), siteFronts?.perSite) } : {}),
   };
 }

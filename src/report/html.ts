@@ -165,8 +165,23 @@ function networkSection(s: Summary): string {
         );
   return `<h2>Network in front</h2>
 <p>${esc(fmtNum(net.lost))} requests lost in front: ${esc(fmtNum(net.blackholed))} black-holed in routing, ${esc(fmtNum(s.lvs?.lost_on_failover ?? 0))} at a VIP failover, ${esc(fmtNum(s.lvs?.nginx_lost ?? 0))} at a dead nginx.</p>
-${reconvergence}
+${siteFrontTable(s)}${reconvergence}
 `;
+}
+
+/** With sites that have their own fronts: each site's routers and directors, what they carried and lost. */
+function siteFrontTable(s: Summary): string {
+  const rows = Object.entries(s.tiers.site ?? {}).flatMap(([name, x]) => {
+    if (x.router === undefined || x.lvs === undefined || x.front === undefined) return [];
+    const nodes = (o: Record<string, { requests: number; alive_at_end: boolean }>) =>
+      Object.entries(o)
+        .map(([n, v]) => `${n} ${fmtNum(v.requests)}${v.alive_at_end ? '' : ' (down)'}`)
+        .join(', ');
+    const f = x.front;
+    return [[esc(name), esc(nodes(x.router)), esc(nodes(x.lvs)), esc(fmtNum(f.network.lost)), esc(fmtNum(f.lvs.lost_on_failover)), esc(f.lvs.vip_holders.map((v) => v.director).join(', '))]];
+  });
+  if (rows.length === 0) return '';
+  return table(['site', 'routers (requests)', 'directors (requests)', 'lost in front', 'at a VIP failover', 'held the VIP'], rows, [false, false, false, true, true, false]);
 }
 
 function serverTable(s: Summary): string {

@@ -79,17 +79,20 @@ export function replayData(input: ReportInput): ReplayData {
   return { bin_ms, bins, end_ms, inventory: s.tickets.inventory, sold, arrivals, failed, nodes, faults, vip };
 }
 
-/** network.routers, ingress and links of the scenario as run, when the report has scenario.yaml. */
+/** network.routers, ingress and links of the scenario as run (and of each site's own front), when the report has scenario.yaml. */
 function routedNetwork(yaml: string | undefined): { ingress: string[]; links: Edge[] } | null {
   if (yaml === undefined) return null;
   const doc: unknown = parseYaml(yaml);
-  const net = doc !== null && typeof doc === 'object' && 'network' in doc ? doc.network : null;
-  if (net === null || typeof net !== 'object') return null;
-  const ingress = 'ingress' in net && Array.isArray(net.ingress) ? net.ingress.map(String) : [];
-  const links = 'links' in net && Array.isArray(net.links) ? net.links : [];
-  const edges = links.flatMap((l: unknown): Edge[] =>
-    l !== null && typeof l === 'object' && 'a' in l && 'b' in l ? [{ a: String(l.a), b: String(l.b) }] : [],
-  );
+  const sites = doc !== null && typeof doc === 'object' && 'sites' in doc && Array.isArray(doc.sites) ? (doc.sites as unknown[]) : [];
+  const nets = [doc, ...sites].map((x) => (x !== null && typeof x === 'object' && 'network' in x ? x.network : null));
+  const ingress: string[] = [];
+  const edges: Edge[] = [];
+  for (const net of nets) {
+    if (net === null || typeof net !== 'object') continue;
+    if ('ingress' in net && Array.isArray(net.ingress)) ingress.push(...net.ingress.map(String));
+    const links = 'links' in net && Array.isArray(net.links) ? net.links : [];
+    for (const l of links) if (l !== null && typeof l === 'object' && 'a' in l && 'b' in l) edges.push({ a: String(l.a), b: String(l.b) });
+  }
   return edges.length > 0 ? { ingress, links: edges } : null;
 }
 

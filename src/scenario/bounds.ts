@@ -5,6 +5,7 @@
 // naming the key, the limit and the reason.
 import type { ParsedScenario } from './schema.js';
 import type { ServiceTime, Scenario } from './types.js';
+import type { LvsConfig, NetworkTopology } from './network-types.js';
 
 type Seg = string | number;
 type Fail = (segs: readonly Seg[], detail: string) => never;
@@ -114,6 +115,11 @@ export function checkSizes(p: ParsedScenario, fail: Fail): void {
   if (p.lvs) atMost(fail, ['lvs', 'directors'], p.lvs.directors, LIMITS.directors, 'each director keeps a table per nginx instance and runs VRRP');
   atMost(fail, ['network', 'routers'], p.network.routers?.length ?? 0, LIMITS.routers, 'each router runs SPF over router x router tables');
   atMost(fail, ['network', 'links'], p.network.links?.length ?? 0, LIMITS.links, 'SPF runs over every link at each change');
+  (p.sites ?? []).forEach((x, i) => {
+    if (x.lvs) atMost(fail, ['sites', i, 'lvs', 'directors'], x.lvs.directors, LIMITS.directors, 'each director keeps a table per nginx instance and runs VRRP');
+    atMost(fail, ['sites', i, 'network', 'routers'], x.network?.routers?.length ?? 0, LIMITS.routers, 'each router runs SPF over router x router tables');
+    atMost(fail, ['sites', i, 'network', 'links'], x.network?.links?.length ?? 0, LIMITS.links, 'SPF runs over every link at each change');
+  });
   atMost(fail, ['faults'], p.faults.length, LIMITS.faults, 'each is scheduled and logged');
   atMost(fail, ['expect'], Object.keys(p.expect).length, LIMITS.expectations, 'each is a summary.json path to look up');
 }
@@ -192,12 +198,18 @@ function checkFaultCounts(s: Scenario, keys: FaultKeys, fail: Fail): void {
 export type FaultKeys = { fixed: readonly number[]; random: readonly number[] };
 
 function checkPathLatency(s: Scenario, fail: Fail): void {
-  const topo = s.network.topology;
-  if (!topo) return;
+  if (s.network.topology) checkFrontPath(s, { topology: s.network.topology, lvs: s.lvs }, [], fail);
+  s.sites?.list.forEach((x, i) => {
+    if (x.front) checkFrontPath(s, x.front, ['sites', i], fail);
+  });
+}
+
+/** One front's longest path (the one-site front, or a site's: its keys under `at`). */
+function checkFrontPath(s: Scenario, front: { topology: NetworkTopology; lvs?: LvsConfig }, at: Seg[], fail: Fail): void {
   // no simple path uses a link twice, so the sum of them all bounds any path
   const terms: Term[] = [{ segs: ['network', 'latency'], us: s.network.latency_us }];
-  topo.links.forEach((l, i) => terms.push({ segs: ['network', 'links', i, 'latency'], us: l.latency_us }));
-  if (s.lvs) terms.push({ segs: ['lvs', 'latency'], us: s.lvs.latency_us });
+  front.topology.links.forEach((l, i) => terms.push({ segs: [...at, 'network', 'links', i, 'latency'], us: l.latency_us }));
+  if (front.lvs) terms.push({ segs: [...at, 'lvs', 'latency'], us: front.lvs.latency_us });
   const total = terms.reduce((a, t) => a + t.us, 0);
   if (total <= LIMITS.path_us) return;
   const worst = largest(terms);
@@ -273,12 +285,19 @@ function tail(s: Scenario, keys: FaultKeys): Term[] {
     ...s.random_faults.map((f, j): Term => ({ segs: ['faults', keys.random[j] ?? j, 'until'], us: f.until_us + f.mttr_us * LIMITS.expTail })),
   ];
   if (faultEnd.length > 0) terms.push(largest(faultEnd));
-  const topo = s.network.topology;
-  if (topo) terms.push({ segs: ['network', 'ospf', 'dead_interval'], us: topo.ospf.dead_interval_us + topo.ospf.spf_max_hold_us + topo.ospf.lsa_min_interval_us });
-  if (s.lvs) {
-    terms.push({ segs: ['lvs', 'vrrp', 'advert_int'], us: 4 * s.lvs.vrrp.advert_int_us + s.lvs.vrrp.preempt_delay_us });
-    const hc = s.lvs.health_check;
-    if (hc) terms.push({ segs: ['lvs', 'health_check', 'delay_loop'], us: hc.delay_loop_us + (hc.retry + 1) * (hc.connect_timeout_us + hc.delay_before_retry_us) });
+  terms.push(...frontTail(s.network.topology, s.lvs, []));
+  s.sites?.list.forEach((x, i) => terms.push(...frontTail(x.front?.topology, x.front?.lvs, ['sites', i])));
+  return terms;
+}
+
+/** What a front's timers may add after the last arrival (its keys under `at`). */
+function frontTail(topo: NetworkTopology | undefined, lvs: LvsConfig | undefined, at: Seg[]): Term[] {
+  const terms: Term[] = [];
+  if (topo) terms.push({ segs: [...at, 'network', 'ospf', 'dead_interval'], us: topo.ospf.dead_interval_us + topo.ospf.spf_max_hold_us + topo.ospf.lsa_min_interval_us });
+  if (lvs) {
+    terms.push({ segs: [...at, 'lvs', 'vrrp', 'advert_int'], us: 4 * lvs.vrrp.advert_int_us + lvs.vrrp.preempt_delay_us });
+    const hc = lvs.health_check;
+    if (hc) terms.push({ segs: [...at, 'lvs', 'health_check', 'delay_loop'], us: hc.delay_loop_us + (hc.retry + 1) * (hc.connect_timeout_us + hc.delay_before_retry_us) });
   }
   return terms;
 }

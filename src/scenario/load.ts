@@ -13,7 +13,7 @@ import { DEFAULT_NEXT_UPSTREAM, DEFAULT_SERVERS, type ParsedScenario, scenarioEr
 import { resolveHosts } from './hosts-resolve.js';
 import { checkBounds, checkListSizes, checkLocalStock, checkSizes, type FaultKeys } from './bounds.js';
 import { defaultAppName, REDIS_NODE, Topology } from './topology.js';
-import { resolveSites } from './sites.js';
+import { resolveSites, siteFrontNames } from './sites.js';
 import type { Expectation, Fault, InventoryScript, RandomFaults, RandomKill, ReplicationConfig, Scenario, Sites, UpstreamServer } from './types.js';
 import { unreachable } from '../engine/assert.js';
 
@@ -440,9 +440,9 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
   const up = p.nginx.upstream;
   const servers = resolveServers(up, fail);
   const localStock = resolveLocalStock(p, servers.length, fail);
+  const sites = resolveSites(p, servers, fail); // first: with sites, a top-level front is refused as such
   const routed = resolveNetwork(p.network, p.lvs, p.nginx.instances, [...servers.map((v) => v.name), REDIS_NODE], fail);
-  const sites = resolveSites(p, servers, fail);
-  const replication = resolveReplication(p, [...servers.map((v) => v.name), ...(routed.topology?.routers ?? []), ...(routed.lvs?.directors ?? [])], sites, fail);
+  const replication = resolveReplication(p, [...servers.map((v) => v.name), ...(routed.topology?.routers ?? []), ...(routed.lvs?.directors ?? []), ...siteFrontNames(sites)], sites, fail);
   const topology = Topology.of({
     sites, nginx: { instances: p.nginx.instances, proxy_latency_us: p.nginx.proxy_latency, upstream: { servers } },
     redis: { latency_us: p.redis.latency, ...(replication ? { replication } : {}) },

@@ -29,12 +29,13 @@ export function resolveNetwork(
   nginxInstances: number,
   taken: readonly string[],
   fail: Fail,
+  firstDirector = 0, // with sites: the directors of the sites before this one (lvsN numbering runs on)
 ): ResolvedNetwork {
   if (net.routers === undefined && lvsIn === undefined) {
     if (net.links !== undefined || net.ingress !== undefined) fail(['network', 'routers'], 'is required when links or ingress are given');
     return {};
   }
-  const lvs = resolveLvs(lvsIn ?? lvsSchema().parse({}), nginxInstances, fail);
+  const lvs = resolveLvs(lvsIn ?? lvsSchema().parse({}), nginxInstances, fail, firstDirector);
   const directors = lvs.directors;
   const nginxNames = Array.from({ length: nginxInstances }, (_, k) => nginxName(k));
 
@@ -65,8 +66,8 @@ export function resolveNetwork(
 }
 
 /** Checks the `lvs:` section (directors, weights, then VRRP) and resolves it to microseconds. */
-function resolveLvs(lv: ParsedLvs, nginxInstances: number, fail: Fail): LvsConfig {
-  const directors = Array.from({ length: lv.directors }, (_, i) => directorName(i));
+function resolveLvs(lv: ParsedLvs, nginxInstances: number, fail: Fail, firstDirector: number): LvsConfig {
+  const directors = Array.from({ length: lv.directors }, (_, i) => directorName(firstDirector + i));
   if (lv.mode === 'active_backup' && lv.directors % 2 !== 0) {
     fail(['lvs', 'directors'], `active_backup needs pairs (lvs1+lvs2, ...): an even number (got ${lv.directors})`);
   }
@@ -152,7 +153,7 @@ function resolveLinks(linksIn: NonNullable<ParsedNetwork['links']>, seen: Readon
   const pairs = new Set<string>();
   linksIn.forEach((l, i) => {
     for (const end of ['a', 'b'] as const) {
-      if (!isNode(l[end])) fail(['network', 'links', i, end], `unknown node "${l[end]}" (a router of network.routers or a director lvs1..${directors.length})`);
+      if (!isNode(l[end])) fail(['network', 'links', i, end], `unknown node "${l[end]}" (a router of network.routers or a director ${directors[0]}..${(directors[directors.length - 1] ?? '').replace(/^lvs/, '')})`);
     }
     if (l.a === l.b) fail(['network', 'links', i], `links ${l.a} to itself`);
     if (!seen.has(l.a) && !seen.has(l.b)) fail(['network', 'links', i], 'links two directors: one end must be a router');

@@ -316,6 +316,10 @@ const site = section({
   weight: int(0, LIMITS.int32).default(1), // default: 1 (its share of the DNS answers; 0 = a standby site)
   nginx: list(text(), 'nginx instance names (nginx1..N)').min(1, { message: 'must list at least one nginx instance' }), // required
   servers: list(text(), 'app server names').min(1, { message: 'must list at least one app server' }), // required
+  // default: none (users reach the site's nginx directly). The site's own routers, as `network:`
+  // names them (routers, ingress, links, ...; users -> its ingress take the top-level network.latency)
+  network: section(networkKeys()).optional(),
+  lvs: lvsSchema().optional(), // default: none; the site's own directors, numbered on from the sites before it
 });
 
 /** The GSLB in front of the sites: its DNS answers' TTL and its health checks. */

@@ -151,6 +151,7 @@ export class Topology {
       redisLatency_us: s.redis.latency_us,
       ...(s.redis.replication ? { replicas: s.redis.replication.replicas } : {}),
       ...(net && s.lvs ? { routed: { routers: net.routers, directors: s.lvs.directors, links: net.links } } : {}),
+      ...(s.sites?.list.some((x) => x.front) ? { routed: sitesRouted(s.sites) } : {}),
       ...(s.sites ? { sites: { list: s.sites.list, redisSite: s.sites.redis_site, linkLatency_us: s.sites.link_latency_us, redisPerSite: s.sites.inventory_split !== undefined } } : {}),
     });
   }
@@ -217,4 +218,14 @@ function siteIndices(stack: readonly TopologyNode[], sites: TopologyInput['sites
     out[i] = n.kind === 'redis' ? redisSite : (index.get(n.name) ?? 0);
   });
   return out;
+}
+
+/** With sites that have fronts: every site's routers, directors and links, site after site. */
+function sitesRouted(sites: Sites): NonNullable<TopologyInput['routed']> {
+  const fronts = sites.list.flatMap((x) => (x.front ? [x.front] : []));
+  return {
+    routers: fronts.flatMap((f) => f.topology.routers),
+    directors: fronts.flatMap((f) => f.lvs.directors),
+    links: fronts.flatMap((f) => f.topology.links),
+  };
 }

@@ -112,7 +112,13 @@ export type Site = {
   weight: number; // the GSLB answers with this site in proportion to its weight
   nginx: string[]; // nginx instances (nginx1..N) in this site
   servers: string[]; // app servers in this site: the upstream of its nginx instances
+  // its own routers and LVS directors (the real servers are its nginx instances, in `nginx` order);
+  // absent: users reach its nginx directly
+  front?: SiteFront;
 };
+
+/** A site's routed network and directors, resolved as the one-site `network:` and `lvs:` are. */
+export type SiteFront = { topology: NetworkTopology; lvs: LvsConfig };
 
 /** `sites:`, `site_link:` and `gslb:`, resolved. */
 export type Sites = {

@@ -62,6 +62,11 @@ function users(u: Scenario['users']): Obj {
 function network(n: Scenario['network']): Obj {
   const t: NetworkTopology | undefined = n.topology;
   if (!t) return { latency: d(n.latency_us) };
+  return { latency: d(n.latency_us), ...routedKeys(t) };
+}
+
+/** The keys of `network:` besides latency (a site's `network:` has only these). */
+function routedKeys(t: NetworkTopology): Obj {
   // an implicit topology (lvs: without routers) is rebuilt by the loader, so it is not written out
   const routed = t.implicit
     ? {}
@@ -72,7 +77,6 @@ function network(n: Scenario['network']): Obj {
       };
   const o = t.ospf;
   return {
-    latency: d(n.latency_us),
     ...routed,
     hash_policy: t.hash_policy,
     maximum_paths: t.maximum_paths,
@@ -198,7 +202,13 @@ function expectValue(e: Expectation): string | number {
 /** `sites`, `site_link`, `gslb`: the data centres as written (redis.site goes with redis). */
 function sitesKeys(x: Sites): Obj {
   return {
-    sites: x.list.map((site) => ({ name: site.name, weight: site.weight, nginx: site.nginx, servers: site.servers })),
+    sites: x.list.map((site) => ({
+      name: site.name,
+      weight: site.weight,
+      nginx: site.nginx,
+      servers: site.servers,
+      ...(site.front ? { network: routedKeys(site.front.topology), lvs: lvs(site.front.lvs) } : {}),
+    })),
     site_link: { latency: d(x.link_latency_us) },
     gslb: { ttl: d(x.gslb.ttl_us), interval: d(x.gslb.interval_us), fall: x.gslb.fall, rise: x.gslb.rise },
   };

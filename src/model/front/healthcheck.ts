@@ -16,7 +16,6 @@ import type { RngStreams } from '../../engine/rng.js';
 import type { HealthCheck, LvsConfig } from '../../scenario/network-types.js';
 import type { NetMetrics } from './counters.js';
 import { nextSendAtOrAfter_us } from './routers.js';
-import { nginxName } from '../../scenario/topology.js';
 
 export interface CheckedPool {
   /** Is nginx instance k's host up? (a check connects to it) */
@@ -50,9 +49,10 @@ export class HealthCheckers {
     rngs: RngStreams,
     private readonly m: NetMetrics,
     private readonly pool: CheckedPool,
-    nginxInstances: number,
+    private readonly rsNames: readonly string[], // the real servers (nginx instances), in k order
+    kindSuffix = '', // with several fronts (sites): tells their event kinds apart
   ) {
-    this.K = nginxInstances;
+    this.K = rsNames.length;
     const D = cfg.directors.length;
     const n = D * this.K;
     this.up = new Uint8Array(n).fill(1);
@@ -67,12 +67,12 @@ export class HealthCheckers {
     this.period_us = this.hc.delay_loop_us + this.checkTime_us;
     for (let d = 0; d < D; d++) {
       for (let k = 0; k < this.K; k++) {
-        const rng = rngs.stream(`check:${cfg.directors[d]}:nginx${k + 1}`);
+        const rng = rngs.stream(`check:${cfg.directors[d]}:${rsNames[k]}`);
         this.next_us[d * this.K + k] = Math.floor(rng.random() * this.period_us);
       }
     }
-    this.kStart = engine.register('check.start', (i, gen) => this.onStart(i, gen));
-    this.kResult = engine.register('check.result', (i, gen) => this.onResult(i, gen));
+    this.kStart = engine.register(`check.start${kindSuffix}`, (i, gen) => this.onStart(i, gen));
+    this.kResult = engine.register(`check.result${kindSuffix}`, (i, gen) => this.onResult(i, gen));
   }
 
   /** nginx instance k died or came back: its checkers on every running director wake up. */
@@ -158,7 +158,7 @@ export class HealthCheckers {
   private verdict(d: number, k: number, i: number, up: boolean): void {
     const now = this.engine.now_us;
     this.up[i] = up ? 1 : 0;
-    this.m.log(now, this.cfg.directors[d], up ? 'real server up' : 'real server down', `${nginxName(k)} (${this.hc.type})`);
+    this.m.log(now, this.cfg.directors[d], up ? 'real server up' : 'real server down', `${this.rsNames[k]} (${this.hc.type})`);
     if (!up) this.m.detected(now);
     this.m.converged(now); // the pool changed: what the fault asked of the front end is done
     this.pool.rsVerdict(d, k, up);

@@ -57,12 +57,18 @@ export type LvsFrontSlice = {
   clientLatency_us: number; // users -> the ingress router (one way)
   patience_us: number; // how long after its last send a user may still wait for a request
   bin_us: number; // the report's time bin
+  // with sites: the site's nginx instances (their global indices, in the site's order) and a
+  // suffix for the event kinds of this site's front; absent, the real servers are nginx1..N
+  site?: { realServers: readonly number[]; kindSuffix: string };
 };
 
 /** What it needs of nginx: to hand a request to a chosen instance. */
 export interface RealServers {
   accept(req: number, delay_us: number, instance: number): void;
 }
+
+/** The GSLB's health probes come from 198.51.100.53 (TEST-NET-2). */
+export const GSLB_PROBE_ADDR = 0xc6336435;
 
 /** Linux ip_local_port_range 32768..60999; the port is a hash of (user, attempt). */
 export function ephemeralPort(user: number, attempt: number): number {
@@ -129,6 +135,8 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
   private readonly users = new Port<UserSide>('lvs -> users');
   private lastSend_us = 0;
   private readonly patience_us: number; // how long after its last send a request may still be waited for
+  private readonly rsGlobal: Int32Array; // real server k -> its nginx instance's global index
+  readonly rsNames: readonly string[]; // real server k's name
 
   constructor(
     private readonly engine: Engine,
@@ -140,11 +148,14 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     rngs: RngStreams,
   ) {
     this.D = cfg.directors.length;
-    this.K = front.nginxInstances;
+    this.rsGlobal = Int32Array.from(front.site?.realServers ?? Array.from({ length: front.nginxInstances }, (_, k) => k));
+    this.K = this.rsGlobal.length;
+    this.rsNames = Array.from(this.rsGlobal, (g) => nginxName(g));
+    const suffix = front.site?.kindSuffix ?? '';
     this.patience_us = front.patience_us;
-    for (let k = 0; k < this.K; k++) this.realServerIndex.set(nginxName(k), k);
+    for (let k = 0; k < this.K; k++) this.realServerIndex.set(this.rsNames[k], k);
     this.m = new NetMetrics(front.bin_us, topo.routers.length, this.D, this.K);
-    this.net = new NetworkTier(engine, topo, cfg, rngs, this.m, this);
+    this.net = new NetworkTier(engine, topo, cfg, rngs, this.m, this, suffix);
     this.aa = cfg.mode === 'active_active';
     this.nat = cfg.forwarding === 'nat';
     this.lat_us = cfg.latency_us;
@@ -170,10 +181,10 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     this.nginxAlive = new Uint8Array(this.K).fill(1);
     this.nginxEpoch = new Int32Array(this.K);
     this.dirRng = cfg.directors.map((n) => rngs.stream(`lvs:${n}`));
-    this.vrrp = this.aa ? null : new VrrpPairs(engine, cfg, rngs, this.m);
-    this.checks = cfg.health_check ? new HealthCheckers(engine, cfg, cfg.health_check, rngs, this.m, this, this.K) : null;
-    this.kArrive = engine.register('lvs.arrive', (req, d) => this.onArrive(req, d));
-    this.kNatReply = engine.register('lvs.nat_reply', (req) => this.onNatReply(req));
+    this.vrrp = this.aa ? null : new VrrpPairs(engine, cfg, rngs, this.m, suffix);
+    this.checks = cfg.health_check ? new HealthCheckers(engine, cfg, cfg.health_check, rngs, this.m, this, this.rsNames, suffix) : null;
+    this.kArrive = engine.register(`lvs.arrive${suffix}`, (req, d) => this.onArrive(req, d));
+    this.kNatReply = engine.register(`lvs.nat_reply${suffix}`, (req) => this.onNatReply(req));
     // the fixed hops of the data path get FIFO lanes
     // (every lane costs a look on every event: only those the common path uses)
     const paths = this.net.initialPathLatencies();
@@ -191,7 +202,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
 
   /** keepalived's virtual_server: the real servers added in config order (each at the list head). */
   private freshService(): IpvsService {
-    const dests = this.cfg.weights.map((weight, k) => ({ name: nginxName(k), weight }));
+    const dests = this.cfg.weights.map((weight, k) => ({ name: this.rsNames[k], weight }));
     return IpvsService.fromAdds(this.cfg.scheduler, dests, { port: this.cfg.sh_port, fallback: this.cfg.sh_fallback });
   }
 
@@ -319,16 +330,16 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
         if (this.trackConns && j >= 0) this.svc[p].bind(j);
       }
     }
-    this.trace?.hop(r, 'lvs', this.cfg.directors[d], `schedule:nginx${k + 1}`);
+    this.trace?.hop(r, 'lvs', this.cfg.directors[d], `schedule:${this.rsNames[k]}`);
     if (!this.nginxAlive[k]) {
       // the SYN goes to a dead host: nobody answers
       m.nginxLost[k]++;
       m.lost(now);
-      this.trace?.hop(r, 'nginx', nginxName(k), 'lost:host_down');
+      this.trace?.hop(r, 'nginx', this.rsNames[k], 'lost:host_down');
       return;
     }
     req[o + R_EPOCH] = this.nginxEpoch[k];
-    this.nginx.accept(r, lead + this.lat_us, k);
+    this.nginx.accept(r, lead + this.lat_us, this.rsGlobal[k]);
   }
 
   /** nginx's Downstream: its answer (or its 502/504) leaves nginx instance rq.nginx[r]. */
@@ -341,7 +352,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
       // the instance died with the connection open: the user never hears back
       this.m.nginxLost[k]++;
       this.m.lost(now);
-      this.trace?.hop(r, 'nginx', nginxName(k), 'lost:host_down');
+      this.trace?.hop(r, 'nginx', this.rsNames[k], 'lost:host_down');
       return;
     }
     const d = req[o + R_DIR];
@@ -418,6 +429,18 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
     this.req = b;
   }
 
+  /**
+   * Would a health probe to the VIP be answered now? It enters at an ingress router like a user's
+   * packet (from the GSLB's own address, so along one path), and needs a live director holding the
+   * VIP whose IPVS service has a live real server. Counts nothing.
+   */
+  reachable(): boolean {
+    const d = this.net.route(GSLB_PROBE_ADDR, 0, true);
+    if (d < 0 || !this.alive[d] || !this.running[d] || (this.vrrp !== null && this.vrrp.state[d] !== VRRP_MASTER)) return false;
+    for (let k = 0; k < this.K; k++) if (this.destOf[d * this.K + k] >= 0 && this.nginxAlive[k]) return true;
+    return false;
+  }
+
   // ---- VipHolders, CheckedPool ------------------------------------------------------------------
 
   holderOf(pair: number): number {
@@ -437,7 +460,7 @@ export class LvsTier implements FrontDoor, Downstream, CheckedPool, VipHolders {
 
   rsVerdict(d: number, k: number, up: boolean): void {
     const svc = this.svc[d];
-    const name = nginxName(k);
+    const name = this.rsNames[k];
     const di = d * this.K + k;
     if (up) {
       if (this.destOf[di] >= 0) return;

@@ -24,7 +24,7 @@ import type { Engine } from '../../engine/engine.js';
 import type { RngStreams } from '../../engine/rng.js';
 import type { LvsConfig, NetworkTopology } from '../../scenario/network-types.js';
 import { flowHashL3, flowHashL4, upperBounds } from './ecmp.js';
-import type { NetMetrics } from './counters.js';
+import { NetMetrics } from './counters.js';
 import { newSpfThrottle, nextSpfDelay_us, spf, spfRan, type OspfTopology, type SpfThrottleState } from './ospf.js';
 
 /** The service address users connect to: 192.0.2.80 (TEST-NET-1, never real traffic). */
@@ -145,6 +145,7 @@ export class NetworkTier {
   private readonly kOriginate: number;
   private readonly kLsa: number;
   private readonly kSpf: number;
+  private readonly probeM: NetMetrics;
   /** Latency of the path found by the last route() call, in µs. */
   pathLat_us = 0;
   /** Where and why the last lost packet was lost (for --trace). */
@@ -158,12 +159,14 @@ export class NetworkTier {
     rngs: RngStreams,
     private readonly m: NetMetrics,
     private readonly holders: VipHolders, // who holds each pair's VIP (the LVS tier)
+    kindSuffix = '', // with several fronts (sites): tells their event kinds apart
   ) {
     this.aa = lvs.mode === 'active_active';
     this.R = topo.routers.length;
     this.D = lvs.directors.length;
     const N = (this.N = this.R + this.D);
     this.names = [...topo.routers, ...lvs.directors];
+    this.probeM = new NetMetrics(1, this.R, this.D, 0);
     const index = new Map(this.names.map((n, i) => [n, i]));
     this.speaker = Uint8Array.from(this.names, (_, i) => (i < this.R || this.aa ? 1 : 0));
     this.nodeAlive = new Uint8Array(N).fill(1);
@@ -210,11 +213,11 @@ export class NetworkTier {
     this.view = new Int32Array(N * N).fill(-1);
     this.lastOrig = new Float64Array(N).fill(-Infinity);
     this.origPending = new Uint8Array(N);
-    this.kDetect = engine.register('net.detect', (end, gen) => this.onDetect(end, gen));
-    this.kAdjUp = engine.register('net.adj_up', (l, gen) => this.onAdjUp(l, gen));
-    this.kOriginate = engine.register('net.originate', (n) => this.originateNow(n));
-    this.kLsa = engine.register('net.lsa', (x, rec) => this.onLsa(x, rec));
-    this.kSpf = engine.register('net.spf', (x, gen) => this.onSpf(x, gen));
+    this.kDetect = engine.register(`net.detect${kindSuffix}`, (end, gen) => this.onDetect(end, gen));
+    this.kAdjUp = engine.register(`net.adj_up${kindSuffix}`, (l, gen) => this.onAdjUp(l, gen));
+    this.kOriginate = engine.register(`net.originate${kindSuffix}`, (n) => this.originateNow(n));
+    this.kLsa = engine.register(`net.lsa${kindSuffix}`, (x, rec) => this.onLsa(x, rec));
+    this.kSpf = engine.register(`net.spf${kindSuffix}`, (x, gen) => this.onSpf(x, gen));
     this.startConverged();
   }
 
@@ -290,11 +293,11 @@ export class NetworkTier {
    * FIB's next hops for the VIP, chosen by hash-threshold over a per-router seeded hash. Returns the
    * director it reaches (0..D-1), with the path's latency in pathLat_us, or -1 when the packet is lost.
    */
-  route(src: number, sport: number): number {
+  route(src: number, sport: number, probe = false): number {
     const N = this.N;
     const R = this.R;
     const P = this.P;
-    const m = this.m;
+    const m = probe ? this.probeM : this.m; // a health probe's path is counted apart (and dropped)
     let node = this.ingress.length === 1 ? this.ingress[0] : this.ingress[(Math.imul(src, 0x9e3779b1) >>> 0) % this.ingress.length];
     let lat = 0;
     for (let hops = 0; hops < 32; hops++) {

@@ -27,8 +27,7 @@ const sum = (a: ArrayLike<number>): number => {
 };
 
 /** The front end of a run in which nothing happened: every node up, no counts (the summary skeleton). */
-export function frontAtRest(s: Scenario, topo: NetworkTopology, lvs: LvsConfig): FrontEndState {
-  const K = s.nginx.instances;
+export function frontAtRest(s: Scenario, topo: NetworkTopology, lvs: LvsConfig, K = s.nginx.instances): FrontEndState {
   const R = topo.routers.length;
   const D = lvs.directors.length;
   return {
@@ -46,13 +45,21 @@ export function frontSections(s: Scenario, st: FrontEndState, end_us: number): F
   const topo = s.network.topology;
   const lvs = s.lvs;
   if (!topo || !lvs) return undefined;
+  return frontSectionsOf({ topology: topo, lvs, realServers: Array.from({ length: s.nginx.instances }, (_, k) => nginxName(k)) }, st, end_us);
+}
+
+/** One front's sections: the one-site front, or a site's (its real servers are its nginx instances). */
+export function frontSectionsOf(f: { topology: NetworkTopology; lvs: LvsConfig; realServers: readonly string[] }, st: FrontEndState, end_us: number): FrontSections {
+  const { topology: topo, lvs } = f;
   const nginx: FrontSections['nginx'] = {};
-  for (let k = 0; k < s.nginx.instances; k++) nginx[nginxName(k)] = { lost: st.m.nginxLost[k], alive_at_end: st.nginxAlive[k] === 1 };
+  f.realServers.forEach((name, k) => {
+    nginx[name] = { lost: st.m.nginxLost[k], alive_at_end: st.nginxAlive[k] === 1 };
+  });
   return {
     network: networkSection(topo, st.m),
     lvs: lvsSection(lvs, st.m, end_us),
     routers: routersSection(topo, st),
-    directors: directorsSection(s, lvs, st),
+    directors: directorsSection(f.realServers, lvs, st),
     nginx,
     load: { tier: 'lvs', names: lvs.directors, servers: 1, series: st.m.dirLoad },
   };
@@ -75,15 +82,15 @@ function routersSection(topo: NetworkTopology, st: FrontEndState): Record<string
   return routers;
 }
 
-function directorsSection(s: Scenario, lvs: LvsConfig, st: FrontEndState): Record<string, DirectorSummary> {
+function directorsSection(realServers: readonly string[], lvs: LvsConfig, st: FrontEndState): Record<string, DirectorSummary> {
   const m = st.m;
-  const K = s.nginx.instances;
+  const K = realServers.length;
   const held = new Map<string, number>();
   for (const v of m.vip) held.set(v.director, (held.get(v.director) ?? 0) + (v.to_us - v.from_us));
   const directors: Record<string, DirectorSummary> = {};
   lvs.directors.forEach((d, i) => {
     const per: Record<string, number> = {};
-    for (let k = 0; k < K; k++) per[nginxName(k)] = m.dirPerRs[i * K + k];
+    for (let k = 0; k < K; k++) per[realServers[k]] = m.dirPerRs[i * K + k];
     directors[d] = {
       requests: m.dirRequests[i],
       connections_lost: m.dirConnectionsLost[i],

@@ -49,6 +49,7 @@ export class VrrpPairs {
     private readonly cfg: LvsConfig,
     rngs: RngStreams,
     private readonly m: NetMetrics,
+    kindSuffix = '', // with several fronts (sites): tells their event kinds apart
   ) {
     const D = cfg.directors.length;
     this.adv = cfg.vrrp.advert_int_us;
@@ -60,7 +61,7 @@ export class VrrpPairs {
     this.pendingAt = new Float64Array(D).fill(Infinity);
     this.since_us = new Float64Array(D >> 1);
     this.serving = new Uint8Array(D >> 1).fill(1);
-    this.kTakeover = engine.register('vrrp.takeover', (d, gen) => this.onTakeover(d, gen));
+    this.kTakeover = engine.register(`vrrp.takeover${kindSuffix}`, (d, gen) => this.onTakeover(d, gen));
     for (let p = 0; p < D >> 1; p++) {
       const a = 2 * p;
       const b = a + 1;

@@ -7,7 +7,9 @@
 // the answers after `fall` failed checks in a row and comes back after `rise` good ones, as
 // HAProxy's fall/rise count (PowerDNS's minimumFailures is the same fall; it has no rise). A check
 // fails when the site is dead or has no live app server (an HTTP check through its nginx gets a
-// 502); it is taken to fail at once, not after a timeout. Weight-0 sites are standbys: answered only
+// 502), or, with the site's own front, when a probe of its VIP (routed from the GSLB's address as a
+// user's packet is) reaches no live director holding the VIP with a live nginx behind it; it is
+// taken to fail at once, not after a timeout. Weight-0 sites are standbys: answered only
 // when no weighted site is. When no site passes its checks, every site is answered by weight, as
 // PowerDNS's backupSelector does: a GSLB never answers with nothing.
 //

@@ -1,10 +1,11 @@
 // The data centres between the users and the nginx tier. Each user's request goes to the site its
 // DNS answer names (./gslb.ts), to one of that site's nginx instances (a hash of the client
-// address, as without sites); each nginx instance proxies only to its own site's app servers
+// address, as without sites; with the sites' own fronts, through the site's routers and LVS
+// directors instead: ./fronts.ts); each nginx instance proxies only to its own site's app servers
 // (Topology.upstreamOf). A site killed as a whole goes dark: its app servers (and Redis, if it
 // runs there) die, requests sent to it vanish (no SYN-ACK: the user waits out its timeout), and
 // answers still inside it never leave. Recovered, its processes start again, nginx with fresh
-// upstream state (no peer still marked failed from the crash).
+// upstream state (no peer still marked failed from the crash); a site's front goes dark and boots with it.
 import { unreachable } from '../../engine/assert.js';
 import type { Engine } from '../../engine/engine.js';
 import type { Topology } from '../../scenario/topology.js';
@@ -17,6 +18,7 @@ import type { Downstream } from '../nginx/nginx.js';
 import { Port } from '../shared/port.js';
 import type { SiteCounters } from './counters.js';
 import type { Gslb } from './gslb.js';
+import type { SiteFronts } from './fronts.js';
 
 
 
@@ -43,6 +45,7 @@ export class SiteTier implements FrontDoor, Downstream, FaultHandler<SiteFault> 
   readonly lastLost: Uint8Array; // per user: its last request went to a dead site, or its answer died there
   private readonly users = new Port<Downstream>('sites -> users');
   gslb: Gslb | null = null;
+  fronts: SiteFronts | null = null; // each site's routers and directors, when the sites have them
   lastSend_us = 0; // when a user last sent a request
 
   constructor(
@@ -70,9 +73,10 @@ export class SiteTier implements FrontDoor, Downstream, FaultHandler<SiteFault> 
     this.users.bind(users);
   }
 
-  /** Does the site pass a health check now: alive, with at least one live app server? */
+  /** Does the site pass a health check now: alive, its VIP reachable through its front, a live app server? */
   healthy(s: number): boolean {
     if (!this.alive[s]) return false;
+    if (this.fronts !== null && !this.fronts.reachable(s)) return false;
     const apps = this.appsOf[s];
     for (let i = 0; i < apps.length; i++) if (this.processes.app.alive[apps[i]]) return true;
     return false;
@@ -98,6 +102,10 @@ export class SiteTier implements FrontDoor, Downstream, FaultHandler<SiteFault> 
       return;
     }
     this.lastLost[u] = 0;
+    if (this.fronts !== null) {
+      this.fronts.accept(s, r, delay_us); // the site's VIP: in at its ingress routers
+      return;
+    }
     const nginx = this.nginxOf[s];
     const inst = nginx.length > 1 ? nginx[this.clientIp[u] % nginx.length] : nginx[0];
     this.nginx.accept(r, delay_us, inst);
@@ -107,7 +115,8 @@ export class SiteTier implements FrontDoor, Downstream, FaultHandler<SiteFault> 
   respond(r: number, delay_us: number): void {
     const s = this.siteOfNginx[this.requests.nginx[r]];
     if (this.alive[s]) {
-      this.users.to.respond(r, delay_us);
+      if (this.fronts !== null) this.fronts.respond(s, r, delay_us);
+      else this.users.to.respond(r, delay_us);
       return;
     }
     const rq = this.requests;
@@ -146,6 +155,7 @@ export class SiteTier implements FrontDoor, Downstream, FaultHandler<SiteFault> 
     this.alive[s] = 0;
     const parts = this.eachProcess(s, (i, name) => this.processes.app.applyFault({ ...f, target: name }, i), (name) => this.processes.redis.applyFault({ ...f, target: name }, 0));
     parts.push(...(this.processes.redis.siteFault?.(s, true) ?? [])); // its replicas, and the Sentinels on them
+    if (this.fronts !== null) parts.push(this.fronts.siteDown(s));
     this.counters.timeline.push({ at_us: this.engine.now_us, site: s, event: 'down', detail: 'the site goes dark' });
     return `dark: ${parts.join('; ')}`;
   }
@@ -156,6 +166,7 @@ export class SiteTier implements FrontDoor, Downstream, FaultHandler<SiteFault> 
     for (const k of this.nginxOf[s]) this.nginx.restart(k);
     const parts = this.eachProcess(s, (i, name) => this.processes.app.applyFault({ ...f, target: name }, i), (name) => this.processes.redis.applyFault({ ...f, target: name }, 0));
     parts.push(...(this.processes.redis.siteFault?.(s, false) ?? []));
+    if (this.fronts !== null) parts.push(this.fronts.siteUp(s));
     this.counters.timeline.push({ at_us: this.engine.now_us, site: s, event: 'up', detail: 'the site is back' });
     return `back: ${parts.join('; ')}`;
   }

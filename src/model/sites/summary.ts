@@ -3,7 +3,7 @@ import { OUTCOME_ERROR, OUTCOME_TIMEOUT } from '../../metrics/outcomes.js';
 import type { SiteRow } from '../../metrics/report-input.js';
 import { round } from '../../metrics/round.js';
 import type { SiteSummary } from '../../metrics/summary.js';
-import type { SiteSections } from '../../metrics/tier-sections.js';
+import type { FrontSections, SiteSections } from '../../metrics/tier-sections.js';
 import type { Sites } from '../../scenario/types.js';
 import type { AppCounters } from '../app/counters.js';
 import type { SiteCounters, SiteEvent } from './counters.js';
@@ -17,6 +17,7 @@ export type SitesEnd = {
   usersFinal: Uint8Array; // per user: OUTCOME_*
   end_us: number;
   siteSold?: readonly number[] | null; // tickets.split per_site: what each site's Redis sold
+  fronts?: readonly FrontSections[] | null; // per site: its own front's sections
 };
 
 const ms = (us: number) => round(us / 1000);
@@ -63,6 +64,7 @@ export function siteSections(cfg: Sites, appNames: readonly string[], c: SiteCou
       in_dns_at_end: end.inDns[s] === 1,
       app: { requests: sum(app.requests), redis_ok: sum(app.redisOk), local_sold: sum(app.localSold) },
       ...(cfg.inventory_split ? { tickets: siteTickets(cfg.inventory_split[s], end.siteSold?.[s] ?? 0, end.alive[s] === 1) } : {}),
+      ...frontOfSite(end.fronts?.[s]),
     };
   });
   const stranded = Object.values(site).reduce((a, x) => a + (x.tickets?.stranded ?? 0), 0);
@@ -82,6 +84,11 @@ export function siteSections(cfg: Sites, appNames: readonly string[], c: SiteCou
     },
     rows: siteRows(cfg, c),
   };
+}
+
+/** A site's routers and directors, and its front's network and lvs sections. */
+function frontOfSite(f: FrontSections | undefined): Pick<SiteSummary, 'router' | 'lvs' | 'front'> {
+  return f ? { router: f.routers, lvs: f.directors, front: { network: f.network, lvs: f.lvs } } : {};
 }
 
 /** A site's own share: a site dark at the end strands what its Redis has not sold. */
