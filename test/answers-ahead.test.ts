@@ -142,7 +142,7 @@ nginx: { instances: 2 }
     // closed load: the user's answer is an event anyway, scheduled by the replay in nginx's place
     ['closed load', base('nginx: { workers: 2 }', 'closed: { concurrency: 40, requests: 4000 }'), false],
   ];
-  test.each(cases)('%s: the same report, fewer events', (_name, text, fewer) => {
+  test.each(cases)('%s: the same report, no more events (fewer where answers go straight to users)', (_name, text, fewer) => {
     const strip = (x: ReturnType<typeof runScenario>) => {
       const r = x.report;
       return JSON.stringify({ ...r, summary: { ...r.summary, events: 0, fingerprint: '' } });
