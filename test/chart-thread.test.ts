@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as ChartThreadModule from '../src/report/chart-thread.js';
+import { chartsInDocument } from '../src/report/chart-frame.js';
 import { renderCharts } from '../src/report/charts.js';
 import { indexHtml } from '../src/report/html.js';
 import type { ReportInput } from '../src/metrics/report-input.js';
@@ -31,6 +32,17 @@ beforeAll(async () => {
     inputs.set(name, input);
     inProcess.set(name, await renderCharts(input));
   }
+});
+
+describe('one jsdom document for every chart', () => {
+  test('reports drawn one after another keep their own bytes, and leave no chart behind', async () => {
+    // beforeAll drew source-ab, then router-crash: draw them again the other way round
+    for (const name of [...NAMES].reverse()) {
+      const again = await renderCharts(need(inputs.get(name)));
+      expect(again).toEqual(need(inProcess.get(name)));
+      expect(chartsInDocument()).toBe(0);
+    }
+  });
 });
 
 describe('charts in the chart thread', () => {

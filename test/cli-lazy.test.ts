@@ -26,8 +26,8 @@ function staticGraph(entry: string): Set<string> {
 }
 
 describe('sim loads a command only when it runs', () => {
-  test('main.ts loads yargs and the command list, nothing of any command', () => {
-    expect([...staticGraph('cli/main.ts')].sort()).toEqual(['cli/commands.ts', 'cli/main.ts', 'yargs', 'yargs/helpers']);
+  test('main.ts loads yargs, the command list and the young generation setting, nothing of any command', () => {
+    expect([...staticGraph('cli/main.ts')].sort()).toEqual(['cli/commands.ts', 'cli/main.ts', 'cli/young-generation.ts', 'node:v8', 'yargs', 'yargs/helpers']);
   });
 
   test("sim run never loads check, explore, explain, sweep, piscina or d3-node", () => {

@@ -1,10 +1,8 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env node
 // `sim`: the command-line front of ticketsim; its commands and flags are a public interface.
 // Commands live in their own files (listed in commands.ts, imported only when run); this one wires
 // them into yargs and turns known input errors into exit code 2 without a trace.
-// The shebang's flag: V8 otherwise grows the young generation to 2 x 16 MB for the allocation of
-// start-up, Lua calls and the report, and keeps it; the event loop allocates almost nothing, so
-// 2 MB semispaces cost no measurable CPU and take about 30 MB off a run's peak RSS.
+import './young-generation.js'; // first: before any other module allocates
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { COMMANDS } from './commands.js';

@@ -24,6 +24,15 @@ export class DeadlineQueue {
     this.kWake = engine.register(`${name}.timeout`, () => this.wake());
   }
 
+  /**
+   * Could this queue act between `from_us` and `to_us` (both included): is a wake-up due then, or
+   * could a timeout armed meanwhile fall in it? Code run ahead over that span needs a no.
+   */
+  actsWithin(from_us: number, to_us: number): boolean {
+    const w = this.wakeupAt_us;
+    return (w >= from_us && w <= to_us) || this.waking || this.timeout_us <= to_us - from_us;
+  }
+
   /** Starts a timeout of `timeout_us` from now for (entity, tag). */
   arm(entity: number, tag: number): void {
     const ring = this.ring;

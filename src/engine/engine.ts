@@ -4,8 +4,13 @@
 // Events run in (time, seq) order, seq being the order they were scheduled in. Events whose
 // delay is one of the declared fixed delays go to a FIFO lane instead of the heap: they are
 // born sorted, and the loop merges the lane heads with the heap top.
+import { ColumnPool } from './columns.js';
 import { Lane } from './lane.js';
 import { EventQueue } from './queue.js';
+
+// Events scheduled by code run ahead of time (see runAhead), held until the time it ran for.
+// `delay_us` < 0: an absolute `at` of `time_us`. `next` links one batch, -1 ends it.
+const HELD_COLUMNS = { delay_us: Float64Array, time_us: Float64Array, kind: Int32Array, entity: Int32Array, arg: Int32Array, next: Int32Array };
 
 /** FNV-1a of a string's UTF-16 code units, as a signed 32-bit integer. */
 export function fnv1a(text: string): number {
@@ -41,6 +46,17 @@ export class Engine {
   private readonly handlers: EventHandler[] = [];
   private readonly kindNames: string[] = [];
   private kindNameHashes = new Int32Array(16);
+  /** While code runs ahead (beginAhead..endAhead): how far now_us has been moved forward, else 0. */
+  aheadBy_us = 0;
+  private ahead = false;
+  private readonly held = new ColumnPool(HELD_COLUMNS, 16);
+  private heldFirst = -1; // the batch of the code running ahead now
+  private heldLast = -1;
+  private readonly kReplay: number;
+
+  constructor() {
+    this.kReplay = this.register('engine.replay', (first) => this.replay(first));
+  }
 
   /** Registers a handler and returns the kind number to schedule it with. */
   register(name: string, handler: EventHandler): number {
@@ -79,6 +95,10 @@ export class Engine {
   /** Schedules an event `delay_us` from now. Delays are whole microseconds. */
   schedule(delay_us: number, kind: number, entity: number, arg = 0): void {
     if (!(delay_us >= 0)) throw new RangeError(`negative or NaN delay ${delay_us} for ${this.kindName(kind)}`);
+    if (this.ahead) {
+      this.hold(delay_us, 0, kind, entity, arg);
+      return;
+    }
     const lanes = this.lanes;
     for (let i = 0; i < lanes.length; i++) {
       if (lanes[i].delay_us === delay_us) {
@@ -94,7 +114,65 @@ export class Engine {
   /** Schedules an event at an absolute time, which must not be in the past. */
   at(time_us: number, kind: number, entity: number, arg = 0): void {
     if (!(time_us >= this.now_us)) throw new RangeError(`event ${this.kindName(kind)} at ${time_us} is before now (${this.now_us})`);
+    if (this.ahead) {
+      this.hold(-1, time_us, kind, entity, arg);
+      return;
+    }
     this.queue.push(time_us, this.seq++, kind, entity, arg);
+  }
+
+  /**
+   * Runs code now that would have run `lead_us` from now, as the handler of an event scheduled
+   * now with that delay: now_us reads as that time until endAhead. The caller must know that
+   * nothing the code reads or changes can change before then (each caller states why). What the
+   * code schedules is held and scheduled at that time by one replay event in the place of the
+   * event it saves, so it runs in the same (time, seq) order; when it schedules nothing, one
+   * event fewer runs.
+   */
+  beginAhead(lead_us: number): void {
+    if (this.ahead) throw new Error('code run ahead cannot run more code ahead');
+    if (!(lead_us >= 0)) throw new RangeError(`negative or NaN lead ${lead_us}`);
+    this.ahead = true;
+    this.aheadBy_us = lead_us;
+    this.now_us += lead_us;
+  }
+
+  endAhead(): void {
+    const lead = this.aheadBy_us;
+    this.now_us -= lead;
+    this.ahead = false;
+    this.aheadBy_us = 0;
+    if (this.heldFirst < 0) return;
+    const first = this.heldFirst;
+    this.heldFirst = this.heldLast = -1;
+    this.schedule(lead, this.kReplay, first);
+  }
+
+  private hold(delay_us: number, time_us: number, kind: number, entity: number, arg: number): void {
+    const i = this.held.alloc();
+    const c = this.held.cols;
+    c.delay_us[i] = delay_us;
+    c.time_us[i] = time_us;
+    c.kind[i] = kind;
+    c.entity[i] = entity;
+    c.arg[i] = arg;
+    c.next[i] = -1;
+    if (this.heldLast >= 0) c.next[this.heldLast] = i;
+    else this.heldFirst = i;
+    this.heldLast = i;
+  }
+
+  /** Schedules a held batch, as the code run ahead would have scheduled it at this time. */
+  private replay(first: number): void {
+    for (let i = first; i >= 0; ) {
+      const c = this.held.cols; // scheduling never grows the pool, but read it fresh anyway
+      const next = c.next[i];
+      const d = c.delay_us[i];
+      if (d >= 0) this.schedule(d, c.kind[i], c.entity[i], c.arg[i]);
+      else this.at(c.time_us[i], c.kind[i], c.entity[i], c.arg[i]);
+      this.held.free(i);
+      i = next;
+    }
   }
 
   get pending(): number {

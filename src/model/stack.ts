@@ -37,7 +37,7 @@ export type RunHooks = {
   tracer?: Tracer; // one row per request hop
   onProgress?: (now_us: number, usersArrived: number, usersTotal: number) => void;
   // Shortcuts that save events without changing the summary; tests turn them off to show that.
-  fastPaths?: { answers?: boolean; directors?: boolean };
+  fastPaths?: { answers?: boolean; directors?: boolean; replies?: boolean };
 };
 
 export type RunOutput = { report: ReportInput; events: number };
@@ -81,6 +81,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   sites?.tier.connect(users);
   const schedule = faultSchedule(s.faults, s.random_faults, s.random_kills, rngs.stream('faults'));
   lvs?.noteFaultTimes(schedule);
+  nginx.noteFaultTimes(schedule);
   const faults = new FaultInjector(engine, topology, schedule, metrics, {
     app,
     redis,
@@ -102,8 +103,7 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
     for (const f of [lvs, sites?.fronts]) if (f) f.trace = hook; // the one-site front, or the sites' own
   }
   const hosts = s.hosts ? placeOnHosts(engine, s, { users, nginx, app, redis }) : null;
-  users.answerFastPath = hooks.fastPaths?.answers ?? true;
-  if (lvs) lvs.decideAtSend = hooks.fastPaths?.directors ?? true;
+  useFastPaths(s, hooks, { users, nginx, lvs });
   users.start();
   faults.start();
   if (sites) startSites(sites, engine, users, patience_us(s.users), schedule);
@@ -121,6 +121,16 @@ export function runScenario(s: Scenario, hooks: RunHooks = {}): RunOutput {
   const end = { events: engine.events, fingerprint: engine.fingerprint, usersTotal, usersFinal: users.final, usersRequests: users.requestsSent };
   const report = summarize(s, metrics, ledger, end, tiers);
   return { report, events: engine.events };
+}
+
+/** The shortcuts that save events without changing the run (each tier says when it may take them). */
+function useFastPaths(s: Scenario, hooks: RunHooks, t: { users: Users; nginx: NginxTier; lvs: LvsTier | null }): void {
+  t.users.answerFastPath = hooks.fastPaths?.answers ?? true;
+  if (t.lvs) t.lvs.decideAtSend = hooks.fastPaths?.directors ?? true;
+  // nginx takes answers ahead only into an order-free reply path: not through sites, nor an LVS
+  // whose scheduler counts connections (lc, wlc: the close would come early)
+  const countsConns = s.lvs?.scheduler === 'lc' || s.lvs?.scheduler === 'wlc';
+  t.nginx.answersAhead = (hooks.fastPaths?.replies ?? true) && !hooks.tracer && !s.sites && !countsConns;
 }
 
 /** `hosts:`: each placed process's work runs on its host's cores, split where it really happens (host/hosts.ts). */

@@ -15,6 +15,28 @@ export function loadD3Node(): Promise<D3NodeCtor> {
   return d3NodeCtor;
 }
 
+// Every chart draws into its own <svg> in one shared jsdom document (a new D3Node builds a whole
+// jsdom window, a fifth of drawing a report's charts) and takes it out again once serialised.
+let shared: { ctor: D3NodeCtor; node: InstanceType<D3NodeCtor> } | undefined;
+function sharedNode(D3Node: D3NodeCtor): InstanceType<D3NodeCtor> {
+  if (shared?.ctor !== D3Node) shared = { ctor: D3Node, node: new D3Node() };
+  return shared.node;
+}
+
+/** Charts drawn in the shared document and not yet serialised (for tests: none once a report is drawn). */
+export function chartsInDocument(): number {
+  return shared === undefined ? 0 : shared.node.document.querySelectorAll('svg').length;
+}
+
+/** d3-node's svgString() for one <svg>: jsdom lowercases these SVG tag names (jsdom issue 620). */
+function svgText(outerHTML: string): string {
+  let text = outerHTML;
+  for (const tag of ['linearGradient', 'radialGradient', 'clipPath', 'textPath']) {
+    text = text.replace(new RegExp(`(<|</)${tag.toLowerCase()}\\b`, 'g'), (_all, start: string) => start + tag);
+  }
+  return text;
+}
+
 const W = 880;
 const H = 460;
 const M = { top: 84, right: 40, bottom: 58, left: 84 };
@@ -118,7 +140,7 @@ export class Chart {
   private readonly node: InstanceType<D3NodeCtor>;
 
   constructor(D3Node: D3NodeCtor, title: string, subtitle: string, extraBottom = 0) {
-    this.node = new D3Node();
+    this.node = sharedNode(D3Node);
     this.h = H + extraBottom;
     this.P = { ...PLOT };
     this.root = this.node.createSVG(W, this.h, {
@@ -138,8 +160,13 @@ export class Chart {
     return this.node.d3;
   }
 
+  /** The chart as an SVG file's text; the chart leaves the shared document. */
   svg(): string {
-    return this.node.svgString() + '\n';
+    const el = this.root.node();
+    if (el === null) throw new Error('a chart without its <svg> element');
+    const text = svgText(el.outerHTML) + '\n';
+    this.root.remove();
+    return text;
   }
 
   line(x1: number, y1: number, x2: number, y2: number, stroke: string, extra: Attrs = {}): Selection {

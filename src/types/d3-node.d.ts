@@ -8,7 +8,8 @@ declare module 'd3-node' {
     append(name: string): Selection;
     attr(name: string, value: AttrValue): Selection;
     text(value: string): Selection;
-    node(): object | null;
+    node(): { readonly outerHTML: string } | null;
+    remove(): Selection;
   }
 
   export interface ContinuousScale<Self> {
@@ -44,6 +45,7 @@ declare module 'd3-node' {
   export class D3Node {
     constructor(options?: D3NodeOptions);
     readonly d3: D3Module;
+    readonly document: { querySelectorAll(selector: string): { readonly length: number } };
     createSVG(width: number, height: number, attrs?: Record<string, AttrValue>): Selection;
     /** outerHTML of the first <svg>, or '' if none was created. */
     svgString(): string;

@@ -54,6 +54,8 @@ export interface UpstreamClient {
   /** The event kind of an answer (entity req, arg gen) reaching nginx. */
   readonly responseKind: number;
   connected(req: number): void;
+  /** Takes the answer to `req`'s attempt `gen`, arriving `delay_us` from now, at once if that changes nothing; false: send it. */
+  takeAnswerAhead(req: number, gen: number, delay_us: number): boolean;
 }
 
 export class AppTier implements FaultHandler<AppFault> {
@@ -414,8 +416,12 @@ export class AppTier implements FaultHandler<AppFault> {
     const k = this.requests.nginx[r];
     const link = k * this.count + s;
     const net = this.net;
-    const kind = this.nginx.to.responseKind;
-    net.send(net.appNode[s], net.nginxNode[k], this.linkLatency_us[link], net.nginxAppLoss[link], DATA_RTO_US, this.linkRngs[link], kind, r, this.requests.gen[r]);
+    const from = net.appNode[s];
+    const to = net.nginxNode[k];
+    const gen = this.requests.gen[r];
+    // a lossless wire that is up only schedules the answer's arrival: nginx may take it now
+    if (net.nginxAppLoss[link] === 0 && net.reachable(from, to) && this.nginx.to.takeAnswerAhead(r, gen, this.linkLatency_us[link])) return;
+    net.send(from, to, this.linkLatency_us[link], net.nginxAppLoss[link], DATA_RTO_US, this.linkRngs[link], this.nginx.to.responseKind, r, gen);
   }
 
   /** The handler returns: the answer goes back if nginx still waits for it, and the lock is free. */

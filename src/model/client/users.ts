@@ -117,7 +117,9 @@ export class Users {
    * The answer to `req` reaches its user after `delay_us`. When nothing can happen to the user
    * before then (their timeout falls later, the outcome sends no retry, open load, no trace),
    * the answer is taken now, stamped with its arrival time: the same run, one event less per
-   * request. What it changes (metrics, the ledger, the slot's release) is order-free.
+   * request. What it changes (metrics, the ledger, the slot's release) is order-free. No timer
+   * wake-up may fall in between either: it would find the request already answered, and a
+   * wake-up's next time (hence its place among events at that time) depends on what it finds.
    */
   respond(req: number, delay_us: number): void {
     const rq = this.requests;
@@ -127,7 +129,7 @@ export class Users {
       this.open &&
       this.trace === null &&
       !rq.abandoned[req] &&
-      (this.timers === null || at_us < rq.sent_us[req] + this.timers.timeout_us) &&
+      (this.timers === null || (at_us < rq.sent_us[req] + this.timers.timeout_us && !this.timers.actsWithin(this.engine.now_us - this.engine.aheadBy_us, at_us))) &&
       !this.mayRetry(rq.user[req], rq.status[req])
     ) {
       this.answer(req, at_us);

@@ -5,7 +5,7 @@ import { DeadlineQueue } from '../../engine/deadlines.js';
 import type { Engine } from '../../engine/engine.js';
 import type { RngStream } from '../../engine/rng.js';
 import type { NginxCounters } from './counters.js';
-import type { NextUpstreamCondition, Scenario } from '../../scenario/types.js';
+import type { Fault, NextUpstreamCondition, Scenario } from '../../scenario/types.js';
 import { OUTCOME_ERROR, OUTCOME_TIMEOUT, type RequestTable } from '../client/requests.js';
 import type { TraceHook } from '../shared/trace-hook.js';
 import { nginxName } from '../../scenario/topology.js';
@@ -64,6 +64,14 @@ export class NginxTier {
   private cpuOut_us = 0;
   private kCpuIn = -1;
   private kCpuOut = -1;
+  /**
+   * Take an answer when the app sends it, when nothing can change before it arrives (see
+   * takeAnswerAhead). Set by the wiring: a run option, and off when what lies downstream is not
+   * order-free (an LVS that counts connections, sites).
+   */
+  answersAhead = false;
+  private faultTimes = new Float64Array(0); // starts and ends of all faults, sorted
+  private faultIdx = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -193,7 +201,6 @@ export class NginxTier {
     rq.triesLeft[r] = tries;
     this.counters.requests[inst]++;
     this.counters.load.finished(inst, this.engine.now_us);
-    this.counters.load.hold(inst, 1, this.engine.now_us);
     this.counters.perWorker[inst][worker]++;
     this.trace?.hop(r, 'nginx', this.nodeNames[inst], 'accept');
     const cpu = this.cpu === null ? null : this.cpu[inst];
@@ -262,7 +269,7 @@ export class NginxTier {
     peers.free(rq.peer[r], Math.floor(this.engine.now_us / 1e6), false);
     if (rq.triesLeft[r] > 0) rq.triesLeft[r]--;
     this.trace?.hop(r, 'nginx', this.nodeNames[rq.nginx[r]], 'respond', rq.status[r]);
-    this.counters.load.hold(rq.nginx[r], -1, this.engine.now_us);
+    this.letGo(r);
     this.reply(r);
   }
 
@@ -294,7 +301,60 @@ export class NginxTier {
     this.trace?.hop(r, 'nginx', this.nodeNames[this.requests.nginx[r]], outcome === OUTCOME_TIMEOUT ? 'respond_504' : 'respond_502', outcome);
     if (outcome === OUTCOME_TIMEOUT) this.counters.gatewayTimeout[this.requests.nginx[r]]++;
     else this.counters.badGateway[this.requests.nginx[r]]++;
-    this.counters.load.hold(this.requests.nginx[r], -1, this.engine.now_us);
+    this.letGo(r);
     this.reply(r);
+  }
+
+  /**
+   * nginx lets go of `r`: the time it held it joins its instance's load. Credited per request
+   * (from when nginx took it) rather than as a running count, so an answer taken ahead of its
+   * time adds the same: whole microseconds, so the sums are exact in any order.
+   */
+  private letGo(r: number): void {
+    const rq = this.requests;
+    this.counters.load.credit(rq.nginx[r], rq.nginxStart_us[r], this.engine.now_us, 0, 1);
+  }
+
+  /** The start and end of every fault in the run (takeAnswerAhead takes no answer across one). */
+  noteFaultTimes(schedule: readonly Fault[]): void {
+    const times: number[] = [];
+    for (const f of schedule) {
+      times.push(f.at_us);
+      if (f.for_us > 0 || f.action === 'restart') times.push(f.at_us + f.for_us);
+    }
+    this.faultTimes = Float64Array.from(times.sort((a, b) => a - b));
+  }
+
+  /**
+   * The app sends the answer to `r`'s attempt `gen`; it arrives `delay_us` from now. Takes it now,
+   * as the event would then (engine.beginAhead), when nothing nginx or the tiers downstream read
+   * or change for it can change before then: no fault starts or ends, no read timeout can fire
+   * (a wake-up would find the request answered early), the request's own read timeout falls
+   * later, and the peer has no failures, so freeing it early only lowers its connection count,
+   * which round robin and ip_hash never read. Even if the peer fails meanwhile, the free at
+   * arrival would not clear that failure: that needs a pick of the peer in a later second than
+   * the failure (a new fail_timeout check window), so the span must not cross a second. Returns
+   * false when the answer has to travel as an event.
+   */
+  takeAnswerAhead(r: number, gen: number, delay_us: number): boolean {
+    if (!this.answersAhead || this.cpu !== null || this.trace !== null || this.balance === BALANCE_LEAST_CONN) return false;
+    const rq = this.requests;
+    if (rq.status[r] === OUTCOME_ERROR || !rq.ngxWaiting[r] || rq.gen[r] !== gen) return false;
+    const now = this.engine.now_us;
+    const at = now + delay_us;
+    if (Math.floor(now / 1e6) !== Math.floor(at / 1e6)) return false;
+    if (at - rq.nginxStart_us[r] >= this.readTimers.timeout_us || this.readTimers.actsWithin(now, at)) return false;
+    if (this.faultWithin(now, at)) return false;
+    if (this.peersOf(r).fails[rq.peer[r]] !== 0) return false;
+    this.engine.beginAhead(delay_us);
+    this.onUpstreamResponse(r, gen);
+    this.engine.endAhead();
+    return true;
+  }
+
+  private faultWithin(from_us: number, to_us: number): boolean {
+    const ft = this.faultTimes;
+    while (this.faultIdx < ft.length && ft[this.faultIdx] < from_us) this.faultIdx++;
+    return this.faultIdx < ft.length && ft[this.faultIdx] <= to_us;
   }
 }
