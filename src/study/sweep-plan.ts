@@ -117,3 +117,6 @@ export function runCost(s: Scenario): number {
 export function longestFirst(costs: readonly number[]): number[] {
   return costs.map((_, i) => i).sort((a, b) => (costs[b] ?? 0) - (costs[a] ?? 0) || a - b);
 }
+
+/** Where a run's resolved scenario is kept while a study runs: its file and --set flags. */
+export const taskKey = (file: string, set: readonly string[]): string => JSON.stringify([file, set]);
