@@ -6,8 +6,11 @@
 #   tools/sweep-speed.sh sweep [N]     # N rounds of the two 16-run sweeps, 1 and 2 workers interleaved
 #
 # Run after `npm run build`, on a quiet machine. Each line: what ran, wall s, user+sys CPU s, the
-# CPU time the hypervisor stole meanwhile (s, from /proc/stat), and the load average before it.
-# The sweeps' files are compared between 1 and 2 workers (they must be byte-identical).
+# CPU time the hypervisor stole meanwhile (s, from /proc/stat), and the load average before it;
+# for a sweep, its threads' CPU too (tools/thread-cpu.mjs): with one worker V8's GC and compiler
+# threads work on the idle core, with two they take a share of both, so 2 x (main thread, 1
+# worker) / (total, 2 workers) bounds the speed-up. The sweeps' files are compared between 1 and 2
+# workers (they must be byte-identical).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIM="dist/cli/main.js" # through its shebang, as `npx sim` runs it
@@ -39,7 +42,9 @@ ceiling() {
 
 sweep() {
   local scen="$1" vary="$2" w="$3"
-  time_it "$scen sweep: $w worker(s)" "$SIM sweep scenarios/$scen.yaml --vary $vary --replications 4 --workers $w --out $TMP/$scen-$w"
+  time_it "$scen sweep: $w worker(s)" "THREAD_CPU_OUT=$TMP/threads NODE_OPTIONS='--import $PWD/tools/thread-cpu.mjs' $SIM sweep scenarios/$scen.yaml --vary $vary --replications 4 --workers $w --out $TMP/$scen-$w"
+  printf '%-34s %s' '' "$(cat "$TMP/threads")"; echo
+  rm -f "$TMP/threads"
 }
 
 rounds="${2:-3}"
