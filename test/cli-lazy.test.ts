@@ -36,6 +36,16 @@ describe('sim loads a command only when it runs', () => {
     expect(g.has('model/stack.ts')).toBe(true); // the walk does follow run's own imports
   });
 
+  test('sim sweep loads neither the model, Lua, BullMQ nor d3-node before its runs; its threads no YAML loader', () => {
+    const g = staticGraph('cli/sweep.ts');
+    // the YAML loader too comes after the threads have started (sweep-spec.ts, imported then)
+    for (const m of ['model/stack.ts', 'fengari', 'bullmq', 'ioredis', 'd3-node', 'cli/check.ts', 'scenario/load.ts', 'zod']) expect([m, g.has(m)]).toEqual([m, false]);
+    expect(staticGraph('cli/sweep-spec.ts').has('scenario/load.ts')).toBe(true);
+    const w = staticGraph('study/run-worker.ts');
+    for (const m of ['scenario/load.ts', 'yaml', 'zod']) expect([m, w.has(m)]).toEqual([m, false]);
+    expect(w.has('model/stack.ts')).toBe(true);
+  });
+
   test('sim validate loads neither the model nor Lua', () => {
     const g = staticGraph('cli/validate.ts');
     expect(g.has('fengari')).toBe(false);

@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildSpec } from '../src/cli/sweep.js';
+import { buildSpec } from '../src/cli/sweep-spec.js';
 import { loadScenario } from '../src/scenario/load.js';
 import type { Scenario } from '../src/scenario/types.js';
 import { ResultCache } from '../src/study/result-cache.js';

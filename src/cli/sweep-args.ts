@@ -6,6 +6,12 @@ import { UsageError } from './errors.js';
 
 const MAX_VALUES = 10_000;
 
+/** A whole-number flag (--replications, --workers) of at least `min`. */
+export const wholeAtLeast = (name: string, v: number, min: number): number => {
+  if (!Number.isSafeInteger(v) || v < min) throw new UsageError(`sweep: --${name} must be an integer >= ${min} (got ${v})`);
+  return v;
+};
+
 /** Splits at the commas outside brackets, braces and quotes: `[1,2],[3,4]` is two values. */
 export function splitTopLevel(text: string): string[] {
   const out: string[] = [];

@@ -4,182 +4,118 @@
 // sd, Student-t interval, min, max per configuration and metric), charts and index.html. Every
 // configuration is loaded, and so checked, before anything runs.
 import { availableParallelism } from 'node:os';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { Piscina } from 'piscina';
 import type { CommandModule } from 'yargs';
-import { checkExpectPaths } from '../model/summary-skeleton.js';
 import { fmtNum } from '../report/format.js';
-import { loadScenario, ScenarioError } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
-import { openQueueExecutor } from '../study/queue.js';
 import { ResultCache } from '../study/result-cache.js';
-import { HEADLINE_METRICS } from '../study/sweep-metrics.js';
+import type { ResolvedTask, RunResult } from '../study/run-worker.js';
+import { startSweepChartThread, type SweepChartThread } from '../study/sweep-chart-thread.js';
 import { failureNote, studyStats } from '../study/sweep-output.js';
-import { type Configuration, crossProduct, type Parameter, type PrecisionTarget, type RunRecord, scenarioHash, sha256, type StudySpec } from '../study/sweep-plan.js';
+import { longestFirst, type RunRecord, runCost, type StudySpec, taskKey } from '../study/sweep-plan.js';
 import { type Executor, runStudy } from '../study/sweep-run.js';
-import { type RunResult, runStudyTask, type StudyTask } from '../study/sweep-worker.js';
+import type { StudyTask } from '../study/sweep-worker.js';
 import { writeShard, writeStudy } from '../study/sweep-write.js';
-import { shellQuote } from './check.js';
 import { UsageError } from './errors.js';
-import { setCurrentScenarioFile } from './input-errors.js';
 import { buildIdentity } from './provenance.js';
-import { reachQueue } from './queue-args.js';
-import { parsePrecision, parseShard, parseVaries } from './sweep-args.js';
+import { wholeAtLeast } from './sweep-args.js';
+import type { buildSpec, SweepArgs } from './sweep-spec.js';
 
-type SweepArgs = {
-  file: string;
-  vary?: string[];
-  replications?: number;
-  precision?: string[];
-  confidence: number;
-  'max-replications': number;
-  workers?: number;
-  out?: string;
-  set?: string[];
-  seed?: number;
-  shard?: string;
-  cache?: string;
-  queue?: string;
-};
+export { taskKey } from '../study/sweep-plan.js';
 
-const wholeAtLeast = (name: string, v: number, min: number): number => {
-  if (!Number.isSafeInteger(v) || v < min) throw new UsageError(`sweep: --${name} must be an integer >= ${min} (got ${v})`);
-  return v;
-};
-
-/** A --vary value the loader refused, named as the user wrote it. */
-function asVaryError(e: ScenarioError, params: readonly Parameter[], values: readonly string[]): ScenarioError {
-  const i = params.findIndex((p) => e.via === `--set ${p.key}`);
-  if (i < 0) return e;
-  const key = params[i]?.key ?? '';
-  return new ScenarioError(e.file, e.line, e.keyPath === key ? '' : e.keyPath, e.detail, `--vary ${key}=${values[i] ?? ''}`);
-}
-
-/** Loads every configuration (so a bad key or value stops the study before any run). */
-export function loadConfigurations(file: string, set: readonly string[], seed: number | undefined, params: readonly Parameter[]): { configs: Configuration[]; first: Scenario } {
-  let first: Scenario | undefined;
-  const configs = crossProduct(params).map((values, index) => {
-    const cset = [...set, ...params.map((p, i) => `${p.key}=${values[i] ?? ''}`)];
-    let s: Scenario;
-    try {
-      s = loadScenario(file, { seed, set: cset });
-    } catch (e) {
-      throw e instanceof ScenarioError ? asVaryError(e, params, values) : e;
-    }
-    if (first === undefined) {
-      checkExpectPaths(s);
-      first = s;
-    }
-    return { index, values, set: cset, scenario_hash: scenarioHash(s) };
-  });
-  if (first === undefined) throw new UsageError('sweep: no configuration');
-  return { configs, first };
-}
-
-/** The command that reruns the study: the flags that can change a result, not --workers or --out. */
-function studyCommand(args: SweepArgs, precision: readonly string[]): string {
-  const words = ['sim', 'sweep', args.file];
-  for (const v of args.vary ?? []) words.push('--vary', v);
-  if (precision.length > 0) {
-    for (const p of precision) words.push('--precision', p);
-    words.push('--max-replications', String(args['max-replications']));
-  }
-  if (args.replications !== undefined) words.push('--replications', String(args.replications));
-  if (args.confidence !== 0.95) words.push('--confidence', String(args.confidence));
-  if (args.seed !== undefined) words.push('--seed', String(args.seed));
-  for (const s of args.set ?? []) words.push('--set', s);
-  return words.map(shellQuote).join(' ');
-}
-
-function checkArgs(args: SweepArgs): { precision: PrecisionTarget[]; shard?: { index: number; count: number }; replications: number } {
-  const precision = (args.precision ?? []).map(parsePrecision);
-  if (!(args.confidence > 0 && args.confidence < 1)) throw new UsageError(`sweep: --confidence must be between 0 and 1 (got ${args.confidence})`);
-  const replications = wholeAtLeast('replications', args.replications ?? (precision.length > 0 ? 5 : 10), 1);
-  wholeAtLeast('max-replications', args['max-replications'], 2);
-  const shard = args.shard === undefined ? undefined : parseShard(args.shard);
-  if (shard && precision.length > 0) throw new UsageError('sweep: --precision decides the replications as results come in; it cannot be split with --shard (use --replications)');
-  if (precision.length > 0 && args['max-replications'] < replications) throw new UsageError('sweep: --max-replications must be at least --replications');
-  return { precision, shard, replications };
-}
-
-export function buildSpec(args: SweepArgs): { spec: StudySpec; shard?: { index: number; count: number } } {
-  const { precision, shard, replications } = checkArgs(args);
-  const params = parseVaries(args.vary ?? []);
-  const set = args.set ?? [];
-  for (const p of params) {
-    if (set.some((s) => s.split('=')[0]?.trim() === p.key)) throw new UsageError(`sweep: ${p.key} is both --set and --vary; keep one`);
-  }
-  setCurrentScenarioFile(args.file);
-  const { configs, first } = loadConfigurations(args.file, set, args.seed, params);
-  const build = buildIdentity();
-  const spec: StudySpec = {
-    scenario: first.name,
-    file: args.file,
-    scenario_sha256: sha256(readFileSync(args.file, 'utf8')),
-    version: build.version,
-    commit: build.commit,
-    command: studyCommand(args, args.precision ?? []),
-    base_seed: first.seed,
-    parameters: params,
-    configurations: configs,
-    metrics: [...HEADLINE_METRICS],
-    confidence: args.confidence,
-    replications,
-    precision,
-    max_replications: args['max-replications'],
-  };
-  return { spec, shard };
-}
-
-export type Pool = { execute: Executor; close: () => Promise<void>; name?: string };
+/**
+ * Runs study tasks. `drained` is called once, when a thread first finds no run left to take (the
+ * sweep then starts drawing its charts on the core that frees).
+ */
+export type Pool = { execute: Executor; close: () => Promise<void>; name?: string; onDrained?: (f: () => void) => void };
 
 /** The runs go to a BullMQ queue; a job carries its configuration's resolved scenario. */
-export async function queuePool(url: string, tick: () => void): Promise<Pool> {
+export async function queuePool(url: string, tick: () => void, scenarios: Map<string, Scenario> = new Map()): Promise<Pool> {
+  // imported here: BullMQ and ioredis are a third of a local sweep's start-up
+  const [{ reachQueue }, { openQueueExecutor }, { loadScenario }] = await Promise.all([import('./queue-args.js'), import('../study/queue.js'), import('../scenario/load.js')]);
   const target = await reachQueue(url);
-  const resolved = new Map<string, Scenario>();
   const resolve = (t: StudyTask): Scenario => {
-    const key = JSON.stringify(t.set);
-    const s = resolved.get(key) ?? loadScenario(t.file, { set: t.set });
-    resolved.set(key, s);
+    const key = taskKey(t.file, t.set);
+    const s = scenarios.get(key) ?? loadScenario(t.file, { set: t.set });
+    scenarios.set(key, s);
     return s;
   };
   const q = await openQueueExecutor(target, buildIdentity().code, resolve, tick, (line) => process.stderr.write(`${line}\n`));
   return { execute: q.execute, close: q.close, name: `queue ${q.name} at ${url}` };
 }
 
-/** Worker threads, or the main thread for one worker; `tick` after every run. */
-export function executor(workers: number, tick: () => void): Pool {
-  if (workers <= 1) {
-    const execute: Executor = async (tasks, each) => {
-      const out: RunResult[] = [];
-      for (const [i, t] of tasks.entries()) {
-        const r = runStudyTask(t);
-        out.push(r);
-        each(i, r);
-        tick();
-        await new Promise((r) => setImmediate(r)); // let the progress bar draw
-      }
-      return out;
-    };
-    return { execute, close: async () => undefined };
-  }
-  const pool = new Piscina<StudyTask, RunResult>({
-    filename: new URL('../study/sweep-worker.js', import.meta.url).href,
+/** A task as a thread takes it: resolved when its configuration was loaded here, else file and flags. */
+function threadTask(t: StudyTask, scenarios: ReadonlyMap<string, Scenario>): StudyTask | ResolvedTask {
+  const scenario = scenarios.get(taskKey(t.file, t.set));
+  return scenario === undefined ? t : { scenario, seed: t.seed, paths: t.paths };
+}
+
+/** The order to start tasks in: the largest runs first, so no thread idles while one long run ends. */
+function startOrder(tasks: readonly StudyTask[], scenarios: ReadonlyMap<string, Scenario>): number[] {
+  return longestFirst(tasks.map((t) => {
+    const s = scenarios.get(taskKey(t.file, t.set));
+    return s === undefined ? 0 : runCost(s);
+  }));
+}
+
+/** One worker: every run in this thread, one after the other (the model imported on first use). */
+function inlineExecutor(tick: () => void, scenarios: ReadonlyMap<string, Scenario>): Executor {
+  return async (tasks, each) => {
+    const { default: run } = await import('../study/run-worker.js');
+    const out: RunResult[] = [];
+    for (const [i, t] of tasks.entries()) {
+      const r = await run(threadTask(t, scenarios));
+      out.push(r);
+      each(i, r);
+      tick();
+      await new Promise((r) => setImmediate(r)); // let the progress bar draw
+    }
+    return out;
+  };
+}
+
+/**
+ * Worker threads, or this thread for one worker; `tick` after every run. The threads start now and
+ * import the model while this thread loads the configurations; a run whose configuration is in
+ * `scenarios` (filled until the first run) goes to its thread resolved, so no thread loads it again.
+ */
+export function executor(workers: number, tick: () => void, scenarios: ReadonlyMap<string, Scenario> = new Map()): Pool {
+  if (workers <= 1) return { execute: inlineExecutor(tick, scenarios), close: async () => undefined };
+  const pool = new Piscina<StudyTask | ResolvedTask, RunResult>({
+    filename: new URL('../study/run-worker.js', import.meta.url).href,
     minThreads: workers,
     maxThreads: workers,
   });
-  const execute: Executor = (tasks, each) =>
-    Promise.all(
-      tasks.map(async (t, i) => {
-        const r = await pool.run(t);
+  let drained: (() => void) | undefined;
+  const execute: Executor = async (tasks, each) => {
+    const results: RunResult[] = new Array<RunResult>(tasks.length);
+    let done = 0;
+    await Promise.all(
+      startOrder(tasks, scenarios).map(async (i) => {
+        const t = tasks[i] as StudyTask;
+        const r = await pool.run(threadTask(t, scenarios));
+        results[i] = r;
         each(i, r);
         tick();
-        return r;
+        // the runs still going are the last ones, one per busy thread: this thread has none left
+        if (++done + workers > tasks.length) drained?.();
       }),
     );
-  return { execute, close: () => pool.destroy() };
+    return results;
+  };
+  return {
+    execute,
+    close: () => pool.destroy(),
+    onDrained: (f) => {
+      let called = false;
+      drained = () => {
+        if (!called) f();
+        called = true;
+      };
+    },
+  };
 }
 
 export const sweepCommand: CommandModule<object, SweepArgs> = {
@@ -201,14 +137,27 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       .option('cache', { type: 'string', describe: 'store of run results: runs found there are not run again' })
       .option('queue', { type: 'string', describe: 'run on a BullMQ queue at redis://HOST:PORT instead of local threads; start `sim worker --queue URL` anywhere' }),
   handler: async (args) => {
-    const { spec, shard } = buildSpec(args);
+    const t0 = process.hrtime.bigint();
     // with a queue the runs happen in sim worker processes: a local thread count would do nothing
     if (args.queue !== undefined && args.workers !== undefined) throw new UsageError('sweep: --workers has no effect with --queue (give sim worker --concurrency N instead)');
-    const workers = wholeAtLeast('workers', args.workers ?? availableParallelism(), 1);
-    const outDir = args.out ?? path.join('reports', `${spec.scenario}-sweep`);
-    const t0 = process.hrtime.bigint();
+    const workers = args.queue === undefined ? wholeAtLeast('workers', args.workers ?? availableParallelism(), 1) : 1;
     const bar = startBar();
-    const pool = args.queue === undefined ? executor(workers, bar.tick) : await queuePool(args.queue, bar.tick);
+    const scenarios = new Map<string, Scenario>();
+    // the threads start first: they import the model while this thread loads the configurations
+    const local = args.queue === undefined ? executor(workers, bar.tick, scenarios) : undefined;
+    let built: ReturnType<typeof buildSpec>;
+    try {
+      built = (await import('./sweep-spec.js')).buildSpec(args, scenarios);
+    } catch (e) {
+      await local?.close();
+      throw e;
+    }
+    const { spec, shard } = built;
+    const pool = local ?? (await queuePool(args.queue ?? '', bar.tick, scenarios));
+    const outDir = args.out ?? path.join('reports', `${spec.scenario}-sweep`);
+    // the charts: drawn in a thread of their own, started on the first core the runs free
+    let charts: SweepChartThread | undefined;
+    if (!shard && spec.parameters.length > 0) pool.onDrained?.(() => (charts = startSweepChartThread()));
     let outcome: Awaited<ReturnType<typeof runStudy>>;
     try {
       outcome = await runStudy({
@@ -219,12 +168,19 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
         shard,
         onRound: bar.add,
       });
+    } catch (e) {
+      await Promise.all([pool.close(), charts?.close()]);
+      throw e;
     } finally {
       bar.stop();
-      await pool.close();
     }
-    if (shard) await writeShard(outDir, spec, shard, outcome.runs);
-    else await writeStudy(outDir, spec, outcome.runs);
+    const closed = pool.close(); // the threads end while the files are written
+    try {
+      if (shard) await writeShard(outDir, spec, shard, outcome.runs);
+      else await writeStudy(outDir, spec, outcome.runs, charts?.render);
+    } finally {
+      await Promise.all([closed, charts?.close()]);
+    }
     const wall_s = Number(process.hrtime.bigint() - t0) / 1e9;
     process.stdout.write(describeStudy(spec, outcome, shard, outDir));
     process.stderr.write(`sweep: ${pool.name ?? `${workers} worker${workers === 1 ? '' : 's'}`}, ${wall_s.toFixed(2)} s, ${(outcome.executed / Math.max(wall_s, 1e-9)).toFixed(2)} runs/s\n`);

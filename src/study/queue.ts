@@ -229,8 +229,9 @@ export async function startQueueWorker(
 ): Promise<QueueWorker> {
   const connection = connectionTo(target);
   const name = queueName(code);
+  // the jobs carry resolved scenarios: the threads need the model, not the YAML loader
   const pool = new Piscina<ResolvedTask, RunResult>({
-    filename: new URL('./sweep-worker.js', import.meta.url).href,
+    filename: new URL('./run-worker.js', import.meta.url).href,
     minThreads: opts.concurrency,
     maxThreads: opts.concurrency,
   });

@@ -103,3 +103,20 @@ export function runsOf(configs: readonly number[], from: number, to: number): { 
 export function shardSlice<T>(runs: readonly T[], index: number, count: number): T[] {
   return runs.filter((_, i) => i % count === index);
 }
+
+/**
+ * How long a run of `s` takes, roughly, to order runs by: its users (open load) or requests
+ * (closed), each tried up to 1 + retries times. Only the order runs start in depends on it.
+ */
+export function runCost(s: Scenario): number {
+  const load = s.users.load;
+  return (load.kind === 'open' ? load.users : load.requests) * (1 + s.users.retries);
+}
+
+/** Indices of `costs`, the largest first; equal costs keep their order (so runs start in study order). */
+export function longestFirst(costs: readonly number[]): number[] {
+  return costs.map((_, i) => i).sort((a, b) => (costs[b] ?? 0) - (costs[a] ?? 0) || a - b);
+}
+
+/** Where a run's resolved scenario is kept while a study runs: its file and --set flags. */
+export const taskKey = (file: string, set: readonly string[]): string => JSON.stringify([file, set]);
