@@ -294,15 +294,15 @@ export class SliceCpu implements Cpu {
    */
   private pick(c: number, curr: number, V = this.avg(c)): number {
     let best = -1;
-    let any = -1;
+    let earliest = -1; // the fallback when no waiting thread is eligible
     const q = this.qList[c];
     for (let i = 0; i < this.qLen[c]; i++) {
       const t = q[i];
-      if (any < 0 || this.before(t, any)) any = t;
+      if (earliest < 0 || this.before(t, earliest)) earliest = t;
       if (this.tV[t] <= V && (best < 0 || this.before(t, best))) best = t;
     }
     if (curr >= 0 && this.tV[curr] <= V && (best < 0 || this.tD[curr] < this.tD[best])) return curr;
-    return best >= 0 ? best : any;
+    return best >= 0 ? best : earliest;
   }
 
   private before(a: number, b: number): boolean {
