@@ -15,14 +15,25 @@ export type ChartThread = {
 
 /** Starts the chart thread; call at the start of a run so its imports overlap the simulation. */
 export function startChartThread(): ChartThread {
-  const worker = new Worker(new URL('./chart-worker.js', import.meta.url), {
+  return startSvgThread<ReportInput>(new URL('./chart-worker.js', import.meta.url));
+}
+
+/**
+ * A worker thread (`workerFile`) that answers each posted input with its charts: file name -> SVG
+ * text. Shared by the run's and the sweep's chart threads.
+ */
+export function startSvgThread<Input>(workerFile: URL): {
+  render: (input: Input) => Promise<Record<string, string>>;
+  close: () => Promise<void>;
+} {
+  const worker = new Worker(workerFile, {
     resourceLimits: { maxYoungGenerationSizeMb: 4 }, // jsdom's garbage: a small nursery keeps the thread's RSS down
   });
   // idle, it must not keep the process alive (a run that fails ends without closing it)
   worker.unref();
   let failed: Error | undefined;
   worker.on('error', (e) => (failed = e));
-  const render: ChartRenderer = (input) =>
+  const render = (input: Input): Promise<Record<string, string>> =>
     new Promise((resolve, reject) => {
       if (failed) return reject(failed);
       worker.ref();
