@@ -4,6 +4,8 @@
 import { evaluateExpectations, holds, lookupPath, numericValue, UnknownExpectPath } from '../src/metrics/expect.js';
 import { LatencyHistogram } from '../src/metrics/histogram.js';
 import { Ledger } from '../src/metrics/ledger.js';
+import { Bins, Metrics } from '../src/metrics/metrics.js';
+import { OUTCOME_ERROR, OUTCOME_OK, OUTCOME_SOLD_OUT, OUTCOME_TIMEOUT } from '../src/metrics/outcomes.js';
 import type { Expectation } from '../src/scenario/types.js';
 
 describe('LatencyHistogram buckets', () => {
@@ -172,5 +174,62 @@ describe('expect comparisons at their edges', () => {
     expect(() => evaluateExpectations(summary, [{ ...e1, path: 't.missing' }])).toThrow(UnknownExpectPath);
     expect(() => evaluateExpectations(summary, [{ ...e1, path: 't.fp' }])).toThrow('unknown summary.json path (or not a number): t.fp');
     expect(() => evaluateExpectations(summary, [{ ...e3, path: 't.sold' }])).toThrow(UnknownExpectPath);
+  });
+});
+
+describe('Metrics: bins and the users view of each request', () => {
+  test('bins grow by doubling to hold any bin and remember how many are used', () => {
+    const b = new Bins();
+    b.add(0, 2);
+    b.add(0, 0.5);
+    b.add(300, 1); // 256 -> 512
+    expect([b.values.length, b.used, b.values[0], b.values[300]]).toEqual([512, 301, 2.5, 1]);
+    b.add(1024, 1); // 512 -> 1024 is not enough for bin 1024: 2048
+    b.add(7, 1); // a lower bin does not shrink `used`
+    expect([b.values.length, b.used, b.values[300], b.values[1024]]).toEqual([2048, 1025, 1, 1]);
+  });
+
+  test('each outcome lands in its histogram; timeouts and errors by the bin they were sent in', () => {
+    const m = new Metrics(250);
+    m.ended(OUTCOME_TIMEOUT, 300, 1000); // sent at 700: bin 2
+    m.ended(OUTCOME_ERROR, 10, 510); // sent at 500: bin 2
+    m.ended(OUTCOME_ERROR, 10, 260); // sent at 250: bin 1
+    m.ended(OUTCOME_OK, 40, 1000);
+    m.ended(OUTCOME_SOLD_OUT, 50, 1000);
+    expect([m.latencyAll.count, m.latencyKo.count, m.latencyOk.count]).toEqual([5, 3, 2]);
+    expect([m.latencyKo.sum_us, m.latencyOk.sum_us]).toEqual([320, 90]);
+    expect(Array.from(m.timeoutsBySend.values.subarray(0, 3))).toEqual([0, 0, 1]);
+    expect(Array.from(m.errorsBySend.values.subarray(0, 3))).toEqual([0, 1, 1]);
+    expect([m.bin(249), m.bin(250), m.bin(0)]).toEqual([0, 1, 0]);
+  });
+
+  test('"sold out" read while stock was left: all of them until the sell-out, then only the earlier ones', () => {
+    const m = new Metrics(1000);
+    m.ended(OUTCOME_SOLD_OUT, 1, 100);
+    m.ended(OUTCOME_SOLD_OUT, 1, 300);
+    m.ended(OUTCOME_SOLD_OUT, 1, 500);
+    expect(m.soldOutWithStock()).toBe(3); // never sold out: all count
+    m.sellOut_us = 300;
+    expect(m.soldOutWithStock()).toBe(1); // only the one at 100 came before 300
+    m.ended(OUTCOME_SOLD_OUT, 1, 200); // read ahead of the sell-out: noted
+    m.ended(OUTCOME_SOLD_OUT, 1, 300); // at or after it: not noted
+    expect(m.soldOutWithStock()).toBe(2);
+    m.sellOut_us = 1000;
+    expect(m.soldOutWithStock()).toBe(4); // 100, 300, 500, 200 (the later 300 was never noted)
+  });
+
+  test('the sold-out log grows past its first 1024 entries', () => {
+    const m = new Metrics(1000);
+    for (let i = 0; i < 1500; i++) m.ended(OUTCOME_SOLD_OUT, 1, i);
+    expect(m.soldOutWithStock()).toBe(1500);
+    m.sellOut_us = 1200;
+    expect(m.soldOutWithStock()).toBe(1200);
+  });
+
+  test('the duration for utilizations is the last answer, at least 1 us', () => {
+    const m = new Metrics(1000);
+    expect(m.duration_us()).toBe(1);
+    m.lastResponse_us = 5;
+    expect(m.duration_us()).toBe(5);
   });
 });
