@@ -4,10 +4,21 @@
 // --findRelatedTests, which here loads 20-30 test files (each importing the whole simulator) for
 // every mutant even when one test in one file covers it, and it runs every covering test even
 // after one has failed (jest's own `bail` exits the process, which would kill Stryker's worker).
+// A mutant of code every test runs (the engine, the metrics) that no quick file kills would run
+// the whole suite: it stops once the files run so far took MUTATE_BUDGET_MS in the dry run
+// (default 30000; 0 = no limit) and counts as survived, which can only understate the score;
+// each such mutant is listed in MUTATE_BUDGET_LOG when that names a file.
+import fs from 'node:fs';
 import { PluginKind, declareFactoryPlugin } from '@stryker-mutator/api/plugin';
 import { strykerPlugins as jestPlugins } from '@stryker-mutator/jest-runner';
 
 const jestFactory = jestPlugins[0].factory;
+
+// The dry run happens in one worker; the others (and a worker restarted after a timeout) read
+// which file holds which test from here, in the sandbox (the workers' working directory).
+const TEST_FILES_JSON = '.stryker-test-files.json';
+
+const BUDGET_MS = Number(process.env.MUTATE_BUDGET_MS ?? 30000);
 
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -28,6 +39,8 @@ function jestFilesFactory(injector) {
         byFile.set(test.fileName, (byFile.get(test.fileName) ?? 0) + (test.timeSpentMs ?? 0));
         msByFileById.set(test.id, byFile);
       }
+      const asJson = [...msByFileById].map(([id, byFile]) => [id, [...byFile]]);
+      fs.writeFileSync(TEST_FILES_JSON, JSON.stringify(asJson));
     }
     return result;
   };
@@ -39,13 +52,16 @@ function jestFilesFactory(injector) {
   // The files to run for a mutant, quickest first; undefined when the stock runner must decide.
   const filesFor = (testFilter) => {
     if (testFilter === undefined || testFilter.length === 0) return undefined;
+    if (msByFileById.size === 0 && fs.existsSync(TEST_FILES_JSON)) {
+      for (const [id, byFile] of JSON.parse(fs.readFileSync(TEST_FILES_JSON, 'utf8'))) msByFileById.set(id, new Map(byFile));
+    }
     const msByFile = new Map();
     for (const id of testFilter) {
       const byFile = msByFileById.get(id);
       if (byFile === undefined) return undefined;
       for (const [file, ms] of byFile) msByFile.set(file, (msByFile.get(file) ?? 0) + ms);
     }
-    return [...msByFile].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).map(([file]) => file);
+    return [...msByFile].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
   };
 
   const mutantRun = runner.mutantRun.bind(runner);
@@ -53,15 +69,27 @@ function jestFilesFactory(injector) {
     const files = filesFor(options.testFilter);
     if (files === undefined) return mutantRun(options);
     let nrOfTests = 0;
+    let spent_ms = 0;
+    let stopped = false;
     try {
-      for (const file of files) {
+      for (const [file, ms] of files) {
+        if (BUDGET_MS > 0 && spent_ms > 0 && spent_ms + ms > BUDGET_MS) {
+          stopped = true;
+          break;
+        }
         fileForRun = file;
         const result = await mutantRun(options);
         if (result.status !== 'survived') return result;
         nrOfTests += result.nrOfTests ?? 0;
+        spent_ms += ms;
       }
     } finally {
       fileForRun = undefined;
+    }
+    if (stopped && process.env.MUTATE_BUDGET_LOG) {
+      const { fileName, location, mutatorName, replacement } = options.activeMutant;
+      const line = { file: fileName, line: location.start.line + 1, mutatorName, replacement, tests_run: nrOfTests, files: files.length };
+      fs.appendFileSync(process.env.MUTATE_BUDGET_LOG, `${JSON.stringify(line)}\n`);
     }
     return { status: 'survived', nrOfTests };
   };
