@@ -1,6 +1,7 @@
 // Engine pieces that mutation testing found unexercised or held only loosely: the ring's random
 // access and reset, the queue's reset, progress callbacks, error messages, always-on checks.
 import { check, unreachable } from '../src/engine/assert.js';
+import { ColumnRing, Columns } from '../src/engine/columns.js';
 import { Engine, fnv1a } from '../src/engine/engine.js';
 import { EventQueue } from '../src/engine/queue.js';
 import { IntRing } from '../src/engine/ring.js';
@@ -164,5 +165,37 @@ describe('assert', () => {
 
   test('unreachable names the value', () => {
     expect(() => unreachable({ kind: 'x' } as never)).toThrow('internal error: unhandled case {"kind":"x"}');
+  });
+});
+
+describe('ColumnRing with a wide column', () => {
+  test('a full, wrapped ring grows with every word of every entry in order, and says so once', () => {
+    const grown: number[] = [];
+    const ring = new ColumnRing({ a: Int32Array, b: Float64Array }, 4, { widths: { b: 2 }, onGrow: (c) => grown.push(c.b.length) });
+    const put = (v: number) => {
+      const i = ring.pushSlot();
+      ring.cols.a[i] = v;
+      ring.cols.b[2 * i] = 10 * v;
+      ring.cols.b[2 * i + 1] = 10 * v + 1;
+    };
+    for (const v of [1, 2, 3, 4]) put(v);
+    ring.drop();
+    ring.drop(); // head at slot 2
+    put(5);
+    put(6); // slots 0, 1: full and wrapped (3, 4 | 5, 6)
+    expect([ring.head, ring.size, ring.capacity]).toEqual([2, 4, 4]);
+    put(7); // grows to 8: 3, 4, 5, 6 move to slots 0..3, 7 goes to slot 4
+    expect(grown).toEqual([16]);
+    expect([ring.head, ring.size, ring.capacity, ring.slot(4)]).toEqual([0, 5, 8, 4]);
+    expect(Array.from(ring.cols.a.subarray(0, 5))).toEqual([3, 4, 5, 6, 7]);
+    expect(Array.from(ring.cols.b.subarray(0, 10))).toEqual([30, 31, 40, 41, 50, 51, 60, 61, 70, 71]);
+  });
+
+  test('a plain Columns grows in place with wide columns kept whole', () => {
+    const c = new Columns({ w: Uint16Array }, 2, { widths: { w: 3 } });
+    c.cols.w.set([1, 2, 3, 4, 5, 6]);
+    c.grow();
+    expect([c.capacity, c.cols.w.length]).toEqual([4, 12]);
+    expect(Array.from(c.cols.w)).toEqual([1, 2, 3, 4, 5, 6, 0, 0, 0, 0, 0, 0]);
   });
 });
