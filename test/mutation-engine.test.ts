@@ -1,7 +1,7 @@
 // Engine pieces that mutation testing found unexercised or held only loosely: the ring's random
 // access and reset, the queue's reset, progress callbacks, error messages, always-on checks.
 import { check, unreachable } from '../src/engine/assert.js';
-import { ColumnRing, Columns } from '../src/engine/columns.js';
+import { ColumnCircle, ColumnRing, Columns } from '../src/engine/columns.js';
 import { Engine, fnv1a } from '../src/engine/engine.js';
 import { EventQueue } from '../src/engine/queue.js';
 import { IntRing } from '../src/engine/ring.js';
@@ -197,5 +197,22 @@ describe('ColumnRing with a wide column', () => {
     c.grow();
     expect([c.capacity, c.cols.w.length]).toEqual([4, 12]);
     expect(Array.from(c.cols.w)).toEqual([1, 2, 3, 4, 5, 6, 0, 0, 0, 0, 0, 0]);
+  });
+});
+
+describe('ColumnCircle', () => {
+  test('after wrapping and growing, a taken slot is skipped: the taken marks survive growth', () => {
+    const c = new ColumnCircle({ x: Int32Array }, 4);
+    const got = [c.alloc(), c.alloc()]; // 0, 1
+    c.release(0);
+    c.release(1);
+    got.push(c.alloc(), c.alloc()); // 2, 3: the cursor wraps to 0
+    c.release(3);
+    got.push(c.alloc()); // 0
+    got.push(c.alloc()); // 2 live of 4: grows to 8 first (taken: 0 and 2), then slot 1
+    expect(c.capacity).toBe(8);
+    got.push(c.alloc()); // slot 2 is taken: 3
+    expect(got).toEqual([0, 1, 2, 3, 0, 1, 3]);
+    expect(c.live).toBe(4);
   });
 });

@@ -9,7 +9,7 @@
 // (default 30000; 0 = no limit) and counts as survived, which can only understate the score;
 // each such mutant is listed in MUTATE_BUDGET_LOG when that names a file.
 import fs from 'node:fs';
-import { PluginKind, declareFactoryPlugin } from '@stryker-mutator/api/plugin';
+import { PluginKind, declareClassPlugin, declareFactoryPlugin } from '@stryker-mutator/api/plugin';
 import { strykerPlugins as jestPlugins } from '@stryker-mutator/jest-runner';
 
 const jestFactory = jestPlugins[0].factory;
@@ -97,4 +97,23 @@ function jestFilesFactory(injector) {
 }
 jestFilesFactory.inject = jestFactory.inject;
 
-export const strykerPlugins = [declareFactoryPlugin(PluginKind.TestRunner, 'jest-files', jestFilesFactory)];
+// Reporter "survivors-log": each mutant that survived (or that no test runs) as one line of
+// reports/mutation/survivors.log the moment it is known, so a long run can be read while it goes.
+class SurvivorsLog {
+  static inject = [];
+  constructor() {
+    fs.mkdirSync('reports/mutation', { recursive: true });
+    fs.writeFileSync(SURVIVORS_LOG, '');
+  }
+  onMutantTested(m) {
+    if (m.status !== 'Survived' && m.status !== 'NoCoverage') return;
+    const where = `${m.fileName.replace(`${process.cwd()}/`, '')}:${m.location.start.line + 1}`;
+    fs.appendFileSync(SURVIVORS_LOG, `${m.status} ${where} ${m.mutatorName} ${JSON.stringify(m.replacement ?? '')}\n`);
+  }
+}
+const SURVIVORS_LOG = 'reports/mutation/survivors.log';
+
+export const strykerPlugins = [
+  declareFactoryPlugin(PluginKind.TestRunner, 'jest-files', jestFilesFactory),
+  declareClassPlugin(PluginKind.Reporter, 'survivors-log', SurvivorsLog),
+];
