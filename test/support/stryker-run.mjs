@@ -13,7 +13,10 @@ const core = path.dirname(createRequire(import.meta.url).resolve('@stryker-mutat
 const { Stryker } = await import(pathToFileURL(path.join(core, 'dist/src/stryker.js')).href);
 const asPattern = (p) => (fs.existsSync(p) && fs.statSync(p).isDirectory() ? `${p.replace(/\/$/, '')}/**/*.ts` : p);
 const mutate = process.argv[2] ? process.argv[2].split(',').map(asPattern) : undefined;
-const results = await new Stryker({ configFile: 'stryker.config.json', ...(mutate ? { mutate } : {}) }).runMutationTest();
+// MUTATE_INCREMENTAL_FILE: another incremental file (a trial run that must not touch the kept one).
+const incrementalFile = process.env.MUTATE_INCREMENTAL_FILE;
+const options = { configFile: 'stryker.config.json', ...(mutate ? { mutate } : {}), ...(incrementalFile ? { incrementalFile } : {}) };
+const results = await new Stryker(options).runMutationTest();
 
 // src/model/<tier> and src/<folder>: where a mutant lives for the per-folder score.
 const folderOf = (file) => {
