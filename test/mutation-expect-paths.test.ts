@@ -22,6 +22,15 @@ describe('expectPathProblem', () => {
     expect(problem('faults.x')).toBe('unknown summary.json path');
   });
 
+  test('under a list: a whole-number index, unknowable past the entries the skeleton has', () => {
+    const withFault = { ...skeleton, faults: [{ at_ms: 5, action: 'kill', target: 'app1', detail: '' }] };
+    const p = (path: string) => expectPathProblem({ path, op: 'eq', a: 0, b: 0, raw: '0', line: 1 }, withFault);
+    expect([p('faults.0.at_ms'), p('faults.1.at_ms'), p('faults.10'), p('faults.0.nope')]).toEqual([null, null, null, 'unknown summary.json path']);
+    expect(p('faults.0')).toBe('is a group, not a number (e.g. faults.0.at_ms, faults.0.action, faults.0.target)');
+    expect([problem('faults.1x'), problem('faults.x1'), problem('faults.-1')]).toEqual(['unknown summary.json path', 'unknown summary.json path', 'unknown summary.json path']);
+    expect(problem('tickets.sold.x')).toBe('unknown summary.json path (did you mean tickets.sold?)'); // a number has no keys
+  });
+
   test('groups name up to three paths inside, or none when nothing inside is expectable', () => {
     expect(problem('tickets')).toBe('is a group, not a number (e.g. tickets.inventory, tickets.sold, tickets.oversold)');
     expect(problem('tiers.redis.keyspace')).toBe('is a group, not a number');

@@ -107,7 +107,7 @@ class SurvivorsLog {
   }
   onMutantTested(m) {
     if (m.status !== 'Survived' && m.status !== 'NoCoverage') return;
-    const where = `${m.fileName.replace(`${process.cwd()}/`, '')}:${m.location.start.line + 1}`;
+    const where = `${m.fileName.replace(`${process.cwd()}/`, '')}:${m.location.start.line}`;
     fs.appendFileSync(SURVIVORS_LOG, `${m.status} ${where} ${m.mutatorName} ${JSON.stringify(m.replacement ?? '')}\n`);
   }
 }

@@ -13,9 +13,15 @@ const core = path.dirname(createRequire(import.meta.url).resolve('@stryker-mutat
 const { Stryker } = await import(pathToFileURL(path.join(core, 'dist/src/stryker.js')).href);
 const asPattern = (p) => (fs.existsSync(p) && fs.statSync(p).isDirectory() ? `${p.replace(/\/$/, '')}/**/*.ts` : p);
 const mutate = process.argv[2] ? process.argv[2].split(',').map(asPattern) : undefined;
-// MUTATE_INCREMENTAL_FILE: another incremental file (a trial run that must not touch the kept one).
+// MUTATE_INCREMENTAL_FILE: another incremental file (a trial run that must not touch the kept one);
+// MUTATE_CONFIG: another config file. MUTATE_TESTS: only these test files (space-separated) run,
+// a quick pass whose kills stand and whose survivors another test might still kill (a lower bound).
+const configFile = process.env.MUTATE_CONFIG ?? 'stryker.config.json';
 const incrementalFile = process.env.MUTATE_INCREMENTAL_FILE;
-const options = { configFile: 'stryker.config.json', ...(mutate ? { mutate } : {}), ...(incrementalFile ? { incrementalFile } : {}) };
+const testFiles = process.env.MUTATE_TESTS?.split(/\s+/).filter(Boolean);
+const jest = JSON.parse(fs.readFileSync(configFile, 'utf8')).jest;
+const narrowed = testFiles ? { jest: { ...jest, config: { ...jest.config, testMatch: testFiles.map((f) => `<rootDir>/${f}`) } } } : {};
+const options = { configFile, ...(mutate ? { mutate } : {}), ...(incrementalFile ? { incrementalFile } : {}), ...narrowed };
 const results = await new Stryker(options).runMutationTest();
 
 // src/model/<tier> and src/<folder>: where a mutant lives for the per-folder score.
