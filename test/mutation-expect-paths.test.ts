@@ -28,6 +28,8 @@ describe('expectPathProblem', () => {
     expect([p('faults.0.at_ms'), p('faults.1.at_ms'), p('faults.10'), p('faults.0.nope')]).toEqual([null, null, null, 'unknown summary.json path']);
     expect(p('faults.0')).toBe('is a group, not a number (e.g. faults.0.at_ms, faults.0.action, faults.0.target)');
     expect([problem('faults.1x'), problem('faults.x1'), problem('faults.-1')]).toEqual(['unknown summary.json path', 'unknown summary.json path', 'unknown summary.json path']);
+    expect(problem('faults.5', 'eq_text')).toBeNull(); // unknowable for text too
+    expect([problem('sell_out_ms.x'), problem('scenario.length')]).toEqual(['unknown summary.json path (did you mean sell_out_ms?)', 'unknown summary.json path']); // through null, into text
     expect(problem('tickets.sold.x')).toBe('unknown summary.json path (did you mean tickets.sold?)'); // a number has no keys
   });
 
