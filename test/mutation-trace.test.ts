@@ -1,7 +1,7 @@
 // --trace's writer on its own: the exact rows, a flush past the buffer, a special file written
 // through, stale temp files of dead runs removed (and only those), an aborted trace leaving nothing.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSpecial, Tracer } from '../src/metrics/trace.js';
@@ -55,19 +55,23 @@ describe('Tracer', () => {
   });
 
   test('a special file is written through, not replaced', () => {
-    const t = new Tracer('/dev/null');
+    // A pipe of its own in a temp dir, never /dev/null: a mutant that missed the special case
+    // would rename a regular file over the device (for the whole machine).
+    const dir = fresh();
+    const fifo = join(dir, 'pipe');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK); // so the writer's open does not wait
+    const t = new Tracer(fifo);
     t.hop(1, 1, 1, 1, 'app', 'app1', 'x', 1);
     t.close();
-    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
-    const dir = fresh();
+    const buf = Buffer.alloc(4096);
+    const got = buf.subarray(0, readSync(reader, buf)).toString('utf8');
+    closeSync(reader);
+    expect(statSync(fifo).isFIFO()).toBe(true);
+    expect(got).toBe(`${HEADER}1,1,1,0.0.0.1,app,app1,x,ok\n`);
     writeFileSync(join(dir, 'f'), 'x');
     mkdirSync(join(dir, 'd'));
-    expect([isSpecial('/dev/null'), isSpecial(join(dir, 'f')), isSpecial(join(dir, 'd')), isSpecial(join(dir, 'missing'))]).toEqual([
-      true,
-      false,
-      false,
-      false,
-    ]);
+    expect([isSpecial(fifo), isSpecial(join(dir, 'f')), isSpecial(join(dir, 'd')), isSpecial(join(dir, 'missing'))]).toEqual([true, false, false, false]);
   });
 
   test("stale temps of dead runs are removed; a live run's, other files' and odd names stay", () => {
