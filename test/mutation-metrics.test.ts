@@ -193,11 +193,11 @@ describe('Metrics: bins and the users view of each request', () => {
     const m = new Metrics(250);
     m.ended(OUTCOME_TIMEOUT, 300, 1000); // sent at 700: bin 2
     m.ended(OUTCOME_ERROR, 10, 510); // sent at 500: bin 2
-    m.ended(OUTCOME_ERROR, 10, 260); // sent at 250: bin 1
+    m.ended(OUTCOME_ERROR, 300, 600); // sent at 300: bin 1 (not 900, bin 3)
     m.ended(OUTCOME_OK, 40, 1000);
     m.ended(OUTCOME_SOLD_OUT, 50, 1000);
     expect([m.latencyAll.count, m.latencyKo.count, m.latencyOk.count]).toEqual([5, 3, 2]);
-    expect([m.latencyKo.sum_us, m.latencyOk.sum_us]).toEqual([320, 90]);
+    expect([m.latencyKo.sum_us, m.latencyOk.sum_us]).toEqual([610, 90]);
     expect(Array.from(m.timeoutsBySend.values.subarray(0, 3))).toEqual([0, 0, 1]);
     expect(Array.from(m.errorsBySend.values.subarray(0, 3))).toEqual([0, 1, 1]);
     expect([m.bin(249), m.bin(250), m.bin(0)]).toEqual([0, 1, 0]);
@@ -216,6 +216,19 @@ describe('Metrics: bins and the users view of each request', () => {
     expect(m.soldOutWithStock()).toBe(2);
     m.sellOut_us = 1000;
     expect(m.soldOutWithStock()).toBe(4); // 100, 300, 500, 200 (the later 300 was never noted)
+  });
+
+  test('a bin exactly at the current length grows the array instead of being dropped', () => {
+    const b = new Bins();
+    b.add(256, 3);
+    expect([b.values.length, b.values[256], b.used]).toEqual([512, 3, 257]);
+  });
+
+  test('the sold-out log keeps its first 1024 entries when it grows', () => {
+    const m = new Metrics(1000);
+    for (let i = 0; i < 1500; i++) m.ended(OUTCOME_SOLD_OUT, 1, 5000 + i);
+    m.sellOut_us = 5500; // reads at 5000..5499 came before it: 500 (lost entries would read as 0, all before)
+    expect(m.soldOutWithStock()).toBe(500);
   });
 
   test('the sold-out log grows past its first 1024 entries', () => {
