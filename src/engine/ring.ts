@@ -7,6 +7,7 @@ export class IntRing {
 
   constructor(initialCapacity = 64) {
     let c = 1;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: for capacities above 1 (64 is used) any power of two behaves the same, a smaller one grows sooner
     while (c < initialCapacity) c <<= 1; // a power of two, so wrap-around is a mask
     this.buf = new Int32Array(c);
   }
