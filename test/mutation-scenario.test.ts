@@ -84,3 +84,23 @@ describe('hosts, place and cpu: the errors', () => {
     expect(errorOf(text)).toMatch(want);
   });
 });
+
+describe('sites: each error, with its key path and its whole text', () => {
+  const one = 'name: s\nnginx:\n  instances: 2\n  upstream: { servers: [ { name: app1 }, { name: app2 } ] }\n';
+  const two = `${one}sites:\n  - { name: dc1, weight: 1, nginx: [nginx1], servers: [app1] }\n  - { name: dc2, weight: 1, nginx: [nginx2], servers: [app2] }\n`;
+  test.each([
+    ['site_link without sites', `${one}site_link: { latency: 5ms }\n`, 'site_link: needs sites: (two or more data centres)'],
+    ['redis.site without sites', `${one}redis: { site: dc1 }\n`, 'redis.site: needs sites: (two or more data centres)'],
+    ['tickets.split without sites', `${one}tickets: { inventory: 10, split: per_site }\n`, 'tickets.split: needs sites: (each site gets its own Redis and share)'],
+    ['lvs beside sites', `${two}lvs: {}\n`, 'lvs: with sites, each site has its own directors: put lvs: under the site (sites[i].lvs)'],
+    ['routers beside sites', `${two}network: { routers: [r1] }\n`, 'network.routers: with sites, each site has its own routers: put them under the site (sites[i].network.routers)'],
+    ['a site named redis', two.replace('name: dc2', 'name: redis'), 'sites[1].name: "redis" is already a node name: sites and nodes share one name space'],
+    ['an unknown nginx', two.replace('nginx: [nginx2]', 'nginx: [nginx9]'), 'sites[1].nginx[0]: unknown nginx instance "nginx9" (known: nginx1, nginx2)'],
+    ['a site of backups only', two.replace('{ name: app2 }', '{ name: app2, backup: true }'), 'sites[1].servers: at least one server of a site must not be a backup (its nginx needs a primary server)'],
+    ['an nginx in no site', two.replace('instances: 2', 'instances: 3'), 'sites: every nginx instance and app server must be in a site (not placed: nginx3)'],
+    ['every weight 0', two.replace(/weight: 1/g, 'weight: 0'), 'sites: at least one site needs a weight above 0 (the GSLB hands out sites by weight)'],
+    ['per_site with redis.site', `${two}tickets: { inventory: 10, split: per_site }\nredis: { site: dc2 }\n`, 'redis.site: with tickets.split per_site every site runs its own Redis'],
+  ])('%s', (_what, text, want) => {
+    expect(errorOf(text)).toMatch(new RegExp(`^x\\.yaml:\\d+: ${want.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+  });
+});
