@@ -103,4 +103,9 @@ describe('sites: each error, with its key path and its whole text', () => {
   ])('%s', (_what, text, want) => {
     expect(errorOf(text)).toMatch(new RegExp(`^x\\.yaml:\\d+: ${want.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
   });
+  test('a site with a backup beside a primary loads, the backup in that site', () => {
+    // every server of dc2 but app3 is a primary: the "backups only" rule must not fire
+    const text = two.replace('{ name: app2 }', '{ name: app2 }, { name: app3, backup: true }').replace('servers: [app2]', 'servers: [app2, app3]');
+    expect(parseScenario(text, 'x.yaml').sites?.list.map((x) => x.servers)).toEqual([['app1'], ['app2', 'app3']]);
+  });
 });
