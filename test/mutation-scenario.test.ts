@@ -59,6 +59,8 @@ describe('rates: which malformed texts lack a unit and which are not rates', () 
 
   test('an unknown magnitude or rate unit is named', () => {
     expect(() => parseRate_per_s('5x/s')).toThrow(`unknown magnitude 'x' in "5x/s" (allowed: k, M, G)`);
+    // 1e300 x 1e9 overflows a double to Infinity
+    expect(() => parseRate_per_s('1e300G/s')).toThrow('rate too large (got 1e300G/s)');
     expect(() => parseRate_per_s('5/d')).toThrow(`unknown rate unit '/d' in "5/d" (allowed: /us, /ms, /s, /min, /h)`);
   });
 });
@@ -79,6 +81,7 @@ describe('hosts, place and cpu: the errors', () => {
     ['place without hosts', `${base}place: { box1: [app1] }\n`, /^x\.yaml:\d+: place: needs `hosts:` \(the machines to place processes on\)/],
     ['cpu without hosts', `${base}cpu: { app: 100us }\n`, /^x\.yaml:\d+: cpu: needs `hosts:` \(CPU time is spent on a host\)/],
     ['no host', `${base}hosts: {}\n`, /^x\.yaml:\d+: hosts: must name at least one host/],
+    ['an unknown host', `${base}hosts: { box1: { cores: 2 }, box2: { cores: 1 } }\nplace: { box9: [app1] }\n`, /^x\.yaml:\d+: place\.box9: unknown host \(hosts: box1, box2\)$/],
     ['cpu.app of the wrong length', `${base}hosts: { box1: { cores: 2 } }\ncpu: { app: [100us] }\n`, /^x\.yaml:\d+: cpu\.app: must have one entry per upstream server \(2\), got 1$/],
   ])('%s', (_what, text, want) => {
     expect(errorOf(text)).toMatch(want);
@@ -97,7 +100,7 @@ describe('sites: each error, with its key path and its whole text', () => {
     ['a site named redis', two.replace('name: dc2', 'name: redis'), 'sites[1].name: "redis" is already a node name: sites and nodes share one name space'],
     ['an unknown nginx', two.replace('nginx: [nginx2]', 'nginx: [nginx9]'), 'sites[1].nginx[0]: unknown nginx instance "nginx9" (known: nginx1, nginx2)'],
     ['a site of backups only', two.replace('{ name: app2 }', '{ name: app2, backup: true }'), 'sites[1].servers: at least one server of a site must not be a backup (its nginx needs a primary server)'],
-    ['an nginx in no site', two.replace('instances: 2', 'instances: 3'), 'sites: every nginx instance and app server must be in a site (not placed: nginx3)'],
+    ['two nginx in no site', two.replace('instances: 2', 'instances: 4'), 'sites: every nginx instance and app server must be in a site (not placed: nginx3, nginx4)'],
     ['every weight 0', two.replace(/weight: 1/g, 'weight: 0'), 'sites: at least one site needs a weight above 0 (the GSLB hands out sites by weight)'],
     ['per_site with redis.site', `${two}tickets: { inventory: 10, split: per_site }\nredis: { site: dc2 }\n`, 'redis.site: with tickets.split per_site every site runs its own Redis'],
   ])('%s', (_what, text, want) => {
