@@ -97,8 +97,9 @@ describe('Engine', () => {
   test('more than 16 kinds keep their names and hashes', () => {
     const e = new Engine();
     const kinds = Array.from({ length: 40 }, (_, i) => e.register(`k${i}`, () => undefined));
-    expect(kinds[39]).toBe(39);
-    expect(e.kindName(39)).toBe('k39');
+    // numbered on from the engine's own kinds (its replay kind comes first)
+    expect(kinds[39]).toBe(kinds[0] + 39);
+    expect(e.kindName(kinds[39])).toBe('k39');
     // the fingerprint of one event of kind 39 at time 0, entity 1, arg 2, worked with fnv1a
     e.at(0, kinds[39], 1, 2);
     e.run();
