@@ -20,6 +20,7 @@ export function normalizeAdvertInt_us(advertInt_us: number, version: VrrpVersion
   let a = advertInt_us > 0 ? advertInt_us : VRRP_ADVER_DFL_us;
   if (version === VRRP_VERSION_2) {
     if (a >= 256 * TIMER_HZ) return 255 * TIMER_HZ;
+    // Stryker disable next-line ArithmeticOperator: a * TIMER_HZ is nonzero like any a > 0, and a whole second rounds to itself
     if (a % TIMER_HZ) {
       a += TIMER_HZ / 2;
       a -= a % TIMER_HZ;
@@ -28,6 +29,7 @@ export function normalizeAdvertInt_us(advertInt_us: number, version: VrrpVersion
     return a;
   }
   if (a >= 4096 * TIMER_CENTI_HZ) return 4095 * TIMER_CENTI_HZ;
+  // Stryker disable next-line ArithmeticOperator: a * TIMER_CENTI_HZ is nonzero like any a > 0, and a whole centisecond rounds to itself
   if (a % TIMER_CENTI_HZ) {
     a += TIMER_CENTI_HZ / 2;
     a -= a % TIMER_CENTI_HZ;
