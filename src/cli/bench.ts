@@ -16,6 +16,8 @@ const SIM = path.join(ROOT, 'dist/cli/main.js');
 const SIM_FLAGS = readFileSync(SIM, 'utf8').split('\n', 1)[0].split(/\s+/).filter((a) => a.startsWith('--'));
 const REFERENCE = path.join(ROOT, 'dist/harness/bench/reference-loop.js');
 const LUA_CALLS = path.join(ROOT, 'dist/harness/bench/lua-calls.js');
+const SIMULATION_ALONE = path.join(ROOT, 'dist/harness/bench/simulation-alone.js');
+const SWEEP_RUNS = 200; // source-ab replications in the sweep case
 
 // Written by each child when it exits: its own resource usage, on file descriptor 3.
 const RUSAGE_HOOK =
@@ -26,7 +28,7 @@ const RUSAGE_HOOK =
       'try { writeSync(3, JSON.stringify({ cpu_us: u.userCPUTime + u.systemCPUTime, rss_kb: u.maxRSS })); } catch {} });',
   );
 
-type Sample = { wall_s: number; cpu_s: number; rss_mb: number; events: number; calls: number; calls_per_s: number; calls_per_cpu_s: number };
+type Sample = { wall_s: number; cpu_s: number; rss_mb: number; events: number; calls: number; calls_per_s: number; calls_per_cpu_s: number; loop_cpu_s: number };
 type Case = {
   name: string;
   args: (out: string) => string[];
@@ -34,6 +36,7 @@ type Case = {
   calls?: (out: string) => number; // Lua script calls, for the cases that count them
   // script calls/s timed by the child itself, first call to last: per second of wall time, of CPU time
   callRate?: (stdout: string) => { wall: number; cpu: number };
+  loopCpu?: (stdout: string) => number; // CPU s of the event loop alone, timed by the child
 };
 
 const simRun = (file: string, ...set: string[]): Case['args'] => (out) => [...SIM_FLAGS, SIM, 'run', file, '--quiet', '--out', out, ...set.flatMap((s) => ['--set', s])];
@@ -49,6 +52,18 @@ function cases(bigUsers: readonly number[]): Case[] {
     { name: 'reference loop, 1M users', args: () => [REFERENCE], events: (stdout) => (JSON.parse(stdout) as { events: number }).events },
     { name: 'million-users, whole command', args: simRun('scenarios/million-users.yaml'), events: runEvents },
     { name: 'source-ab, whole command', args: simRun('scenarios/source-ab.yaml'), events: runEvents },
+    {
+      name: 'source-ab, event loop alone',
+      args: () => [...SIM_FLAGS, SIMULATION_ALONE, 'scenarios/source-ab.yaml'],
+      events: (stdout) => (JSON.parse(stdout) as { events: number }).events,
+      loopCpu: (stdout) => (JSON.parse(stdout) as { loop_cpu_s: number }).loop_cpu_s,
+    },
+    {
+      // a study's runs without per-run reports or charts, on the machine's cores
+      name: `sweep: ${SWEEP_RUNS} source-ab runs`,
+      args: (out) => [...SIM_FLAGS, SIM, 'sweep', 'scenarios/source-ab.yaml', '--replications', String(SWEEP_RUNS), '--out', out],
+      events: noEvents,
+    },
     {
       // the same 100k calls as the Redis-bound run, without the rest of the simulation
       name: 'Lua script alone: 100k calls',
@@ -83,7 +98,8 @@ function measure(c: Case): Sample {
     const usage = JSON.parse(String(r.output[3])) as { cpu_us: number; rss_kb: number };
     const calls = c.calls?.(out) ?? 0;
     const rate = c.callRate?.(String(r.stdout)) ?? { wall: calls / wall_s, cpu: (calls * 1e6) / usage.cpu_us };
-    return { wall_s, cpu_s: usage.cpu_us / 1e6, rss_mb: usage.rss_kb / 1024, events: c.events(String(r.stdout), out), calls, calls_per_s: rate.wall, calls_per_cpu_s: rate.cpu };
+    const loop_cpu_s = c.loopCpu?.(String(r.stdout)) ?? 0;
+    return { wall_s, cpu_s: usage.cpu_us / 1e6, rss_mb: usage.rss_kb / 1024, events: c.events(String(r.stdout), out), calls, calls_per_s: rate.wall, calls_per_cpu_s: rate.cpu, loop_cpu_s };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -105,7 +121,7 @@ function option(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-type Row = { name: string; wall_s: number; cpu_s: number; rss_mb: number; events_per_s: number; calls_per_s: number; calls_per_cpu_s: number };
+type Row = { name: string; wall_s: number; cpu_s: number; rss_mb: number; events_per_s: number; calls_per_s: number; calls_per_cpu_s: number; loop_cpu_s: number };
 
 function table(rows: readonly Row[]): string {
   const head = ['case', 'wall s', 'CPU s', 'M events/s', 'peak RSS MB'];
@@ -129,6 +145,14 @@ function targets(by: Map<string, Row>): string[] {
     const r = get(n);
     if (r) check(`${n} / node -e 0, CPU`, r.cpu_s / node0.cpu_s, 2.5, 'x');
   }
+  const ab = get('source-ab, whole command');
+  const abLoop = get('source-ab, event loop alone');
+  if (node0 && ab && abLoop) {
+    const limit = 3 * node0.cpu_s + abLoop.loop_cpu_s;
+    out.push(`${ab.cpu_s <= limit ? 'meets ' : 'MISSES'}  source-ab whole command, CPU: ${ab.cpu_s.toFixed(3)} s (target <= 3 x node -e 0 + its event loop ${abLoop.loop_cpu_s.toFixed(3)} s = ${limit.toFixed(3)} s)`);
+  }
+  const sweep = get(`sweep: ${SWEEP_RUNS} source-ab runs`);
+  if (sweep) out.push(`${SWEEP_RUNS / sweep.wall_s >= 10 ? 'meets ' : 'MISSES'}  sweep, source-ab runs per second of wall time: ${(SWEEP_RUNS / sweep.wall_s).toFixed(1)} (target >= 10)`);
   const lua = get('Redis-bound: 100k script calls');
   // the whole command's wall time, start-up and report included: a lower bound on the script rate
   if (lua) out.push(`${lua.calls_per_s >= 250_000 ? 'meets ' : 'MISSES'}  Lua script calls/s, whole command: ${(lua.calls_per_s / 1e6).toFixed(3)} M (target >= 0.25 M)`);
@@ -160,7 +184,7 @@ function main(): void {
     const s = samples.get(c.name) ?? [];
     const cpu_s = median(s.map((x) => x.cpu_s));
     const per_s = (f: (x: Sample) => number) => median(s.map((x) => f(x) / x.wall_s));
-    return { name: c.name, wall_s: median(s.map((x) => x.wall_s)), cpu_s, rss_mb: median(s.map((x) => x.rss_mb)), events_per_s: per_s((x) => x.events), calls_per_s: median(s.map((x) => x.calls_per_s)), calls_per_cpu_s: median(s.map((x) => x.calls_per_cpu_s)) };
+    return { name: c.name, wall_s: median(s.map((x) => x.wall_s)), cpu_s, rss_mb: median(s.map((x) => x.rss_mb)), events_per_s: per_s((x) => x.events), calls_per_s: median(s.map((x) => x.calls_per_s)), calls_per_cpu_s: median(s.map((x) => x.calls_per_cpu_s)), loop_cpu_s: median(s.map((x) => x.loop_cpu_s)) };
   });
   console.log(`medians of ${runs} runs each, interleaved (node ${process.version}, ${process.platform}-${process.arch})`);
   console.log(table(rows));
