@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { kernelSlice_us } from '../../src/scenario/hosts-resolve.js';
-import { childrenOf, cpuFromStat_us } from './cpu-proc.js';
+import { childrenOf } from './cpu-proc.js';
 import type { Proc } from './procs.js';
 import type { HandlerSections } from './real-stack.js';
 
@@ -33,11 +33,15 @@ export function processGroups(redis: Proc | null, nginx: Proc, backends: Map<str
   ]);
 }
 
-/** ab's CPU time: the shell that ran it printed its own stat line, whose cutime + cstime is ab's. */
+/**
+ * ab's CPU time, µs: after ab exited, the bash around it printed ABTIMES and then `times`, whose
+ * second line is its children's user and system time (ab's, and GNU time's own ~1 ms), e.g.
+ * "0m0.611s 0m0.104s".
+ */
 export function abCpuFromShell(output: string): number {
-  const m = /ABSTAT (.*)/.exec(output);
-  if (m === null) throw new Error(`the shell around ab printed no stat line:\n${output.slice(-500)}`);
-  return cpuFromStat_us(m[1] ?? '', true);
+  const m = /ABTIMES\n[^\n]*\n(\d+)m([\d.]+)s (\d+)m([\d.]+)s/.exec(output);
+  if (m === null) throw new Error(`the shell around ab printed no times:\n${output.slice(-500)}`);
+  return Math.round((Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1e6);
 }
 
 export function perRequest(

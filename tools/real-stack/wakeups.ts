@@ -1,0 +1,67 @@
+// validate:real's test of the wake-up cost: an event-loop process (ab, nginx's worker, a Node
+// backend, redis-server) pays once per wake-up (epoll_wait returning, the loop's turn) and once
+// per request, so CPU = c x requests + w x wake-ups, and a busy process, which handles several
+// requests per wake-up, spends less per request. Each process at several loads (four backends at
+// four weights, and a light run at concurrency 1) gives the points; the fit and its residuals say
+// how well that holds.
+
+/** One process over one run: what it handled, the CPU it spent on it, and how often it woke. */
+export type ProcLoad = { proc: string; run: string; requests: number; cpu_us: number; wakeups: number };
+
+/** CPU per request = cost_us + wake_us x wake-ups per request, fitted over `points`. */
+export type WakeFit = { cost_us: number; wake_us: number; residuals: { point: ProcLoad; predicted_us: number }[] };
+
+/**
+ * Least squares of CPU = c x requests + w x wake-ups, each point weighted by 1 / requests (its
+ * CPU per request counts once per request): with two points through both exactly. Null when the
+ * points cannot tell c from w (one point, or the same wake-ups per request in all).
+ */
+export function fitWakeups(points: readonly ProcLoad[]): WakeFit | null {
+  let xx = 0;
+  let xz = 0;
+  let zz = 0;
+  let xy = 0;
+  let zy = 0;
+  for (const p of points) {
+    if (p.requests <= 0) continue;
+    const k = 1 / p.requests;
+    xx += p.requests * p.requests * k;
+    xz += p.requests * p.wakeups * k;
+    zz += p.wakeups * p.wakeups * k;
+    xy += p.requests * p.cpu_us * k;
+    zy += p.wakeups * p.cpu_us * k;
+  }
+  const det = xx * zz - xz * xz;
+  if (!(Math.abs(det) > 1e-9 * Math.max(1, xx * zz))) return null;
+  const cost_us = (xy * zz - zy * xz) / det;
+  const wake_us = (xx * zy - xz * xy) / det;
+  return { cost_us, wake_us, residuals: points.map((point) => ({ point, predicted_us: cost_us * point.requests + wake_us * point.wakeups })) };
+}
+
+const f1 = (v: number): string => v.toFixed(1);
+
+/** The per-process table (requests, CPU, wake-ups, per request) and each process kind's fit, as markdown. */
+export function wakeupSection(kinds: { kind: string; unit: string; points: ProcLoad[] }[]): string[] {
+  const out = [
+    '### wake-ups: CPU = c x requests + w x wake-ups',
+    '',
+    'Wake-ups: voluntary context switches of the process (its main thread), /proc/PID/status (ab: GNU time\'s %w). Predicted: the fit over that kind\'s points.',
+    '',
+    '| process | run | requests | CPU ms | wake-ups | wake-ups per request | CPU per request (us) | predicted (us) | residual |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  const fits: string[] = [];
+  for (const k of kinds) {
+    const fit = fitWakeups(k.points);
+    for (const p of k.points) {
+      const per = p.requests > 0 ? p.cpu_us / p.requests : 0;
+      const pred = fit === null || p.requests <= 0 ? null : (fit.cost_us * p.requests + fit.wake_us * p.wakeups) / p.requests;
+      const res = pred === null || per <= 0 ? '-' : `${pred >= per ? '+' : ''}${(((pred - per) / per) * 100).toFixed(1)} %`;
+      out.push(
+        `| ${p.proc} | ${p.run} | ${p.requests} | ${f1(p.cpu_us / 1000)} | ${p.wakeups} | ${p.requests > 0 ? (p.wakeups / p.requests).toFixed(3) : '-'} | ${f1(per)} | ${pred === null ? '-' : f1(pred)} | ${res} |`,
+      );
+    }
+    fits.push(fit === null ? `- ${k.kind}: the points cannot separate c from w` : `- ${k.kind}: c = ${f1(fit.cost_us)} us per ${k.unit}, w = ${f1(fit.wake_us)} us per wake-up (${k.points.length} points)`);
+  }
+  return [...out, '', ...fits, ''];
+}
