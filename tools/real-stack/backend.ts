@@ -62,7 +62,7 @@ const warm = newStock(WARM_HASH_KEY, `${logFile}.warm`);
 // How the cost per request moves through the run: the process's CPU, its Redis client's part and
 // its wake-ups (voluntary context switches, /proc/self/status) at every WINDOW requests handled.
 const WINDOW = 100;
-type Mark = { cpu_us: number; client_us: number; wakeups: number };
+type Mark = { cpu_us: number; client_us: number; wakeups: number; calls: number; wall_us: number };
 const cpuNow_us = (): number => {
   const c = process.cpuUsage();
   return c.user + c.system;
@@ -121,7 +121,7 @@ async function handle(res: http.ServerResponse, s: Stock): Promise<void> {
 
 function mark(s: Stock): Mark {
   const status = readFileSync('/proc/self/status', 'utf8');
-  return { cpu_us: cpuNow_us(), client_us: s.send_us + redis.readCpu_us - s.readBase_us, wakeups: wakeupsFromStatus(status) };
+  return { cpu_us: cpuNow_us(), client_us: s.send_us + redis.readCpu_us - s.readBase_us, wakeups: wakeupsFromStatus(status), calls: s.calls, wall_us: Number(process.hrtime.bigint() / 1000n) };
 }
 
 const server = http.createServer((req, res) => {
@@ -144,7 +144,7 @@ process.on('SIGTERM', () => {
   const marks = s.readBase_us < 0 ? [] : [...s.marks, end];
   const windows = marks.slice(1).map((b, i) => {
     const a = marks[i] as Mark;
-    return { requests: Math.min(WINDOW, s.handled - i * WINDOW), cpu_us: b.cpu_us - a.cpu_us, client_us: b.client_us - a.client_us, wakeups: b.wakeups - a.wakeups };
+    return { requests: Math.min(WINDOW, s.handled - i * WINDOW), cpu_us: b.cpu_us - a.cpu_us, client_us: b.client_us - a.client_us, wakeups: b.wakeups - a.wakeups, calls: b.calls - a.calls, wall_us: b.wall_us - a.wall_us };
   });
   const reply_us = s.readBase_us < 0 ? 0 : redis.readCpu_us - s.readBase_us;
   const { requests, local_us, send_us, calls, after_us, handled } = s;

@@ -21,7 +21,12 @@ export type MeasuredCpu = {
   sendShare: number; // of redis_client_us: issuing the call (the rest parses the reply)
   machineBusy: number; // the whole machine's busy share over the run (every core)
   othersBusy: number; // the part of it that was not the stack: other work on the machine
+  // per kind, CPU = cost_us x requests + wake_us x wake-ups fitted over the runs (wakeups.ts);
+  // absent, or null for a kind: no wake-up cost, its CPU per request as measured
+  wake?: Record<WakeKind, { cost_us: number; wake_us: number; points: number } | null>;
 };
+
+export type WakeKind = 'users' | 'nginx' | 'app' | 'redis';
 
 /** The PIDs of each real process group, looked up when asked (nginx's workers are its master's children). */
 export function processGroups(redis: Proc | null, nginx: Proc, backends: Map<string, Proc>): Map<string, number[]> {
@@ -90,6 +95,43 @@ export function machineSlice(): { slice_us: number; source: string } {
 }
 
 const us = (v: number): string => `${Math.max(1, Math.round(v))}us`;
+const share = (v: number): string => v.toFixed(3);
+
+/**
+ * The `cpu:` lines: per kind, the fitted cost per request and per wake-up where the fit has both
+ * positive, else the CPU per request as measured (the app's per backend) and no wake-up cost.
+ */
+function cpuLines(cpu: MeasuredCpu): string[] {
+  const fit = (k: WakeKind) => {
+    const f = cpu.wake?.[k] ?? null;
+    return f !== null && f.cost_us > 0 && f.wake_us > 0 ? f : null;
+  };
+  const per = (k: WakeKind, measured_us: number): string => {
+    const f = fit(k);
+    return f === null ? us(measured_us) : `${us(f.cost_us)}  # + ${us(f.wake_us)} per wake-up, fitted over ${f.points} runs (${us(measured_us)} per request in the first)`;
+  };
+  const app = fit('app');
+  const appLine =
+    app === null
+      ? `[${cpu.appEach_us.map(us).join(', ')}]  # per server: a busier Node process spends less per request (${us(cpu.app_us)} over all)`
+      : `${us(app.cost_us)}  # + ${us(app.wake_us)} per wake-up, fitted over ${app.points} backend runs (as measured: ${cpu.appEach_us.map(us).join(', ')} per request)`;
+  const w = (k: WakeKind): string => {
+    const f = fit(k);
+    return f === null ? '0us' : us(f.wake_us);
+  };
+  return [
+    `  users: ${per('users', cpu.users_us)}`,
+    `  nginx: ${per('nginx', cpu.nginx_us)}`,
+    `  app: ${appLine}`,
+    `  redis: ${per('redis', cpu.redis_us)}`,
+    `  redis_client: ${us(cpu.redis_client_us)}`,
+    `  threads: { app: 1 }  # validate:real's backends are Node: one JavaScript thread each (a Go server would use the cores)`,
+    `  # per wake-up from idle: CPU = c x requests + w x wake-ups, fitted over the measured run and a light one (ab -c 1); 0 where the fit is not positive`,
+    `  wake: { users: ${w('users')}, nginx: ${w('nginx')}, app: ${w('app')}, redis: ${w('redis')} }`,
+    `  # of app: inside the lock (the local deduction), after it (the answer, the log line); of redis_client: issuing the call`,
+    `  split: { app_lock: ${share(cpu.localShare)}, app_after: ${share(cpu.afterShare)}, redis_client_send: ${share(cpu.sendShare)} }`,
+  ];
+}
 
 /** scenarios/source-ab-one-box.yaml: source-ab on one host with the measured CPU costs. */
 export function writeOneBox(file: string, cpu: MeasuredCpu, when: string): void {
@@ -101,8 +143,6 @@ export function writeOneBox(file: string, cpu: MeasuredCpu, when: string): void 
 # CPU time per request each real process spent in that run (/proc/PID/stat, utime + stime, before
 # and after, divided by the requests; Redis by its script calls). ${when}
 # The machine was ${Math.round(cpu.machineBusy * 100)} % busy during the run, ${Math.round(cpu.othersBusy * 100)} % of it other work.
-# Of cpu.app, ${(cpu.localShare * 100).toFixed(1)} % was the local deduction inside the handler's lock and ${(cpu.afterShare * 100).toFixed(1)} % after the
-# lock (the answer and the log line); of cpu.redis_client, ${(cpu.sendShare * 100).toFixed(0)} % issued the call (src/model/host/hosts.ts).
 name: source-ab-one-box
 description: >
   source-ab with every process sharing one ${cores}-core host, CPU costs measured on the real stack.
@@ -139,12 +179,7 @@ redis:
 hosts: { box1: { cores: ${cores}, slice: ${us(slice.slice_us)} } }
 place: { box1: [users, nginx1, app1, app2, app3, app4, redis] }
 cpu:
-  users: ${us(cpu.users_us)}
-  nginx: ${us(cpu.nginx_us)}
-  app: [${cpu.appEach_us.map(us).join(', ')}]  # per server: a busier Node process spends less per request (${us(cpu.app_us)} over all)
-  redis: ${us(cpu.redis_us)}
-  redis_client: ${us(cpu.redis_client_us)}
-  threads: { app: 1 }  # validate:real's backends are Node: one JavaScript thread each (a Go server would use the cores)
+${cpuLines(cpu).join('\n')}
 expect:
   tickets.sold: 1001
   tickets.oversold: 1

@@ -17,7 +17,7 @@ import { loadScenario } from '../../src/scenario/load.js';
 import type { ClosedLoad, Scenario } from '../../src/scenario/types.js';
 import { freePort, Proc, requireBinary, sleep, stopPid, WARM_HASH_KEY, waitForPort } from './procs.js';
 import { childrenOf, CpuMeter } from './cpu-proc.js';
-import { fitWakeups, type ProcLoad, wakeupSection } from './wakeups.js';
+import { fitWakeups, leastSquares, type ProcLoad, wakeupSection } from './wakeups.js';
 import { abCpuFromShell, type MeasuredCpu, perRequest, processGroups, writeOneBox } from './one-box.js';
 import { RespClient } from './resp.js';
 
@@ -105,7 +105,7 @@ function parseAb(out: string): Ab {
 }
 
 /** A backend's requests, CPU, its Redis client's part of it, and wake-ups over a window of its run (backend.ts: every 100 requests). */
-type Window = { requests: number; cpu_us: number; client_us: number; wakeups: number };
+type Window = { requests: number; cpu_us: number; client_us: number; wakeups: number; calls: number; wall_us: number };
 
 type RealRow = Row & {
   seconds: number;
@@ -459,7 +459,7 @@ function simRow(sum: Summary): Row & { seconds: number } {
   };
 }
 
-type SimRun = Row & { seconds: number; answeredBy_s: (k: number) => number };
+type SimRun = Row & { seconds: number; answeredBy_s: (k: number) => number; wakeups?: Record<string, number> };
 
 function simulate(set: string[], file = SCENARIO_FILE): SimRun {
   // 1 ms bins, to tell when the k-th answer went out
@@ -472,7 +472,8 @@ function simulate(set: string[], file = SCENARIO_FILE): SimRun {
     }
     return report.summary.duration_ms / 1000;
   };
-  return { ...simRow(report.summary), answeredBy_s };
+  const host = Object.values(report.summary.hosts ?? {})[0];
+  return { ...simRow(report.summary), answeredBy_s, wakeups: host?.wakeups };
 }
 
 const faultSet = (at_ms: number): string => `faults=${JSON.stringify([{ at: `${at_ms.toFixed(1)}ms`, kill: KILLED }])}`;
@@ -512,6 +513,25 @@ function windowPoints(row: RealRow | undefined, run: string): ProcLoad[] {
   return [...row.windows].flatMap(([name, ws]) => ws.map((w, i): ProcLoad => ({ proc: name, run: `${run} #${i + 1}`, requests: w.requests, cpu_us: w.cpu_us - w.client_us, wakeups: w.wakeups })));
 }
 
+/** The windows' CPU (less the Redis client's sections) fitted on other terms too: which explains them. */
+function windowModels(rows: (RealRow | undefined)[]): string[] {
+  const ws = rows.flatMap((r) => (r ? [...r.windows.values()].flat() : [])).filter((w) => w.requests >= 50);
+  const terms: Record<string, (w: Window) => number> = {
+    request: (w) => w.requests,
+    'wake-up': (w) => w.wakeups,
+    'script call': (w) => w.calls,
+    'second awake or asleep': (w) => w.wall_us / 1e6,
+  };
+  const models = [['request', 'wake-up'], ['request', 'script call'], ['request', 'script call', 'wake-up'], ['request', 'script call', 'second awake or asleep'], ['request', 'script call', 'wake-up', 'second awake or asleep']];
+  return models.map((m) => {
+    const y = ws.map((w) => w.cpu_us - w.client_us);
+    const b = leastSquares(ws.map((w) => m.map((t) => terms[t]!(w))), y, ws.map((w) => 1 / w.requests));
+    if (b === null) return `- ${m.join(' + ')}: cannot be told apart`;
+    const rms = Math.sqrt(ws.reduce((a, w, i) => a + ((y[i]! - m.reduce((p, t, j) => p + b[j]! * terms[t]!(w), 0)) / w.requests) ** 2, 0) / Math.max(1, ws.length));
+    return `- ${m.map((t, j) => `${b[j]!.toFixed(1)} us per ${t}`).join(' + ')}: rms residual ${rms.toFixed(1)} us per request`;
+  });
+}
+
 /**
  * The backends' wake-up fit over windows of 100 requests (both runs), and whether the real run's
  * start is dearer: each backend's CPU per request (less its Redis client's) and wake-ups per
@@ -534,26 +554,41 @@ function windowLines(real: RealRow, light: RealRow | undefined): string[] {
     return `${(t.cpu_us / m).toFixed(0)} us (fit ${(fit.cost_us + (fit.wake_us * t.wakeups) / m).toFixed(0)}), ${(t.wakeups / m).toFixed(2)} wake-ups`;
   };
   const each = [...real.windows].map(([name, ws]) => `${name} ${per(ws.slice(0, 1))} / ${per(ws.slice(1))}`);
+  const series = [...real.windows].map(
+    ([name, ws]) => `- ${name}: ${ws.filter((w) => w.requests > 0).map((w) => `${((w.cpu_us - w.client_us) / w.requests).toFixed(0)}/${(w.wakeups / w.requests).toFixed(2)}`).join(' ')}`,
+  );
   return [
     `Backends over windows of 100 requests (${n} windows of 50 or more, both runs): c = ${fit.cost_us.toFixed(1)} us per request, w = ${fit.wake_us.toFixed(1)} us per wake-up, ` +
       `rms residual ${Math.sqrt(sq / Math.max(1, n)).toFixed(1)} us per request.`,
     '',
+    ...windowModels([real, light]),
+    '',
     `Backends' process CPU per request less their Redis client's, and wake-ups per request, over their first 100 measured requests / over the rest (the first ones also carry the work of requests in flight): ${each.join('; ')}.`,
+    '',
+    'Each window of 100 requests in turn, CPU per request (us, less the Redis client\'s) / wake-ups per request:',
+    '',
+    ...series,
   ];
 }
 
 /** The measured CPU costs written to source-ab-one-box.yaml, and that scenario simulated beside the real runs. */
 function oneBoxSection(real: RealRow | undefined, killed: RealRow | undefined, light: RealRow | undefined): string[] {
   if (real === undefined || killed === undefined) return [];
-  const c = real.cpu;
+  const c: MeasuredCpu = { ...real.cpu, wake: wakeFits(real, light) };
   writeOneBox(ONE_BOX_FILE, c, `Measured ${real.throughput.toFixed(0)} answers/s.`);
-  const sim = simulate([], ONE_BOX_FILE);
-  // 0.1 s after the first answer, as in the real run (1 ms bins: within a millisecond)
-  const simKill_ms = 100 + sim.answeredBy_s(1) * 1000;
-  const simKilled = simulate([faultSet(simKill_ms)], ONE_BOX_FILE);
+  // as written, and with one measured cost per request and no wake-up cost (the model before)
+  const variants = [[], [`cpu=${costsPerRequest(c)}`]].map((set) => {
+    const sim = simulate(set, ONE_BOX_FILE);
+    // 0.1 s after the first answer, as in the real run (1 ms bins: within a millisecond)
+    const kill_ms = 100 + sim.answeredBy_s(1) * 1000;
+    return { sim, kill_ms, killed: simulate([...set, faultSet(kill_ms)], ONE_BOX_FILE) };
+  });
+  const [woken, plain] = variants as [(typeof variants)[number], (typeof variants)[number]];
   // the targets: throughput and latency within 25 %, tickets sold within 2 %
-  const row = (name: string, r: number, s: number, digits: number, within = 0): string =>
-    `| ${name} | ${r.toFixed(digits)} | ${s.toFixed(digits)} | ${pct(s, r)}${within > 0 ? (Math.abs(s - r) <= within * r ? ' (met)' : ' (missed)') : ''} |`;
+  const cell = (r: number, s: number, digits: number, within: number): string =>
+    `${s.toFixed(digits)} | ${pct(s, r)}${within > 0 ? (Math.abs(s - r) <= within * r ? ' (met)' : ' (missed)') : ''}`;
+  const row = (name: string, r: number, pick: (v: (typeof variants)[number]) => number, digits: number, within = 0): string =>
+    `| ${name} | ${r.toFixed(digits)} | ${cell(r, pick(woken), digits, within)} | ${cell(r, pick(plain), digits, within)} |`;
   return [
     '### one host: source-ab-one-box.yaml, CPU costs measured in the first run',
     '',
@@ -563,24 +598,49 @@ function oneBoxSection(real: RealRow | undefined, killed: RealRow | undefined, l
       `(${(c.sendShare * 100).toFixed(0)} % issuing it), Redis ${c.redis_us.toFixed(1)} us per script call. ` +
       `Machine ${(c.machineBusy * 100).toFixed(0)} % busy during the run, ${(c.othersBusy * 100).toFixed(0)} % of it other work.`,
     '',
-    '| | real | simulated | difference |',
-    '|---|---:|---:|---:|',
-    row('throughput (answers/s)', real.throughput, sim.throughput, 0, 0.25),
-    row('latency p50 (ms)', real.p50_ms, sim.p50_ms, 1, 0.25),
-    row('latency p90 (ms)', real.p90_ms, sim.p90_ms, 1, 0.25),
-    row('latency p99 (ms)', real.p99_ms, sim.p99_ms, 1, 0.25),
+    `Written: ${wakeWritten(c)}. Simulated as written, and with one cost per request as measured and no wake-up cost (the model before wake-ups). ` +
+      `app4 killed 0.1 s after the first answer: real at ${killed.killedAt_s?.toFixed(3) ?? '-'} s (first answer at ${killed.firstAnswer_s?.toFixed(3) ?? '-'} s), simulated at ${(woken.kill_ms / 1000).toFixed(3)} / ${(plain.kill_ms / 1000).toFixed(3)} s.`,
+    '',
+    '| | real | simulated | difference | without wake-ups | difference |',
+    '|---|---:|---:|---:|---:|---:|',
+    row('throughput (answers/s)', real.throughput, (v) => v.sim.throughput, 0, 0.25),
+    row('latency p50 (ms)', real.p50_ms, (v) => v.sim.p50_ms, 1, 0.25),
+    row('latency p90 (ms)', real.p90_ms, (v) => v.sim.p90_ms, 1, 0.25),
+    row('latency p99 (ms)', real.p99_ms, (v) => v.sim.p99_ms, 1, 0.25),
+    row('app4 killed at 0.1 s: tickets sold', killed.sold, (v) => v.killed.sold, 0, 0.02),
+    row('app4 killed at 0.1 s: answers by app4', killed.requests['app4'] ?? 0, (v) => v.killed.requests['app4'] ?? 0, 0),
+    row('app4 killed at 0.1 s: failed upstream attempts', killed.failedAttempts, (v) => v.killed.failedAttempts, 0),
+    '',
+    `Wake-ups over the run, real / simulated as written: ${real.loads.map((p) => `${p.proc} ${p.wakeups} / ${woken.sim.wakeups?.[SIM_PROC[p.proc] ?? p.proc] ?? '-'}`).join(', ')}.`,
     '',
     ...windowLines(real, light),
     '',
-    `app4 killed 0.1 s after the first answer: real at ${killed.killedAt_s?.toFixed(3) ?? '-'} s (first answer at ${killed.firstAnswer_s?.toFixed(3) ?? '-'} s), simulated at ${(simKill_ms / 1000).toFixed(3)} s.`,
-    '',
-    '| | real | simulated | difference |',
-    '|---|---:|---:|---:|',
-    row(`app4 killed at 0.1 s: tickets sold`, killed.sold, simKilled.sold, 0, 0.02),
-    row(`app4 killed at 0.1 s: answers by app4`, killed.requests['app4'] ?? 0, simKilled.requests['app4'] ?? 0, 0),
-    row(`app4 killed at 0.1 s: failed upstream attempts`, killed.failedAttempts, simKilled.failedAttempts, 0),
-    '',
   ];
+}
+
+/** validate:real's process names to the scenario's. */
+const SIM_PROC: Record<string, string> = { ab: 'users', nginx: 'nginx1' };
+
+/** Each kind's wake-up fit over the measured run and the light one. */
+function wakeFits(real: RealRow, light: RealRow | undefined): NonNullable<MeasuredCpu['wake']> {
+  const f = (kind: (typeof KINDS)[number]) => {
+    const points = kindPoints(kind, [real, light]);
+    const fit = fitWakeups(points);
+    return fit === null ? null : { cost_us: fit.cost_us, wake_us: fit.wake_us, points: points.length };
+  };
+  return { users: f('ab'), nginx: f('nginx'), app: f('app'), redis: f('redis') };
+}
+
+/** What the written scenario charges per wake-up, in words. */
+function wakeWritten(c: MeasuredCpu): string {
+  const each = Object.entries(c.wake ?? {}).map(([k, f]) => (f !== null && f.cost_us > 0 && f.wake_us > 0 ? `${k} ${f.cost_us.toFixed(0)} us per request + ${f.wake_us.toFixed(0)} us per wake-up` : `${k} no wake-up cost (fit not positive)`));
+  return each.join(', ');
+}
+
+/** `cpu:` with the measured cost per request (per backend) and no wake-up cost, for --set. */
+function costsPerRequest(c: MeasuredCpu): string {
+  const u = (v: number): string => `${Math.max(1, Math.round(v))}us`;
+  return `{users: ${u(c.users_us)}, nginx: ${u(c.nginx_us)}, app: [${c.appEach_us.map(u).join(', ')}], redis: ${u(c.redis_us)}, redis_client: ${u(c.redis_client_us)}, threads: {app: 1}, split: {app_lock: ${c.localShare.toFixed(3)}, app_after: ${c.afterShare.toFixed(3)}, redis_client_send: ${c.sendShare.toFixed(3)}}}`;
 }
 
 /**

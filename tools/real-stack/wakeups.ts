@@ -65,3 +65,33 @@ export function wakeupSection(kinds: { kind: string; unit: string; points: ProcL
   }
   return [...out, '', ...fits, ''];
 }
+
+/**
+ * Weighted least squares without intercept: the coefficients b minimising
+ * sum_i weight_i (y_i - sum_j x_ij b_j)^2; null if the columns cannot be told apart.
+ */
+export function leastSquares(x: readonly (readonly number[])[], y: readonly number[], weight: readonly number[]): number[] | null {
+  const k = x[0]?.length ?? 0;
+  // the normal equations (X'WX | X'Wy), solved by Gaussian elimination with partial pivoting
+  const a = Array.from({ length: k }, () => new Array<number>(k + 1).fill(0));
+  x.forEach((row, i) => {
+    const wi = weight[i] ?? 0;
+    for (let r = 0; r < k; r++) {
+      for (let c = 0; c < k; c++) a[r]![c]! += wi * row[r]! * row[c]!;
+      a[r]![k]! += wi * row[r]! * y[i]!;
+    }
+  });
+  const scale = Math.max(1e-300, ...a.map((row, r) => Math.abs(row[r]!)));
+  for (let col = 0; col < k; col++) {
+    let piv = col;
+    for (let r = col + 1; r < k; r++) if (Math.abs(a[r]![col]!) > Math.abs(a[piv]![col]!)) piv = r;
+    if (Math.abs(a[piv]![col]!) <= 1e-9 * scale) return null;
+    [a[col], a[piv]] = [a[piv]!, a[col]!];
+    for (let r = 0; r < k; r++) {
+      if (r === col) continue;
+      const f = a[r]![col]! / a[col]![col]!;
+      for (let c = col; c <= k; c++) a[r]![c]! -= f * a[col]![c]!;
+    }
+  }
+  return a.map((row, r) => row[k]! / row[r]!);
+}
