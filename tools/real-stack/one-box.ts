@@ -126,7 +126,9 @@ function cpuLines(cpu: MeasuredCpu): string[] {
     `  redis: ${per('redis', cpu.redis_us)}`,
     `  redis_client: ${us(cpu.redis_client_us)}`,
     `  threads: { app: 1 }  # validate:real's backends are Node: one JavaScript thread each (a Go server would use the cores)`,
-    `  # per wake-up from idle: CPU = c x requests + w x wake-ups, fitted over the measured run and a light one (ab -c 1); 0 where the fit is not positive`,
+    cpu.wake === undefined
+      ? '  # per wake-up from idle: not measured in this run'
+      : '  # per wake-up from idle: CPU = c x requests + w x wake-ups, fitted over the measured run and a light one (ab -c 1); 0 where the fit is not positive',
     `  wake: { users: ${w('users')}, nginx: ${w('nginx')}, app: ${w('app')}, redis: ${w('redis')} }`,
     `  # of app: inside the lock (the local deduction), after it (the answer, the log line); of redis_client: issuing the call`,
     `  split: { app_lock: ${share(cpu.localShare)}, app_after: ${share(cpu.afterShare)}, redis_client_send: ${share(cpu.sendShare)} }`,
@@ -140,8 +142,8 @@ export function writeOneBox(file: string, cpu: MeasuredCpu, when: string): void 
   const text = `# yaml-language-server: $schema=../schema/scenario.schema.json
 # Written by \`npm run validate:real\` (tools/real-stack/one-box.ts): the article's own test,
 # \`ab -n 10000 -c 100\` through nginx 1:2:3:4, with every process on one ${cores}-core host and the
-# CPU time per request each real process spent in that run (/proc/PID/stat, utime + stime, before
-# and after, divided by the requests; Redis by its script calls). ${when}
+# CPU time per request each real process spent in that run (its threads' time on a CPU, from
+# /proc/PID/task/*/schedstat, before and after, divided by the requests; Redis by its script calls). ${when}
 # The machine was ${Math.round(cpu.machineBusy * 100)} % busy during the run, ${Math.round(cpu.othersBusy * 100)} % of it other work.
 name: source-ab-one-box
 description: >

@@ -592,7 +592,7 @@ function oneBoxSection(real: RealRow | undefined, killed: RealRow | undefined, l
   return [
     '### one host: source-ab-one-box.yaml, CPU costs measured in the first run',
     '',
-    `CPU per request (/proc/PID/stat): ab ${c.users_us.toFixed(1)} us, nginx ${c.nginx_us.toFixed(1)} us, backends ${c.app_us.toFixed(1)} us ` +
+    `CPU per request (schedstat): ab ${c.users_us.toFixed(1)} us, nginx ${c.nginx_us.toFixed(1)} us, backends ${c.app_us.toFixed(1)} us ` +
       `(${c.appEach_us.map((v) => v.toFixed(0)).join('/')} us each) ` +
       `(${(c.localShare * 100).toFixed(1)} % the local deduction, ${(c.afterShare * 100).toFixed(1)} % after the lock) and ${c.redis_client_us.toFixed(1)} us per script call in their Redis client ` +
       `(${(c.sendShare * 100).toFixed(0)} % issuing it), Redis ${c.redis_us.toFixed(1)} us per script call. ` +
