@@ -2,7 +2,7 @@
 // shell print, and the fit CPU = c x requests + w x wake-ups, worked by hand.
 import { wakeupsFromStatus } from '../tools/real-stack/cpu-proc.js';
 import { abCpuFromShell } from '../tools/real-stack/one-box.js';
-import { fitWakeups } from '../tools/real-stack/wakeups.js';
+import { fitWakeups, wakeRejected } from '../tools/real-stack/wakeups.js';
 
 test('wake-ups are the voluntary context switches of /proc/PID/status', () => {
   const status = 'Name:\tnode\nThreads:\t7\nvoluntary_ctxt_switches:\t1873\nnonvoluntary_ctxt_switches:\t402\n';
@@ -41,4 +41,13 @@ test('off-line points pull the fit by their weight: 1 / requests on the CPU', ()
   expect(fit?.cost_us).toBeCloseTo(1.25, 12);
   expect(fit?.wake_us).toBeCloseTo(2, 12);
   expect(fit?.residuals.map((r) => r.predicted_us)).toEqual([1.25, 3.25, 4.5]);
+});
+
+test('the backends\' fit is written only when it is within 10 % of every run', () => {
+  const p = (requests: number, wakeups: number, cpu_us: number) => ({ proc: 'app', run: 'x', requests, wakeups, cpu_us });
+  // on the line c = 80, w = 200: written
+  expect(wakeRejected([p(100, 50, 18_000), p(400, 100, 52_000), p(1000, 10, 82_000)])).toBeUndefined();
+  // (1, 0, 1), (1, 1, 3), (2, 1, 5) fit as 1.25, 3.25, 4.5 (above): the first is 25 % off
+  expect(wakeRejected([p(1, 0, 1), p(1, 1, 3), p(2, 1, 5)])).toBe("the backends' fit (1 us per request + 2 us per wake-up) misses a backend run by 25 % (more than 10 %)");
+  expect(wakeRejected([p(100, 50, 18_000)])).toBe('the backends cannot separate a cost per wake-up');
 });

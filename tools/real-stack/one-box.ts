@@ -24,6 +24,7 @@ export type MeasuredCpu = {
   // per kind, CPU = cost_us x requests + wake_us x wake-ups fitted over the runs (wakeups.ts);
   // absent, or null for a kind: no wake-up cost, its CPU per request as measured
   wake?: Record<WakeKind, { cost_us: number; wake_us: number; points: number } | null>;
+  wakeRejected?: string; // why no wake-up cost is written although fits were made
 };
 
 export type WakeKind = 'users' | 'nginx' | 'app' | 'redis';
@@ -103,7 +104,7 @@ const share = (v: number): string => v.toFixed(3);
  */
 function cpuLines(cpu: MeasuredCpu): string[] {
   const fit = (k: WakeKind) => {
-    const f = cpu.wake?.[k] ?? null;
+    const f = cpu.wakeRejected === undefined ? (cpu.wake?.[k] ?? null) : null;
     return f !== null && f.cost_us > 0 && f.wake_us > 0 ? f : null;
   };
   const per = (k: WakeKind, measured_us: number): string => {
@@ -128,7 +129,9 @@ function cpuLines(cpu: MeasuredCpu): string[] {
     `  threads: { app: 1 }  # validate:real's backends are Node: one JavaScript thread each (a Go server would use the cores)`,
     cpu.wake === undefined
       ? '  # per wake-up from idle: not measured in this run'
-      : '  # per wake-up from idle: CPU = c x requests + w x wake-ups, fitted over the measured run and a light one (ab -c 1); 0 where the fit is not positive',
+      : cpu.wakeRejected !== undefined
+        ? `  # per wake-up from idle: not written, ${cpu.wakeRejected}`
+        : '  # per wake-up from idle: CPU = c x requests + w x wake-ups, fitted over the measured run and a light one (ab -c 1); 0 where the fit is not positive',
     `  wake: { users: ${w('users')}, nginx: ${w('nginx')}, app: ${w('app')}, redis: ${w('redis')} }`,
     `  # of app: inside the lock (the local deduction), after it (the answer, the log line); of redis_client: issuing the call`,
     `  split: { app_lock: ${share(cpu.localShare)}, app_after: ${share(cpu.afterShare)}, redis_client_send: ${share(cpu.sendShare)} }`,

@@ -40,6 +40,22 @@ export function fitWakeups(points: readonly ProcLoad[]): WakeFit | null {
 
 const f1 = (v: number): string => v.toFixed(1);
 
+/** The largest misfit of the backends' wake-up fit for it to be written: every backend run within 10 %. */
+export const WAKE_FIT_WITHIN = 0.1;
+
+/**
+ * Why the backends' wake-up fit is not to be written (it misses one of their runs by more than
+ * WAKE_FIT_WITHIN of its CPU, or cannot be made), or undefined when it is.
+ */
+export function wakeRejected(points: readonly ProcLoad[]): string | undefined {
+  const fit = fitWakeups(points);
+  if (fit === null) return 'the backends cannot separate a cost per wake-up';
+  let worst = 0;
+  for (const r of fit.residuals) if (r.point.cpu_us > 0) worst = Math.max(worst, Math.abs(r.predicted_us / r.point.cpu_us - 1));
+  if (worst <= WAKE_FIT_WITHIN) return undefined;
+  return `the backends' fit (${fit.cost_us.toFixed(0)} us per request + ${fit.wake_us.toFixed(0)} us per wake-up) misses a backend run by ${(worst * 100).toFixed(0)} % (more than ${WAKE_FIT_WITHIN * 100} %)`;
+}
+
 /** The per-process table (requests, CPU, wake-ups, per request) and each process kind's fit, as markdown. */
 export function wakeupSection(kinds: { kind: string; unit: string; points: ProcLoad[] }[]): string[] {
   const out = [
