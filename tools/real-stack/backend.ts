@@ -143,7 +143,7 @@ process.on('SIGTERM', () => {
   const end = mark(s);
   const marks = s.readBase_us < 0 ? [] : [...s.marks, end];
   const windows = marks.slice(1).map((b, i) => {
-    const a = marks[i] as Mark;
+    const a = marks[i] ?? b;
     return { requests: Math.min(WINDOW, s.handled - i * WINDOW), cpu_us: b.cpu_us - a.cpu_us, client_us: b.client_us - a.client_us, wakeups: b.wakeups - a.wakeups, calls: b.calls - a.calls, wall_us: b.wall_us - a.wall_us };
   });
   const reply_us = s.readBase_us < 0 ? 0 : redis.readCpu_us - s.readBase_us;
