@@ -237,8 +237,16 @@ describe('the slice of a host', () => {
   test('slice 0 is processor sharing, any other a scheduler with slices', () => {
     const cfg = (slice_us: number) => ({
       hosts: [{ name: 'box1', cores: 2, slice_us }],
-      processes: [{ name: 'redis', host: 'box1', threads: 1 }],
-      cpu: { users_us: 0, nginx_us: 0, app_us: [], redis_us: 0, redis_client_us: 0 },
+      processes: [{ name: 'redis', host: 'box1', threads: 1, wake_us: 0 }],
+      cpu: {
+        users_us: 0,
+        nginx_us: 0,
+        app_us: [],
+        redis_us: 0,
+        redis_client_us: 0,
+        wake_us: { users: 0, nginx: 0, app: 0, redis: 0 },
+        split: { app_lock: 0.061, app_after: 0.202, redis_client_send: 0.81 },
+      },
     });
     expect(new Hosts(new Engine(), cfg(0), 1000).cpus[0]).toBeInstanceOf(HostCpu);
     expect(new Hosts(new Engine(), cfg(1500), 1000).cpus[0]).toBeInstanceOf(SliceCpu);

@@ -41,12 +41,20 @@ describe('hosts, place and cpu keys', () => {
         { name: 'box2', cores: 4, slice_us: 2250 },
       ],
       processes: [
-        { name: 'users', host: 'box1', threads: 1 },
-        { name: 'nginx1', host: 'box1', threads: 1 }, // nginx.workers
-        { name: 'app1', host: 'box2', threads: 4 }, // Go: GOMAXPROCS = the host's cores
-        { name: 'redis', host: 'box2', threads: 1 },
+        { name: 'users', host: 'box1', threads: 1, wake_us: 0 },
+        { name: 'nginx1', host: 'box1', threads: 1, wake_us: 0 }, // nginx.workers
+        { name: 'app1', host: 'box2', threads: 4, wake_us: 0 }, // Go: GOMAXPROCS = the host's cores
+        { name: 'redis', host: 'box2', threads: 1, wake_us: 0 },
       ],
-      cpu: { users_us: 53, nginx_us: 85, app_us: [139], redis_us: 27, redis_client_us: 0 },
+      cpu: {
+        users_us: 53,
+        nginx_us: 85,
+        app_us: [139],
+        redis_us: 27,
+        redis_client_us: 0,
+        wake_us: { users: 0, nginx: 0, app: 0, redis: 0 },
+        split: { app_lock: 0.061, app_after: 0.202, redis_client_send: 0.81 },
+      },
     });
   });
 

@@ -31,7 +31,25 @@ test('the written source-ab-one-box loads with the measured costs and the kernel
     // 2 CPUs without debugfs: 0.75 ms x (1 + log2 2)
     if (cpus().length === 2 && slice.source.startsWith("the kernel's default")) expect(slice.slice_us).toBe(1500);
     expect(s.hosts?.hosts).toEqual([{ name: 'box1', cores: cpus().length, slice_us: Math.round(slice.slice_us) }]);
-    expect(s.hosts?.cpu).toEqual({ users_us: 50, nginx_us: 78, app_us: [346, 268, 198, 161], redis_us: 42, redis_client_us: 107 });
+    expect(s.hosts?.cpu).toEqual({
+      users_us: 50,
+      nginx_us: 78,
+      app_us: [346, 268, 198, 161],
+      redis_us: 42,
+      redis_client_us: 107,
+      wake_us: { users: 0, nginx: 0, app: 0, redis: 0 }, // no fit given: no wake-up cost
+      split: { app_lock: 0.057, app_after: 0.194, redis_client_send: 0.79 }, // the measured shares
+    });
+    // with wake-up fits: each kind's fitted cost per request and per wake-up where both are
+    // positive (one app cost for every backend); a kind whose fit is not positive keeps its
+    // measured cost per request and wakes for free
+    writeOneBox(file, { ...measured, wake: { users: { cost_us: 41.6, wake_us: 49.1, points: 2 }, nginx: null, app: { cost_us: 95.8, wake_us: 272.5, points: 8 }, redis: { cost_us: -50.4, wake_us: 108.2, points: 2 } } }, 'x');
+    const w = loadScenario(file).hosts?.cpu;
+    expect(w).toMatchObject({ users_us: 42, nginx_us: 78, app_us: [96, 96, 96, 96], redis_us: 42, wake_us: { users: 49, nginx: 0, app: 273, redis: 0 } });
+    // fits made but rejected: measured costs per request, no wake-up cost, and the reason said
+    writeOneBox(file, { ...measured, wake: { users: { cost_us: 41.6, wake_us: 49.1, points: 2 }, nginx: null, app: { cost_us: 95.8, wake_us: 272.5, points: 8 }, redis: null }, wakeRejected: 'misses by 29 %' }, 'x');
+    expect(loadScenario(file).hosts?.cpu).toMatchObject({ users_us: 50, app_us: [346, 268, 198, 161], wake_us: { users: 0, nginx: 0, app: 0, redis: 0 } });
+    expect(readFileSync(file, 'utf8')).toContain('  # per wake-up from idle: not written, misses by 29 %\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

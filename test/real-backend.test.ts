@@ -48,12 +48,18 @@ test('warm-up requests run the handler on their own hash, stock and log', async 
     expect(readFileSync(`${log}.warm`, 'utf8').split('\n').filter((l) => l !== '')).toHaveLength(5);
     for (let k = 0; k < 98; k++) await get(port, '/buy/ticket');
     await backend.stop('SIGTERM');
-    type Stats = { requests: number; handled: number; calls: number; start: { requests: number; rest: number; cpu_us: number; restCpu_us: number } };
+    type Window = { requests: number; cpu_us: number; client_us: number; wakeups: number };
+    type Stats = { requests: number; handled: number; calls: number; send_us: number; reply_us: number; windows: Window[] };
     const stats = JSON.parse(/STATS (\{.*\})/.exec(backend.output)?.[1] ?? '{}') as Stats;
     expect([stats.requests, stats.handled, stats.calls]).toEqual([102, 102, 2]);
-    // the CPU of the first 100 measured requests apart from the rest's (2 here)
-    expect([stats.start.requests, stats.start.rest]).toEqual([100, 2]);
-    expect(stats.start.cpu_us).toBeGreaterThan(0);
+    // windows of 100 measured requests from the first one's arrival: 100, then the last 2
+    expect(stats.windows.map((w) => w.requests)).toEqual([100, 2]);
+    expect(stats.windows[0]?.cpu_us).toBeGreaterThan(0);
+    // the Redis client's part: both script calls were in the first window, and add up to the totals
+    expect(stats.windows[0]?.client_us).toBeCloseTo(stats.send_us + stats.reply_us, 6);
+    expect(stats.windows[1]?.client_us).toBe(0);
+    // one request at a time from this test: the process blocks and is woken for each
+    expect(stats.windows[0]?.wakeups).toBeGreaterThanOrEqual(100);
   } finally {
     redis?.close();
     for (const p of procs.reverse()) await p.stop('SIGKILL', 1000);

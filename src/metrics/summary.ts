@@ -106,6 +106,7 @@ export type HostSummary = {
   processes: string[];
   cpu_ms: number; // core-milliseconds used over the run
   utilization: number; // cpu_ms / (duration x cores)
+  wakeups?: Record<string, number>; // with a `cpu.wake` cost: how often each process woke from idle
 };
 
 export type Bottleneck = {

@@ -28,7 +28,7 @@ import type { RedisSections } from '../metrics/tier-sections.js';
 import { RequestTable } from './client/requests.js';
 import { TraceHook } from './shared/trace-hook.js';
 import { patience_us, Users, usersIn } from './client/users.js';
-import { APP_SPLIT, CLIENT_SPLIT, Hosts, hostsSections, NGINX_SPLIT } from './host/hosts.js';
+import { appCpuSplit, Hosts, hostsSections, NGINX_SPLIT } from './host/hosts.js';
 import { USERS_PROCESS } from '../scenario/hosts-resolve.js';
 import { buildSites, type SiteParts, sitesReport, startSites } from './sites/wire.js';
 import { hasSiteFronts } from './sites/fronts.js';
@@ -145,12 +145,13 @@ function placeOnHosts(engine: Engine, s: Scenario, t: { users: Users; nginx: Ngi
   const apps = t.app.names.map((n) => hosts.proc(n));
   if (apps.some((c) => c !== null)) {
     const client = cost.redis_client_us;
+    const sp = appCpuSplit(cost.split);
     t.app.useCpu(apps, {
-      before_us: cost.app_us.map((c) => c * APP_SPLIT.before),
-      lock_us: cost.app_us.map((c) => c * APP_SPLIT.lock),
-      after_us: cost.app_us.map((c) => c * APP_SPLIT.after),
-      send_us: client * CLIENT_SPLIT.send,
-      reply_us: client * CLIENT_SPLIT.reply,
+      before_us: cost.app_us.map((c) => c * sp.before),
+      lock_us: cost.app_us.map((c) => c * sp.lock),
+      after_us: cost.app_us.map((c) => c * sp.after),
+      send_us: client * sp.send,
+      reply_us: client * sp.reply,
     });
   }
   const redis = hosts.proc(REDIS_NODE);

@@ -8,6 +8,12 @@ type Seg = string | number;
 type Fail = (segs: readonly Seg[], detail: string) => never;
 
 export const USERS_PROCESS = 'users';
+// The default split of the app's CPU (measured on validate:real's backends, docs/validation.md):
+// the local deduction inside the lock, the answer and the log line after it; and of the Redis
+// client's, issuing the call (the rest parses the reply). `cpu.split` overrides them.
+export const APP_LOCK_SHARE = 0.061;
+export const APP_AFTER_SHARE = 0.202;
+export const CLIENT_SEND_SHARE = 0.81;
 
 /**
  * Linux's sysctl_sched_base_slice for a machine of `cores` CPUs: 0.75 ms x (1 + ilog2(min(cpus, 8)))
@@ -36,7 +42,17 @@ export function resolveHosts(p: ParsedScenario, servers: readonly string[], fail
   if (hosts.length === 0) fail(['hosts'], 'must name at least one host, e.g. { box1: { cores: 2 } }');
   const cores = new Map(hosts.map((h) => [h.name, h.cores]));
   const kinds = placeable(p, servers);
-  const cpu = p.cpu ?? { users: 53, nginx: 85, app: 139, redis: 27, redis_client: 0, threads: {} };
+  const cpu = p.cpu ?? {
+    users: 53,
+    nginx: 85,
+    app: 139,
+    redis: 27,
+    redis_client: 0,
+    threads: {},
+    wake: { users: 0, nginx: 0, app: 0, redis: 0 },
+    split: { app_lock: APP_LOCK_SHARE, app_after: APP_AFTER_SHARE, redis_client_send: CLIENT_SEND_SHARE },
+  };
+  if (cpu.split.app_lock + cpu.split.app_after > 1) fail(['cpu', 'split'], `app_lock + app_after must be at most 1 (got ${cpu.split.app_lock} + ${cpu.split.app_after})`);
   const app = cpu.app;
   if (Array.isArray(app) && app.length !== servers.length) fail(['cpu', 'app'], `must have one entry per upstream server (${servers.length}), got ${app.length}`);
   const placedOn = new Map<string, string>();
@@ -51,12 +67,20 @@ export function resolveHosts(p: ParsedScenario, servers: readonly string[], fail
       if (already !== undefined) fail(['place', host, i], `${name} is placed twice (already on ${already})`);
       placedOn.set(name, host);
       const def = { users: 1, nginx: p.nginx.workers, app: hostCores, redis: 1 }[kind];
-      processes.push({ name, host, threads: cpu.threads[kind] ?? def });
+      processes.push({ name, host, threads: cpu.threads[kind] ?? def, wake_us: cpu.wake[kind] });
     });
   }
   return {
     hosts,
     processes,
-    cpu: { users_us: cpu.users, nginx_us: cpu.nginx, app_us: Array.isArray(app) ? app : servers.map(() => app), redis_us: cpu.redis, redis_client_us: cpu.redis_client },
+    cpu: {
+      users_us: cpu.users,
+      nginx_us: cpu.nginx,
+      app_us: Array.isArray(app) ? app : servers.map(() => app),
+      redis_us: cpu.redis,
+      redis_client_us: cpu.redis_client,
+      wake_us: cpu.wake,
+      split: cpu.split,
+    },
   };
 }

@@ -691,6 +691,21 @@ export const scenarioSchema = section({
       app: int(1, LIMITS.threads).optional(), // default: the host's cores (Go's GOMAXPROCS)
       redis: int(1, LIMITS.threads).optional(), // default: 1 (Redis runs commands on one thread)
     }).prefault({}),
+    // CPU a process spends each time one of its threads wakes from idle (an event loop's
+    // epoll_wait returning), beside its cost per request; default: 0us (none)
+    wake: section({
+      users: duration().prefault('0us'),
+      nginx: duration().prefault('0us'),
+      app: duration().prefault('0us'),
+      redis: duration().prefault('0us'),
+    }).prefault({}),
+    // where the app's CPU falls: its shares inside the lock and after it (the rest is before it),
+    // and the share of redis_client that issues the call (the rest reads the reply)
+    split: section({
+      app_lock: fraction().prefault(0.061), // default: 0.061 (the local deduction)
+      app_after: fraction().prefault(0.202), // default: 0.202 (the answer and the log line)
+      redis_client_send: fraction().prefault(0.81), // default: 0.81
+    }).prefault({}),
   }).optional(),
   faults: z
     .preprocess((v) => (v === null ? [] : v), list(fault, 'faults ({ at: 1s, kill: app1 }, { at: 2s, recover: app1 }, ...)'))

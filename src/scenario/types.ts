@@ -164,10 +164,21 @@ export type HostsConfig = {
   // the placed processes (users, nginx1, app1, redis), in the order written; unplaced ones have
   // unlimited CPU. threads: how many pieces of its work run at once (Redis 1, ab 1, nginx its
   // workers, a Go server GOMAXPROCS = its host's cores, unless `cpu.threads` says otherwise)
-  processes: { name: string; host: string; threads: number }[];
+  // wake_us: the CPU it spends each time one of its threads wakes from idle (`cpu.wake` of its kind)
+  processes: { name: string; host: string; threads: number; wake_us: number }[];
   // per request; redis_us per command; redis_client_us per script call the app makes (its Redis
   // client, inside the lock), on top of app_us
-  cpu: { users_us: number; nginx_us: number; app_us: number[]; redis_us: number; redis_client_us: number }; // app_us: one per server
+  cpu: {
+    users_us: number;
+    nginx_us: number;
+    app_us: number[]; // one per server
+    redis_us: number;
+    redis_client_us: number;
+    // per wake-up: charged when a thread of the process goes from idle to busy
+    wake_us: { users: number; nginx: number; app: number; redis: number };
+    // shares of app_us inside the lock and after it (the rest before it); of redis_client_us, issuing the call
+    split: { app_lock: number; app_after: number; redis_client_send: number };
+  };
 };
 
 export type Scenario = {

@@ -6,6 +6,7 @@ import { Document, isMap, isSeq, visit } from 'yaml';
 import type { LvsConfig, NetworkTopology } from './network-types.js';
 import type { Expectation, Fault, HostsConfig, InventoryScript, RandomFaults, RandomKill, ReplicationConfig, Scenario, ServiceTime, Sites, UpstreamServer } from './types.js';
 import { nginxName } from './topology.js';
+import { APP_AFTER_SHARE, APP_LOCK_SHARE, CLIENT_SEND_SHARE } from './hosts-resolve.js';
 import { formatDuration, parseRate_per_s } from './units.js';
 import { unreachable } from '../engine/assert.js';
 
@@ -231,7 +232,26 @@ function hostsKeys(h: HostsConfig, s: Scenario): Obj {
   return {
     hosts: Object.fromEntries(h.hosts.map((x) => [x.name, { cores: x.cores, slice: d(x.slice_us) }])),
     place,
-    cpu: { users: d(h.cpu.users_us), nginx: d(h.cpu.nginx_us), app, redis: d(h.cpu.redis_us), redis_client: d(h.cpu.redis_client_us), ...(Object.keys(threads).length > 0 ? { threads } : {}) },
+    cpu: {
+      users: d(h.cpu.users_us),
+      nginx: d(h.cpu.nginx_us),
+      app,
+      redis: d(h.cpu.redis_us),
+      redis_client: d(h.cpu.redis_client_us),
+      ...(Object.keys(threads).length > 0 ? { threads } : {}),
+      ...cpuExtraKeys(h.cpu),
+    },
+  };
+}
+
+/** `cpu.wake` when any process pays for waking, `cpu.split` when it is not the default. */
+function cpuExtraKeys(cpu: HostsConfig['cpu']): Obj {
+  const w = cpu.wake_us;
+  const sp = cpu.split;
+  const defaultSplit = sp.app_lock === APP_LOCK_SHARE && sp.app_after === APP_AFTER_SHARE && sp.redis_client_send === CLIENT_SEND_SHARE;
+  return {
+    ...(w.users > 0 || w.nginx > 0 || w.app > 0 || w.redis > 0 ? { wake: { users: d(w.users), nginx: d(w.nginx), app: d(w.app), redis: d(w.redis) } } : {}),
+    ...(defaultSplit ? {} : { split: { app_lock: sp.app_lock, app_after: sp.app_after, redis_client_send: sp.redis_client_send } }),
   };
 }
 

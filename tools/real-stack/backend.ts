@@ -6,10 +6,11 @@
 // LocalDeductionStock: LocalSalesVolume++; return LocalSalesVolume < LocalInStock.
 // RemoteDeductionStock: EVALSHA of the article's script; redigo's redis.Int(reply) != 0, false on error.
 // Usage: node backend.js NAME PORT LOCAL_STOCK REDIS_PORT SCRIPT_SHA LOG_FILE
-import { openSync, writeSync } from 'node:fs';
+import { openSync, readFileSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../../src/scenario/inventory-scripts.js';
 import { isTruthyReply } from '../../src/model/redis/lua/replies.js';
+import { wakeupsFromStatus } from './cpu-proc.js';
 import { WARM_HASH_KEY } from './procs.js';
 import { RespClient } from './resp.js';
 
@@ -18,29 +19,50 @@ if (name === undefined || logFile === undefined || sha === undefined) {
   process.stderr.write('usage: backend.js NAME PORT LOCAL_STOCK REDIS_PORT SCRIPT_SHA LOG_FILE\n');
   process.exit(2);
 }
-// The handler's state: the measured stock, or the warm-up's. Warm-up requests (validate:real sends
-// them before measuring) run the very same code (the lock, the local deduction, EVALSHA on a hash
-// of their own, the answer, a log line in a file of their own) so V8 has compiled every hot path
-// before the measured run starts, as a compiled Go server would not need; they count nowhere.
-type Stock = { sales: number; inStock: number; key: string; log: number };
-const stock: Stock = { sales: 0, inStock: Number(stockArg), key: TICKET_HASH_KEY, log: openSync(logFile, 'a') }; // a line per request: a SIGKILL loses nothing answered
-const warm: Stock = { sales: 0, inStock: Number(stockArg), key: WARM_HASH_KEY, log: openSync(`${logFile}.warm`, 'a') };
-let requests = 0;
+// The handler's state and its bookkeeping: the measured stock, or the warm-up's. Warm-up requests
+// (validate:real sends them before measuring) run the very same code (the lock, the local
+// deduction, EVALSHA on a hash of their own, the answer, a log line in a file of their own, and the
+// same CPU bookkeeping on counters of their own) so V8 has compiled every hot path, and seen every
+// branch, before the measured run starts, as a compiled Go server would not need; only the
+// measured stock's counters are reported.
 // CPU of the handler's own sections, for the split of the app's CPU (src/model/host/hosts.ts):
 // inside the lock, the local deduction and the Redis client (issuing the script call; taking its
 // result), and after it (the JSON answer and the log line); the rest of the process's CPU is the
-// HTTP server's and the socket reads'. Measured requests only.
-let local_us = 0;
-let send_us = 0;
-let calls = 0;
-let after_us = 0;
-let handled = 0;
-let readBase_us = -1; // the Redis client's reply parsing before the first measured request: the warm-up's
-// Is the start of the measured run dearer? The process's CPU from the first measured request's
-// arrival to the START_REQUESTS-th handled, against the rest of the run.
-const START_REQUESTS = 100;
-let cpuAtFirst_us = -1;
-let cpuAtStart_us = -1;
+// HTTP server's and the socket reads'.
+type Stock = {
+  sales: number;
+  inStock: number;
+  key: string;
+  log: number;
+  requests: number;
+  local_us: number;
+  send_us: number;
+  calls: number;
+  after_us: number;
+  handled: number;
+  readBase_us: number; // the Redis client's reply parsing before this stock's first request: the other's
+  marks: Mark[]; // at the first request's arrival, then every WINDOW requests handled
+};
+const newStock = (key: string, log: string): Stock => ({
+  sales: 0,
+  inStock: Number(stockArg),
+  key,
+  log: openSync(log, 'a'), // a line per request: a SIGKILL loses nothing answered
+  requests: 0,
+  local_us: 0,
+  send_us: 0,
+  calls: 0,
+  after_us: 0,
+  handled: 0,
+  readBase_us: -1,
+  marks: [],
+});
+const stock = newStock(TICKET_HASH_KEY, logFile);
+const warm = newStock(WARM_HASH_KEY, `${logFile}.warm`);
+// How the cost per request moves through the run: the process's CPU, its Redis client's part and
+// its wake-ups (voluntary context switches, /proc/self/status) at every WINDOW requests handled.
+const WINDOW = 100;
+type Mark = { cpu_us: number; client_us: number; wakeups: number; calls: number; wall_us: number };
 const cpuNow_us = (): number => {
   const c = process.cpuUsage();
   return c.user + c.system;
@@ -77,37 +99,37 @@ function respJson(res: http.ServerResponse, code: number, msg: string): void {
 }
 
 async function handle(res: http.ServerResponse, s: Stock): Promise<void> {
-  const measured = s === stock;
   const t0 = cpuNow_us();
   // && short-circuits: Redis is asked only after a local success
   let ok = localDeductionStock(s);
   let t1 = cpuNow_us();
-  if (measured) local_us += t1 - t0;
+  s.local_us += t1 - t0;
   if (ok) {
     const reply = remoteDeductionStock(s.key);
-    if (measured) {
-      send_us += cpuNow_us() - t1;
-      calls++;
-    }
+    s.send_us += cpuNow_us() - t1;
+    s.calls++;
     ok = await reply;
     t1 = cpuNow_us();
   }
   if (ok) respJson(res, 1, '抢票成功');
   else respJson(res, -1, '已售罄');
   writeSync(s.log, `result:${ok ? 1 : 0},localSales:${s.sales}\n`);
-  if (measured) {
-    after_us += cpuNow_us() - t1;
-    handled++;
-    if (handled === START_REQUESTS) cpuAtStart_us = cpuNow_us();
-  }
+  s.after_us += cpuNow_us() - t1;
+  s.handled++;
+  if (s.handled % WINDOW === 0) s.marks.push(mark(s));
+}
+
+function mark(s: Stock): Mark {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  return { cpu_us: cpuNow_us(), client_us: s.send_us + redis.readCpu_us - s.readBase_us, wakeups: wakeupsFromStatus(status), calls: s.calls, wall_us: Number(process.hrtime.bigint() / 1000n) };
 }
 
 const server = http.createServer((req, res) => {
   const s = req.url === '/warm' ? warm : stock;
-  if (s === stock) {
-    requests++;
-    if (readBase_us < 0) readBase_us = redis.readCpu_us; // every warm-up reply has been read by now
-    if (cpuAtFirst_us < 0) cpuAtFirst_us = cpuNow_us();
+  s.requests++;
+  if (s.readBase_us < 0) {
+    s.readBase_us = redis.readCpu_us; // every earlier reply has been read by now
+    s.marks.push(mark(s));
   }
   void withLock(() => handle(res, s));
 });
@@ -115,12 +137,18 @@ server.keepAliveTimeout = 0;
 server.listen(Number(portArg), '127.0.0.1', () => process.stdout.write(`${name} listening\n`));
 
 process.on('SIGTERM', () => {
-  // what the validation needs for calibration: requests served and CPU time spent
-  const cpu = process.cpuUsage();
-  const end_us = cpu.user + cpu.system;
-  const start = cpuAtStart_us < 0 ? null : { requests: START_REQUESTS, cpu_us: cpuAtStart_us - cpuAtFirst_us, rest: handled - START_REQUESTS, restCpu_us: end_us - cpuAtStart_us };
-  const reply_us = redis.readCpu_us - Math.max(0, readBase_us);
-  process.stdout.write(`STATS ${JSON.stringify({ name, requests, cpu_us: end_us, local_us, send_us, reply_us, calls, after_us, handled, start })}\n`);
+  // what the validation needs for calibration: requests served and CPU time spent, and each
+  // window's (the last one up to now, however many requests it holds)
+  const s = stock;
+  const end = mark(s);
+  const marks = s.readBase_us < 0 ? [] : [...s.marks, end];
+  const windows = marks.slice(1).map((b, i) => {
+    const a = marks[i] ?? b;
+    return { requests: Math.min(WINDOW, s.handled - i * WINDOW), cpu_us: b.cpu_us - a.cpu_us, client_us: b.client_us - a.client_us, wakeups: b.wakeups - a.wakeups, calls: b.calls - a.calls, wall_us: b.wall_us - a.wall_us };
+  });
+  const reply_us = s.readBase_us < 0 ? 0 : redis.readCpu_us - s.readBase_us;
+  const { requests, local_us, send_us, calls, after_us, handled } = s;
+  process.stdout.write(`STATS ${JSON.stringify({ name, requests, cpu_us: end.cpu_us, local_us, send_us, reply_us, calls, after_us, handled, windows })}\n`);
   redis.close();
   server.close();
   process.exit(0);

@@ -1,5 +1,6 @@
-// CPU time of real processes, read from /proc (proc(5)): utime + stime of /proc/PID/stat (fields
-// 14 and 15, in clock ticks), and the whole machine's busy and idle time from /proc/stat. Linux only.
+// CPU time of real processes, read from /proc (proc(5)): each thread's time on a CPU
+// (/proc/PID/task/TID/schedstat), its wake-ups (voluntary context switches, /proc/PID/status), and
+// the whole machine's busy and idle time from /proc/stat. Linux only.
 import { readdirSync, readFileSync } from 'node:fs';
 
 const TICK_US = 10_000; // USER_HZ is 100 on Linux (sysconf(_SC_CLK_TCK)); /proc reports in these ticks
@@ -15,21 +16,45 @@ function statFields(pid: number): string[] | null {
   return text.slice(text.lastIndexOf(')') + 2).split(' ');
 }
 
-/** utime + stime (or, with `children`, cutime + cstime) in µs from the text of a /proc/PID/stat. */
-export function cpuFromStat_us(text: string, children = false): number {
-  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // fields after the name start at field 3 (state): utime is field 14 -> index 11, cutime 16 -> 13
-  const i = children ? 13 : 11;
-  return (Number(f[i]) + Number(f[i + 1])) * TICK_US;
+/**
+ * The CPU time of all of `pid`'s threads in µs (0 if it is gone): the sum of each thread's time on
+ * a CPU, /proc/PID/task/TID/schedstat's first field, in ns; utime + stime of /proc/PID/stat (in
+ * 10 ms ticks) where the kernel keeps no schedstat.
+ */
+export function cpuOf_us(pid: number): number {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0; // gone
+  }
+  let ns = 0;
+  try {
+    for (const tid of tids) ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    return ns / 1000;
+  } catch {
+    const f = statFields(pid);
+    // fields after the name start at field 3 (state): utime is field 14 -> index 11
+    return f === null ? 0 : (Number(f[11]) + Number(f[12])) * TICK_US;
+  }
 }
 
-/** utime + stime of `pid` in µs (0 if it is gone); with `children`, cutime + cstime instead (waited-for children). */
-export function cpuOf_us(pid: number, children = false): number {
-  const f = statFields(pid);
-  if (f === null) return 0;
-  // fields after the name start at field 3 (state): utime is field 14 -> index 11
-  const i = children ? 13 : 11;
-  return (Number(f[i]) + Number(f[i + 1])) * TICK_US;
+/**
+ * Voluntary context switches of a /proc/PID/status text: each is a time the process's main thread
+ * blocked (an event loop in epoll_wait with nothing ready) and so was woken again later.
+ */
+export function wakeupsFromStatus(text: string): number {
+  const m = /^voluntary_ctxt_switches:\s+(\d+)$/m.exec(text);
+  return m === null ? 0 : Number(m[1]);
+}
+
+/** `pid`'s main thread's voluntary context switches so far (0 if it is gone): its wake-ups. */
+export function wakeupsOf(pid: number): number {
+  try {
+    return wakeupsFromStatus(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return 0; // gone
+  }
 }
 
 /** The PIDs whose parent is `ppid` (nginx's workers under its master). */
@@ -55,24 +80,32 @@ export function machineCpu_us(): { busy: number; total: number } {
 /** CPU time of a set of processes between two moments: call start() before, stop() after. */
 export class CpuMeter {
   private readonly before = new Map<number, number>();
+  private readonly wakesBefore = new Map<number, number>();
   private machine0 = { busy: 0, total: 0 };
   private t0 = 0;
 
   constructor(private readonly pids: () => Map<string, number[]>) {}
 
   start(): void {
-    for (const list of this.pids().values()) for (const pid of list) this.before.set(pid, cpuOf_us(pid));
+    for (const list of this.pids().values()) {
+      for (const pid of list) {
+        this.before.set(pid, cpuOf_us(pid));
+        this.wakesBefore.set(pid, wakeupsOf(pid));
+      }
+    }
     this.machine0 = machineCpu_us();
     this.t0 = Date.now();
   }
 
-  /** Each named group's CPU µs since start(); the machine's busy share and what the others used. */
-  stop(): { cpu_us: Map<string, number>; machineBusy: number; wall_s: number } {
+  /** Each named group's CPU µs and wake-ups since start(); the machine's busy share and what the others used. */
+  stop(): { cpu_us: Map<string, number>; wakeups: Map<string, number>; machineBusy: number; wall_s: number } {
     const cpu_us = new Map<string, number>();
+    const wakeups = new Map<string, number>();
     for (const [name, list] of this.pids()) {
       cpu_us.set(name, list.reduce((a, pid) => a + cpuOf_us(pid) - (this.before.get(pid) ?? 0), 0));
+      wakeups.set(name, list.reduce((a, pid) => a + wakeupsOf(pid) - (this.wakesBefore.get(pid) ?? 0), 0));
     }
     const m = machineCpu_us();
-    return { cpu_us, machineBusy: (m.busy - this.machine0.busy) / Math.max(1, m.total - this.machine0.total), wall_s: (Date.now() - this.t0) / 1000 };
+    return { cpu_us, wakeups, machineBusy: (m.busy - this.machine0.busy) / Math.max(1, m.total - this.machine0.total), wall_s: (Date.now() - this.t0) / 1000 };
   }
 }

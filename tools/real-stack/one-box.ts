@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { kernelSlice_us } from '../../src/scenario/hosts-resolve.js';
-import { childrenOf, cpuFromStat_us } from './cpu-proc.js';
+import { childrenOf } from './cpu-proc.js';
 import type { Proc } from './procs.js';
 import type { HandlerSections } from './real-stack.js';
 
@@ -21,7 +21,13 @@ export type MeasuredCpu = {
   sendShare: number; // of redis_client_us: issuing the call (the rest parses the reply)
   machineBusy: number; // the whole machine's busy share over the run (every core)
   othersBusy: number; // the part of it that was not the stack: other work on the machine
+  // per kind, CPU = cost_us x requests + wake_us x wake-ups fitted over the runs (wakeups.ts);
+  // absent, or null for a kind: no wake-up cost, its CPU per request as measured
+  wake?: Record<WakeKind, { cost_us: number; wake_us: number; points: number } | null>;
+  wakeRejected?: string; // why no wake-up cost is written although fits were made
 };
+
+export type WakeKind = 'users' | 'nginx' | 'app' | 'redis';
 
 /** The PIDs of each real process group, looked up when asked (nginx's workers are its master's children). */
 export function processGroups(redis: Proc | null, nginx: Proc, backends: Map<string, Proc>): Map<string, number[]> {
@@ -33,11 +39,15 @@ export function processGroups(redis: Proc | null, nginx: Proc, backends: Map<str
   ]);
 }
 
-/** ab's CPU time: the shell that ran it printed its own stat line, whose cutime + cstime is ab's. */
+/**
+ * ab's CPU time, µs: after ab exited, the bash around it printed ABTIMES and then `times`, whose
+ * second line is its children's user and system time (ab's, and GNU time's own ~1 ms), e.g.
+ * "0m0.611s 0m0.104s".
+ */
 export function abCpuFromShell(output: string): number {
-  const m = /ABSTAT (.*)/.exec(output);
-  if (m === null) throw new Error(`the shell around ab printed no stat line:\n${output.slice(-500)}`);
-  return cpuFromStat_us(m[1] ?? '', true);
+  const m = /ABTIMES\n[^\n]*\n(\d+)m([\d.]+)s (\d+)m([\d.]+)s/.exec(output);
+  if (m === null) throw new Error(`the shell around ab printed no times:\n${output.slice(-500)}`);
+  return Math.round((Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1e6);
 }
 
 export function perRequest(
@@ -86,6 +96,47 @@ export function machineSlice(): { slice_us: number; source: string } {
 }
 
 const us = (v: number): string => `${Math.max(1, Math.round(v))}us`;
+const share = (v: number): string => v.toFixed(3);
+
+/**
+ * The `cpu:` lines: per kind, the fitted cost per request and per wake-up where the fit has both
+ * positive, else the CPU per request as measured (the app's per backend) and no wake-up cost.
+ */
+function cpuLines(cpu: MeasuredCpu): string[] {
+  const fit = (k: WakeKind) => {
+    const f = cpu.wakeRejected === undefined ? (cpu.wake?.[k] ?? null) : null;
+    return f !== null && f.cost_us > 0 && f.wake_us > 0 ? f : null;
+  };
+  const per = (k: WakeKind, measured_us: number): string => {
+    const f = fit(k);
+    return f === null ? us(measured_us) : `${us(f.cost_us)}  # + ${us(f.wake_us)} per wake-up, fitted over ${f.points} runs (${us(measured_us)} per request in the first)`;
+  };
+  const app = fit('app');
+  const appLine =
+    app === null
+      ? `[${cpu.appEach_us.map(us).join(', ')}]  # per server: a busier Node process spends less per request (${us(cpu.app_us)} over all)`
+      : `${us(app.cost_us)}  # + ${us(app.wake_us)} per wake-up, fitted over ${app.points} backend runs (as measured: ${cpu.appEach_us.map(us).join(', ')} per request)`;
+  const w = (k: WakeKind): string => {
+    const f = fit(k);
+    return f === null ? '0us' : us(f.wake_us);
+  };
+  return [
+    `  users: ${per('users', cpu.users_us)}`,
+    `  nginx: ${per('nginx', cpu.nginx_us)}`,
+    `  app: ${appLine}`,
+    `  redis: ${per('redis', cpu.redis_us)}`,
+    `  redis_client: ${us(cpu.redis_client_us)}`,
+    `  threads: { app: 1 }  # validate:real's backends are Node: one JavaScript thread each (a Go server would use the cores)`,
+    cpu.wake === undefined
+      ? '  # per wake-up from idle: not measured in this run'
+      : cpu.wakeRejected !== undefined
+        ? `  # per wake-up from idle: not written, ${cpu.wakeRejected}`
+        : '  # per wake-up from idle: CPU = c x requests + w x wake-ups, fitted over the measured run and a light one (ab -c 1); 0 where the fit is not positive',
+    `  wake: { users: ${w('users')}, nginx: ${w('nginx')}, app: ${w('app')}, redis: ${w('redis')} }`,
+    `  # of app: inside the lock (the local deduction), after it (the answer, the log line); of redis_client: issuing the call`,
+    `  split: { app_lock: ${share(cpu.localShare)}, app_after: ${share(cpu.afterShare)}, redis_client_send: ${share(cpu.sendShare)} }`,
+  ];
+}
 
 /** scenarios/source-ab-one-box.yaml: source-ab on one host with the measured CPU costs. */
 export function writeOneBox(file: string, cpu: MeasuredCpu, when: string): void {
@@ -94,11 +145,9 @@ export function writeOneBox(file: string, cpu: MeasuredCpu, when: string): void 
   const text = `# yaml-language-server: $schema=../schema/scenario.schema.json
 # Written by \`npm run validate:real\` (tools/real-stack/one-box.ts): the article's own test,
 # \`ab -n 10000 -c 100\` through nginx 1:2:3:4, with every process on one ${cores}-core host and the
-# CPU time per request each real process spent in that run (/proc/PID/stat, utime + stime, before
-# and after, divided by the requests; Redis by its script calls). ${when}
+# CPU time per request each real process spent in that run (its threads' time on a CPU, from
+# /proc/PID/task/*/schedstat, before and after, divided by the requests; Redis by its script calls). ${when}
 # The machine was ${Math.round(cpu.machineBusy * 100)} % busy during the run, ${Math.round(cpu.othersBusy * 100)} % of it other work.
-# Of cpu.app, ${(cpu.localShare * 100).toFixed(1)} % was the local deduction inside the handler's lock and ${(cpu.afterShare * 100).toFixed(1)} % after the
-# lock (the answer and the log line); of cpu.redis_client, ${(cpu.sendShare * 100).toFixed(0)} % issued the call (src/model/host/hosts.ts).
 name: source-ab-one-box
 description: >
   source-ab with every process sharing one ${cores}-core host, CPU costs measured on the real stack.
@@ -135,12 +184,7 @@ redis:
 hosts: { box1: { cores: ${cores}, slice: ${us(slice.slice_us)} } }
 place: { box1: [users, nginx1, app1, app2, app3, app4, redis] }
 cpu:
-  users: ${us(cpu.users_us)}
-  nginx: ${us(cpu.nginx_us)}
-  app: [${cpu.appEach_us.map(us).join(', ')}]  # per server: a busier Node process spends less per request (${us(cpu.app_us)} over all)
-  redis: ${us(cpu.redis_us)}
-  redis_client: ${us(cpu.redis_client_us)}
-  threads: { app: 1 }  # validate:real's backends are Node: one JavaScript thread each (a Go server would use the cores)
+${cpuLines(cpu).join('\n')}
 expect:
   tickets.sold: 1001
   tickets.oversold: 1

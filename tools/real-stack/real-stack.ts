@@ -17,6 +17,7 @@ import { loadScenario } from '../../src/scenario/load.js';
 import type { ClosedLoad, Scenario } from '../../src/scenario/types.js';
 import { freePort, Proc, requireBinary, sleep, stopPid, WARM_HASH_KEY, waitForPort } from './procs.js';
 import { childrenOf, CpuMeter } from './cpu-proc.js';
+import { fitWakeups, leastSquares, type ProcLoad, wakeRejected, wakeupSection } from './wakeups.js';
 import { abCpuFromShell, type MeasuredCpu, perRequest, processGroups, writeOneBox } from './one-box.js';
 import { RespClient } from './resp.js';
 
@@ -60,7 +61,8 @@ export type Row = {
   failedAttempts: number; // upstream attempts that failed (refused, reset) and were retried or 502
 };
 
-type Variant = { label: string; dead?: string; killAtFraction?: number; killAt_s?: number };
+// requests, concurrency: ab's -n and -c, when not the scenario's
+type Variant = { label: string; dead?: string; killAtFraction?: number; killAt_s?: number; requests?: number; concurrency?: number };
 
 const VARIANTS: Variant[] = [
   { label: 'all four alive' },
@@ -68,7 +70,11 @@ const VARIANTS: Variant[] = [
   { label: 'app4 killed during the sale (after 3 % of the requests)', killAtFraction: 0.03 },
   { label: 'app4 killed after the sell-out (after 50 % of the requests)', killAtFraction: 0.5 },
   { label: 'app4 killed at 0.1 s', killAt_s: 0.1 },
+  // each process at a second load, for the wake-up fit: one request at a time, all of them sales
+  // (1000 requests by 1:2:3:4 stay within every local stock: 100/200/300/400 of 120/240/360/480)
+  { label: 'light load (ab -c 1)', requests: 1000, concurrency: 1 },
 ];
+const LIGHT = VARIANTS.length - 1;
 const KILLED = 'app4';
 
 // ---- the real stack ----
@@ -98,10 +104,18 @@ function parseAb(out: string): Ab {
   };
 }
 
-/** A backend's CPU per request over its first measured requests and over the rest (backend.ts). */
-type StartCpu = { requests: number; cpu_us: number; rest: number; restCpu_us: number };
+/** A backend's requests, CPU, its Redis client's part of it, and wake-ups over a window of its run (backend.ts: every 100 requests). */
+type Window = { requests: number; cpu_us: number; client_us: number; wakeups: number; calls: number; wall_us: number };
 
-type RealRow = Row & { seconds: number; cpuPerRequest_us: Record<string, number>; startCpu: Map<string, StartCpu>; killedAt_s: number | null; firstAnswer_s: number | null; cpu: MeasuredCpu };
+type RealRow = Row & {
+  seconds: number;
+  cpuPerRequest_us: Record<string, number>;
+  windows: Map<string, Window[]>;
+  killedAt_s: number | null;
+  firstAnswer_s: number | null;
+  cpu: MeasuredCpu;
+  loads: ProcLoad[]; // each process's requests, CPU and wake-ups over the run
+};
 
 /** A function that returns how many lines the files hold now, reading only what is new. */
 function lineCounter(files: string[]): () => number {
@@ -158,6 +172,26 @@ function nginxConf(s: Scenario, dir: string, ports: number[], nginxPort: number)
   ].join('\n');
 }
 
+/** Each process's requests (Redis: script calls), CPU (a backend's less its Redis client's) and wake-ups over one run. */
+function processLoads(
+  run: string,
+  used: { cpu_us: Map<string, number>; wakeups: Map<string, number> },
+  ab: { cpu_us: number; wakeups: number; answered: number },
+  calls: number,
+  perBackend: Map<string, HandlerSections>,
+): ProcLoad[] {
+  const of = (k: string): { cpu_us: number; wakeups: number } => ({ cpu_us: used.cpu_us.get(k) ?? 0, wakeups: used.wakeups.get(k) ?? 0 });
+  return [
+    { proc: 'ab', run, requests: ab.answered, cpu_us: ab.cpu_us, wakeups: ab.wakeups },
+    { proc: 'nginx', run, requests: ab.answered, ...of('nginx') },
+    ...[...perBackend].map(([name, st]): ProcLoad => {
+      const o = of(`app:${name}`);
+      return { proc: name, run, requests: st.handled, cpu_us: o.cpu_us - st.send_us - st.reply_us, wakeups: o.wakeups };
+    }),
+    { proc: 'redis', run, requests: calls, ...of('redis') },
+  ];
+}
+
 /** The CPU the backends' handlers spent in each section, summed over the backends (backend.ts). */
 export type HandlerSections = { local_us: number; send_us: number; reply_us: number; calls: number; after_us: number; handled: number };
 
@@ -167,23 +201,23 @@ export type HandlerSections = { local_us: number; send_us: number; reply_us: num
  */
 async function stopBackends(
   backends: Map<string, Proc>,
-): Promise<{ cpuPerRequest_us: Record<string, number>; sections: HandlerSections; perBackend: Map<string, HandlerSections>; startCpu: Map<string, StartCpu> }> {
+): Promise<{ cpuPerRequest_us: Record<string, number>; sections: HandlerSections; perBackend: Map<string, HandlerSections>; windows: Map<string, Window[]> }> {
   const cpuPerRequest_us: Record<string, number> = {};
-  const startCpu = new Map<string, StartCpu>();
+  const windows = new Map<string, Window[]>();
   const sections: HandlerSections = { local_us: 0, send_us: 0, reply_us: 0, calls: 0, after_us: 0, handled: 0 };
   const perBackend = new Map<string, HandlerSections>();
   for (const [name, p] of backends) {
     await p.stop('SIGTERM');
     const m = /STATS (\{.*\})/.exec(p.output);
     if (m) {
-      const st = JSON.parse(m[1]!) as HandlerSections & { requests: number; cpu_us: number; start: StartCpu | null };
-      if (st.start) startCpu.set(name, st.start);
+      const st = JSON.parse(m[1]!) as HandlerSections & { requests: number; cpu_us: number; windows: Window[] };
+      windows.set(name, st.windows);
       cpuPerRequest_us[name] = st.requests > 0 ? Math.round(st.cpu_us / st.requests) : 0;
       for (const k of Object.keys(sections) as (keyof HandlerSections)[]) sections[k] += st[k];
       perBackend.set(name, st);
     }
   }
-  return { cpuPerRequest_us, sections, perBackend, startCpu };
+  return { cpuPerRequest_us, sections, perBackend, windows };
 }
 
 /** Requests each backend answered and users told success, from the backends' logs. */
@@ -209,7 +243,7 @@ class RealStack {
   private redisPort = 0;
   private readonly procs = new Set<Proc>();
 
-  constructor(private readonly s: Scenario, private readonly bins: { nginx: string; redis: string; ab: string }) {}
+  constructor(private readonly s: Scenario, private readonly bins: { nginx: string; redis: string; ab: string; time: string }) {}
 
   async startRedis(dir: string): Promise<void> {
     this.redisPort = await freePort();
@@ -242,18 +276,19 @@ class RealStack {
       const sha = String(await this.cmd(['SCRIPT', 'LOAD', s.tickets.script.lua]));
       const { ports, backends } = await this.startBackends(v, dir, sha, started);
       const { nginx, nginxPort } = await this.startNginx(dir, ports, started);
-      const load = s.users.load;
-      if (load.kind !== 'closed') throw new Error('source-ab must have a closed load (ab -n -c)');
+      const scenarioLoad = s.users.load;
+      if (scenarioLoad.kind !== 'closed') throw new Error('source-ab must have a closed load (ab -n -c)');
+      const load = { ...scenarioLoad, requests: v.requests ?? scenarioLoad.requests, concurrency: v.concurrency ?? scenarioLoad.concurrency };
       if (v.dead === undefined) await this.warmUp(nginxPort);
       const meter = new CpuMeter(() => processGroups(this.redisProc, nginx, backends));
       const calls0 = await this.evalshaCalls();
       meter.start();
-      const { res, killedAt_s, firstAnswer_s, abCpu_us } = await this.runAb(load, nginxPort, killAfter, dir, backends, started, v.killAt_s);
+      const { res, killedAt_s, firstAnswer_s, abCpu_us, abWakeups } = await this.runAb(load, nginxPort, killAfter, dir, backends, started, v.killAt_s);
       const used = meter.stop();
       const calls = (await this.evalshaCalls()) - calls0;
 
       await nginx.stop('SIGTERM');
-      const { cpuPerRequest_us, sections, perBackend, startCpu } = await stopBackends(backends);
+      const { cpuPerRequest_us, sections, perBackend, windows } = await stopBackends(backends);
       const { requests, succeeded } = answersInLogs(s, dir);
       const sold = Number(await this.cmd(['HGET', TICKET_HASH_KEY, TICKET_SOLD_FIELD]));
       const inv = s.tickets.inventory;
@@ -272,10 +307,11 @@ class RealStack {
         failedAttempts: nginx.output.split('\n').filter((l) => l.includes('[error]') && l.includes('upstream') && !l.includes('no live upstreams')).length,
         seconds: res.seconds,
         cpuPerRequest_us,
-        startCpu,
+        windows,
         killedAt_s,
         firstAnswer_s,
         cpu: perRequest(used, abCpu_us, res.complete, calls, sections, perBackend),
+        loads: processLoads(v.label, used, { cpu_us: abCpu_us, wakeups: abWakeups, answered: res.complete }, calls, perBackend),
       };
     } finally {
       for (const p of started) await p.stop('SIGKILL', 1000);
@@ -343,12 +379,13 @@ class RealStack {
     backends: Map<string, Proc>,
     started: Proc[],
     killAt_s?: number,
-  ): Promise<{ res: Ab; killedAt_s: number | null; firstAnswer_s: number | null; abCpu_us: number }> {
+  ): Promise<{ res: Ab; killedAt_s: number | null; firstAnswer_s: number | null; abCpu_us: number; abWakeups: number }> {
     const s = this.s;
-    // ab under a shell that prints its own /proc/PID/stat once ab has exited: cutime + cstime
-    // there are ab's CPU time, which ab's own /proc entry no longer shows once it is gone
+    // ab under a shell whose `times` prints its children's CPU time once ab has exited (ab's own
+    // /proc entry is gone by then), to the millisecond; GNU time around ab prints ab's voluntary
+    // context switches (its wake-ups) from its rusage
     const abArgs = ['-n', String(load.requests), '-c', String(load.concurrency), '-s', String(Math.ceil(s.users.timeout_us / 1e6)), '-r', `http://127.0.0.1:${nginxPort}/buy/ticket`];
-    const ab = this.track(new Proc('/bin/sh', ['-c', `nice -n ${NICE} "$0" "$@"; rc=$?; read -r st < /proc/$$/stat; echo "ABSTAT $st" >&2; exit $rc`, this.bins.ab, ...abArgs], undefined, OWN_SESSION));
+    const ab = this.track(new Proc('/bin/bash', ['-c', `nice -n ${NICE} ${this.bins.time} -f 'ABWAKEUPS %w' "$0" "$@"; rc=$?; echo ABTIMES >&2; times >&2; exit $rc`, this.bins.ab, ...abArgs], undefined, OWN_SESSION));
     prioritise(ab.pid);
     started.push(ab);
     let killer: NodeJS.Timeout | undefined;
@@ -390,7 +427,7 @@ class RealStack {
     clearInterval(killer);
     clearTimeout(killer);
     if (code !== 0) throw new Error(`ab exited with ${code}:\n${ab.output.slice(-2000)}`);
-    return { res: parseAb(ab.output), killedAt_s, firstAnswer_s, abCpu_us: abCpuFromShell(ab.output) };
+    return { res: parseAb(ab.output), killedAt_s, firstAnswer_s, abCpu_us: abCpuFromShell(ab.output), abWakeups: Number(/ABWAKEUPS (\d+)/.exec(ab.output)?.[1] ?? 0) };
   }
 
   /** Stops everything still running, by PID. */
@@ -422,7 +459,7 @@ function simRow(sum: Summary): Row & { seconds: number } {
   };
 }
 
-type SimRun = Row & { seconds: number; answeredBy_s: (k: number) => number };
+type SimRun = Row & { seconds: number; answeredBy_s: (k: number) => number; wakeups?: Record<string, number> };
 
 function simulate(set: string[], file = SCENARIO_FILE): SimRun {
   // 1 ms bins, to tell when the k-th answer went out
@@ -435,7 +472,8 @@ function simulate(set: string[], file = SCENARIO_FILE): SimRun {
     }
     return report.summary.duration_ms / 1000;
   };
-  return { ...simRow(report.summary), answeredBy_s };
+  const host = Object.values(report.summary.hosts ?? {})[0];
+  return { ...simRow(report.summary), answeredBy_s, wakeups: host?.wakeups };
 }
 
 const faultSet = (at_ms: number): string => `faults=${JSON.stringify([{ at: `${at_ms.toFixed(1)}ms`, kill: KILLED }])}`;
@@ -462,50 +500,175 @@ function table(title: string, names: string[], real: Row, sim: Row): string {
 
 const pct = (sim: number, real: number): string => (real > 0 ? `${sim >= real ? '+' : ''}${(((sim - real) / real) * 100).toFixed(1)} %` : '-');
 
-/** Whether the real run's start is dearer: each backend's CPU per request over its first requests against the rest. */
-function startCpuLine(start: Map<string, StartCpu>): string {
-  const each = [...start].map(([name, st]) => `${name} ${(st.cpu_us / st.requests).toFixed(0)} / ${(st.restCpu_us / Math.max(1, st.rest)).toFixed(0)}`);
-  const n = [...start.values()][0]?.requests ?? 0;
-  return `Backends' process CPU per request (us), over their first ${n} measured requests / over the rest (the first ones also carry the work of requests in flight): ${each.join(', ')}.`;
+const KINDS = ['ab', 'nginx', 'app', 'redis'] as const;
+
+/** The processes of one kind (the backends app1..: app) over the runs given, as fit points. */
+function kindPoints(kind: (typeof KINDS)[number], rows: (RealRow | undefined)[]): ProcLoad[] {
+  return rows.flatMap((r) => (r ? r.loads.filter((p) => p.proc.startsWith(kind)) : []));
+}
+
+/** Each backend's windows of `row` as fit points (CPU less the Redis client's part). */
+function windowPoints(row: RealRow | undefined, run: string): ProcLoad[] {
+  if (row === undefined) return [];
+  return [...row.windows].flatMap(([name, ws]) => ws.map((w, i): ProcLoad => ({ proc: name, run: `${run} #${i + 1}`, requests: w.requests, cpu_us: w.cpu_us - w.client_us, wakeups: w.wakeups })));
+}
+
+/** The windows' CPU (less the Redis client's sections) fitted on other terms too: which explains them. */
+function windowModels(rows: (RealRow | undefined)[]): string[] {
+  const ws = rows.flatMap((r) => (r ? [...r.windows.values()].flat() : [])).filter((w) => w.requests >= 50);
+  const terms: Record<string, (w: Window) => number> = {
+    request: (w) => w.requests,
+    'wake-up': (w) => w.wakeups,
+    'script call': (w) => w.calls,
+    'second awake or asleep': (w) => w.wall_us / 1e6,
+  };
+  const models = [['request', 'wake-up'], ['request', 'script call'], ['request', 'script call', 'wake-up'], ['request', 'script call', 'second awake or asleep'], ['request', 'script call', 'wake-up', 'second awake or asleep']];
+  return models.map((m) => {
+    const y = ws.map((w) => w.cpu_us - w.client_us);
+    const b = leastSquares(ws.map((w) => m.map((t) => terms[t]!(w))), y, ws.map((w) => 1 / w.requests));
+    if (b === null) return `- ${m.join(' + ')}: cannot be told apart`;
+    const rms = Math.sqrt(ws.reduce((a, w, i) => a + ((y[i]! - m.reduce((p, t, j) => p + b[j]! * terms[t]!(w), 0)) / w.requests) ** 2, 0) / Math.max(1, ws.length));
+    return `- ${m.map((t, j) => `${b[j]!.toFixed(1)} us per ${t}`).join(' + ')}: rms residual ${rms.toFixed(1)} us per request`;
+  });
+}
+
+/**
+ * The backends' wake-up fit over windows of 100 requests (both runs), and whether the real run's
+ * start is dearer: each backend's CPU per request (less its Redis client's) and wake-ups per
+ * request over its first window against the rest, with what the fit predicts for each.
+ */
+function windowLines(real: RealRow, light: RealRow | undefined): string[] {
+  const points = [...windowPoints(real, 'main'), ...windowPoints(light, 'light')];
+  const fit = fitWakeups(points);
+  if (fit === null) return ['The backends\' windows cannot separate c from w.'];
+  let sq = 0;
+  let n = 0;
+  for (const r of fit.residuals) {
+    if (r.point.requests < 50) continue;
+    sq += ((r.predicted_us - r.point.cpu_us) / r.point.requests) ** 2;
+    n++;
+  }
+  const per = (ws: Window[]): string => {
+    const t = ws.reduce((a, w) => ({ requests: a.requests + w.requests, cpu_us: a.cpu_us + w.cpu_us - w.client_us, wakeups: a.wakeups + w.wakeups }), { requests: 0, cpu_us: 0, wakeups: 0 });
+    const m = Math.max(1, t.requests);
+    return `${(t.cpu_us / m).toFixed(0)} us (fit ${(fit.cost_us + (fit.wake_us * t.wakeups) / m).toFixed(0)}), ${(t.wakeups / m).toFixed(2)} wake-ups`;
+  };
+  const each = [...real.windows].map(([name, ws]) => `${name} ${per(ws.slice(0, 1))} / ${per(ws.slice(1))}`);
+  const series = [...real.windows].map(
+    ([name, ws]) => `- ${name}: ${ws.filter((w) => w.requests > 0).map((w) => `${((w.cpu_us - w.client_us) / w.requests).toFixed(0)}/${(w.wakeups / w.requests).toFixed(2)}`).join(' ')}`,
+  );
+  return [
+    `Backends over windows of 100 requests (${n} windows of 50 or more, both runs): c = ${fit.cost_us.toFixed(1)} us per request, w = ${fit.wake_us.toFixed(1)} us per wake-up, ` +
+      `rms residual ${Math.sqrt(sq / Math.max(1, n)).toFixed(1)} us per request.`,
+    '',
+    ...windowModels([real, light]),
+    '',
+    `Backends' process CPU per request less their Redis client's, and wake-ups per request, over their first 100 measured requests / over the rest (the first ones also carry the work of requests in flight): ${each.join('; ')}.`,
+    '',
+    'Each window of 100 requests in turn, CPU per request (us, less the Redis client\'s) / wake-ups per request:',
+    '',
+    ...series,
+  ];
 }
 
 /** The measured CPU costs written to source-ab-one-box.yaml, and that scenario simulated beside the real runs. */
-function oneBoxSection(real: RealRow | undefined, killed: RealRow | undefined): string[] {
+function oneBoxSection(real: RealRow | undefined, killed: RealRow | undefined, light: RealRow | undefined): string[] {
   if (real === undefined || killed === undefined) return [];
-  const c = real.cpu;
-  writeOneBox(ONE_BOX_FILE, c, `Measured ${real.throughput.toFixed(0)} answers/s.`);
-  const sim = simulate([], ONE_BOX_FILE);
-  // 0.1 s after the first answer, as in the real run (1 ms bins: within a millisecond)
-  const simKill_ms = 100 + sim.answeredBy_s(1) * 1000;
-  const simKilled = simulate([faultSet(simKill_ms)], ONE_BOX_FILE);
+  const wake = wakeFits(real, light);
+  const c: MeasuredCpu = { ...real.cpu, wake, wakeRejected: wakeRejected(kindPoints('app', [real, light])) };
+  const when = `Measured ${real.throughput.toFixed(0)} answers/s.`;
+  writeOneBox(ONE_BOX_FILE, c, when);
+  // with the fitted wake-up costs, and with one measured cost per request and none (the model
+  // before), whichever was written
+  const dir = mkdtempSync(path.join(tmpdir(), 'ticketsim-onebox-'));
+  const oneRun = (file: string, cpu: MeasuredCpu) => {
+    writeOneBox(file, cpu, when);
+    const sim = simulate([], file);
+    // as long after the first answer as the real kill came (0.1 s asked; the timer may fire late
+    // on a busy machine), within a millisecond (1 ms bins)
+    const after_ms = killed.killedAt_s !== null && killed.firstAnswer_s !== null ? (killed.killedAt_s - killed.firstAnswer_s) * 1000 : 100;
+    const kill_ms = after_ms + sim.answeredBy_s(1) * 1000;
+    return { sim, kill_ms, killed: simulate([faultSet(kill_ms)], file) };
+  };
+  const woken = oneRun(path.join(dir, 'woken.yaml'), { ...c, wakeRejected: undefined });
+  const plain = oneRun(path.join(dir, 'plain.yaml'), { ...c, wakeRejected: 'for comparison' });
+  rmSync(dir, { recursive: true, force: true });
+  type Simulated = typeof woken;
   // the targets: throughput and latency within 25 %, tickets sold within 2 %
-  const row = (name: string, r: number, s: number, digits: number, within = 0): string =>
-    `| ${name} | ${r.toFixed(digits)} | ${s.toFixed(digits)} | ${pct(s, r)}${within > 0 ? (Math.abs(s - r) <= within * r ? ' (met)' : ' (missed)') : ''} |`;
+  const cell = (r: number, s: number, digits: number, within: number): string =>
+    `${s.toFixed(digits)} | ${pct(s, r)}${within > 0 ? (Math.abs(s - r) <= within * r ? ' (met)' : ' (missed)') : ''}`;
+  const row = (name: string, r: number, pick: (v: Simulated) => number, digits: number, within = 0): string =>
+    `| ${name} | ${r.toFixed(digits)} | ${cell(r, pick(woken), digits, within)} | ${cell(r, pick(plain), digits, within)} |`;
   return [
     '### one host: source-ab-one-box.yaml, CPU costs measured in the first run',
     '',
-    `CPU per request (/proc/PID/stat): ab ${c.users_us.toFixed(1)} us, nginx ${c.nginx_us.toFixed(1)} us, backends ${c.app_us.toFixed(1)} us ` +
+    `CPU per request (schedstat): ab ${c.users_us.toFixed(1)} us, nginx ${c.nginx_us.toFixed(1)} us, backends ${c.app_us.toFixed(1)} us ` +
       `(${c.appEach_us.map((v) => v.toFixed(0)).join('/')} us each) ` +
       `(${(c.localShare * 100).toFixed(1)} % the local deduction, ${(c.afterShare * 100).toFixed(1)} % after the lock) and ${c.redis_client_us.toFixed(1)} us per script call in their Redis client ` +
       `(${(c.sendShare * 100).toFixed(0)} % issuing it), Redis ${c.redis_us.toFixed(1)} us per script call. ` +
       `Machine ${(c.machineBusy * 100).toFixed(0)} % busy during the run, ${(c.othersBusy * 100).toFixed(0)} % of it other work.`,
     '',
-    '| | real | simulated | difference |',
-    '|---|---:|---:|---:|',
-    row('throughput (answers/s)', real.throughput, sim.throughput, 0, 0.25),
-    row('latency p50 (ms)', real.p50_ms, sim.p50_ms, 1, 0.25),
-    row('latency p90 (ms)', real.p90_ms, sim.p90_ms, 1, 0.25),
-    row('latency p99 (ms)', real.p99_ms, sim.p99_ms, 1, 0.25),
+    `Written: ${c.wakeRejected === undefined ? wakeWritten(c) : `no wake-up cost: ${c.wakeRejected}; with them it would be ${wakeWritten(c)}`}. Simulated with the fitted wake-up costs, and with one cost per request as measured and no wake-up cost (the model before wake-ups). ` +
+      `app4 killed 0.1 s after the first answer: real at ${killed.killedAt_s?.toFixed(3) ?? '-'} s (first answer at ${killed.firstAnswer_s?.toFixed(3) ?? '-'} s), simulated at ${(woken.kill_ms / 1000).toFixed(3)} / ${(plain.kill_ms / 1000).toFixed(3)} s.`,
     '',
-    startCpuLine(real.startCpu),
+    '| | real | with wake-up costs | difference | without | difference |',
+    '|---|---:|---:|---:|---:|---:|',
+    row('throughput (answers/s)', real.throughput, (v) => v.sim.throughput, 0, 0.25),
+    row('latency p50 (ms)', real.p50_ms, (v) => v.sim.p50_ms, 1, 0.25),
+    row('latency p90 (ms)', real.p90_ms, (v) => v.sim.p90_ms, 1, 0.25),
+    row('latency p99 (ms)', real.p99_ms, (v) => v.sim.p99_ms, 1, 0.25),
+    row('app4 killed at 0.1 s: tickets sold', killed.sold, (v) => v.killed.sold, 0, 0.02),
+    row('app4 killed at 0.1 s: answers by app4', killed.requests['app4'] ?? 0, (v) => v.killed.requests['app4'] ?? 0, 0),
+    row('app4 killed at 0.1 s: failed upstream attempts', killed.failedAttempts, (v) => v.killed.failedAttempts, 0),
     '',
-    `app4 killed 0.1 s after the first answer: real at ${killed.killedAt_s?.toFixed(3) ?? '-'} s (first answer at ${killed.firstAnswer_s?.toFixed(3) ?? '-'} s), simulated at ${(simKill_ms / 1000).toFixed(3)} s.`,
+    `Wake-ups over the run, real / simulated with wake-up costs: ${real.loads.map((p) => `${p.proc} ${p.wakeups} / ${woken.sim.wakeups?.[SIM_PROC[p.proc] ?? p.proc] ?? '-'}`).join(', ')}.`,
     '',
-    '| | real | simulated | difference |',
-    '|---|---:|---:|---:|',
-    row(`app4 killed at 0.1 s: tickets sold`, killed.sold, simKilled.sold, 0, 0.02),
-    row(`app4 killed at 0.1 s: answers by app4`, killed.requests['app4'] ?? 0, simKilled.requests['app4'] ?? 0, 0),
-    row(`app4 killed at 0.1 s: failed upstream attempts`, killed.failedAttempts, simKilled.failedAttempts, 0),
+    ...windowLines(real, light),
+    '',
+  ];
+}
+
+/** validate:real's process names to the scenario's. */
+const SIM_PROC: Record<string, string> = { ab: 'users', nginx: 'nginx1' };
+
+/** Each kind's wake-up fit over the measured run and the light one. */
+function wakeFits(real: RealRow, light: RealRow | undefined): NonNullable<MeasuredCpu['wake']> {
+  const f = (kind: (typeof KINDS)[number]) => {
+    const points = kindPoints(kind, [real, light]);
+    const fit = fitWakeups(points);
+    return fit === null ? null : { cost_us: fit.cost_us, wake_us: fit.wake_us, points: points.length };
+  };
+  return { users: f('ab'), nginx: f('nginx'), app: f('app'), redis: f('redis') };
+}
+
+/** What the written scenario charges per wake-up, in words. */
+function wakeWritten(c: MeasuredCpu): string {
+  const each = Object.entries(c.wake ?? {}).map(([k, f]) => (f !== null && f.cost_us > 0 && f.wake_us > 0 ? `${k} ${f.cost_us.toFixed(0)} us per request + ${f.wake_us.toFixed(0)} us per wake-up` : `${k} no wake-up cost (fit not positive)`));
+  return each.join(', ');
+}
+
+/**
+ * Calibration (docs/validation.md): the heaviest server is the closed system's bottleneck, so
+ * X = 1 / (share_max * E[S]); scale the service-time distribution to the measured X.
+ */
+function calibratedSection(s: Scenario, realRps: number): string[] {
+  const st = s.app.service_time;
+  if (st.kind !== 'lognormal') return [];
+  const totalW = s.nginx.upstream.servers.reduce((a, sv) => a + sv.weight, 0);
+  const shareMax = Math.max(...s.nginx.upstream.servers.map((sv) => sv.weight)) / totalW;
+  const sigma = Math.log(st.p99_us / st.median_us) / 2.3263478740408408;
+  const meanNow = st.median_us * Math.exp((sigma * sigma) / 2);
+  const target = 1e6 / (shareMax * realRps);
+  const k = target / meanNow;
+  const median = Math.round(st.median_us * k);
+  const p99 = Math.round(st.p99_us * k);
+  const cal = simulate([`app.service_time={lognormal: {median: ${median}us, p99: ${p99}us}}`]);
+  const err = (cal.throughput / realRps - 1) * 100;
+  return [
+    '### calibrated',
+    '',
+    `Measured ${realRps.toFixed(0)} answers/s; E[S] = 1/(${shareMax} x ${realRps.toFixed(0)}/s) = ${target.toFixed(0)} us, so ` +
+      `\`--set 'app.service_time={lognormal: {median: ${median}us, p99: ${p99}us}}'\` (x${k.toFixed(3)}): simulated ${cal.throughput.toFixed(0)} answers/s (${err >= 0 ? '+' : ''}${err.toFixed(1)} %), p50 ${cal.p50_ms} ms, p99 ${cal.p99_ms} ms.`,
     '',
   ];
 }
@@ -515,6 +678,7 @@ async function main(): Promise<void> {
     nginx: requireBinary('nginx', 'nginx-light'),
     redis: requireBinary('redis-server', 'redis-server'),
     ab: requireBinary('ab', 'apache2-utils'),
+    time: requireBinary('time', 'time'),
   };
   const s = loadScenario(SCENARIO_FILE);
   const names = s.nginx.upstream.servers.map((sv) => sv.name);
@@ -539,6 +703,7 @@ async function main(): Promise<void> {
       const set: string[] = [];
       if (v.dead !== undefined) set.push(`faults=${JSON.stringify([{ at: '0s', kill: v.dead }])}`);
       if (v.killAt_s !== undefined) set.push(faultSet(v.killAt_s * 1000));
+      if (v.requests !== undefined) set.push(`users.load={closed: {concurrency: ${v.concurrency ?? load.concurrency}, requests: ${v.requests}}}`);
       if (v.killAtFraction !== undefined && baseline !== null) {
         // after that share of the requests: real, counted in the backends' logs; simulated, the
         // time the fault-free run had answered as many (it is the same run up to the kill)
@@ -558,31 +723,10 @@ async function main(): Promise<void> {
       out.push(table(`${v.label}${when}`, names, real, sim));
       out.push(`Real backends' CPU per request (us): ${Object.entries(real.cpuPerRequest_us).map(([n, c]) => `${n} ${c}`).join(', ')}; ab took ${real.seconds.toFixed(2)} s, the simulated run ${sim.seconds.toFixed(2)} s.`, '');
     }
-    out.push(...oneBoxSection(reals[0], reals[VARIANTS.findIndex((v) => v.killAt_s !== undefined)]));
-    // Calibration (docs/validation.md): the heaviest server is the closed system's bottleneck, so
-    // X = 1 / (share_max * E[S]); scale the service-time distribution to the measured X.
-    if (baseline !== null) {
-      const st = s.app.service_time;
-      if (st.kind === 'lognormal') {
-        const totalW = s.nginx.upstream.servers.reduce((a, sv) => a + sv.weight, 0);
-        const shareMax = Math.max(...s.nginx.upstream.servers.map((sv) => sv.weight)) / totalW;
-        const sigma = Math.log(st.p99_us / st.median_us) / 2.3263478740408408;
-        const meanNow = st.median_us * Math.exp((sigma * sigma) / 2);
-        const target = 1e6 / (shareMax * baseline.realRps);
-        const k = target / meanNow;
-        const median = Math.round(st.median_us * k);
-        const p99 = Math.round(st.p99_us * k);
-        const cal = simulate([`app.service_time={lognormal: {median: ${median}us, p99: ${p99}us}}`]);
-        const err = (cal.throughput / baseline.realRps - 1) * 100;
-        out.push(
-          '### calibrated',
-          '',
-          `Measured ${baseline.realRps.toFixed(0)} answers/s; E[S] = 1/(${shareMax} x ${baseline.realRps.toFixed(0)}/s) = ${target.toFixed(0)} us, so ` +
-            `\`--set 'app.service_time={lognormal: {median: ${median}us, p99: ${p99}us}}'\` (x${k.toFixed(3)}): simulated ${cal.throughput.toFixed(0)} answers/s (${err >= 0 ? '+' : ''}${err.toFixed(1)} %), p50 ${cal.p50_ms} ms, p99 ${cal.p99_ms} ms.`,
-          '',
-        );
-      }
-    }
+    const light = reals[LIGHT];
+    out.push(...wakeupSection(KINDS.map((kind) => ({ kind, unit: kind === 'redis' ? 'script call' : 'request', points: kindPoints(kind, [reals[0], light]) }))));
+    out.push(...oneBoxSection(reals[0], reals[VARIANTS.findIndex((v) => v.killAt_s !== undefined)], light));
+    if (baseline !== null) out.push(...calibratedSection(s, baseline.realRps));
   } finally {
     await stack.stop();
     rmSync(redisDir, { recursive: true, force: true });

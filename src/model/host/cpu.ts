@@ -20,10 +20,15 @@ import type { LoadBins } from '../shared/load-bins.js';
 export interface Cpu {
   readonly name: string;
   readonly cores: number;
-  /** A process placed on this host that runs at most `threads` pieces of work at once; returns its index. */
-  addProcess(threads: number): number;
+  /**
+   * A process placed on this host that runs at most `threads` pieces of work at once and spends
+   * `wake_us` more each time one of its threads goes from idle to busy; returns its index.
+   */
+  addProcess(threads: number, wake_us?: number): number;
   /** Runs `work_us` of CPU for process `proc`; event (kind, entity, arg) fires when it is done. */
   submit(proc: number, work_us: number, kind: number, entity: number, arg: number): void;
+  /** How often process `proc` has woken from idle so far. */
+  wakeups(proc: number): number;
   /** The share of the host's cores in use, averaged from the start to `now_us`. */
   utilization(now_us: number): number;
   readonly busyCore_us: number;
@@ -42,6 +47,11 @@ export class HostCpu implements Cpu {
   private readonly work = new ColumnPool(WORK_COLUMNS, 256);
   private readonly ends = new EventQueue(256); // running work by its end on the virtual clock
   private readonly threads: number[] = [];
+  private readonly wake_us: number[] = []; // per process: CPU per wake-up
+  private readonly wakes: number[] = [];
+  // per process: when a thread last ran out of work, and how many did then (the same µs is the same loop turn)
+  private readonly freedAt_us: number[] = [];
+  private readonly freedNow: number[] = [];
   private readonly runningOf: number[] = []; // per process: pieces running now
   private readonly waiting: IntRing[] = []; // per process: pieces waiting for a thread
   private running = 0;
@@ -64,10 +74,14 @@ export class HostCpu implements Cpu {
     this.kWake = engine.register(`host.${name}.cpu`, (_e, gen) => this.onWake(gen));
   }
 
-  /** A process placed on this host that runs at most `threads` pieces of work at once; returns its index. */
-  addProcess(threads: number): number {
+  addProcess(threads: number, wake_us = 0): number {
     check(threads >= 1, () => `host ${this.name}: a process needs at least one thread`);
+    check(wake_us >= 0, () => `host ${this.name}: negative CPU per wake-up ${wake_us}`);
     this.threads.push(threads);
+    this.wake_us.push(wake_us);
+    this.wakes.push(0);
+    this.freedAt_us.push(-1);
+    this.freedNow.push(0);
     this.runningOf.push(0);
     this.waiting.push(new IntRing(64));
     return this.threads.length - 1;
@@ -84,9 +98,21 @@ export class HostCpu implements Cpu {
     c.entity[w] = entity;
     c.arg[w] = arg;
     this.advance();
-    if (this.runningOf[proc] < this.threads[proc]) this.start(w);
-    else this.waiting[proc].push(w);
+    if (this.runningOf[proc] < this.threads[proc]) {
+      // a thread of it was idle: it wakes, and pays for it before this piece's work, unless it ran
+      // out of work this very µs (the tier's next step of the same request: the same loop turn)
+      if (this.freedAt_us[proc] === this.engine.now_us && this.freedNow[proc] > 0) this.freedNow[proc]--;
+      else {
+        c.work_us[w] += this.wake_us[proc];
+        this.wakes[proc]++;
+      }
+      this.start(w);
+    } else this.waiting[proc].push(w);
     this.reschedule();
+  }
+
+  wakeups(proc: number): number {
+    return this.wakes[proc];
   }
 
   /** The share of the host's cores in use, averaged from the start to `now_us`. */
@@ -158,5 +184,10 @@ export class HostCpu implements Cpu {
     this.work.free(w);
     const q = this.waiting[proc];
     if (q.length > 0) this.start(q.shift());
+    else if (this.freedAt_us[proc] === this.engine.now_us) this.freedNow[proc]++;
+    else {
+      this.freedAt_us[proc] = this.engine.now_us;
+      this.freedNow[proc] = 1;
+    }
   }
 }

@@ -65,6 +65,8 @@ export class SliceCpu implements Cpu {
   private readonly threadsOf: number[][] = [];
   private readonly fifo: IntRing[] = [];
   private readonly residue: number[] = [];
+  private readonly wake_us: number[] = []; // CPU per wake-up
+  private readonly wakes: number[] = [];
   // per thread
   private readonly tProc: number[] = [];
   private readonly tState: number[] = [];
@@ -115,8 +117,11 @@ export class SliceCpu implements Cpu {
     this.kTick = engine.register(`host.${name}.tick`, () => this.onTick());
   }
 
-  addProcess(threads: number): number {
+  addProcess(threads: number, wake_us = 0): number {
     check(threads >= 1, () => `host ${this.name}: a process needs at least one thread`);
+    check(wake_us >= 0, () => `host ${this.name}: negative CPU per wake-up ${wake_us}`);
+    this.wake_us.push(wake_us);
+    this.wakes.push(0);
     const p = this.threadsOf.length;
     const ids: number[] = [];
     for (let k = 0; k < threads; k++) {
@@ -138,9 +143,17 @@ export class SliceCpu implements Cpu {
 
   submit(proc: number, work_us: number, kind: number, entity: number, arg: number): void {
     check(work_us >= 0, () => `host ${this.name}: negative CPU work ${work_us}`);
+    // a thread with no work takes it: it was blocked (an event loop in epoll_wait), so it wakes
+    // and pays for that before this piece's work; a busy one takes it from the FIFO without
+    // blocking, and so does one that ran out of work this very µs (the tier's next step of the
+    // same request, submitted when its last one finished: the same turn of the loop)
+    const t = this.idleThread(proc);
+    const woke = t >= 0 && !this.justBlocked(proc);
+    const cost_us = woke ? work_us + this.wake_us[proc] : work_us;
+    if (woke) this.wakes[proc]++;
     // whole µs (the engine's clock), the rounding carried so a process's CPU adds up exactly
-    const whole = Math.max(0, Math.round(work_us + this.residue[proc]));
-    this.residue[proc] += work_us - whole;
+    const whole = Math.max(0, Math.round(cost_us + this.residue[proc]));
+    this.residue[proc] += cost_us - whole;
     const w = this.work.alloc();
     const c = this.work.cols;
     c.work_us[w] = whole;
@@ -148,9 +161,12 @@ export class SliceCpu implements Cpu {
     c.entity[w] = entity;
     c.arg[w] = arg;
     this.sync();
-    const t = this.idleThread(proc);
     if (t < 0) this.fifo[proc].push(w);
     else this.wake(t, w);
+  }
+
+  wakeups(proc: number): number {
+    return this.wakes[proc];
   }
 
   utilization(now_us: number): number {
@@ -164,6 +180,13 @@ export class SliceCpu implements Cpu {
 
   get runningNow(): number {
     return this.running;
+  }
+
+  /** Whether a thread of `proc` ran out of work at this very µs. */
+  private justBlocked(proc: number): boolean {
+    const now = this.engine.now_us;
+    for (const t of this.threadsOf[proc]) if ((this.tState[t] === BLOCKED || this.tState[t] === DELAYED) && this.tRan_us[t] === now) return true;
+    return false;
   }
 
   /** A thread of `proc` with no work (blocked or delayed), the lowest first; -1 if all are busy. */

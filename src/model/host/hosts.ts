@@ -9,7 +9,7 @@
 // - nginx: half on the way in (accept, read and parse the request, pick a peer, connect and write
 //   upstream), half on the way out (read the upstream answer, write it to the client, close both
 //   connections): about the same system calls each way in ngx_http_upstream.c's event handlers.
-// - app: APP_SPLIT and CLIENT_SPLIT below, measured on validate:real's backends
+// - app: `cpu.split` (default: APP_LOCK_SHARE and the rest in scenario/hosts-resolve.ts), measured on validate:real's backends
 //   (tools/real-stack/backend.ts times its own sections with process.cpuUsage(): the local
 //   deduction, the Redis client's call and reply, the answer and the log line; the rest of the
 //   process's CPU, from /proc/PID/stat, is the HTTP server's: accepting and parsing, before the
@@ -27,14 +27,15 @@ import { type Cpu, HostCpu } from './cpu.js';
 import { SliceCpu } from './eevdf.js';
 
 /**
- * Fractions of `cpu.app` per request: before the lock, inside it (the local deduction), after it
- * (they sum to 1). Measured by validate:real on its Node backends (docs/validation.md): 6.1 %
- * inside the lock (mostly the cost of reading the CPU clock around a one-line deduction), 20.2 %
- * after it, the remaining 73.7 % in the HTTP server before the handler runs.
+ * The app's shares of `cpu.app` (before the lock, inside it, after it) and of `cpu.redis_client`
+ * (issuing the call, parsing the reply), from `cpu.split`. The remainders are rounded to 1e-9 so
+ * that the defaults give exactly the shares they always did (1 - 0.061 - 0.202 is 0.7370000000000001).
  */
-export const APP_SPLIT = { before: 0.737, lock: 0.061, after: 0.202 } as const;
-/** `cpu.redis_client` per script call, inside the lock: issuing the call (81 %), and parsing its reply (19 %). */
-export const CLIENT_SPLIT = { send: 0.81, reply: 0.19 } as const;
+export function appCpuSplit(split: HostsConfig['cpu']['split']): { before: number; lock: number; after: number; send: number; reply: number } {
+  const rest = (v: number): number => Math.round(v * 1e9) / 1e9;
+  return { before: rest(1 - split.app_lock - split.app_after), lock: split.app_lock, after: split.app_after, send: split.redis_client_send, reply: rest(1 - split.redis_client_send) };
+}
+
 /** nginx's `cpu.nginx`: on the way in, and on the way out. */
 export const NGINX_SPLIT = { in: 0.5, out: 0.5 } as const;
 
@@ -48,6 +49,11 @@ export class ProcCpu {
   /** Runs `work_us` of CPU; event (kind, entity, arg) fires when it is done. */
   run(work_us: number, kind: number, entity: number, arg: number): void {
     this.host.submit(this.proc, work_us, kind, entity, arg);
+  }
+
+  /** How often this process has woken from idle so far. */
+  wakeups(): number {
+    return this.host.wakeups(this.proc);
   }
 }
 
@@ -65,7 +71,7 @@ export class Hosts {
     const byName = new Map(cfg.hosts.map((h, i) => [h.name, this.cpus[i]]));
     for (const p of cfg.processes) {
       const host = byName.get(p.host);
-      if (host) this.procs.set(p.name, new ProcCpu(host, host.addProcess(p.threads)));
+      if (host) this.procs.set(p.name, new ProcCpu(host, host.addProcess(p.threads, p.wake_us)));
     }
   }
 
@@ -94,6 +100,8 @@ export function hostsSections(cfg: HostsConfig, hosts: Hosts, end_us: number, du
       cpu_ms: round(cpu.busyCore_us / 1000, 3),
       utilization: duration_us > 0 ? round(cpu.busyCore_us / (duration_us * h.cores), 4) : 0,
     };
+    const woken = cfg.processes.filter((p) => p.host === h.name && p.wake_us > 0);
+    if (woken.length > 0) out[h.name].wakeups = Object.fromEntries(woken.map((p) => [p.name, hosts.proc(p.name)?.wakeups() ?? 0]));
     loads.push({ tier: 'host', names: [h.name], servers: h.cores, series: hosts.loads[i] });
   });
   return { hosts: out, loads };
