@@ -4,6 +4,9 @@
 // fixed fast-check seed.
 import fc from 'fast-check';
 import { Engine } from '../src/engine/engine.js';
+import { LatencyHistogram } from '../src/metrics/histogram.js';
+import { Metrics } from '../src/metrics/metrics.js';
+import { OUTCOME_OK, OUTCOME_TIMEOUT } from '../src/metrics/outcomes.js';
 
 describe('event chains', () => {
   test('a chain event keeps its seq among heap and lane events at the same time', () => {
@@ -110,5 +113,30 @@ describe('event chains', () => {
         expect(seen).toEqual(want);
       }),
     );
+  });
+});
+
+describe('metrics on the answer path', () => {
+  test('ended returns the bucket it recorded in, and recordIn adds exactly as record does', () => {
+    const m = new Metrics(1000);
+    // 1000 us: 64 + 3 * 32 + (1000 >> 4) - 32 = 190
+    expect(m.ended(OUTCOME_OK, 1000, 5000)).toBe(190);
+    expect(m.ended(OUTCOME_TIMEOUT, 70, 5000)).toBe(67); // 70 us: 64 + (70 >> 1) - 32 = 67
+    const a = new LatencyHistogram();
+    const b = new LatencyHistogram();
+    for (const v of [3, 70, 1000, 1000]) {
+      a.record(v);
+      b.recordIn(LatencyHistogram.bucketOf(v), v);
+    }
+    expect([b.count, b.sum_us, b.max_us, Array.from(b.counts)]).toEqual([a.count, a.sum_us, a.max_us, Array.from(a.counts)]);
+    expect([m.latencyOk.counts[190], m.latencyKo.counts[67], m.latencyAll.count]).toEqual([1, 1, 2]);
+  });
+
+  test('the sell-out and last-answer times start unset and hold any time written', () => {
+    const m = new Metrics(1000);
+    expect([m.sellOut_us, m.lastResponse_us]).toEqual([-1, 0]);
+    m.sellOut_us = 511_959;
+    m.lastResponse_us = 2 ** 40 + 0.5; // past int32 and fractional: kept as written
+    expect([m.sellOut_us, m.lastResponse_us]).toEqual([511_959, 2 ** 40 + 0.5]);
   });
 });

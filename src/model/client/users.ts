@@ -217,14 +217,14 @@ export class Users {
     const m = this.metrics;
     const bin = m.bin(now);
     if (now > m.lastResponse_us) m.lastResponse_us = now; // answers taken early come out of order
-    m.ended(outcome, latency_us, now);
+    const bucket = m.ended(outcome, latency_us, now); // its latency's histogram bucket
     if (outcome === OUTCOME_TIMEOUT) {
       m.requestsTimeouts++;
       m.timeouts.add(bin, 1);
-      if (latency_us < this.users.timeout_us) m.latency.record(latency_us); // nginx's 504
+      if (latency_us < this.users.timeout_us) m.latency.recordIn(bucket, latency_us); // nginx's 504
       return;
     }
-    m.latency.record(latency_us);
+    m.latency.recordIn(bucket, latency_us);
     m.latencySum_us.add(bin, latency_us);
     if (outcome === OUTCOME_OK) {
       m.requestsOk++;
