@@ -222,13 +222,16 @@ export class Engine {
   run(opts: RunOptions = {}): void {
     this.running = true;
     try {
-      this.loop(opts);
+      // The run's end is written here, outside the loop: V8 compiles the loop while it runs (on
+      // stack replacement), and a store it had not yet run would throw it back to the interpreter.
+      this.fingerprint = this.loop(opts) >>> 0;
     } finally {
       this.running = false;
     }
   }
 
-  private loop(opts: RunOptions): void {
+  /** Runs the events; returns the fingerprint as a signed int. `events` counts as they run. */
+  private loop(opts: RunOptions): number {
     const q = this.queue;
     const lanes = this.lanes;
     const laneCount = lanes.length;
@@ -241,7 +244,6 @@ export class Engine {
     const onProgress = opts.onProgress;
     const every = opts.progressEvery ?? 1 << 18;
     let fp = this.fingerprint;
-    let events = this.events;
     let untilProgress = every;
     for (;;) {
       // the earliest of the heap top and the lane heads, by (time, seq)
@@ -291,15 +293,13 @@ export class Engine {
       this.fingerprint = Math.imul(fp ^ arg, 16777619);
       handlers[kind](entity, arg);
       fp = this.fingerprint;
-      events++;
+      this.events++;
       if (stopWhen !== undefined && stopWhen()) break;
       if (--untilProgress === 0) {
         untilProgress = every;
-        this.events = events;
-        if (onProgress !== undefined) onProgress(t, events);
+        if (onProgress !== undefined) onProgress(t, this.events);
       }
     }
-    this.events = events;
-    this.fingerprint = fp >>> 0;
+    return fp;
   }
 }
