@@ -3,6 +3,7 @@
 // order, wherever it waits. Orders worked by hand in the comments; the property runs from the
 // fixed fast-check seed.
 import fc from 'fast-check';
+import { ColumnPool } from '../src/engine/columns.js';
 import { Engine } from '../src/engine/engine.js';
 import { LatencyHistogram } from '../src/metrics/histogram.js';
 import { Metrics } from '../src/metrics/metrics.js';
@@ -138,5 +139,16 @@ describe('metrics on the answer path', () => {
     m.sellOut_us = 511_959;
     m.lastResponse_us = 2 ** 40 + 0.5; // past int32 and fractional: kept as written
     expect([m.sellOut_us, m.lastResponse_us]).toEqual([511_959, 2 ** 40 + 0.5]);
+  });
+});
+
+describe('ColumnPool free list', () => {
+  test('grows with the pool: every slot handed out can be freed, and they come back last freed first', () => {
+    const pool = new ColumnPool({ x: Int32Array }, 2);
+    const got = Array.from({ length: 5 }, () => pool.alloc()); // 0..4; the pool grows 2 -> 4 -> 8
+    expect([got, pool.capacity]).toEqual([[0, 1, 2, 3, 4], 8]);
+    for (const s of [3, 0, 4, 1, 2]) pool.free(s);
+    // a stack: 2 (freed last), 1, 4, 0, 3, then the never-used 5
+    expect(Array.from({ length: 6 }, () => pool.alloc())).toEqual([2, 1, 4, 0, 3, 5]);
   });
 });
