@@ -130,13 +130,20 @@ export class ColumnPool<S extends ColumnSpec> extends Columns<S> {
     return this.used++;
   }
 
+  /** Returns a slot handed out by alloc (each at most once until it is handed out again). */
   free(slot: number): void {
-    if (this.freeCount === this.freeSlots.length) {
-      const next = new Int32Array(2 * this.freeSlots.length);
-      next.set(this.freeSlots);
-      this.freeSlots = next;
-    }
     this.freeSlots[this.freeCount++] = slot;
+  }
+
+  /**
+   * The free list grows with the pool, so it always has room for every slot (free has no growth
+   * branch: one that first runs mid-run would throw its compiled callers back to the interpreter).
+   */
+  override grow(): void {
+    super.grow();
+    const next = new Int32Array(this.capacity);
+    next.set(this.freeSlots);
+    this.freeSlots = next;
   }
 }
 

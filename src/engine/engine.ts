@@ -39,8 +39,9 @@ export class Engine {
   fingerprint = 0x811c9dc5;
   private readonly queue = new EventQueue(4096);
   private readonly lanes: Lane[] = [];
-  // each lane's head time, Infinity when empty: the loop compares these, not the lanes' columns
+  // each lane's head time (Infinity when empty) and seq: the loop compares these, not the lanes' columns
   private laneHead_us = new Float64Array(0);
+  private laneHeadSeq = new Float64Array(0);
   private running = false;
   private seq = 0;
   private readonly handlers: EventHandler[] = [];
@@ -87,9 +88,16 @@ export class Engine {
     if (this.running) throw new Error(`fixed delay ${delay_us} us declared while events run`);
     if (this.lanes.some((l) => l.delay_us === delay_us)) return;
     this.lanes.push(new Lane(delay_us));
+    this.growLaneHeads();
+  }
+
+  private growLaneHeads(): void {
     const heads = new Float64Array(this.lanes.length).fill(Infinity);
     heads.set(this.laneHead_us);
     this.laneHead_us = heads;
+    const seqs = new Float64Array(this.lanes.length);
+    seqs.set(this.laneHeadSeq);
+    this.laneHeadSeq = seqs;
   }
 
   /** Schedules an event `delay_us` from now. Delays are whole microseconds. */
@@ -103,12 +111,41 @@ export class Engine {
     for (let i = 0; i < lanes.length; i++) {
       if (lanes[i].delay_us === delay_us) {
         const l = lanes[i];
-        if (l.size === 0) this.laneHead_us[i] = this.now_us + delay_us;
+        if (l.size === 0) {
+          this.laneHead_us[i] = this.now_us + delay_us;
+          this.laneHeadSeq[i] = this.seq;
+        }
         l.push(this.now_us + delay_us, this.seq++, kind, entity, arg);
         return;
       }
     }
     this.queue.push(this.now_us + delay_us, this.seq++, kind, entity, arg);
+  }
+
+  /**
+   * Declares a chain of events that the caller schedules one at a time, each with `atInChain` at a
+   * time no earlier than the last (the users' next arrival): they are born sorted, so they get a
+   * FIFO lane instead of the heap. Before run(). Returns the chain's number.
+   */
+  declareChain(): number {
+    if (this.running) throw new Error('event chain declared while events run');
+    this.lanes.push(new Lane(-1, 16)); // delay -1: schedule() never picks it
+    this.growLaneHeads();
+    return this.lanes.length - 1;
+  }
+
+  /** Schedules an event of chain `chain` at `time_us`, like `at`: in the chain's lane when in order, else in the heap. */
+  atInChain(chain: number, time_us: number, kind: number, entity: number, arg = 0): void {
+    const l = this.lanes[chain];
+    if (this.ahead || l.delay_us !== -1 || !(time_us >= this.now_us) || (l.size > 0 && time_us < l.cols.time_us[l.slot(l.size - 1)])) {
+      this.at(time_us, kind, entity, arg);
+      return;
+    }
+    if (l.size === 0) {
+      this.laneHead_us[chain] = time_us;
+      this.laneHeadSeq[chain] = this.seq;
+    }
+    l.push(time_us, this.seq++, kind, entity, arg);
   }
 
   /** Schedules an event at an absolute time, which must not be in the past. */
@@ -185,25 +222,28 @@ export class Engine {
   run(opts: RunOptions = {}): void {
     this.running = true;
     try {
-      this.loop(opts);
+      // The run's end is written here, outside the loop: V8 compiles the loop while it runs (on
+      // stack replacement), and a store it had not yet run would throw it back to the interpreter.
+      this.fingerprint = this.loop(opts) >>> 0;
     } finally {
       this.running = false;
     }
   }
 
-  private loop(opts: RunOptions): void {
+  /** Runs the events; returns the fingerprint as a signed int. `events` counts as they run. */
+  private loop(opts: RunOptions): number {
     const q = this.queue;
     const lanes = this.lanes;
     const laneCount = lanes.length;
     const handlers = this.handlers;
     const kindHashes = this.kindNameHashes;
     const heads = this.laneHead_us;
+    const headSeqs = this.laneHeadSeq;
     const until = opts.until_us ?? Infinity;
     const stopWhen = opts.stopWhen;
     const onProgress = opts.onProgress;
     const every = opts.progressEvery ?? 1 << 18;
     let fp = this.fingerprint;
-    let events = this.events;
     let untilProgress = every;
     for (;;) {
       // the earliest of the heap top and the lane heads, by (time, seq)
@@ -216,16 +256,10 @@ export class Engine {
       }
       for (let i = 0; i < laneCount; i++) {
         const lt = heads[i];
-        if (lt < t) {
+        if (lt < t || (lt === t && lt !== Infinity && headSeqs[i] < s)) {
           from = i;
           t = lt;
-          s = lanes[i].cols.seq[lanes[i].head];
-        } else if (lt === t && lt !== Infinity) {
-          const ls = lanes[i].cols.seq[lanes[i].head];
-          if (ls < s) {
-            from = i;
-            s = ls;
-          }
+          s = headSeqs[i];
         }
       }
       if (t === Infinity || t > until) break;
@@ -245,7 +279,10 @@ export class Engine {
         entity = c.entity[h];
         arg = c.arg[h];
         l.drop();
-        heads[from] = l.size > 0 ? c.time_us[l.head] : Infinity;
+        if (l.size > 0) {
+          heads[from] = c.time_us[l.head];
+          headSeqs[from] = c.seq[l.head];
+        } else heads[from] = Infinity;
       }
       this.now_us = t;
       // `t | 0` is t mod 2^32 for whole microseconds: cheap, and enough for a fingerprint
@@ -256,15 +293,13 @@ export class Engine {
       this.fingerprint = Math.imul(fp ^ arg, 16777619);
       handlers[kind](entity, arg);
       fp = this.fingerprint;
-      events++;
+      this.events++;
       if (stopWhen !== undefined && stopWhen()) break;
       if (--untilProgress === 0) {
         untilProgress = every;
-        this.events = events;
-        if (onProgress !== undefined) onProgress(t, events);
+        if (onProgress !== undefined) onProgress(t, this.events);
       }
     }
-    this.events = events;
-    this.fingerprint = fp >>> 0;
+    return fp;
   }
 }

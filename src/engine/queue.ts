@@ -124,3 +124,14 @@ export class EventQueue {
     this.arg = a;
   }
 }
+
+// Every branch of push and pop runs once when this module loads (equal times, both children,
+// growth): V8 compiles a branch it has never seen run as a bail-out, and the engine's loop, which
+// inlines pop, is compiled while the heap is still tiny; its first deep pop would throw the whole
+// loop back to the interpreter to be compiled again.
+function exercise(): void {
+  const q = new EventQueue(4);
+  for (let i = 0; i < 16; i++) q.push((i * 7) & 3, 16 - i, 0, 0, 0);
+  while (q.pop());
+}
+exercise();

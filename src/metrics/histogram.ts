@@ -44,7 +44,12 @@ export class LatencyHistogram {
   }
 
   record(v_us: number): void {
-    this.counts[LatencyHistogram.bucketOf(v_us)]++;
+    this.recordIn(LatencyHistogram.bucketOf(v_us), v_us);
+  }
+
+  /** Records `v_us`, whose bucket (bucketOf) the caller has already worked out for another histogram. */
+  recordIn(bucket: number, v_us: number): void {
+    this.counts[bucket]++;
     this.count++;
     this.sum_us += v_us;
     if (v_us > this.max_us) this.max_us = v_us;

@@ -53,7 +53,16 @@ export class Metrics {
   requestsSoldOut = 0;
   requestsErrors = 0;
   requestsTimeouts = 0;
-  lastResponse_us = 0;
+  // The two times below are kept as doubles in a typed array, not as fields: sell-out writes its
+  // time mid-run, and a field whose number representation changes then deoptimizes every
+  // function compiled against a Metrics (the users' send and answer paths among them).
+  private readonly times_us = new Float64Array([0, -1]);
+  get lastResponse_us(): number {
+    return this.times_us[0];
+  }
+  set lastResponse_us(t_us: number) {
+    this.times_us[0] = t_us;
+  }
   usersRetried = 0;
   lateAnswers = 0; // answers that reached a user who had stopped waiting
   // When each "sold out" answer was read, for those taken while Redis had not yet granted the
@@ -63,7 +72,12 @@ export class Metrics {
 
   // tickets
   ticketsGranted = 0; // script replies that granted a ticket
-  sellOut_us = -1;
+  get sellOut_us(): number {
+    return this.times_us[1];
+  }
+  set sellOut_us(t_us: number) {
+    this.times_us[1] = t_us;
+  }
 
   readonly faults: FaultRecord[] = [];
 
@@ -72,13 +86,15 @@ export class Metrics {
   }
 
   /** A request sent at `now_us - latency_us` ended with `outcome` at `now_us`, after `latency_us`. */
-  ended(outcome: number, latency_us: number, now_us: number): void {
-    this.latencyAll.record(latency_us);
+  ended(outcome: number, latency_us: number, now_us: number): number {
+    const b = LatencyHistogram.bucketOf(latency_us);
+    this.latencyAll.recordIn(b, latency_us);
     const ko = outcome === OUTCOME_ERROR || outcome === OUTCOME_TIMEOUT;
-    (ko ? this.latencyKo : this.latencyOk).record(latency_us);
+    (ko ? this.latencyKo : this.latencyOk).recordIn(b, latency_us);
     if (outcome === OUTCOME_TIMEOUT) this.timeoutsBySend.add(this.bin(now_us - latency_us), 1);
     else if (outcome === OUTCOME_ERROR) this.errorsBySend.add(this.bin(now_us - latency_us), 1);
     else if (outcome === OUTCOME_SOLD_OUT && (this.sellOut_us < 0 || now_us < this.sellOut_us)) this.noteSoldOutRead(now_us);
+    return b;
   }
 
   private noteSoldOutRead(now_us: number): void {

@@ -49,6 +49,7 @@ export class Users {
   private readonly kResponse: number;
   private readonly kClientNext: number;
   private readonly kRetry: number;
+  private readonly arrivals: number; // open load: the engine's chain for the next arrival
   private readonly timers: DeadlineQueue | null;
   trace: TraceHook | null = null;
   /**
@@ -57,6 +58,8 @@ export class Users {
    */
   answerFastPath = true;
   private readonly open: boolean;
+  private readonly poisson: boolean; // open load: Poisson arrivals, else evenly spaced
+  private readonly meanGap_us: number; // open load: between two arrivals
   // placed on a host: the load generator's own work per request runs on its cores first
   private cpu: ProcCpu | null = null;
   private cpuCost_us = 0;
@@ -81,10 +84,13 @@ export class Users {
     this.final = new Uint8Array(this.total);
     this.client = new Int32Array(load.kind === 'closed' ? this.total : 0);
     this.open = load.kind === 'open';
+    this.poisson = load.kind === 'open' && load.shape === 'poisson';
+    this.meanGap_us = load.kind === 'open' ? 1e6 / load.rate_per_s : 0;
     this.kArrival = engine.register('user.arrive', () => this.onArrival());
     this.kResponse = engine.register('user.response', (req) => this.onResponse(req));
     this.kClientNext = engine.register('user.client_next', (client, ip) => this.startUser(client, ip));
     this.kRetry = engine.register('user.retry', (u) => this.send(u));
+    this.arrivals = load.kind === 'open' ? engine.declareChain() : -1;
     const rq = requests;
     this.timers =
       users.timeout_us > 0
@@ -143,11 +149,10 @@ export class Users {
     this.ip[u] = (CLIENT_IP_BASE + this.rng.int(this.users.client_ips)) >>> 0;
     this.send(u);
     if (this.nextUser < this.total) {
-      const load = this.users.load;
-      if (load.kind !== 'open') return;
-      const gap_us = load.shape === 'poisson' ? this.rng.exp(1e6 / load.rate_per_s) : 1e6 / load.rate_per_s;
+      if (!this.open) return;
+      const gap_us = this.poisson ? this.rng.exp(this.meanGap_us) : this.meanGap_us;
       this.arrivalClock_us += gap_us;
-      this.engine.at(Math.max(this.engine.now_us, Math.round(this.arrivalClock_us)), this.kArrival, 0);
+      this.engine.atInChain(this.arrivals, Math.max(this.engine.now_us, Math.round(this.arrivalClock_us)), this.kArrival, 0);
     }
   }
 
@@ -212,14 +217,14 @@ export class Users {
     const m = this.metrics;
     const bin = m.bin(now);
     if (now > m.lastResponse_us) m.lastResponse_us = now; // answers taken early come out of order
-    m.ended(outcome, latency_us, now);
+    const bucket = m.ended(outcome, latency_us, now); // its latency's histogram bucket
     if (outcome === OUTCOME_TIMEOUT) {
       m.requestsTimeouts++;
       m.timeouts.add(bin, 1);
-      if (latency_us < this.users.timeout_us) m.latency.record(latency_us); // nginx's 504
+      if (latency_us < this.users.timeout_us) m.latency.recordIn(bucket, latency_us); // nginx's 504
       return;
     }
-    m.latency.record(latency_us);
+    m.latency.recordIn(bucket, latency_us);
     m.latencySum_us.add(bin, latency_us);
     if (outcome === OUTCOME_OK) {
       m.requestsOk++;
