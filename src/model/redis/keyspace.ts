@@ -53,7 +53,6 @@ const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);
 // string2ll rejects anything of LONG_STR_SIZE (21) bytes or more.
 const LONG_STR_SIZE = 21;
-const CANONICAL_INT = /^(?:0|-?[1-9][0-9]*)$/;
 
 /** A 64-bit integer: a JS number while it is a safe integer, a bigint beyond. */
 type Int64 = number | bigint;
@@ -63,10 +62,23 @@ type Int64 = number | bigint;
  * "-0" is not an integer, and the value must fit in a signed 64-bit integer.
  */
 export function parseInt64(s: string): Int64 | null {
-  if (s.length === 0 || s.length >= LONG_STR_SIZE || !CANONICAL_INT.test(s)) return null;
+  if (s.length === 0 || s.length >= LONG_STR_SIZE || !canonicalInt(s)) return null;
   if (s.length <= 15) return Number(s);
   const v = BigInt(s);
   return v > INT64_MAX || v < INT64_MIN ? null : v;
+}
+
+/** s matches /^(?:0|-?[1-9][0-9]*)$/ (a loop: every HINCRBY parses two integers). */
+function canonicalInt(s: string): boolean {
+  const start = s.charCodeAt(0) === 0x2d ? 1 : 0; // '-'
+  const first = s.charCodeAt(start); // NaN past the end
+  if (first === 0x30) return start === 0 && s.length === 1; // "0" alone; never "-0" or "01"
+  if (!(first >= 0x31 && first <= 0x39)) return false;
+  for (let i = start + 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 /** old + incr, or null when Redis would report "increment or decrement would overflow". */

@@ -4,7 +4,7 @@
 import fengari from 'fengari';
 import type { lua_State } from 'fengari';
 import { createHash } from 'node:crypto';
-import { arityOk, Keyspace, lookupCommand, RedisError } from '../keyspace.js';
+import { arityOk, type Command, Keyspace, lookupCommand, RedisError } from '../keyspace.js';
 import { ERR_KEY, pushCommandError, pushErrorTable, raise } from './errors.js';
 import { formatLuaNumberArg, toCInt } from './number-format.js';
 import { OK_KEY, pushReply, type StringCache } from './replies.js';
@@ -159,13 +159,31 @@ function readArgs(L: lua_State, ctx: RedisApiContext): readonly string[] | null 
   return argv;
 }
 
+// The commands named last, by the JS string of their name: a script names the same few
+// commands every call, with the same strings (StringCache.read keeps them), so comparing by
+// identity is cheaper than the command table's lookup. Commands never change.
+const RECENT_COMMANDS = 4;
+const recentNames: string[] = new Array<string>(RECENT_COMMANDS).fill('');
+const recentCommands: (Command | undefined)[] = new Array<Command | undefined>(RECENT_COMMANDS).fill(undefined);
+let nextRecentCommand = 0;
+
+/** lookupCommand, through the recent names. */
+function commandNamed(name: string): Command | undefined {
+  for (let i = 0; i < RECENT_COMMANDS; i++) if (recentNames[i] === name) return recentCommands[i];
+  const cmd = lookupCommand(name);
+  recentNames[nextRecentCommand] = name;
+  recentCommands[nextRecentCommand] = cmd;
+  nextRecentCommand = (nextRecentCommand + 1) % RECENT_COMMANDS;
+  return cmd;
+}
+
 /** redis.call / redis.pcall (luaRedisGenericCommand + scriptCall). */
 function redisCommand(L: lua_State, ctx: RedisApiContext, raiseError: boolean): number {
   const argv = readArgs(L, ctx);
   if (argv === null) return raiseError ? lua.lua_error(L) : 1;
   const argc = argv.length;
   // The checks scriptCall makes before running the command (src/script.c).
-  const cmd = lookupCommand(argv[0]!);
+  const cmd = commandNamed(argv[0]!);
   let refused: string | undefined;
   if (cmd === undefined) refused = 'Unknown Redis command called from script';
   else if (!arityOk(cmd, argc)) refused = 'Wrong number of args calling Redis command from script';

@@ -27,6 +27,9 @@ const STRING_CACHE_LIMIT = 4096;
 /** How many strings seen once a script state remembers, to keep them when they come again. */
 const CANDIDATES = 8;
 
+/** How many Lua strings read last a script state compares by identity before its WeakMap. */
+const RECENT_READS = 8;
+
 /**
  * Converting strings between JS and fengari costs more than running the inventory script, so
  * strings that recur (key names, field names, ARGV values, the replies of HGET) are converted
@@ -37,6 +40,11 @@ const CANDIDATES = 8;
 export class StringCache {
   private readonly pushed = new Map<string, TString>();
   private readonly decoded = new WeakMap<Uint8Array, string>();
+  // A redis.call's arguments are mostly the same few Lua strings every call (the script's
+  // constants, KEYS and ARGV): found by identity here, cheaper than a WeakMap lookup.
+  private readonly recentBytes: (Uint8Array | null)[] = new Array<Uint8Array | null>(RECENT_READS).fill(null);
+  private readonly recentStrings: string[] = new Array<string>(RECENT_READS).fill('');
+  private nextRecent = 0;
   private readonly seenOnce: string[] = new Array<string>(CANDIDATES).fill('');
   private nextCandidate = 0;
 
@@ -69,11 +77,15 @@ export class StringCache {
   /** The string at idx (which must be a string) as a JS string; invalid UTF-8 becomes U+FFFD. */
   read(L: lua_State, idx: number): string {
     const bytes = lua.lua_tolstring(L, idx)!;
+    for (let i = 0; i < RECENT_READS; i++) if (this.recentBytes[i] === bytes) return this.recentStrings[i]!;
     let s = this.decoded.get(bytes);
     if (s === undefined) {
       s = to_jsstring(bytes, 0, bytes.length, true);
       this.decoded.set(bytes, s);
     }
+    this.recentBytes[this.nextRecent] = bytes;
+    this.recentStrings[this.nextRecent] = s;
+    this.nextRecent = (this.nextRecent + 1) % RECENT_READS;
     return s;
   }
 }
