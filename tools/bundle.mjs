@@ -19,6 +19,8 @@ const ENTRY = path.join(DIST, 'cli/main.js');
 const OUT = path.join(DIST, 'bundle');
 // What the launcher writes over dist/cli/main.js (tsc's output stays as dist/cli/program.js)
 const PROGRAM = path.join(DIST, 'cli/program.js');
+// Each chunk becomes one function expression, run by the launcher (src/cli/launch.ts, which checks this head)
+const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname, __chunk, __moduleMeta) {';
 const LAUNCHER = '#!/usr/bin/env node\n// sim: the bundled CLI (dist/bundle/), loaded with its code cache by launch.js\nimport \'./launch.js\';\n';
 // Packages left out of the bundle: native addons, the chart stack (it runs in its own thread),
 // the queue's client and what only tests use.
@@ -43,7 +45,7 @@ const moduleMeta = {
 };
 
 /**
- * The ESM chunk `code`, as the body of a CommonJS-style function. Its `import()`s become
+ * The ESM chunk `code`, as a CommonJS-style function expression. Its `import()`s become
  * `__chunk()`: the launcher's, which runs a chunk or imports a package (a script run by node:vm
  * could import only through an experimental hook that warns on stderr).
  */
@@ -53,7 +55,7 @@ function toScript(file, code, dynamicImports) {
   const out = esbuild.transformSync(text, { format: 'cjs', platform: 'node', target: 'node20', logLevel: 'error' }).code;
   const left = out.split('\n').find((line) => /(^|[^\w.$])import\s*\(/.test(line) && !line.trimStart().startsWith('//'));
   if (left !== undefined) throw new Error(`${file}: an import() the launcher cannot serve: ${left.trim()}`);
-  return out;
+  return `${WRAP_HEAD}${out}\n})`;
 }
 
 async function main() {

@@ -8,6 +8,7 @@
 // A cache that is missing, damaged or rejected means compiling as node would; the chunk's new
 // cache is then written when the process exits. A cache changes how fast, never what, code runs.
 import './young-generation.js'; // first: V8 flags are part of what a code cache must match
+import { isAscii } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,10 +20,9 @@ const BUNDLE = fileURLToPath(new URL('../bundle/', import.meta.url));
 const BUNDLE_URL = pathToFileURL(BUNDLE);
 const CACHE = path.join(BUNDLE, 'v8-cache');
 const nodeRequire = createRequire(path.join(BUNDLE, 'main.js'));
-// The chunk's text is the body of this function (on the wrapper's line, so line numbers hold).
+// Each chunk file is one function expression (written so by tools/bundle.mjs, on the chunk's
+// first line so that line numbers hold): this is how it starts.
 const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname, __chunk, __moduleMeta) {';
-const WRAP_TAIL = '\n})';
-
 const DIGEST_BYTES = 32; // a cache file: the SHA-256 of the rest, then V8's data
 
 type Chunk = { exports: unknown };
@@ -59,11 +59,19 @@ function readCache(file: string): Buffer | undefined {
   return data.subarray(0, DIGEST_BYTES).equals(hash('sha256', payload, 'buffer')) ? payload : undefined;
 }
 
+/** The chunk's text: most chunks are ASCII, which decodes as latin1 without UTF-8's slow path. */
+function decode(bytes: Buffer): string {
+  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+}
+
 function compile(name: string): vm.Script {
-  const source = readFileSync(path.join(BUNDLE, name), 'utf8');
-  const cacheFile = path.join(CACHE, `${name}.${hash('sha256', source)}`);
+  const file = path.join(BUNDLE, name);
+  const bytes = readFileSync(file);
+  const cacheFile = path.join(CACHE, `${name}.${hash('sha256', bytes)}`);
   const cachedData = readCache(cacheFile);
-  const script = new vm.Script(WRAP_HEAD + source + WRAP_TAIL, { filename: path.join(BUNDLE, name), cachedData });
+  const source = decode(bytes);
+  if (!source.startsWith(WRAP_HEAD)) throw new Error(`${file}: not a chunk of the sim bundle`);
+  const script = new vm.Script(source, { filename: file, cachedData });
   if (cachedData === undefined || script.cachedDataRejected === true) uncached.push({ script, file: cacheFile });
   return script;
 }
@@ -75,7 +83,7 @@ function load(name: string): unknown {
   const chunk: Chunk = { exports: {} };
   chunks.set(name, chunk);
   const fn: unknown = compile(name).runInThisContext();
-  if (typeof fn !== 'function') throw new Error(`${name}: not a bundle chunk`);
+  if (typeof fn !== 'function') throw new Error(`${name}: not a chunk of the sim bundle`);
   Reflect.apply(fn, chunk.exports, [chunk.exports, requireFrom, chunk, path.join(BUNDLE, name), BUNDLE, importChunk, moduleMeta]);
   return chunk.exports;
 }
