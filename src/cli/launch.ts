@@ -10,7 +10,7 @@
 import './young-generation.js'; // first: V8 flags are part of what a code cache must match
 import { isAscii } from 'node:buffer';
 import { hash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -90,15 +90,21 @@ function load(name: string): unknown {
 
 /** Writes the code cache of each chunk that had none, with what this run compiled of it. */
 function writeCaches(): void {
+  if (uncached.length === 0) return;
+  try {
+    mkdirSync(CACHE, { recursive: true });
+    accessSync(CACHE, constants.W_OK);
+  } catch {
+    return; // a read-only install: it runs without a cache, and makes none
+  }
   for (const { script, file } of uncached) {
+    const tmp = `${file}.${process.pid}.tmp`;
     try {
-      mkdirSync(CACHE, { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
       const payload = script.createCachedData();
       writeFileSync(tmp, Buffer.concat([hash('sha256', payload, 'buffer'), payload]));
       renameSync(tmp, file); // whole or not at all, even with several sims starting at once
     } catch {
-      // a read-only install: start without a cache
+      rmSync(tmp, { force: true }); // a full disk: this chunk stays without a cache
     }
   }
 }
