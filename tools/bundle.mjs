@@ -8,7 +8,7 @@
 // can take a code cache for a script but, on Node 20, not for an ES module.
 //   node tools/bundle.mjs            (after tsc; `npm run build` runs both)
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -21,6 +21,12 @@ const OUT = path.join(DIST, 'bundle');
 const PROGRAM = path.join(DIST, 'cli/program.js');
 // Each chunk becomes one function expression, run by the launcher (src/cli/launch.ts, which checks this head)
 const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname, __chunk, __moduleMeta) {';
+// esbuild's CommonJS exports are getters (ES modules' live bindings), so every call from one chunk
+// into another, the event loop's included, ran a getter. Once a chunk has run, its exports are
+// copied into plain properties (no chunk exports a binding that changes after that; a chunk read
+// during a cycle keeps the getters).
+const VALUE_EXPORTS =
+  '\n;module.exports = ((e) => { const o = Object.defineProperty({}, "__esModule", { value: e.__esModule === true }); for (const k of Object.keys(e)) o[k] = e[k]; return o; })(module.exports);';
 const LAUNCHER = '#!/usr/bin/env node\n// sim: the bundled CLI (dist/bundle/), loaded with its code cache by launch.js\nimport \'./launch.js\';\n';
 // Packages left out of the bundle: native addons, the chart stack (it runs in its own thread),
 // the queue's client and what only tests use.
@@ -55,13 +61,14 @@ function toScript(file, code, dynamicImports) {
   const out = esbuild.transformSync(text, { format: 'cjs', platform: 'node', target: 'node20', logLevel: 'error' }).code;
   const left = out.split('\n').find((line) => /(^|[^\w.$])import\s*\(/.test(line) && !line.trimStart().startsWith('//'));
   if (left !== undefined) throw new Error(`${file}: an import() the launcher cannot serve: ${left.trim()}`);
-  return `${WRAP_HEAD}${out}\n})`;
+  return `${WRAP_HEAD}${out}${VALUE_EXPORTS}\n})`;
 }
 
 async function main() {
   const head = readFileSync(ENTRY, 'utf8');
-  if (head.includes('./launch.js')) throw new Error('dist/cli/main.js is already the launcher: run tsc first (npm run build)');
-  writeFileSync(PROGRAM, head.replace(/^#!.*\n/, '')); // the bundle is a script body, not a file to exec
+  // tsc's main.js becomes program.js; run again after that, this bundles program.js again
+  if (!head.includes('./launch.js')) writeFileSync(PROGRAM, head.replace(/^#!.*\n/, '')); // the bundle is a script body, not a file to exec
+  else if (!existsSync(PROGRAM)) throw new Error('dist/cli/main.js is the launcher and dist/cli/program.js is missing: run npm run build');
   rmSync(OUT, { recursive: true, force: true });
   const result = await esbuild.build({
     absWorkingDir: ROOT,
