@@ -109,7 +109,7 @@ describe('timeseries and throughput', () => {
     const rows = report({ m }).timeseries;
     expect(rows.length).toBe(301);
     expect(rows[300]).toEqual({ t_ms: 300, arrivals: 0, ok: 0, sold_out: 0, errors: 2, timeouts: 0, sold_total: 3, latency_mean_ms: 0, timeouts_by_send: 0, errors_by_send: 0 });
-    expect(rows[299]).toMatchObject({ errors: 0, sold_total: 3 });
+    expect(rows[299]).toEqual({ t_ms: 299, arrivals: 0, ok: 0, sold_out: 0, errors: 0, timeouts: 0, sold_total: 3, latency_mean_ms: 0, timeouts_by_send: 0, errors_by_send: 0 });
   });
 
   test('no answer at all: throughput 0, duration 0, no rows', () => {
@@ -203,6 +203,8 @@ describe('why tickets stayed unsold, with three servers', () => {
   test('more lost than unsold: unsold_lost stops at the unsold; a buffer larger than the loss: 0', () => {
     expect(report({ s: three('exact'), stock: { strandedLocal: 9 } }).summary.tickets.unsold_why).toMatchObject({ unsold_lost: 5, never_reached: 0 });
     expect(report({ s: three('exact'), stock: { strandedLocal: 1 } }).summary.tickets.unsold_why).toMatchObject({ unsold_lost: 0, never_reached: 5 });
+    // the split: 4 stranded of the 5 unsold leave room for 1 of the 3 burned
+    expect(report({ stock: { strandedLocal: 4, burnedLocal: 3 } }).summary.tickets.unsold_split).toEqual({ stranded_local: 4, burned_local: 1, never_reached: 0 });
   });
 
   test('oversold: sold past the inventory, nothing unsold', () => {
