@@ -65,6 +65,35 @@ describe('lanes and the heap', () => {
   });
 });
 
+describe('code run ahead', () => {
+  test('what it schedules runs in the place of the event it saves, after what was scheduled before it', () => {
+    const { e, k, seen } = recorder();
+    const kStart = e.register('start', () => {
+      e.schedule(5, k, 1);
+      e.beginAhead(5); // as the handler of an event at 5 scheduled now
+      e.schedule(0, k, 2);
+      e.endAhead();
+      e.schedule(5, k, 3); // scheduled after that event: runs before what its handler schedules
+    });
+    e.at(0, kStart, 0);
+    e.run();
+    expect(seen).toEqual([
+      [1, 5],
+      [3, 5],
+      [2, 5],
+    ]);
+    // start, 1, the replay, 3, 2
+    expect(e.events).toBe(5);
+  });
+
+  test('nothing scheduled ahead: no replay event; the replay kind is the engine\'s first', () => {
+    const e = new Engine();
+    e.beginAhead(3);
+    e.endAhead();
+    expect([e.pending, e.now_us, e.kindName(0)]).toEqual([0, 0, 'engine.replay']);
+  });
+});
+
 describe('kind hashes and fnv1a', () => {
   test('fnv1a gives the published FNV-1a 32-bit values', () => {
     // FNV-1a test vectors: "" 0x811c9dc5, "a" 0xe40c292c, "foobar" 0xbf9cf968
@@ -170,6 +199,14 @@ describe('DeadlineQueue', () => {
       [2, 0],
     ]);
     expect(e.events).toBe(1);
+  });
+
+  test('it may act within a span as long as its timeout, not within a shorter one', () => {
+    const { e, dq } = deadlines();
+    expect([dq.actsWithin(0, 10), dq.actsWithin(0, 9)]).toEqual([true, false]);
+    dq.arm(1, 0); // a wake-up due at 10
+    expect([dq.actsWithin(10, 12), dq.actsWithin(5, 10), dq.actsWithin(11, 12), dq.actsWithin(5, 9)]).toEqual([true, true, false, false]);
+    expect(e.pending).toBe(1);
   });
 
   test('its wake-up kind is named after the queue, so two queues fit in one engine', () => {
