@@ -168,6 +168,16 @@ describe('the run-level fields', () => {
   });
 });
 
+describe('the first bucket past the exact ones', () => {
+  test('65 us: bucket [64, 66), reported as its midpoint 64.5 us, not its bottom', () => {
+    const m = new Metrics(1000);
+    m.latency.record(65);
+    expect(report({ m }).summary.latency_ms).toEqual({ p50: 0.065, p90: 0.065, p99: 0.065, p999: 0.065, max: 0.065, mean: 0.065 });
+    m.latency.record(64); // the midpoint is capped by the max: 64.5 of 65 still
+    expect(report({ m }).summary.latency_ms.p50).toBe(0.065);
+  });
+});
+
 describe('why tickets stayed unsold, with three servers', () => {
   // inventory 8, 3 sold: 5 unsold. Local stock 4 + 3 + 3 = 10: a buffer of 2. 2 stranded and 1
   // burned: 3 lost.
