@@ -17,14 +17,24 @@ const noLoad = (tier: string): NodeLoad => ({
   series: { nodes: 0, bin_us: 1000, used: 0, busy_us: new Float64Array(0), queue_us: new Float64Array(0), done: new Float64Array(0) },
 });
 
-type Input = { s?: Scenario; m?: Metrics; granted?: number; stock?: Partial<AppStockTotals>; end?: Partial<RunEnd> };
+type Input = {
+  s?: Scenario;
+  m?: Metrics;
+  granted?: number;
+  stock?: Partial<AppStockTotals>;
+  end?: Partial<RunEnd>;
+  ledger?: (l: Ledger) => void; // breaches on top of the grants
+  hash?: { sold: number; total: number };
+  grantRepliesLost?: number;
+};
 
-function report({ s = base, m = new Metrics(1000), granted = 3, stock = {}, end = {} }: Input) {
+function report({ s = base, m = new Metrics(1000), granted = 3, stock = {}, end = {}, ledger: breach, hash, grantRepliesLost = 0 }: Input) {
   const ledger = new Ledger(8);
   for (let u = 0; u < granted; u++) {
     ledger.grant(u);
     ledger.tell(u);
   }
+  breach?.(ledger);
   const runEnd: RunEnd = { events: 17, fingerprint: 0xabc, usersTotal: 0, usersFinal: new Uint8Array(0), usersRequests: new Uint16Array(0), ...end };
   const tiers: TierSections = {
     app: { servers: {}, rows: [], stock: { strandedLocal: 0, liveLocalLeft: 0, burnedLocal: 0, strandedAtKills: 0, redisOk: granted, redisOkLost: 0, ...stock }, load: noLoad('app') },
@@ -45,8 +55,8 @@ function report({ s = base, m = new Metrics(1000), granted = 3, stock = {}, end 
         writes_lost: 0,
         keyspace: {},
       },
-      ticketHash: { sold: granted, total: s.tickets.inventory },
-      grantRepliesLost: 0,
+      ticketHash: hash ?? { sold: granted, total: s.tickets.inventory },
+      grantRepliesLost,
       load: noLoad('redis'),
     },
     nginxLoad: noLoad('nginx'),
@@ -115,6 +125,7 @@ describe('timeseries and throughput', () => {
   test('no answer at all: throughput 0, duration 0, no rows', () => {
     const r = report({});
     expect([r.summary.throughput, r.summary.duration_ms, r.timeseries]).toEqual([{ mean_per_s: 0, peak_per_s: 0 }, 0, []]);
+    expect(r.summary.latency_ms).toEqual({ p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0 });
   });
 
   test('mean throughput rounds to 0.1/s', () => {
@@ -222,5 +233,29 @@ describe('why tickets stayed unsold, with three servers', () => {
     expect([t.sold, t.oversold, t.unsold]).toEqual([10, 2, 0]);
     expect(report({ granted: 10 }).summary.invariants.no_oversell).toBe(false);
     expect(report({ granted: 8 }).summary.invariants.no_oversell).toBe(true);
+  });
+});
+
+describe('the invariants, each term on its own', () => {
+  test('ledger: a user granted twice, told without a ticket, or told twice each break it', () => {
+    expect(report({}).summary.invariants.ledger).toBe(true);
+    expect(report({ ledger: (l) => l.grant(0) }).summary.invariants.ledger).toBe(false);
+    expect(report({ ledger: (l) => l.tell(5) }).summary.invariants.ledger).toBe(false);
+    expect(report({ ledger: (l) => l.tell(0) }).summary.invariants.ledger).toBe(false);
+  });
+
+  test('conservation: the hash keeps the inventory and the sales; the apps confirm them, grants to dead apps and lost replies included', () => {
+    expect(report({}).summary.invariants.conservation).toBe(true);
+    expect(report({ hash: { sold: 3, total: 7 } }).summary.invariants.conservation).toBe(false);
+    expect(report({ hash: { sold: 2, total: 8 } }).summary.invariants.conservation).toBe(false);
+    expect(report({ stock: { redisOk: 2 } }).summary.invariants.conservation).toBe(false);
+    // 1 confirmed + 1 that reached a dead app + 1 whose reply was lost = the 3 granted
+    expect(report({ stock: { redisOk: 1, redisOkLost: 1 }, grantRepliesLost: 1 }).summary.invariants.conservation).toBe(true);
+    expect(report({ stock: { redisOk: 1, redisOkLost: 1 } }).summary.invariants.conservation).toBe(false);
+  });
+
+  test('users who sent more than one request count as retried, once each', () => {
+    const end = { usersTotal: 3, usersFinal: Uint8Array.from([OUTCOME_OK, OUTCOME_OK, OUTCOME_OK]), usersRequests: Uint16Array.from([1, 2, 5]) };
+    expect(report({ end }).summary.users).toMatchObject({ total: 3, succeeded: 3, retried: 2 });
   });
 });
