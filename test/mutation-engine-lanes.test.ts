@@ -86,6 +86,20 @@ describe('code run ahead', () => {
     expect(e.events).toBe(5);
   });
 
+  test('an absolute time scheduled ahead keeps its time; a negative or NaN lead is refused', () => {
+    const { e, k, seen } = recorder();
+    const kStart = e.register('start', () => {
+      e.beginAhead(5);
+      e.at(8, k, 1); // at 8, not 1 us after the replay
+      e.endAhead();
+    });
+    e.at(0, kStart, 0);
+    e.run();
+    expect(seen).toEqual([[1, 8]]);
+    expect(() => e.beginAhead(-1)).toThrow('negative or NaN lead -1');
+    expect(() => e.beginAhead(Number.NaN)).toThrow('negative or NaN lead NaN');
+  });
+
   test('nothing scheduled ahead: no replay event; the replay kind is the engine\'s first', () => {
     const e = new Engine();
     e.beginAhead(3);
