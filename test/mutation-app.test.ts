@@ -1,0 +1,118 @@
+// The app servers' faults through the whole stack: a kill with a duration (requests inside reset,
+// local stock stranded, the restart reading its stock again), a slow fault that ends, and what each
+// one writes in summary.faults. Every figure is worked out by hand beside it.
+//
+// The timings (the defaults): users <-> nginx 1 ms one way, nginx <-> app 100 us, app service
+// 300 us (const), app <-> Redis 100 us, Redis 50 us. A sale that meets no fault: 2.75 ms.
+import { runScenario } from '../src/model/stack.js';
+import { parseScenario } from '../src/scenario/load.js';
+
+const run = (yaml: string, set: string[] = []) => runScenario(parseScenario(yaml, 'test.yaml', { set })).report.summary;
+
+const stack = (users: string, stock: string, faults: string, servers = 2) => `name: app
+seed: 1
+tickets: { inventory: 100, script: fixed }
+users:
+  load:
+    open: ${users}
+nginx:
+  upstream:
+    fail_timeout: 0s
+    servers:
+${['app1', 'app2', 'app3'].slice(0, servers).map((n) => `      - { name: ${n}, weight: 1 }\n`).join('')}app:
+  local_stock: ${stock}
+  local_check: exact
+faults:
+${faults}`;
+
+const FOUR_SECONDS = '{ users: 4, rate: 1/s, shape: uniform }'; // at 0, 1, 2, 3 s
+const faultLog = (s: ReturnType<typeof run>) => s.faults.map((f) => [f.at_ms, f.action, f.target, f.detail]);
+
+describe('a kill with a duration, during a request', () => {
+  // app1 killed at 1.2 ms for 1.5 s. fail_timeout 0 s: a failed peer sits out only the second it
+  // failed in. Smooth WRR 1:1, ties to the first.
+  // User 0 (0 s) reaches app1 at 1.1 ms; its service runs to 1.4 ms, so the kill resets it: 1
+  // request reset, all 2 local tickets stranded. nginx hears the reset at 1.3 ms, fails app1 out
+  // and retries app2: there at 1.4, sold, back to the user at 1.3 + 0.1 + 2.75 - 1.1 = 3.05 ms.
+  // Current weights after: app1 -1 (effective weight 0), app2 1.
+  // User 1 (1 s): app1 is eligible again but at weight 0: app1 -1, app2 2 -> app2 (then 1; app1's
+  // effective weight climbs to 1). The restart at 1501.2 ms reads app1's stock of 2 again.
+  // User 2 (2 s): app1 0, app2 2 -> app2 (then 0). User 3 (3 s): 1, 1 -> app1, which sells.
+  const s = run(stack(FOUR_SECONDS, '[2, 10]', '  - { at: 1.2ms, kill: app1, for: 1.5s }\n'));
+
+  test('the request inside is reset and retried, the stock is stranded, the restart sells again', () => {
+    expect(s.requests).toEqual({ total: 4, ok: 4, sold_out: 0, errors: 0, timeouts: 0 });
+    expect(s.tiers.nginx.nginx1?.retries).toBe(1);
+    expect(s.tiers.app.app1).toMatchObject({ requests: 2, lost: 1, local_sold: 1, redis_ok: 1, alive_at_end: true });
+    expect(s.tiers.app.app2).toMatchObject({ requests: 3, lost: 0, local_sold: 3, redis_ok: 3 });
+    expect(s.tickets.stranded_at_kills).toBe(2);
+    expect(s.tickets.stranded_local).toBe(0); // app1 is alive at the end
+    expect(s.latency_ms.max).toBe(3.05);
+  });
+
+  test('summary.faults says what each step did', () => {
+    expect(faultLog(s)).toEqual([
+      [1.2, 'kill', 'app1', '1 requests reset, 2 local tickets stranded'],
+      [1501.2, 'kill ends', 'app1', 'restarted with local stock 2'],
+    ]);
+  });
+});
+
+describe('a restart reads the local stock again', () => {
+  // Local stock [1, 10]. User 0 (0 s) buys app1's only ticket (LocalSalesVolume 1). app1 is killed
+  // at 0.5 s (nothing inside, nothing left: 0 stranded) and restarted at 1.5 s with volume 0. User 1
+  // (1 s) goes to app2 (WRR: app1 0, app2 2). User 2 (2 s): app1 1, app2 1 -> app1, which can sell
+  // again: without the restart's reset it would answer "sold out".
+  const s = run(stack(FOUR_SECONDS, '[1, 10]', '  - { at: 500ms, kill: app1 }\n  - { at: 1500ms, recover: app1 }\n'));
+
+  test('app1 sells a second ticket after its restart', () => {
+    expect(s.requests).toEqual({ total: 4, ok: 4, sold_out: 0, errors: 0, timeouts: 0 });
+    expect(s.tiers.app.app1).toMatchObject({ requests: 2, local_sold: 2, sold_out: 0, lost: 0 });
+    expect(s.tickets.stranded_at_kills).toBe(0);
+    expect(faultLog(s)).toEqual([
+      [500, 'kill', 'app1', '0 requests reset, 0 local tickets stranded'],
+      [1500, 'recover', 'app1', 'restarted with local stock 1'],
+    ]);
+  });
+
+  test('a server still dead at the end strands what it had left', () => {
+    // never recovered: users 1-3 all go to app2 (app1 refuses user 2 at 2 s, who is retried on
+    // app2; fail_timeout 0 lets app1 be tried again each second). Local stock [3, 10]: app1 sold 1
+    // and 2 are stranded, at the kill and at the end.
+    const t = run(stack(FOUR_SECONDS, '[3, 10]', '  - { at: 500ms, kill: app1 }\n'));
+    expect(t.tiers.app.app1).toMatchObject({ local_sold: 1, alive_at_end: false });
+    expect(t.tickets.stranded_at_kills).toBe(2);
+    expect(t.tickets.stranded_local).toBe(2);
+    expect(t.requests.ok).toBe(4);
+  });
+});
+
+describe('a slow fault that ends', () => {
+  // One server, users at 0, 1, 2 ms; app1 10x slow from 0 for 2.5 ms. A service time is drawn
+  // when the request enters the lock, at the factor of that moment.
+  // User 0: in at 1.1 ms, 3 ms of service -> 4.1, Redis -> 4.35 (the lock is held until then),
+  //   nginx 4.45, user 5.45 ms.
+  // User 1: at the app 2.1, waits for the lock until 4.35; the slow fault ended at 2.5: 0.3 ms ->
+  //   4.65, Redis 4.9, user 6.0 ms: latency 5.0 ms.
+  // User 2: at 3.1, lock at 4.9, out 5.2, Redis 5.45, user 6.55 ms: latency 4.55 ms.
+  const s = run(stack('{ users: 3, rate: 1k/s, shape: uniform }', '[10]', '  - { at: 0s, slow: app1, factor: 10, for: 2.5ms }\n', 1));
+
+  test('each service takes the factor of the moment it starts', () => {
+    expect(s.requests.ok).toBe(3);
+    expect(s.latency_ms.max).toBe(5.45);
+    expect(s.latency_ms.mean).toBe(5);
+    expect(s.duration_ms).toBe(6.55);
+  });
+
+  test('summary.faults', () => {
+    expect(faultLog(s)).toEqual([
+      [0, 'slow', 'app1', 'service time x10'],
+      [2.5, 'slow ends', 'app1', 'service time back to normal'],
+    ]);
+  });
+
+  test('busy time: the lock is held 3.25 + 0.55 + 0.55 ms of the 6.55 ms run', () => {
+    // utilization = 4.35 / 6.55 = 0.66412 -> 0.6641
+    expect(s.tiers.app.app1?.utilization).toBe(0.6641);
+  });
+});
