@@ -116,3 +116,33 @@ describe('a slow fault that ends', () => {
     expect(s.tiers.app.app1?.utilization).toBe(0.6641);
   });
 });
+
+describe('a Redis call that times out, and the dial after it', () => {
+  // One server, app.redis_read_timeout 1 ms, Redis 100x slow (5 ms a script) for its first 2 ms.
+  // Users at 0, 10, 20 ms.
+  // User 0: local deduction at 1.4 ms, the script reaches Redis at 1.5 and runs slow until 6.5;
+  //   the app gives up at 2.4: "sold out", the local unit burned, the connection marked broken.
+  //   nginx 2.5, user 3.5 ms. Redis still sells that ticket at 6.5: a grant nobody waits for.
+  // User 1: local deduction at 11.4, the app dials again first (a round trip, 0.2 ms), then the
+  //   call: 2.75 + 0.2 = 2.95 ms.
+  // User 2: the new connection is kept: 2.75 ms.
+  const yaml = stack('{ users: 3, rate: 100/s, shape: uniform }', '[10]', '  - { at: 0s, slow: redis, factor: 100, for: 2ms }\n', 1).replace(
+    '  local_check: exact\n',
+    '  local_check: exact\n  redis_read_timeout: 1ms\n',
+  );
+  const s = run(yaml);
+
+  test('the timed-out call burns its unit; the next call dials', () => {
+    expect(s.requests).toEqual({ total: 3, ok: 2, sold_out: 1, errors: 0, timeouts: 0 });
+    expect(s.tiers.app.app1).toMatchObject({ local_sold: 3, redis_ok: 2, redis_errors: 1, burned_local: 1, rolled_back: 0, sold_out: 1 });
+    expect(s.tickets.sold).toBe(3);
+    expect(s.latency_ms.max).toBe(3.5);
+    expect(s.latency_ms.mean).toBe(3.067); // (3.5 + 2.95 + 2.75) / 3
+  });
+
+  test('with local_rollback the unit comes back', () => {
+    // local_sold counts the deductions made (3); the failed call's one is given back, not burned
+    const r = run(yaml, ['app.local_rollback=true']);
+    expect(r.tiers.app.app1).toMatchObject({ local_sold: 3, redis_errors: 1, burned_local: 0, rolled_back: 1 });
+  });
+});
