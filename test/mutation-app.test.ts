@@ -146,3 +146,64 @@ describe('a Redis call that times out, and the dial after it', () => {
     expect(r.tiers.app.app1).toMatchObject({ local_sold: 3, redis_errors: 1, burned_local: 0, rolled_back: 1 });
   });
 });
+
+describe('tiers.app shares and servers.csv rows', () => {
+  // Weights 1, 2, 3 and a backup of weight 4; app2 `down`. Expected shares count the live
+  // primaries only: app1 1 / 4 = 0.25, app3 3 / 4 = 0.75, app2 and the backup 0. Four users at
+  // 1 ms gaps, WRR over app1 and app3 (1:3): app3, app1 (a tie at 2, 2), app3, app3 -> shares 0.25
+  // and 0.75.
+  const yaml = `name: shares
+seed: 1
+tickets: { inventory: 100, script: fixed }
+users:
+  load:
+    open: { users: 4, rate: 1k/s, shape: uniform }
+nginx:
+  upstream:
+    servers:
+      - { name: app1, weight: 1 }
+      - { name: app2, weight: 2, down: true }
+      - { name: app3, weight: 3 }
+      - { name: app4, weight: 4, backup: true }
+app:
+  local_stock: [5, 6, 7, 8]
+`;
+  const out = runScenario(parseScenario(yaml, 'test.yaml'));
+  const app = out.report.summary.tiers.app;
+
+  test('shares and expected shares', () => {
+    expect(Object.entries(app).map(([n, a]) => [n, a.requests, a.share, a.expected_share, a.weight, a.local_stock])).toEqual([
+      ['app1', 1, 0.25, 0.25, 1, 5],
+      ['app2', 0, 0, 0, 2, 6],
+      ['app3', 3, 0.75, 0.75, 3, 7],
+      ['app4', 0, 0, 0, 4, 8],
+    ]);
+  });
+
+  test('servers.csv rows carry the same figures', () => {
+    expect(out.report.servers.map((r) => [r.tier, r.node, r.requests, r.weight, r.share, r.expected_share, r.local_stock, r.local_sold, r.redis_ok, r.sold_out, r.lost])).toEqual([
+      ['app', 'app1', 1, 1, 0.25, 0.25, 5, 1, 1, 0, 0],
+      ['app', 'app2', 0, 2, 0, 0, 6, 0, 0, 0, 0],
+      ['app', 'app3', 3, 3, 0.75, 0.75, 7, 3, 3, 0, 0],
+      ['app', 'app4', 0, 4, 0, 0, 8, 0, 0, 0, 0],
+    ]);
+    // 0.55 ms in the lock per request over the 5.75 ms run (the last user at 3 ms, + 2.75):
+    // app1 0.55 / 5.75 = 0.09565, app3 1.65 / 5.75 = 0.28696
+    expect(out.report.servers.map((r) => r.utilization)).toEqual([0.0957, 0, 0.287, 0]);
+  });
+
+  test('utilization is per lock slot; a dead server counts its refusals as lost', () => {
+    // concurrency 2: the same busy time over twice the slots: 0.55 / 5.75 / 2 = 0.04783,
+    // 1.65 / 5.75 / 2 = 0.14348
+    const two = runScenario(parseScenario(yaml, 'test.yaml', { set: ['app.concurrency=2'] }));
+    expect(two.report.servers.map((r) => r.utilization)).toEqual([0.0478, 0, 0.1435, 0]);
+    // app1 dead: user 1's request is refused there (lost) and retried on app3
+    const dead = runScenario(parseScenario(`${yaml}faults:\n  - { at: 0s, kill: app1 }\n`, 'test.yaml'));
+    expect(dead.report.servers.map((r) => [r.node, r.requests, r.lost, r.local_sold])).toEqual([
+      ['app1', 1, 1, 0],
+      ['app2', 0, 0, 0],
+      ['app3', 4, 0, 4],
+      ['app4', 0, 0, 0],
+    ]);
+  });
+});
