@@ -9,6 +9,7 @@
 // is skipped by later requests for the rest of these runs.
 import { runScenario } from '../src/model/stack.js';
 import { parseScenario } from '../src/scenario/load.js';
+import { RoundRobinPeers } from '../src/model/nginx/pick-peer.js';
 
 const run = (yaml: string, set: string[] = []) => runScenario(parseScenario(yaml, 'test.yaml', { set })).report.summary;
 
@@ -182,5 +183,56 @@ describe('each worker keeps its own peer state', () => {
     expect(n?.retries).toBe(workers);
     expect(s.tiers.app.app1?.requests).toBe(workers);
     expect(s.tickets.sold).toBe(40);
+  });
+});
+
+describe('ip_hash on a miss: re-hash from the current hash, round robin after 20 misses', () => {
+  // 10.0.0.1 over the bytes 10, 0, 0 from 89: 2565, then 1753, 5403, 5523, 4582, 4070, ...;
+  // modulo 3 (three peers of weight 1): 0, 1, 0, 0, 1, 2.
+  const three = () => new RoundRobinPeers([0, 1, 2].map((i) => ({ name: `s${i}`, weight: 1, max_fails: 1, fail_timeout_s: 10, down: false })));
+  const IP = ((10 << 24) | 1) >>> 0;
+
+  test.each([
+    [0b000, 0, 2565, 0], // a hit at once
+    [0b001, 1, 1753, 1], // s0 tried: the next hash, 1753 % 3 = 1
+    [0b011, 2, 4070, 5], // s0, s1 tried: misses at 2565, 1753, 5403, 5523, 4582; 4070 % 3 = 2
+  ])('tried bits %i: peer %i, hash %i, %i misses', (bits, peer, hash, misses) => {
+    const p = three();
+    const tried = Uint32Array.of(bits);
+    const state = Int32Array.of(89);
+    const tries = new Int32Array(1);
+    expect(p.pickIpHash(0, tried, 0, IP, state, 0, tries)).toBe(peer);
+    expect([state[0], tries[0]]).toEqual([hash, misses]);
+  });
+
+  test('every peer tried: 21 misses, then round robin, which finds none', () => {
+    const p = three();
+    const tries = new Int32Array(1);
+    expect(p.pickIpHash(0, Uint32Array.of(0b111), 0, IP, Int32Array.of(89), 0, tries)).toBe(-1);
+    expect(tries[0]).toBe(21);
+  });
+
+  test('past 20 misses, or with one peer, it is round robin from the start', () => {
+    // s0 tried. With 21 misses already: no hash at all, round robin gives s1 (state untouched).
+    // With 20: one more hash (2565 -> s0, tried), the 21st miss, then round robin: s1.
+    for (const [before, after] of [
+      [21, 21],
+      [20, 21],
+    ]) {
+      const tries = Int32Array.of(before);
+      const state = Int32Array.of(89);
+      expect(three().pickIpHash(0, Uint32Array.of(0b001), 0, IP, state, 0, tries)).toBe(1);
+      expect([state[0], tries[0]]).toEqual([89, after]);
+    }
+    // one peer: round robin, no hash taken (a hash would have set the state to 2565)
+    const one = new RoundRobinPeers([{ name: 's0', weight: 1, max_fails: 1, fail_timeout_s: 10, down: false }]);
+    const st = Int32Array.of(89);
+    expect(one.pickIpHash(0, new Uint32Array(1), 0, IP, st, 0, new Int32Array(1))).toBe(0);
+    expect(st[0]).toBe(89);
+  });
+
+  test('weights 1, 2, 3: w = 2565 % 6 = 3 walks past 1 and 2 to the third peer', () => {
+    const p = new RoundRobinPeers([1, 2, 3].map((w, i) => ({ name: `s${i}`, weight: w, max_fails: 1, fail_timeout_s: 10, down: false })));
+    expect(p.pickIpHash(0, new Uint32Array(1), 0, IP, Int32Array.of(89), 0, new Int32Array(1))).toBe(2);
   });
 });
