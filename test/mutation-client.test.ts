@@ -7,6 +7,7 @@
 // the request's arrival to Redis's reply: 0.55 ms a request.
 import { runScenario } from '../src/model/stack.js';
 import { parseScenario } from '../src/scenario/load.js';
+import { OUTCOME_NONE, OUTCOME_OK, RequestTable } from '../src/model/client/requests.js';
 
 const run = (yaml: string, set: string[] = []) => runScenario(parseScenario(yaml, 'test.yaml', { set })).report.summary;
 
@@ -101,5 +102,56 @@ describe("a user's timeout", () => {
     expect(s.requests).toEqual({ total: 3, ok: 0, sold_out: 0, errors: 0, timeouts: 3 });
     expect(s.users).toMatchObject({ total: 1, failed_timeout: 1, retried: 1, late_answers: 3 });
     expect(s.tickets.sold).toBe(3);
+  });
+});
+
+describe('the request table', () => {
+  test('a reused slot starts clean', () => {
+    const rq = new RequestTable(40, 1); // 40 peers: two words of tried bits per request
+    expect(rq.triedWords).toBe(2);
+    const r = rq.alloc(7, 100);
+    expect([rq.user[r], rq.id[r], rq.sent_us[r], rq.hashState[r], rq.holds[r], rq.status[r]]).toEqual([7, 0, 100, 89, 1, OUTCOME_NONE]);
+    const [gen, use] = [rq.gen[r], rq.use[r]];
+    // what nginx, the app and the users leave behind
+    rq.onBackup[r] = 1;
+    rq.hashState[r] = 5;
+    rq.hashTries[r] = 3;
+    rq.ngxWaiting[r] = 1;
+    rq.abandoned[r] = 1;
+    rq.lost[r] = 1;
+    rq.triesLeft[r] = 2;
+    rq.tried[r * 2] = 5;
+    rq.tried[r * 2 + 1] = 6;
+    rq.status[r] = OUTCOME_OK;
+    rq.server[r] = 3;
+    rq.hold(r); // an app server takes it
+    rq.unhold(r);
+    expect(rq.live).toBe(1);
+    rq.unhold(r); // the user lets go: released
+    expect(rq.live).toBe(0);
+    expect(rq.server[r]).toBe(-1);
+    expect(rq.gen[r]).toBe(gen + 1); // stale events of the old use are told apart
+    const s = rq.alloc(8, 200);
+    expect(s).toBe(r);
+    expect([rq.user[s], rq.id[s], rq.sent_us[s]]).toEqual([8, 1, 200]);
+    expect([rq.onBackup[s], rq.hashState[s], rq.hashTries[s], rq.ngxWaiting[s], rq.abandoned[s], rq.lost[s], rq.triesLeft[s]]).toEqual([0, 89, 0, 0, 0, 0, 0]);
+    expect([rq.tried[s * 2], rq.tried[s * 2 + 1], rq.status[s], rq.holds[s]]).toEqual([0, 0, OUTCOME_NONE, 1]);
+    expect([rq.gen[s], rq.use[s]]).toEqual([gen + 2, use + 1]);
+  });
+
+  test('the table grows past its capacity and keeps what it holds', () => {
+    const rq = new RequestTable(3, 2);
+    const slots = [0, 1, 2, 3, 4].map((u) => rq.alloc(u, u * 10));
+    expect(new Set(slots).size).toBe(5);
+    expect(rq.capacity).toBeGreaterThanOrEqual(5);
+    expect(slots.map((r) => [rq.user[r], rq.sent_us[r]])).toEqual([0, 1, 2, 3, 4].map((u) => [u, u * 10]));
+  });
+
+  test('a hold of a released slot, or an unhold without a hold, is an internal error', () => {
+    const rq = new RequestTable(1, 4);
+    const r = rq.alloc(0, 0);
+    rq.unhold(r);
+    expect(() => rq.hold(r)).toThrow(`hold of request slot ${r}, which nobody holds (it was released)`);
+    expect(() => rq.unhold(r)).toThrow(`unhold of request slot ${r} without a hold`);
   });
 });
