@@ -1,11 +1,15 @@
 // The fault schedule drawn from the `faults` stream, checked draw by draw against a scripted
 // stream (each expected value follows from the script by hand), and the injector's log of fault
 // starts and ends through the whole stack.
+import { readFileSync } from 'node:fs';
+import { Engine } from '../src/engine/engine.js';
 import { RngStream, RngStreams } from '../src/engine/rng.js';
-import { drawRandomFaults, drawRandomKills, faultSchedule } from '../src/model/faults/injector.js';
+import { Metrics } from '../src/metrics/metrics.js';
+import { drawRandomFaults, drawRandomKills, FaultInjector, faultSchedule } from '../src/model/faults/injector.js';
 import { runScenario } from '../src/model/stack.js';
-import { parseScenario } from '../src/scenario/load.js';
-import type { Fault, RandomFaults, RandomKill } from '../src/scenario/types.js';
+import { loadScenario, parseScenario } from '../src/scenario/load.js';
+import { Topology } from '../src/scenario/topology.js';
+import type { Fault, RandomFaults, RandomKill, Scenario } from '../src/scenario/types.js';
 
 /** A stream that answers int() and exp() from a script and records what it was asked. */
 class Scripted extends RngStream {
@@ -130,5 +134,134 @@ ${faults}`;
       [1000, 'restart', 'redis'],
       [1000, 'restart ends', 'redis'],
     ]);
+  });
+});
+
+describe('the injector routes each fault to the tier that owns its target', () => {
+  // Recording handlers: each notes (tier, action, index) when a fault starts and when it ends.
+  function recorder(seen: string[], tier: string) {
+    return {
+      applyFault: (f: Fault, i: number) => {
+        seen.push(`${tier} ${f.action} ${i}`);
+        return `${tier} applied`;
+      },
+      endFault: (f: Fault, i: number) => {
+        seen.push(`${tier} end ${f.action} ${i}`);
+        return tier === 'site' ? null : `${tier} ended`; // null: nothing to log
+      },
+    };
+  }
+  function handlers(seen: string[], front: boolean, sites: boolean, replicas: boolean) {
+    const r = (t: string) => recorder(seen, t);
+    return {
+      app: r('app'),
+      redis: r('redis'),
+      proxyLink: r('proxyLink'),
+      redisLink: r('redisLink'),
+      partition: r('partition'),
+      front: front ? { router: r('router'), director: r('director'), nginx: r('nginx'), routedLink: r('routedLink') } : null,
+      site: sites ? r('site') : null,
+      ...(sites ? { siteLink: r('siteLink') } : {}),
+      ...(replicas ? { replica: r('replica'), replicationLink: r('replicationLink') } : {}),
+    };
+  }
+  const at = (action: string, target: string, for_us = 0): Fault => {
+    const t = { at_us: 10, for_us, line: 4 };
+    switch (action) {
+      case 'slow':
+        return { ...t, action, target, factor: 2 };
+      case 'drop':
+        return { ...t, action, target, fraction: 0.5 };
+      case 'partition':
+        return { ...t, action, nodes: [target] };
+      case 'kill':
+      case 'recover':
+      case 'restart':
+      case 'down':
+      case 'up':
+      case 'stop':
+        return { ...t, action, target };
+      default:
+        throw new Error(action);
+    }
+  };
+  function inject(file: string | Scenario, faults: Fault[], h: (seen: string[]) => ReturnType<typeof handlers>) {
+    const s = typeof file === 'string' ? loadScenario(file) : file;
+    const engine = new Engine();
+    const metrics = new Metrics(s.report.bin_us);
+    const seen: string[] = [];
+    const inj = new FaultInjector(engine, Topology.of(s), faults, metrics, h(seen));
+    inj.start();
+    engine.run();
+    return { seen, log: metrics.faults.map((f) => `${f.at_us} ${f.action} ${f.target}: ${f.detail}`) };
+  }
+
+  test('routers, directors, nginx and routed links go to the front; app, Redis and the stack links to theirs', () => {
+    // router-crash.yaml: routers border, edge1, edge2; directors lvs1, lvs2; nginx1, nginx2; app1-4
+    const faults = [
+      at('kill', 'app2'),
+      at('recover', 'app3'),
+      at('slow', 'app1'),
+      at('kill', 'redis'),
+      at('slow', 'redis'),
+      at('restart', 'redis'),
+      at('kill', 'edge1'),
+      at('kill', 'lvs2'),
+      at('stop', 'lvs1'),
+      at('recover', 'nginx2'),
+      at('down', 'edge2-lvs1'),
+      at('up', 'border-edge1'),
+      at('drop', 'nginx2-app3'),
+      at('drop', 'app4-redis'),
+      at('partition', 'app1'),
+    ];
+    const { seen, log } = inject('scenarios/router-crash.yaml', faults, (x) => handlers(x, true, false, false));
+    // proxy link nginx2-app3: 1 x 4 + 2 = 6; routed links in network.links order
+    expect(seen).toEqual([
+      'app kill 1',
+      'app recover 2',
+      'app slow 0',
+      'redis kill 0',
+      'redis slow 0',
+      'redis restart 0',
+      'router kill 1',
+      'director kill 1',
+      'director stop 0',
+      'nginx recover 1',
+      'routedLink down 4',
+      'routedLink up 0',
+      'proxyLink drop 6',
+      'redisLink drop 3',
+      'partition partition 0',
+      'redis end restart 0', // a restart ends even without `for`
+    ]);
+    expect(log[0]).toBe('10 kill app2: app applied');
+    expect(log.at(-1)).toBe('10 restart ends redis: redis ended');
+  });
+
+  test('sites, site links, replicas and their links; an end with nothing to undo logs nothing', () => {
+    // dc-failover-redis.yaml: sites dc1, dc2; replica1 in dc2, its replication link the site link
+    const faults = [at('kill', 'dc2', 5), at('down', 'dc1-dc2'), at('kill', 'replica1'), at('recover', 'app4')];
+    const { seen, log } = inject('scenarios/dc-failover-redis.yaml', faults, (x) => handlers(x, false, true, true));
+    expect(seen).toEqual(['site kill 1', 'siteLink down 0', 'replica kill 0', 'app recover 3', 'site end kill 1']);
+    expect(log).toEqual(['10 kill dc2: site applied', '10 down dc1-dc2: siteLink applied', '10 kill replica1: replica applied', '10 recover app4: app applied']);
+  });
+
+  test('replicas beside a routed network: only replica nodes and links go to the replication tier', () => {
+    // router-crash.yaml with a replica on its own link
+    const text = readFileSync('scenarios/router-crash.yaml', 'utf8').replace(/^expect:[\s\S]*$/m, '') + 'redis:\n  replicas:\n    - { name: replica1, link_latency: 2ms }\n';
+    const faults = [at('down', 'redis-replica1'), at('kill', 'replica1'), at('down', 'edge2-lvs1'), at('kill', 'nginx1'), at('kill', 'border')];
+    const { seen } = inject(parseScenario(text, 'r.yaml'), faults, (x) => handlers(x, true, false, true));
+    expect(seen).toEqual(['replicationLink down 0', 'replica kill 0', 'routedLink down 4', 'nginx kill 0', 'router kill 0']);
+  });
+
+  test('a target no tier takes is an internal error, named with its line', () => {
+    const bad = (f: Fault, front = false, sites = false) => () => inject('scenarios/router-crash.yaml', [f], (x) => handlers(x, front, sites, false));
+    expect(bad(at('kill', 'nosuch'))).toThrow('fault target nosuch (line 4) is not a node of this scenario');
+    expect(bad(at('drop', 'nosuch'))).toThrow('fault target nosuch (line 4) is not a link of this scenario');
+    expect(bad(at('kill', 'edge1'))).toThrow('fault target edge1 (line 4) needs the routed network in front');
+    expect(bad(at('slow', 'lvs1'), true)).toThrow('fault target lvs1 (line 4) cannot be slowed');
+    expect(bad(at('drop', 'edge1-lvs1'), true)).toThrow('fault target edge1-lvs1 (line 4) is a routed link: it goes down or up, it does not drop');
+    expect(() => inject('scenarios/dc-failover-redis.yaml', [at('kill', 'dc1')], (x) => handlers(x, false, false, false))).toThrow('fault target dc1 (line 4) needs sites');
   });
 });
