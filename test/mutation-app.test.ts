@@ -38,9 +38,10 @@ describe('a kill with a duration, during a request', () => {
   // User 1 (1 s): app1 is eligible again but at weight 0: app1 -1, app2 2 -> app2 (then 1; app1's
   // effective weight climbs to 1). The restart at 1501.2 ms reads app1's stock of 2 again.
   // User 2 (2 s): app1 0, app2 2 -> app2 (then 0). User 3 (3 s): 1, 1 -> app1, which sells.
-  const s = run(stack(FOUR_SECONDS, '[2, 10]', '  - { at: 1.2ms, kill: app1, for: 1.5s }\n'));
+  const summary = () => run(stack(FOUR_SECONDS, '[2, 10]', '  - { at: 1.2ms, kill: app1, for: 1.5s }\n'));
 
   test('the request inside is reset and retried, the stock is stranded, the restart sells again', () => {
+    const s = summary();
     expect(s.requests).toEqual({ total: 4, ok: 4, sold_out: 0, errors: 0, timeouts: 0 });
     expect(s.tiers.nginx.nginx1?.retries).toBe(1);
     expect(s.tiers.app.app1).toMatchObject({ requests: 2, lost: 1, local_sold: 1, redis_ok: 1, alive_at_end: true });
@@ -51,6 +52,7 @@ describe('a kill with a duration, during a request', () => {
   });
 
   test('summary.faults says what each step did', () => {
+    const s = summary();
     expect(faultLog(s)).toEqual([
       [1.2, 'kill', 'app1', '1 requests reset, 2 local tickets stranded'],
       [1501.2, 'kill ends', 'app1', 'restarted with local stock 2'],
@@ -63,9 +65,10 @@ describe('a restart reads the local stock again', () => {
   // at 0.5 s (nothing inside, nothing left: 0 stranded) and restarted at 1.5 s with volume 0. User 1
   // (1 s) goes to app2 (WRR: app1 0, app2 2). User 2 (2 s): app1 1, app2 1 -> app1, which can sell
   // again: without the restart's reset it would answer "sold out".
-  const s = run(stack(FOUR_SECONDS, '[1, 10]', '  - { at: 500ms, kill: app1 }\n  - { at: 1500ms, recover: app1 }\n'));
+  const summary = () => run(stack(FOUR_SECONDS, '[1, 10]', '  - { at: 500ms, kill: app1 }\n  - { at: 1500ms, recover: app1 }\n'));
 
   test('app1 sells a second ticket after its restart', () => {
+    const s = summary();
     expect(s.requests).toEqual({ total: 4, ok: 4, sold_out: 0, errors: 0, timeouts: 0 });
     expect(s.tiers.app.app1).toMatchObject({ requests: 2, local_sold: 2, sold_out: 0, lost: 0 });
     expect(s.tickets.stranded_at_kills).toBe(0);
@@ -95,9 +98,10 @@ describe('a slow fault that ends', () => {
   // User 1: at the app 2.1, waits for the lock until 4.35; the slow fault ended at 2.5: 0.3 ms ->
   //   4.65, Redis 4.9, user 6.0 ms: latency 5.0 ms.
   // User 2: at 3.1, lock at 4.9, out 5.2, Redis 5.45, user 6.55 ms: latency 4.55 ms.
-  const s = run(stack('{ users: 3, rate: 1k/s, shape: uniform }', '[10]', '  - { at: 0s, slow: app1, factor: 10, for: 2.5ms }\n', 1));
+  const summary = () => run(stack('{ users: 3, rate: 1k/s, shape: uniform }', '[10]', '  - { at: 0s, slow: app1, factor: 10, for: 2.5ms }\n', 1));
 
   test('each service takes the factor of the moment it starts', () => {
+    const s = summary();
     expect(s.requests.ok).toBe(3);
     expect(s.latency_ms.max).toBe(5.45);
     expect(s.latency_ms.mean).toBe(5);
@@ -105,6 +109,7 @@ describe('a slow fault that ends', () => {
   });
 
   test('summary.faults', () => {
+    const s = summary();
     expect(faultLog(s)).toEqual([
       [0, 'slow', 'app1', 'service time x10'],
       [2.5, 'slow ends', 'app1', 'service time back to normal'],
@@ -112,6 +117,7 @@ describe('a slow fault that ends', () => {
   });
 
   test('busy time: the lock is held 3.25 + 0.55 + 0.55 ms of the 6.55 ms run', () => {
+    const s = summary();
     // utilization = 4.35 / 6.55 = 0.66412 -> 0.6641
     expect(s.tiers.app.app1?.utilization).toBe(0.6641);
   });
@@ -130,9 +136,10 @@ describe('a Redis call that times out, and the dial after it', () => {
     '  local_check: exact\n',
     '  local_check: exact\n  redis_read_timeout: 1ms\n',
   );
-  const s = run(yaml);
+  const summary = () => run(yaml);
 
   test('the timed-out call burns its unit; the next call dials', () => {
+    const s = summary();
     expect(s.requests).toEqual({ total: 3, ok: 2, sold_out: 1, errors: 0, timeouts: 0 });
     expect(s.tiers.app.app1).toMatchObject({ local_sold: 3, redis_ok: 2, redis_errors: 1, burned_local: 1, rolled_back: 0, sold_out: 1 });
     expect(s.tickets.sold).toBe(3);
@@ -168,10 +175,11 @@ nginx:
 app:
   local_stock: [5, 6, 7, 8]
 `;
-  const out = runScenario(parseScenario(yaml, 'test.yaml'));
-  const app = out.report.summary.tiers.app;
+  const runOut = () => runScenario(parseScenario(yaml, 'test.yaml'));
 
   test('shares and expected shares', () => {
+    const out = runOut();
+    const app = out.report.summary.tiers.app;
     expect(Object.entries(app).map(([n, a]) => [n, a.requests, a.share, a.expected_share, a.weight, a.local_stock])).toEqual([
       ['app1', 1, 0.25, 0.25, 1, 5],
       ['app2', 0, 0, 0, 2, 6],
@@ -181,6 +189,7 @@ app:
   });
 
   test('servers.csv rows carry the same figures', () => {
+    const out = runOut();
     expect(out.report.servers.map((r) => [r.tier, r.node, r.requests, r.weight, r.share, r.expected_share, r.local_stock, r.local_sold, r.redis_ok, r.sold_out, r.lost])).toEqual([
       ['app', 'app1', 1, 1, 0.25, 0.25, 5, 1, 1, 0, 0],
       ['app', 'app2', 0, 2, 0, 0, 6, 0, 0, 0, 0],
