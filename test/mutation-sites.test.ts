@@ -23,7 +23,7 @@ class Scripted extends RngStream {
 
 // Three sites: dc1 weight 3, dc2 weight 1, dc3 a standby (weight 0). TTL 1 s, checks every 100 ms,
 // fall 2, rise 2.
-function sites(): Sites {
+function sites(weights = [3, 1, 0]): Sites {
   const s = parseScenario(
     `name: g
 tickets: { inventory: 10 }
@@ -31,9 +31,9 @@ nginx:
   instances: 3
   upstream: { servers: [ { name: app1 }, { name: app2 }, { name: app3 } ] }
 sites:
-  - { name: dc1, weight: 3, nginx: [nginx1], servers: [app1] }
-  - { name: dc2, weight: 1, nginx: [nginx2], servers: [app2] }
-  - { name: dc3, weight: 0, nginx: [nginx3], servers: [app3] }
+  - { name: dc1, weight: ${weights[0]}, nginx: [nginx1], servers: [app1] }
+  - { name: dc2, weight: ${weights[1]}, nginx: [nginx2], servers: [app2] }
+  - { name: dc3, weight: ${weights[2]}, nginx: [nginx3], servers: [app3] }
 gslb: { ttl: 1s, interval: 100ms, fall: 2, rise: 2 }
 `,
     'g.yaml',
@@ -42,11 +42,11 @@ gslb: { ttl: 1s, interval: 100ms, fall: 2, rise: 2 }
   return s;
 }
 
-function gslb(randoms: number[], healthy: (site: number) => boolean = () => true) {
+function gslb(randoms: number[], healthy: (site: number) => boolean = () => true, weights = [3, 1, 0]) {
   const engine = new Engine();
   const counters = new SiteCounters(3, 1000);
   const rng = new Scripted(randoms);
-  return { g: new Gslb(engine, sites(), 4, counters, rng, healthy), engine, counters, rng };
+  return { g: new Gslb(engine, sites(weights), 4, counters, rng, healthy), engine, counters, rng };
 }
 
 describe('a DNS answer: a weighted draw among the sites handed out', () => {
@@ -66,6 +66,21 @@ describe('a DNS answer: a weighted draw among the sites handed out', () => {
     expect(g.answer()).toBe(2);
     expect(Array.from(counters.checks)).toEqual([2, 2, 2]);
     expect(Array.from(counters.checksFailed)).toEqual([2, 2, 0]);
+  });
+
+  test('two standbys count equally', () => {
+    // weights 3, 0, 0 and dc1 out: the standbys dc2 and dc3 get 1 each: 0.75 x 2 = 1.5 -> dc3
+    const { g, engine } = gslb([0.75, 0.25], (s) => s !== 0, [3, 0, 0]);
+    g.start(() => engine.now_us < 200_000);
+    engine.run();
+    expect(Array.from(g.inDns)).toEqual([0, 1, 1]);
+    expect([g.answer(), g.answer()]).toEqual([2, 1]); // 0.25 x 2 = 0.5 -> dc2
+  });
+
+  test('a draw at the very top end (the fallback for a sum rounded there) takes the last weighted site', () => {
+    // x = 1 x 4 = 4 is never below 0 after 3 and 1: the fallback scans down for a site with weight
+    const { g } = gslb([1]);
+    expect(g.answer()).toBe(1);
   });
 
   test('with none handed out, every site is answered by weight', () => {
@@ -129,8 +144,22 @@ describe("the users' cached answers", () => {
     expect(Array.from(counters.answers)).toEqual([2, 1, 0]);
     expect(Array.from(counters.moved)).toEqual([0, 1, 0]);
     // cached answers per 1 ms bin: +1 where given, -1 where the TTL runs out
+    // user 1 again at 0.9 s: still cached (site 0 is a cached answer like any other)
+    expect(g.siteFor(1, 900_000)).toBe(0);
+    expect(rng.draws).toBe(3);
     const d = counters.cachedDelta;
     expect([d[1].values[0], d[1].values[1000]]).toEqual([1, -1]);
     expect([d[0].values[500], d[0].values[1000], d[0].values[1500], d[0].values[2000]]).toEqual([1, 1, -1, -1]);
+  });
+});
+
+describe('moves between sites', () => {
+  test('a new answer naming the same site is no move; one away from site 0 is', () => {
+    // user 2: 0 s draw 0.1 -> dc1; 1 s draw 0.1 -> dc1 again (no move); 2 s draw 0.9 -> dc2: a
+    // move away from dc1
+    const { g, counters } = gslb([0.1, 0.1, 0.9]);
+    expect([g.siteFor(2, 0), g.siteFor(2, 1_000_000), g.siteFor(2, 2_000_000)]).toEqual([0, 0, 1]);
+    expect(Array.from(counters.moved)).toEqual([1, 0, 0]);
+    expect(Array.from(counters.answers)).toEqual([2, 1, 0]);
   });
 });
