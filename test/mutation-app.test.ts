@@ -6,6 +6,8 @@
 // 300 us (const), app <-> Redis 100 us, Redis 50 us. A sale that meets no fault: 2.75 ms.
 import { runScenario } from '../src/model/stack.js';
 import { parseScenario } from '../src/scenario/load.js';
+import { AppCounters } from '../src/model/app/counters.js';
+import { appSections } from '../src/model/app/summary.js';
 
 const run = (yaml: string, set: string[] = []) => runScenario(parseScenario(yaml, 'test.yaml', { set })).report.summary;
 
@@ -216,3 +218,32 @@ app:
     ]);
   });
 });
+
+describe('nodes.csv rows of the app servers and nginx', () => {
+  // One user at 0 to one server, bins of 1 ms (report.bin 1ms): nginx takes the request at 1 ms
+  // and holds it until the answer leaves at 2.75 - 1 = 1.75 ms; app1's lock is busy from 1.1 to
+  // 1.65 ms; Redis runs the script from 1.5 to 1.55 ms. So in bin 1: nginx1 done 1, queue 0.75
+  // (held 0.75 of the bin); app1 done 1, busy 0.55; redis done 1, busy 0.05.
+  test('each tier names its nodes and its tier', () => {
+    const yaml = stack('{ users: 1, rate: 1/s, shape: uniform }', '[10]', '  []\n', 1) + 'report: { bin: 1ms }\n';
+    const rows = runScenario(parseScenario(yaml, 'test.yaml')).report.nodes.filter((r) => r.t_ms === 1);
+    expect(rows.map((r) => [r.tier, r.node, r.done, r.busy, r.queue])).toEqual([
+      ['nginx', 'nginx1', 1, 0, 0.75],
+      ['app', 'app1', 1, 0.55, 0],
+      ['redis', 'redis', 1, 0.05, 0],
+    ]);
+  });
+});
+
+describe('shares with no request at all', () => {
+  // zero counters (a run in which nothing reached an app server): every share is 0, not 0 / 0
+  test('share 0, expected share by weight', () => {
+    const s = parseScenario(stack('{ users: 1, rate: 1/s, shape: uniform }', '[10, 10]', '  []\n'), 'test.yaml');
+    const sections = appSections(s, new AppCounters(2, 1000), { alive: Uint8Array.of(1, 1), remainingLocal: [10, 10] }, 1000);
+    expect(Object.values(sections.servers).map((a) => [a.share, a.expected_share])).toEqual([
+      [0, 0.5],
+      [0, 0.5],
+    ]);
+  });
+});
+
