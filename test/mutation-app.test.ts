@@ -50,6 +50,7 @@ describe('a kill with a duration, during a request', () => {
     expect(s.tiers.app.app2).toMatchObject({ requests: 3, lost: 0, local_sold: 3, redis_ok: 3 });
     expect(s.tickets.stranded_at_kills).toBe(2);
     expect(s.tickets.stranded_local).toBe(0); // app1 is alive at the end
+    expect(s.tickets.unsold_why.live_local_left).toBe(8); // app1 2 - 1 (its second life), app2 10 - 3
     expect(s.latency_ms.max).toBe(3.05);
   });
 
@@ -88,6 +89,7 @@ describe('a restart reads the local stock again', () => {
     expect(t.tiers.app.app1).toMatchObject({ local_sold: 1, alive_at_end: false });
     expect(t.tickets.stranded_at_kills).toBe(2);
     expect(t.tickets.stranded_local).toBe(2);
+    expect(t.tickets.unsold_why.live_local_left).toBe(7); // app2 alive: 10 - 3 sold
     expect(t.requests.ok).toBe(4);
   });
 });
