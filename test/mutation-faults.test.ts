@@ -191,6 +191,7 @@ describe('the injector routes each fault to the tier that owns its target', () =
     const metrics = new Metrics(s.report.bin_us);
     const seen: string[] = [];
     const inj = new FaultInjector(engine, Topology.of(s), faults, metrics, h(seen));
+    expect(inj.faults).toEqual(faults); // the whole schedule, for the report
     inj.start();
     engine.run();
     return { seen, log: metrics.faults.map((f) => `${f.at_us} ${f.action} ${f.target}: ${f.detail}`) };
