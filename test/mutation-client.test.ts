@@ -139,6 +139,23 @@ describe('the request table', () => {
     expect([rq.gen[s], rq.use[s]]).toEqual([gen + 2, use + 1]);
   });
 
+  test("clearing a slot's tried bits leaves its neighbours' alone", () => {
+    // two words of tried bits per slot (40 peers). Slots 0 and 2 stay held, slot 1 is released;
+    // slots are handed out in a circle, so allocating and releasing goes round until slot 1 comes
+    // back. Then its words 2-3 are cleared and its neighbours' words 1 and 4 are not.
+    const rq = new RequestTable(40, 8);
+    expect([rq.alloc(0, 0), rq.alloc(1, 0), rq.alloc(2, 0)]).toEqual([0, 1, 2]);
+    rq.unhold(1);
+    let r = -1;
+    for (let k = 0; k < 20 && r !== 1; k++) {
+      rq.tried.fill(9);
+      r = rq.alloc(3 + k, 0);
+      if (r !== 1) rq.unhold(r);
+    }
+    expect(r).toBe(1);
+    expect(Array.from(rq.tried.subarray(0, 6))).toEqual([9, 9, 0, 0, 9, 9]);
+  });
+
   test('the table grows past its capacity and keeps what it holds', () => {
     const rq = new RequestTable(3, 2);
     const slots = [0, 1, 2, 3, 4].map((u) => rq.alloc(u, u * 10));
