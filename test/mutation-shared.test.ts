@@ -4,6 +4,7 @@
 import { RngStream } from '../src/engine/rng.js';
 import { transmitDelay_us } from '../src/model/shared/connectivity.js';
 import { textTable, vec, weightSum, weightsLine } from '../src/model/shared/explain-format.js';
+import { LoadBins } from '../src/model/shared/load-bins.js';
 import { Port } from '../src/model/shared/port.js';
 import { makeSampler, meanOf } from '../src/model/shared/service-time.js';
 import { runScenario } from '../src/model/stack.js';
@@ -134,5 +135,62 @@ describe('ports and explain tables', () => {
     expect(vec([1, 2.5])).toBe('[1, 2.5]');
     expect(weightsLine({ names: ['p', 'q'], weights: [5, 1] })).toBe('p=5 q=1');
     expect(weightSum([5, 1, 1])).toBe(7);
+  });
+});
+
+describe('LoadBins', () => {
+  test('a bin width must be positive', () => {
+    for (const w of [0, -1, Number.NaN]) expect(() => new LoadBins(1, w)).toThrow(`load bins: bin width must be positive, got ${w}`);
+  });
+
+  test('a span is split over the bins it crosses, per node', () => {
+    // bins of 100 us, node 1 of 2, busy 2 and 1 waiting from 50 to 250 us: 50, 100 and 50 us
+    const lb = new LoadBins(2, 100);
+    lb.credit(1, 50, 250, 2, 1);
+    expect(Array.from(lb.busy_us.subarray(0, 6))).toEqual([0, 100, 0, 200, 0, 100]);
+    expect(Array.from(lb.queue_us.subarray(0, 6))).toEqual([0, 50, 0, 100, 0, 50]);
+    expect(lb.used).toBe(3);
+    // a span ending on a boundary adds nothing to the next bin
+    lb.credit(0, 0, 200, 1, 0);
+    expect([lb.busy_us[0], lb.busy_us[2], lb.busy_us[4]]).toEqual([100, 100, 0]);
+  });
+
+  test('an empty span, or nothing busy or waiting, writes nothing', () => {
+    const lb = new LoadBins(1, 100);
+    lb.credit(0, 150, 150, 1, 1);
+    lb.credit(0, 150, 120, 1, 1);
+    lb.credit(0, 100, 900, 0, 0);
+    expect(lb.used).toBe(0);
+    expect(lb.busy_us.some((v) => v !== 0) || lb.queue_us.some((v) => v !== 0)).toBe(false);
+  });
+
+  test('completions by bin; the arrays grow (by doubling) and keep what they hold; used never goes back', () => {
+    // 64 bins at first: bin 123 of node 1 (of 2) is at 247, past the 128 values
+    const lb = new LoadBins(2, 100);
+    lb.credit(0, 0, 100, 1, 2);
+    lb.finished(1, 12_345);
+    lb.finished(1, 12_399);
+    lb.finished(0, 250);
+    expect(lb.done[123 * 2 + 1]).toBe(2);
+    expect(lb.done[2 * 2]).toBe(1);
+    expect(lb.used).toBe(124);
+    expect(lb.busy_us.length).toBe(256);
+    expect([lb.busy_us[0], lb.queue_us[0]]).toEqual([100, 200]);
+    // far past the end: doubled as often as needed (bin 5000 of node 0: 10001 values -> 16384)
+    lb.finished(0, 500_000);
+    expect(lb.done[5000 * 2]).toBe(1);
+    expect(lb.done.length).toBe(16384);
+    expect(lb.used).toBe(5001);
+  });
+
+  test('a tier without a station counts the requests it holds as its queue', () => {
+    // held 1 from 100, 2 from 150, 1 from 250, 0 from 300: 50 + 200 + 50 job-us in bin 0
+    const lb = new LoadBins(1, 1000);
+    lb.hold(0, 1, 100);
+    lb.hold(0, 1, 150);
+    lb.hold(0, -1, 250);
+    lb.hold(0, -1, 300);
+    expect(lb.queue_us[0]).toBe(300);
+    expect(lb.busy_us[0]).toBe(0);
   });
 });
