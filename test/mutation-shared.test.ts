@@ -183,6 +183,13 @@ describe('LoadBins', () => {
     expect(lb.used).toBe(5001);
   });
 
+  test('a write just past the first 64 bins grows the arrays first', () => {
+    // one node: bin 64 is value 64, the first past the 64 there are
+    const lb = new LoadBins(1, 100);
+    lb.finished(0, 6400);
+    expect(lb.done[64]).toBe(1);
+  });
+
   test('a tier without a station counts the requests it holds as its queue', () => {
     // held 1 from 100, 2 from 150, 1 from 250, 0 from 300: 50 + 200 + 50 job-us in bin 0
     const lb = new LoadBins(1, 1000);
