@@ -148,3 +148,32 @@ describe('+convert-to-slave', () => {
     expect(repl.discarded).toBe(1);
   });
 });
+
+describe('a Sentinel that is down', () => {
+  test('the two others fail over as three would; the dark one keeps the old master until a hello reaches it', () => {
+    // Sentinels sit with replica1, replica2, replica1: replica2's site goes dark with its Sentinel
+    // (1). Sentinel 2 plays the part Sentinel 1 had: ODOWN 3.4 s with 0's "down", 0's vote, elected
+    // 3.5 s; replica2 is unreachable, so nothing is left to reconfigure after the promotion.
+    const { engine, repl, sentinels, seen, at } = setup([{}, {}]);
+    at(1_000_000, () => {
+      repl.dark[2] = 1;
+      repl.kill(2);
+    });
+    const answers: number[][] = [];
+    at(5_000_000, () => answers.push([0, 1, 2].map((i) => sentinels.answer(i))));
+    at(6_000_000, () => (repl.dark[2] = 0)); // the Sentinel runs again (its Redis stays down)
+    // Sentinel 0's hellos: at 2, 4, 6 s (every 2 s); the one at 6 s, in the first tick after the
+    // dark site is back, moves Sentinel 1
+    at(5_999_999, () => answers.push([0, 1, 2].map((i) => sentinels.answer(i))));
+    at(6_000_001, () => answers.push([0, 1, 2].map((i) => sentinels.answer(i))));
+    engine.run();
+    expect(seen.promoted).toEqual([[3_700_000, 1]]);
+    expect(sentinels.steps).toEqual({ sdown_us: 3_300_000, odown_us: 3_400_000, elected_us: 3_500_000, promoted_us: 4_500_000, end_us: 4_600_000 });
+    expect(answers).toEqual([
+      [1, 0, 1],
+      [1, 0, 1],
+      [1, 1, 1],
+    ]);
+    expect(sentinels.master).toBe(1);
+  });
+});
