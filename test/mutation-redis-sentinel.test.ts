@@ -177,3 +177,19 @@ describe('a Sentinel that is down', () => {
     expect(sentinels.master).toBe(1);
   });
 });
+
+describe('a failover that cannot reach its replica', () => {
+  test('SLAVEOF NO ONE undeliverable for failover-timeout: aborted; the next try waits 2 x failover-timeout', () => {
+    // replica1 dies at 3.65 s, after SELECT_SLAVE (3.6 s) and before SLAVEOF NO ONE (3.7 s). The
+    // leader waits in SEND_SLAVEOF_NOONE until a tick more than 5 s after 3.6 s (8.7 s) and aborts;
+    // replica1 is back at 9 s, but a new failover starts only 2 x 5 s after the last one (13.4 s):
+    // elected 13.5, SELECT_SLAVE 13.6, SLAVEOF NO ONE 13.7 s
+    const { engine, repl, sentinels, seen, at } = setup([{}], 15_000_000);
+    at(3_650_000, () => repl.kill(1));
+    at(9_000_000, () => repl.recover(1));
+    engine.run();
+    expect(seen.promoted).toEqual([[13_700_000, 1]]);
+    expect(sentinels.steps.elected_us).toBe(3_500_000); // the record keeps the first failover's steps
+    expect(sentinels.master).toBe(1);
+  });
+});
