@@ -193,3 +193,16 @@ describe('a failover that cannot reach its replica', () => {
     expect(sentinels.master).toBe(1);
   });
 });
+
+describe('a failover with no replica to promote', () => {
+  test('aborted at SELECT_SLAVE; tried again 2 x failover-timeout after it started', () => {
+    // replica1 down from 2 s to 4 s: at SELECT_SLAVE (3.6 s) none qualifies, so the failover is
+    // aborted; every Sentinel started or voted at 3.4 s, so the next failover starts at 13.4 s
+    // (Sentinel 0 first in tick order): elected 13.5, SLAVEOF NO ONE 13.7 s
+    const { engine, repl, seen, at } = setup([{}], 15_000_000);
+    at(2_000_000, () => repl.kill(1));
+    at(4_000_000, () => repl.recover(1));
+    engine.run();
+    expect(seen.promoted).toEqual([[13_700_000, 1]]);
+  });
+});
