@@ -1,9 +1,11 @@
 // The Lua glue's number conversions (src/model/redis/lua/number-format.ts) at every branch:
 // Redis 7.0's printf("%.17g") (each text checked against redis-server 7.0.15: SET from EVAL, then
 // GET), Redis 7.2's fpconv_dtoa layout (deps/fpconv emit_digits, worked out by hand from the
-// shortest digits), and the C casts.
+// shortest digits), the C casts, and the shebang line.
 import { describe, expect, test } from '@jest/globals';
+import { ScriptError } from '../src/model/redis/lua/errors.js';
 import { INT32_MIN, formatLuaNumberArg, toCInt, toLongLong } from '../src/model/redis/lua/number-format.js';
+import { parseShebang } from '../src/model/redis/lua/shebang.js';
 
 describe('Redis 7.0: %.17g', () => {
   test.each([
@@ -68,5 +70,38 @@ describe('C casts', () => {
   test('(int): truncation; outside int32 gives INT32_MIN', () => {
     expect([toCInt(2147483647.9), toCInt(-2147483648.5), toCInt(-7.9)]).toEqual([2147483647, -2147483648, -7]);
     expect([toCInt(2147483648), toCInt(-2147483649), INT32_MIN]).toEqual([INT32_MIN, INT32_MIN, -2147483648]);
+  });
+});
+
+describe('the shebang line (eval.c evalExtractShebangFlags)', () => {
+  // Each error text checked against redis-server 7.0.15 (EVAL gives it with "ERR " in front).
+  const err = (src: string): string => {
+    try {
+      parseShebang(src);
+      return 'no error';
+    } catch (e) {
+      return e instanceof ScriptError ? e.reply().message : String(e);
+    }
+  };
+
+  test('no shebang: the body starts at 0', () => {
+    expect(parseShebang('return 1')).toEqual({ bodyOffset: 0, noWrites: false });
+    expect(parseShebang(' #!lua\nreturn 1')).toEqual({ bodyOffset: 0, noWrites: false });
+  });
+
+  test('flags: no-writes is the one that matters; spaces and tabs separate; an empty list is none', () => {
+    expect(parseShebang('#!lua flags=no-writes\nreturn 1')).toEqual({ bodyOffset: 21, noWrites: true });
+    expect(parseShebang('#!lua  \t flags=allow-oom,no-cluster \nreturn 1')).toEqual({ bodyOffset: 36, noWrites: false });
+    expect(parseShebang('#!lua flags=allow-stale,no-writes,allow-cross-slot-keys\n')).toEqual({ bodyOffset: 55, noWrites: true });
+    expect(parseShebang('#!lua\nreturn 1')).toEqual({ bodyOffset: 5, noWrites: false });
+    expect(parseShebang('#!lua flags=\nreturn 1')).toEqual({ bodyOffset: 12, noWrites: false });
+  });
+
+  test('errors, as Redis words them', () => {
+    expect(err('#!lua')).toBe('ERR Invalid script shebang');
+    expect(err('#!python\nreturn 1')).toBe('ERR Unexpected engine in script shebang: #!python');
+    expect(err('#!\nreturn 1')).toBe('ERR Unexpected engine in script shebang: #!');
+    expect(err('#!lua foo=bar\nreturn 1')).toBe('ERR Unknown lua shebang option: foo=bar');
+    expect(err('#!lua flags=no-writes,bogus\nreturn 1')).toBe('ERR Unexpected flag in script shebang: bogus');
   });
 });
