@@ -5,7 +5,6 @@
 // weight pattern (a b c repeating: 212 and 77 -> c, 249 -> a); ECMP 1,2 over 3:
 // (2^31 + 1) / 3 - 1 = 715827882; VRRPv2 skew 156 * 10^6 / 256 = 609375, v3 owner
 // 1 * 10 cs * 625 / 16 = 390.
-import { describe, expect, test } from '@jest/globals';
 import { explainEcmp, explainIpvs, explainIpvsShPicks, explainIpvsShTable, explainSpf, explainVrrp } from '../src/model/front/explain.js';
 
 const text = (ls: string[]): string => ls.join('\n') + '\n';

@@ -3,7 +3,6 @@
 // health checkers' HTTP_GET timing, their log lines and reconvergence record, and a director's
 // checker stopping and starting. Timings from the same sources (vrrp.c vrrp_state_backup and
 // vrrp_init_state, check_tcp.c tcp_epilog), worked out with the phases the model draws.
-import { describe, expect, test } from '@jest/globals';
 import { Engine } from '../src/engine/engine.js';
 import { RngStreams } from '../src/engine/rng.js';
 import { HealthCheckers, type CheckedPool } from '../src/model/front/healthcheck.js';

@@ -2,7 +2,6 @@
 // ECMP interval sweeps and the per-packet hashes, OSPF validation texts and name order, VRRP's
 // takeover edges. Each expectation is worked out by hand from the code's kernel sources (cited
 // in src/model/front/*.ts); written from the mutation run's survivors (docs/mutation.md).
-import { describe, expect, test } from '@jest/globals';
 import { IpvsDestList, IpvsService, RrScheduler, ShScheduler, WrrScheduler } from '../src/model/front/ipvs.js';
 import type { IpvsDestConfig } from '../src/model/front/ipvs.js';
 import {

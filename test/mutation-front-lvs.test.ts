@@ -1,7 +1,6 @@
 // The LVS tier's source port (src/model/front/lvs.ts ephemeralPort): a hash of (user, attempt)
 // into Linux's ip_local_port_range 32768..60999, worked out again here with BigInt arithmetic
 // (32-bit multiplies as products mod 2^32, shifts as divisions).
-import { describe, expect, test } from '@jest/globals';
 import { ephemeralPort } from '../src/model/front/lvs.js';
 
 const M = 2n ** 32n;

@@ -4,7 +4,6 @@
 // the initial path latencies and link names. One router r1; lvs1 over a 20 µs link (cost 10),
 // lvs2 over a 30 µs link written lvs2 -> r1 (cost 20, reverse_cost below). Times worked out by hand
 // from RFC 2328 (MinLSInterval 5 s) and FRR's throttle (delay 0, hold 50 ms).
-import { describe, expect, test } from '@jest/globals';
 import { Engine } from '../src/engine/engine.js';
 import { RngStreams } from '../src/engine/rng.js';
 import { NetMetrics } from '../src/model/front/counters.js';

@@ -2,7 +2,6 @@
 // field, the sums over directors, the reconvergence record in ms, the VIP holders (an interval
 // that closed as it opened is dropped unless the run ended then) and the time each director held
 // the VIP. One edge router, two directors in active_backup, two nginx instances.
-import { describe, expect, test } from '@jest/globals';
 import { NetMetrics } from '../src/model/front/counters.js';
 import { frontAtRest, frontSections } from '../src/model/front/summary.js';
 import { parseScenario } from '../src/scenario/load.js';

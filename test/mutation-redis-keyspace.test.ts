@@ -4,7 +4,6 @@
 // values worked out by hand from the Redis sources keyspace.ts follows (server.c
 // commandCheckExistence, t_string.c parseExtendedStringArgumentsOrReply, util.c string2ll); the
 // replies were checked against redis-server 7 with redis-cli.
-import { describe, expect, test } from '@jest/globals';
 import { Keyspace, RedisError, RedisStatus, arityOk, lookupCommand, parseInt64 } from '../src/model/redis/keyspace.js';
 import type { Command } from '../src/model/redis/keyspace.js';
 import { LoggedKeyspace, NOREPLICAS } from '../src/model/redis/logged-keyspace.js';

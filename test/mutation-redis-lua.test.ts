@@ -2,7 +2,6 @@
 // Redis 7.0's printf("%.17g") (each text checked against redis-server 7.0.15: SET from EVAL, then
 // GET), Redis 7.2's fpconv_dtoa layout (deps/fpconv emit_digits, worked out by hand from the
 // shortest digits), the C casts, and the shebang line.
-import { describe, expect, test } from '@jest/globals';
 import { ScriptError } from '../src/model/redis/lua/errors.js';
 import { INT32_MIN, formatLuaNumberArg, toCInt, toLongLong } from '../src/model/redis/lua/number-format.js';
 import { parseShebang } from '../src/model/redis/lua/shebang.js';

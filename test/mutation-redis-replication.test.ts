@@ -3,7 +3,6 @@
 // of a replica whose master is dead, WAIT's GETACK, and the good-replica count. Times worked out by
 // hand as in replication.test.ts: a random stream that always draws 0 puts every cron at phase 0
 // (crons at 0, 1, 2 ... s), the replica's link is 5 ms one way, the LAN 100 µs.
-import { describe, expect, test } from '@jest/globals';
 import { Engine } from '../src/engine/engine.js';
 import { lookupCommand } from '../src/model/redis/keyspace.js';
 import { LoggedKeyspace } from '../src/model/redis/logged-keyspace.js';

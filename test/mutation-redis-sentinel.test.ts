@@ -7,7 +7,6 @@
 // instants, in index order; the master is killed at 2.5 s, so SDOWN 3.3 s, ODOWN 3.4, elected
 // 3.5, SELECT_SLAVE 3.6, SLAVEOF NO ONE 3.7, and the INFO that shows the promotion at 4.5 s
 // (INFO every second once ODOWN: 3.4, then the first tick more than 1 s later).
-import { describe, expect, test } from '@jest/globals';
 import { Engine } from '../src/engine/engine.js';
 import { lookupCommand } from '../src/model/redis/keyspace.js';
 import { LoggedKeyspace } from '../src/model/redis/logged-keyspace.js';

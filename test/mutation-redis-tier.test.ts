@@ -3,7 +3,6 @@
 // rule fires when at least `changes` writes happened and `seconds` passed since the last save).
 // Expected times worked out by hand. And the tier's summary: tiers.redis, the replication section
 // and the terminal's lines, from counters and a replication state set by hand.
-import { describe, expect, test } from '@jest/globals';
 import { Engine } from '../src/engine/engine.js';
 import { RedisCounters } from '../src/model/redis/counters.js';
 import { LoggedKeyspace } from '../src/model/redis/logged-keyspace.js';
