@@ -205,3 +205,26 @@ describe('a failover with no replica to promote', () => {
     expect(seen.promoted).toEqual([[13_700_000, 1]]);
   });
 });
+
+describe('failovers that stall after SLAVEOF NO ONE', () => {
+  test('the promoted replica dies before its INFO shows the promotion: aborted after failover-timeout, tried again', () => {
+    // SLAVEOF NO ONE at 3.7 s, replica1 dies at 3.75 s: WAIT_PROMOTION until a tick more than 5 s
+    // later (8.8 s), then aborted. Back at 9 s as a master nobody monitors; the next failover
+    // (13.4 s, 2 x failover-timeout after 3.4 s) picks it again: SLAVEOF NO ONE at 13.7 s
+    const { engine, repl, seen, at } = setup([{}], 15_000_000);
+    at(3_750_000, () => repl.kill(1));
+    at(9_000_000, () => repl.recover(1));
+    engine.run();
+    expect(seen.promoted).toEqual([
+      [3_700_000, 1],
+      [13_700_000, 1],
+    ]);
+  });
+
+  test('a replica that dies before its SLAVEOF is not waited for: the failover ends at once', () => {
+    const { engine, repl, sentinels, at } = setup([{}, {}]);
+    at(4_550_000, () => repl.kill(2)); // after the promotion is seen (4.5 s), before the SLAVEOF (4.6 s)
+    engine.run();
+    expect([sentinels.steps.promoted_us, sentinels.steps.end_us, repl.masterOf[2]]).toEqual([4_500_000, 4_600_000, 0]);
+  });
+});
