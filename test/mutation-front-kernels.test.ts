@@ -1,7 +1,7 @@
 // The front-end kernels where their own tests stop short: IPVS dest bookkeeping and thresholds,
 // ECMP interval sweeps and the per-packet hashes, OSPF validation texts and name order, VRRP's
 // takeover edges. Each expectation is worked out by hand from the code's kernel sources (cited
-// in src/model/front/*.ts); written from the mutation run's survivors (docs/mutation.md).
+// in the src/model/front files); written from the mutation run's survivors (docs/mutation.md).
 import { IpvsDestList, IpvsService, RrScheduler, ShScheduler, WrrScheduler } from '../src/model/front/ipvs.js';
 import type { IpvsDestConfig } from '../src/model/front/ipvs.js';
 import {
