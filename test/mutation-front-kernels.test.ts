@@ -170,6 +170,32 @@ describe('IPVS schedulers at their edges', () => {
     expect([s.di, s.mw, s.cw]).toEqual([3, 7, 7]);
   });
 
+  test('an empty list and an empty service by default', () => {
+    expect(new IpvsDestList().count).toBe(0);
+    const svc = new IpvsService('rr');
+    expect([svc.dests.count, svc.schedule()]).toEqual([0, -1]);
+  });
+
+  test('wrr: a last pass that comes back to the cursor without a pick stops there (err_over)', () => {
+    // 1,1: di 1, mw 1. a picked (cursor a); both overloaded: b fails, cw 0 -> mw 1 (restarted),
+    // the last pass (cw <= di) stops at the old cursor a: -1, cursor still on a, so b is next
+    const svc = new IpvsService('wrr', dests([1, 1]));
+    expect(run(svc, 1)).toBe('a');
+    svc.dests.overloaded[0] = svc.dests.overloaded[1] = true;
+    expect(svc.schedule()).toBe(-1);
+    expect((svc.scheduler as WrrScheduler).cursor).toBe(0);
+    svc.dests.overloaded[0] = svc.dests.overloaded[1] = false;
+    expect(run(svc, 2)).toBe('b a');
+  });
+
+  test('sh: adding a dest rebuilds the table', () => {
+    const svc = new IpvsService('sh', dests([1]));
+    const sh = svc.scheduler as ShScheduler;
+    expect(Array.from(sh.table.slice(0, 4))).toEqual([0, 0, 0, 0]);
+    svc.addDest({ name: 'z', weight: 1 }); // list z a: z 0, a 1 alternate
+    expect(Array.from(sh.table.slice(0, 4))).toEqual([0, 1, 0, 1]);
+  });
+
   test('sh: schedule() without a flow is a programming error', () => {
     const svc = new IpvsService('sh', dests([1]));
     expect(() => svc.schedule()).toThrow(new Error('ipvs sh: schedule() needs the client address'));
