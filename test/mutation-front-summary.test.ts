@@ -46,8 +46,12 @@ describe('frontSections', () => {
     m.dirRsRemoved.set([0, 1]);
     m.dirPerRs.set([40, 20, 10, 20]);
     m.nginxLost.set([0, 6]);
+    m.detected(500_000); // before any fault: no record to fill
+    m.converged(500_000);
+    m.lost(50_000); // counted by bin only
     m.faultApplied(1_000_000, 'kill', 'lvs1');
     m.detected(1_500_400);
+    m.detected(2_000_000); // the first detection stands
     m.converged(4_609_375);
     m.lost(1_250_000);
     m.lost(1_260_000);
@@ -73,6 +77,7 @@ describe('frontSections', () => {
         { at_ms: 6000, action: 'recover', target: 'lvs1', detected_ms: null, converged_ms: null, window_ms: null, lost: 0 },
       ],
       lost_by_bin: [
+        { t_ms: 0, lost: 1 },
         { t_ms: 1200, lost: 2 },
         { t_ms: 1300, lost: 1 },
       ],
