@@ -258,6 +258,12 @@ describe('ECMP', () => {
       { lo: 0, hi: 5, nextHop: 0 },
       { lo: 6, hi: 9, nextHop: 2 },
     ]);
+    // a bound one past the last still owns that one hash
+    expect(hashIntervals([5, 6, 9])).toEqual([
+      { lo: 0, hi: 5, nextHop: 0 },
+      { lo: 6, hi: 6, nextHop: 1 },
+      { lo: 7, hi: 9, nextHop: 2 },
+    ]);
   });
 
   test('movedHashCount counts the hashes whose hop changed, edges included', () => {
@@ -269,6 +275,10 @@ describe('ECMP', () => {
     expect(movedHashCount([6, 9], [4, 9])).toBe(2);
     // before: 0..2 | 3..5 | 6..9; after: 0..4 | 5..9 on hops 0 and 2 -> 3,4 (1 -> 0), 5 (1 -> 2)
     expect(movedHashCount([2, 5, 9], [4, ECMP_DEAD, 9])).toBe(3);
+    // lists that end apart: the sweep stops at the shorter one's end
+    expect(movedHashCount([4], [9])).toBe(0);
+    expect(movedHashCount([9], [4])).toBe(0);
+    expect(movedHashCount([4], [ECMP_DEAD, 9])).toBe(5);
   });
 
   test('the per-packet hashes are MurmurHash3 of the words, shifted to 31 bits', () => {
