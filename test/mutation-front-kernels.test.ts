@@ -301,7 +301,7 @@ describe('ECMP', () => {
     expect(parseIPv4('1.2.3.4')).toBe(0x01020304);
     expect(parseIPv4('0.0.0.0')).toBe(0);
     expect(parseIPv4('128.0.0.1')).toBe(0x80000001);
-    for (const bad of ['1.2.3.4.5', '1.2.3.1000', '1.2.3.', 'a.b.c.d', '1.2.3.-4', '']) {
+    for (const bad of ['1.2.3.4.5', '1.2.3.1000', '1.2.3.0004', '1.2.3.4a', '1.2.3.', 'a.b.c.d', '1.2.3.-4', '']) {
       expect(() => parseIPv4(bad)).toThrow(new RangeError(`not an IPv4 address: "${bad}"`));
     }
     expect(formatIPv4(0)).toBe('0.0.0.0');
