@@ -2,7 +2,7 @@
 // ECMP interval sweeps and the per-packet hashes, OSPF validation texts and name order, VRRP's
 // takeover edges. Each expectation is worked out by hand from the code's kernel sources (cited
 // in the src/model/front files); written from the mutation run's survivors (docs/mutation.md).
-import { IpvsDestList, IpvsService, RrScheduler, ShScheduler, WrrScheduler } from '../src/model/front/ipvs.js';
+import { IpvsDestList, IpvsService, RrScheduler, ShScheduler, WlcScheduler, WrrScheduler } from '../src/model/front/ipvs.js';
 import type { IpvsDestConfig } from '../src/model/front/ipvs.js';
 import {
   ECMP_DEAD,
@@ -194,6 +194,82 @@ describe('IPVS schedulers at their edges', () => {
     expect(Array.from(sh.table.slice(0, 4))).toEqual([0, 0, 0, 0]);
     svc.addDest({ name: 'z', weight: 1 }); // list z a: z 0, a 1 alternate
     expect(Array.from(sh.table.slice(0, 4))).toEqual([0, 1, 0, 1]);
+  });
+
+  test('each scheduler answers to its ipvsadm name; sh without flags hashes no port and has no fallback', () => {
+    expect((['rr', 'wrr', 'lc', 'wlc', 'sh'] as const).map((n) => new IpvsService(n, dests([1])).scheduler.name)).toEqual(['rr', 'wrr', 'lc', 'wlc', 'sh']);
+    const sh = new IpvsService('sh', dests([1])).scheduler as ShScheduler;
+    expect([sh.port, sh.fallback]).toEqual([false, false]);
+  });
+
+  test('wrr: a pass that finds nothing before the end moves on to the next cw from the head', () => {
+    // 2,1: di 1, mw 2. a picked at cw 2; a overloaded: b (1 < 2) fails, cw 1: from the head a is
+    // skipped and b taken (the old cursor only stops a last pass after a restart)
+    const svc = new IpvsService('wrr', dests([2, 1]));
+    expect(run(svc, 1)).toBe('a');
+    svc.dests.overloaded[0] = true;
+    expect(run(svc, 1)).toBe('b');
+  });
+
+  test('wrr: nothing available after a full round: -1, cursor back to the head, cw = mw', () => {
+    const svc = new IpvsService('wrr', dests([3, 1]));
+    const s = svc.scheduler as WrrScheduler;
+    expect(run(svc, 1)).toBe('a');
+    svc.dests.overloaded[0] = svc.dests.overloaded[1] = true;
+    expect([svc.schedule(), s.cursor, s.cw]).toEqual([-1, -1, 3]);
+  });
+
+  test('wrr: the restarted last pass stops at an old cursor that is not the head', () => {
+    // 1,1: a b picked (cursor b = 1); both overloaded: nothing after b, cw 0 -> 1 (restarted,
+    // last pass), stop at b: -1 with the cursor left on b
+    const svc = new IpvsService('wrr', dests([1, 1]));
+    expect(run(svc, 2)).toBe('a b');
+    svc.dests.overloaded[0] = svc.dests.overloaded[1] = true;
+    expect([svc.schedule(), (svc.scheduler as WrrScheduler).cursor]).toEqual([-1, 1]);
+  });
+
+  test('wrr: the first dest added to an empty service sets cw to mw; a change of di realigns cw', () => {
+    expect((IpvsService.fromAdds('wrr', [{ name: 'a', weight: 1 }]).scheduler as WrrScheduler).cw).toBe(1);
+    // 3,2: di 1, mw 3; picks a (cw 3), a (cw 2). a -> 4: di 2, mw 3, cw 2 -> (2 / 2) * 2 + 1 = 3
+    const svc = new IpvsService('wrr', dests([3, 2]));
+    expect(run(svc, 2)).toBe('a a');
+    svc.updateDest('a', 4);
+    const s = svc.scheduler as WrrScheduler;
+    expect([s.cursor, s.di, s.mw, s.cw]).toEqual([-1, 2, 3, 3]);
+  });
+
+  test('wlc: an overloaded dest after the first candidate is skipped; weights multiply the other side', () => {
+    const d = new IpvsDestList(dests([1, 1]));
+    d.activeconns[0] = 1;
+    d.overloaded[1] = true; // 0 connections, but overloaded
+    expect(new WlcScheduler().schedule(d)).toBe(0);
+    // 2,1 with arrivals only: (0,0) a; (256,0) 256*1 > 0 -> b; (256,256) 256*1 > 256*2 no -> a;
+    // (512,256) 512 > 512 no -> a; (768,256) 768 > 512 -> b
+    const svc = new IpvsService('wlc', dests([2, 1]));
+    const out: string[] = [];
+    for (let k = 0; k < 5; k++) {
+      const i = svc.schedule();
+      svc.bind(i);
+      out.push(svc.dests.names[i]);
+    }
+    expect(out.join(' ')).toBe('a b a a b');
+  });
+
+  test('sh-fallback: a probe that lands on the first dest takes it', () => {
+    // a(1) b(0): buckets a b a b ...; 10.0.0.1 hashes to 39 (b, weight 0); the first probe is
+    // bucket (39 + 39) & 255 = 78: a
+    const svc = new IpvsService('sh', dests([1, 1]), { fallback: true });
+    svc.updateDest('b', 0);
+    expect(svc.schedule({ saddr: parseIPv4('10.0.0.1'), sport: 0 })).toBe(0);
+  });
+
+  test('OVERLOAD clears below l_threshold counting inactive connections too', () => {
+    const svc = new IpvsService('rr', [{ name: 'a', weight: 1, u_threshold: 4, l_threshold: 2 }]);
+    for (let k = 0; k < 4; k++) svc.bind(0);
+    svc.deactivate(0);
+    svc.deactivate(0); // 2 active, 2 inactive
+    svc.unbind(0, false); // 2 + 1 = 3: not below 2
+    expect(svc.dests.overloaded[0]).toBe(true);
   });
 
   test('sh: schedule() without a flow is a programming error', () => {
