@@ -40,6 +40,11 @@ describe('unknown command text (commandCheckExistence)', () => {
     );
   });
 
+  test('an argument that brings the text to exactly 128 characters is the last', () => {
+    const a = 'a'.repeat(125); // "'" + 125 + "' " = 128
+    expect(new Keyspace().command(['FOO', a, 'b'])).toEqual(new RedisError(`ERR unknown command 'FOO', with args beginning with: '${a}' `));
+  });
+
   test('CR and LF become spaces', () => {
     expect(new Keyspace().command(['F\r\nO', 'a\nb', 'c\rd'])).toEqual(
       new RedisError("ERR unknown command 'F  O', with args beginning with: 'a b' 'c d' "),
@@ -59,6 +64,7 @@ describe('SET option grammar', () => {
     expect(ks.command(['SET', 'k', 'z', 'EX', '5', 'KEEPTTL'])).toEqual(SYNTAX);
     expect(ks.command(['SET', 'k', 'z', 'XX', 'NX'])).toEqual(SYNTAX);
     expect(ks.command(['SET', 'k', 'z', 'PX'])).toEqual(SYNTAX);
+    expect(ks.command(['SET', 'k', 'z', 'BAR', '10'])).toEqual(SYNTAX); // an unknown option, even with an argument after it
     expect(ks.get('k')).toBe('y');
   });
 
@@ -132,6 +138,17 @@ describe('64-bit integers at the number/bigint seam', () => {
     expect(lookupCommand('HGETALL')?.name).toBe('hgetall');
     expect(lookupCommand('nope')).toBeUndefined();
     expect([cmd('hset').arity, cmd('hset').write, cmd('hget').write]).toEqual([-4, true, false]);
+  });
+});
+
+describe('typed reads', () => {
+  test('get and hget: null when missing; a TypeError naming the key when the type is wrong', () => {
+    const ks = new Keyspace();
+    ks.command(['SET', 's', 'x']);
+    ks.command(['HSET', 'h', 'f', '1']);
+    expect([ks.get('nokey'), ks.hget('nokey', 'f'), ks.hget('h', 'g')]).toEqual([null, null, null]);
+    expect(() => ks.get('h')).toThrow(new TypeError("key 'h' holds a hash, not a string"));
+    expect(() => ks.hget('s', 'f')).toThrow(new TypeError("key 's' holds a string, not a hash"));
   });
 });
 

@@ -65,6 +65,7 @@ describe('tiers.redis and the replication section', () => {
       max_queue: 4,
       keyspace: { t: { sold: '6' } },
     });
+    expect([c.load.nodes, c.load.bin_us, new RedisCounters(50_000, 3).load.nodes]).toEqual([1, 100_000, 3]);
     expect([s.ticketHash, s.grantRepliesLost, s.load.tier, s.load.names, s.load.servers, s.load.series]).toEqual([
       { sold: 6, total: 10 }, 7, 'redis', ['redis', 'replica1'], 1, c.load,
     ]);
