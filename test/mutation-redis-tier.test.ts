@@ -149,6 +149,20 @@ describe('tiers.redis and the replication section', () => {
     expect(replicationSection(r, 1, { ...t, hashSold: NaN }, 100_000).summary.oversold_by_failover).toBe(2);
   });
 
+  test('replicationSection of a run without failovers: replicas that follow instance 0, times of 0 ms kept', () => {
+    const r = replication();
+    r.failovers.push({ lost_us: 0, switched_us: 1_000, from: 0, to: 1, lostWrites: 0, steps: { sdown_us: 0, odown_us: 0, elected_us: 0, promoted_us: 0 } });
+    const t = { granted: 0, inventory: 10, hashSold: 0, waitShort: 0, readOnly: 0, minority: { writes: 0, sold: 0, last_us: 0 } };
+    const one = replicationSection(r, 0, t, 100_000).summary;
+    expect([one.failover_ms, one.minority_last_write_ms, one.failovers[0].failover_ms, one.failovers[0].sdown_ms]).toEqual([1, 0, 1, 0]);
+    expect(one.instances).toEqual({
+      redis: { role: 'master', offset: 0, lag_writes_max: 0, alive: true },
+      replica1: { role: 'replica', offset: 0, lag_writes_max: 0, alive: true },
+    });
+    r.failovers.length = 0;
+    expect(replicationSection(r, 0, t, 100_000).summary.failover_ms).toBeNull();
+  });
+
   test('the skeleton and the terminal lines', () => {
     const sk = replicationSkeleton(['redis', 'replica1', 'replica2']);
     expect(sk.rows).toEqual([]);
