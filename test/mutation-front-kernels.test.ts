@@ -228,6 +228,15 @@ describe('IPVS schedulers at their edges', () => {
     expect([svc.schedule(), (svc.scheduler as WrrScheduler).cursor]).toEqual([-1, 1]);
   });
 
+  test('wrr: after a restart only the last pass stops at the old cursor; the earlier ones scan on', () => {
+    // 1,2: b (cw 2), a (cw 1), b (cw 1). b overloaded: nothing after b, cw 0 -> 2 (restarted); the
+    // pass at cw 2 finds nothing up to b and goes on; the last pass (cw 1) takes a before b
+    const svc = new IpvsService('wrr', dests([1, 2]));
+    expect(run(svc, 3)).toBe('b a b');
+    svc.dests.overloaded[1] = true;
+    expect(run(svc, 1)).toBe('a');
+  });
+
   test('wrr: the first dest added to an empty service sets cw to mw; a change of di realigns cw', () => {
     expect((IpvsService.fromAdds('wrr', [{ name: 'a', weight: 1 }]).scheduler as WrrScheduler).cw).toBe(1);
     // 3,2: di 1, mw 3; picks a (cw 3), a (cw 2). a -> 4: di 2, mw 3, cw 2 -> (2 / 2) * 2 + 1 = 3
