@@ -22,7 +22,9 @@ export function parseShebang(source: string): Shebang {
   let noWrites = false;
   for (const part of parts.slice(1)) {
     if (!part.startsWith('flags=')) throw new ScriptError(`Unknown lua shebang option: ${part}`);
-    for (const flag of part.slice(6).split(',')) {
+    // sdssplitlen of an empty list gives no flags: "flags=" alone is accepted
+    const list = part.slice(6);
+    for (const flag of list === '' ? [] : list.split(',')) {
       if (!SHEBANG_FLAGS.has(flag)) throw new ScriptError(`Unexpected flag in script shebang: ${flag}`);
       if (flag === 'no-writes') noWrites = true;
     }
