@@ -362,3 +362,155 @@ describe('the span with a closed load: every round adds up', () => {
     spanEdge(CLOSED, key, L_us / 10, key);
   });
 });
+
+describe('random faults: the failures they are expected to draw, up to 1e6', () => {
+  test('nodes x (until - from) / (mtbf + mttr)', () => {
+    const one = (mtbf: number, mttr: number, extra = '') => `faults=[{random: kill, nodes: [app1], mtbf: ${mtbf}us, mttr: ${mttr}us${extra}}]`;
+    // until defaults to the end of the arrivals, 6 s: 6e6 / (2 + 4) = 1e6, accepted; 6e6 / 5 refused
+    expect(refusal(BASE, one(2, 4))).toBe('');
+    expect(refusal(BASE, one(2, 3))).toBe('b.yaml: --set faults: faults[0].mtbf: 1 node failing every 2 us for 6 s means about 1200000 failures; the limit is 1000000');
+    // 7e6 / 6 = 1,166,666.67, rounded
+    expect(refusal(BASE, one(3, 3, ', until: 7s'))).toBe('b.yaml: --set faults: faults[0].mtbf: 1 node failing every 3 us for 7 s means about 1166667 failures; the limit is 1000000');
+    // until before from: no time, no failures
+    expect(refusal(BASE, one(1, 1, ', from: 5s, until: 1s'))).toBe('');
+  });
+  test('two nodes from 1 s to 4 s, written after a fixed fault', () => {
+    const two = (mtbf: number, mttr: number) => `faults=[{at: 1s, kill: app1}, {random: kill, nodes: [app1, redis], mtbf: ${mtbf}us, mttr: ${mttr}us, from: 1s, until: 4s}]`;
+    // 2 x 3e6 / 6 = 1e6
+    expect(refusal(BASE, two(3, 3))).toBe('');
+    expect(refusal(BASE, two(2, 3))).toBe('b.yaml: --set faults: faults[1].mtbf: 2 nodes failing every 2 us for 3 s means about 1200000 failures; the limit is 1000000');
+  });
+});
+
+describe('slow factors up to 1e6', () => {
+  const over = (i: number) => `b.yaml: --set faults: faults[${i}].factor: 1000001 is over the limit of 1e6: a slowed service time must stay within the simulated span`;
+  const random = (action: string, factor: number) => `{random: ${action}, nodes: [app1], mtbf: 1h, mttr: 1h, factor: ${factor}}`;
+  test('a fixed slow fault', () => {
+    expect(refusal(BASE, `faults=[${random('kill', 1)}, {at: 0s, slow: app1, factor: 1000000}]`)).toBe('');
+    expect(refusal(BASE, `faults=[${random('kill', 1)}, {at: 0s, slow: app1, factor: 1000001}]`)).toBe(over(1));
+  });
+  test('a random slow fault; a random kill ignores its factor', () => {
+    expect(refusal(BASE, `faults=[{at: 1s, kill: app1}, ${random('slow', 1000000)}]`)).toBe('');
+    expect(refusal(BASE, `faults=[{at: 1s, kill: app1}, ${random('slow', 1000001)}]`)).toBe(over(1));
+    expect(refusal(BASE, `faults=[${random('kill', 1000001)}]`)).toBe('');
+  });
+});
+
+describe('time-series bins, up to 1e6', () => {
+  test('7 us bins over 6 s of arrivals and a 1 s proxy timeout: exactly 1e6 bins; 1 us more is 1000001', () => {
+    expect(refusal(BASE, 'report.bin=7us', 'nginx.proxy_connect_timeout=1000000us')).toBe('');
+    expect(refusal(BASE, 'report.bin=7us', 'nginx.proxy_connect_timeout=1000001us')).toBe(
+      'b.yaml: --set report.bin: 7 us bins over about 7 s of simulated time (most of it from users.load.open.rate) make 1000001 time-series bins; the limit is 1000000: use a bin of at least 8 us',
+    );
+  });
+  test('the largest term named by its key, list index included', () => {
+    // 6 s of arrivals + a fault at 10 s: 16 s in 1 us bins
+    expect(refusal(BASE, 'report.bin=1us', 'faults=[{at: 10s, kill: app1}]')).toBe(
+      'b.yaml: --set report.bin: 1 us bins over about 16 s of simulated time (most of it from faults[0].at) make 16000000 time-series bins; the limit is 1000000: use a bin of at least 16 us',
+    );
+  });
+});
+
+// A routed front: one router, two directors, every latency 0 (lines 6-12).
+const FRONT = BASE.replace(
+  'network: { latency: 0s }\n',
+  `network:
+  latency: 0s
+  routers: [r1]
+  links:
+    - { a: r1, b: lvs1, latency: 0s }
+    - { a: r1, b: lvs2, latency: 0s }
+lvs: { directors: 2, latency: 0s }
+`,
+);
+// Two sites, each with such a front.
+const SITES = BASE.replace('    servers:\n      - { name: app1, weight: 1 }\n', '    servers:\n      - { name: app1, weight: 1 }\n      - { name: app2, weight: 1 }\n')
+  .replace('nginx:\n', 'nginx:\n  instances: 2\n')
+  .replace('redis:\n', 'redis:\n  site: dc1\n')
+  .concat(
+    ['dc1', 'dc2']
+      .map((name, i) => `  - name: ${name}
+    nginx: [nginx${i + 1}]
+    servers: [app${i + 1}]
+    network:
+      routers: [r${i + 1}]
+      links:
+        - { a: r${i + 1}, b: lvs${2 * i + 1}, latency: 0s }
+        - { a: r${i + 1}, b: lvs${2 * i + 2}, latency: 0s }
+    lvs: { directors: 2, latency: 0s }
+`)
+      .join(''),
+  )
+  .replace('  - name: dc1', 'sites:\n  - name: dc1');
+
+const P_us = 2 ** 31 - 1;
+const path = (total: number) =>
+  `a one-way path through the routers can take 35.8 min (${total} us); path times are kept in 32-bit integers of microseconds, so the limit is 2147483647 us (35.8 min)`;
+
+describe('the one-way path through a front, up to 2^31 - 1 us', () => {
+  test('the largest part is named: network.latency, a link, lvs.latency', () => {
+    expect(refusal(FRONT)).toBe('');
+    expect(refusal(FRONT, `network.latency=${P_us}us`)).toBe('');
+    expect(refusal(FRONT, `network.latency=${P_us + 1}us`)).toBe(`b.yaml: --set network.latency: ${path(P_us + 1)}`);
+    // every part counts: 1000 + 2000 + (P - 3000) + 1
+    const parts = ['network.latency=1000us', 'network.links[0].latency=2000us'];
+    expect(refusal(FRONT, ...parts, `network.links[1].latency=${P_us - 3000}us`)).toBe('');
+    expect(refusal(FRONT, ...parts, `network.links[1].latency=${P_us - 2999}us`)).toBe(`b.yaml: --set network.links[1].latency: ${path(P_us + 1)}`);
+    expect(refusal(FRONT, ...parts, `lvs.latency=${P_us - 3000}us`)).toBe('');
+    expect(refusal(FRONT, ...parts, `lvs.latency=${P_us - 2999}us`)).toBe(`b.yaml: --set lvs.latency: ${path(P_us + 1)}`);
+  });
+  test('a tie names the first', () => {
+    const half = 2 ** 30;
+    expect(refusal(FRONT, `network.latency=${half}us`, `lvs.latency=${half}us`)).toBe(`b.yaml: --set network.latency: ${path(2 * half)}`);
+  });
+  test("each site's front, under sites[i]", () => {
+    expect(refusal(SITES)).toBe('');
+    const parts = ['network.latency=1000us', 'sites[1].network.links[0].latency=2000us'];
+    expect(refusal(SITES, ...parts, `sites[1].network.links[1].latency=${P_us - 3000}us`)).toBe('');
+    expect(refusal(SITES, ...parts, `sites[1].network.links[1].latency=${P_us - 2999}us`)).toBe(`b.yaml: --set sites[1].network.links[1].latency: ${path(P_us + 1)}`);
+    expect(refusal(SITES, `sites[0].lvs.latency=${P_us + 1}us`)).toBe(`b.yaml: --set sites[0].lvs.latency: ${path(P_us + 1)}`);
+  });
+});
+
+describe("a front's timers in the span's tail", () => {
+  test('OSPF: dead_interval + spf_max_hold + lsa_min_interval', () => {
+    // X + 1 s + 2 s = L - A
+    spanEdge(FRONT, 'network.ospf.dead_interval', TAIL_us - 3_000_000, 'network.ospf.dead_interval', 'network.ospf.spf_max_hold=1s', 'network.ospf.lsa_min_interval=2s');
+  });
+  test('VRRP: 4 x advert_int + preempt_delay, named by advert_int', () => {
+    // 4 x 1 s + X = L - A; the error names advert_int, which the file does not write (line 12, lvs:)
+    expect(refusal(FRONT, `lvs.vrrp.preempt_delay=${TAIL_us - 4_000_000}us`)).toBe('');
+    expect(refusal(FRONT, `lvs.vrrp.preempt_delay=${TAIL_us - 3_999_999}us`)).toBe(`b.yaml:12: lvs.vrrp.advert_int: ${SPAN}`);
+  });
+  test('health checks: delay_loop + (retry + 1) x (connect_timeout + delay_before_retry)', () => {
+    // X + 3 x (1 s + 2 s) = L - A
+    const hc = (us: number) => `lvs.health_check={delay_loop: ${us}us, retry: 2, connect_timeout: 1s, delay_before_retry: 2s}`;
+    expect(refusal(FRONT, hc(TAIL_us - 9_000_000))).toBe('');
+    expect(refusal(FRONT, hc(TAIL_us - 8_999_999))).toBe(`b.yaml: --set lvs.health_check: lvs.health_check.delay_loop: ${SPAN}`);
+  });
+  test("each site's timers, under sites[i]", () => {
+    spanEdge(SITES, 'sites[1].network.ospf.dead_interval', TAIL_us - 10_000_000, 'sites[1].network.ospf.dead_interval');
+    const hc = (us: number) => `sites[0].lvs.health_check={delay_loop: ${us}us, retry: 0, connect_timeout: 1s, delay_before_retry: 0s}`;
+    expect(refusal(SITES, hc(TAIL_us - 1_000_000))).toBe('');
+    expect(refusal(SITES, hc(TAIL_us - 999_999))).toBe(`b.yaml: --set sites[0].lvs.health_check: sites[0].lvs.health_check.delay_loop: ${SPAN}`);
+  });
+});
+
+describe("the sizes of each site's front", () => {
+  const names = (n: number, p: string) => Array.from({ length: n }, (_, i) => `${p}${i}`).join(', ');
+  test('directors, routers and links of sites[1]', () => {
+    expect(refusal(SITES, 'sites[1].lvs.directors=257')).toBe(
+      'b.yaml: --set sites[1].lvs.directors: 257 is over the limit of 256: each director keeps a table per nginx instance and runs VRRP',
+    );
+    expect(refusal(SITES, `sites[1].network.routers=[${names(257, 'x')}]`)).toBe(
+      'b.yaml: --set sites[1].network.routers: 257 is over the limit of 256: each router runs SPF over router x router tables',
+    );
+    expect(refusal(SITES, `sites[1].network.links=[${Array.from({ length: 4097 }, () => '{a: r2, b: lvs3}').join(', ')}]`)).toBe(
+      'b.yaml: --set sites[1].network.links: 4097 is over the limit of 4096: SPF runs over every link at each change',
+    );
+    // at the limits something else is refused, not the size
+    expect(refusal(SITES, 'sites[1].lvs.directors=256')).not.toContain('over the limit');
+    expect(refusal(SITES, `sites[1].network.routers=[${names(256, 'x')}]`)).not.toContain('over the limit');
+    expect(refusal(SITES, `sites[1].network.links=[${Array.from({ length: 4096 }, () => '{a: r2, b: lvs3}').join(', ')}]`)).not.toContain('over the limit');
+  });
+});
