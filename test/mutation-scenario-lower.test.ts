@@ -75,6 +75,7 @@ const cases: [string, string, string[], string, string, string][] = [
   ...(['users', 'nginx', 'app', 'redis', 'redis_client'] as const).map((k): [string, string, string[], string, string, string] => [
     `cpu.${k}`, BASE, HOST, `cpu.${k}=0s`, `cpu.${k}=-1us`, `--set cpu.${k}: ${NEG} (got -1us)`,
   ]),
+  ['cpu.app, one per server', BASE, HOST, 'cpu.app=[0s, 0s]', 'cpu.app=[0s, -1us]', `--set cpu.app: cpu.app[1]: ${NEG} (got -1us)`],
   ...(['users', 'nginx', 'app', 'redis'] as const).map((k): [string, string, string[], string, string, string] => [
     `cpu.threads.${k}`, BASE, HOST, `cpu.threads.${k}=1`, `cpu.threads.${k}=0`, `--set cpu.threads.${k}: ${INT1} (got 0)`,
   ]),

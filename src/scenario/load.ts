@@ -253,9 +253,14 @@ function problemsOf(issues: readonly z.core.$ZodIssue[], base: readonly Seg[]): 
     const segs = [...base, ...toSegs(iss.path)];
     if (iss.code === 'invalid_union') {
       // Report the alternative whose shape matched (a list vs a map), not "invalid input".
-      const matched = iss.errors.filter(
+      let matched = iss.errors.filter(
         (errs) => !(errs.length === 1 && errs[0]?.path.length === 0 && (errs[0].code === 'invalid_type' || errs[0].code === 'invalid_union')),
       );
+      // a list refused for one of its items, not a scalar refusing the whole list (cpu.app: [-1us])
+      if (matched.length > 1) {
+        const inside = matched.filter((errs) => errs.some((e) => e.path.length > 0));
+        if (inside.length === 1) matched = inside;
+      }
       if (matched.length === 1 && matched[0]) {
         out.push(...problemsOf(matched[0], segs));
         continue;
