@@ -1,7 +1,7 @@
 // The upper bounds of src/scenario/bounds.ts, checked in-process (robustness.test.ts checks a few
 // through the built CLI, where no mutant can be seen): each limit is accepted at its value and
 // refused one step past it, with the whole message. Every number is worked out by hand beside it.
-import { fmtCount, fmtSpan } from '../src/scenario/bounds.js';
+import { fmtBytes, fmtCount, fmtSpan } from '../src/scenario/bounds.js';
 import { parseScenario, ScenarioError } from '../src/scenario/load.js';
 
 /** The ScenarioError's message for `yaml` with these --set overrides, or '' when it loads. */
@@ -512,5 +512,26 @@ describe("the sizes of each site's front", () => {
     expect(refusal(SITES, 'sites[1].lvs.directors=256')).not.toContain('over the limit');
     expect(refusal(SITES, `sites[1].network.routers=[${names(256, 'x')}]`)).not.toContain('over the limit');
     expect(refusal(SITES, `sites[1].network.links=[${Array.from({ length: 4096 }, () => '{a: r2, b: lvs3}').join(', ')}]`)).not.toContain('over the limit');
+  });
+});
+
+describe('fmtBytes', () => {
+  test.each([
+    [0, '0 bytes'],
+    [999, '999 bytes'],
+    [1000, '1.0 KB'],
+    [1500, '1.5 KB'],
+    [99_400, '99 KB'],
+    // two significant digits of 99.7 would be 1.0e+2
+    [99_700, '100 KB'],
+    [999_000, '999 KB'],
+    [1_000_000, '1.0 MB'],
+    [1_600_000_016, '1.6 GB'],
+    [1e12, '1.0 TB'],
+    [1.44e17, '144 PB'],
+    // past PB the count grows
+    [1.6e21, '1600000 PB'],
+  ])('%d -> %s', (bytes, text) => {
+    expect(fmtBytes(bytes)).toBe(text);
   });
 });
