@@ -522,7 +522,8 @@ describe('fmtBytes', () => {
     [1000, '1.0 KB'],
     [1500, '1.5 KB'],
     [99_400, '99 KB'],
-    // two significant digits of 99.7 would be 1.0e+2
+    // two significant digits of 99.5 and 99.7 would be 1.0e+2
+    [99_500, '100 KB'],
     [99_700, '100 KB'],
     [999_000, '999 KB'],
     [1_000_000, '1.0 MB'],
