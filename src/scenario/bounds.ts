@@ -66,14 +66,15 @@ export function fmtCount(n: number): string {
   return n.toExponential(2).replace(/\.?0+e/, 'e').replace('e+', 'e');
 }
 
-function fmtBytes(b: number): string {
+/** 1600000016 -> "1.6 GB": two significant digits, whole from 99.5 up (99.7 would print 1.0e+2). */
+export function fmtBytes(b: number): string {
   const units = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
   let i = 0;
   while (b >= 1000 && i < units.length - 1) {
     b /= 1000;
     i++;
   }
-  return `${b >= 100 || i === 0 ? Math.round(b) : b.toPrecision(2)} ${units[i]}`;
+  return `${b >= 99.5 || i === 0 ? Math.round(b) : b.toPrecision(2)} ${units[i]}`;
 }
 
 const short = (x: number): string => String(Number(x.toPrecision(3)));

@@ -8,11 +8,11 @@ import path from 'node:path';
 import { type Document, LineCounter, type Node, type Pair, type YAMLMap, isAlias, isMap, isNode, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { FIXED_SCRIPT, SOURCE_SCRIPT } from './inventory-scripts.js';
-import { resolveNetwork } from './network-resolve.js';
+import { type ResolvedNetwork, resolveNetwork } from './network-resolve.js';
 import { DEFAULT_NEXT_UPSTREAM, DEFAULT_SERVERS, type ParsedScenario, scenarioErrorMap, scenarioSchema } from './schema.js';
 import { resolveHosts } from './hosts-resolve.js';
 import { checkBounds, checkListSizes, checkLocalStock, checkSizes, type FaultKeys } from './bounds.js';
-import { defaultAppName, REDIS_NODE, Topology } from './topology.js';
+import { defaultAppName, nginxName, REDIS_NODE, Topology } from './topology.js';
 import { resolveSites, siteFrontNames } from './sites.js';
 import type { Expectation, Fault, InventoryScript, RandomFaults, RandomKill, ReplicationConfig, Scenario, Sites, UpstreamServer } from './types.js';
 import { unreachable } from '../engine/assert.js';
@@ -253,9 +253,14 @@ function problemsOf(issues: readonly z.core.$ZodIssue[], base: readonly Seg[]): 
     const segs = [...base, ...toSegs(iss.path)];
     if (iss.code === 'invalid_union') {
       // Report the alternative whose shape matched (a list vs a map), not "invalid input".
-      const matched = iss.errors.filter(
+      let matched = iss.errors.filter(
         (errs) => !(errs.length === 1 && errs[0]?.path.length === 0 && (errs[0].code === 'invalid_type' || errs[0].code === 'invalid_union')),
       );
+      // a list refused for one of its items, not a scalar refusing the whole list (cpu.app: [-1us])
+      if (matched.length > 1) {
+        const inside = matched.filter((errs) => errs.some((e) => e.path.length > 0));
+        if (inside.length === 1) matched = inside;
+      }
       if (matched.length === 1 && matched[0]) {
         out.push(...problemsOf(matched[0], segs));
         continue;
@@ -442,7 +447,7 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
   const localStock = resolveLocalStock(p, servers.length, fail);
   const sites = resolveSites(p, servers, fail); // first: with sites, a top-level front is refused as such
   const routed = resolveNetwork(p.network, p.lvs, p.nginx.instances, [...servers.map((v) => v.name), REDIS_NODE], fail);
-  const replication = resolveReplication(p, [...servers.map((v) => v.name), ...(routed.topology?.routers ?? []), ...(routed.lvs?.directors ?? []), ...siteFrontNames(sites)], sites, fail);
+  const replication = resolveReplication(p, nodeNames(servers, p.nginx.instances, routed, sites), sites, fail);
   const topology = Topology.of({
     sites, nginx: { instances: p.nginx.instances, proxy_latency_us: p.nginx.proxy_latency, upstream: { servers } },
     redis: { latency_us: p.redis.latency, ...(replication ? { replication } : {}) },
@@ -515,6 +520,13 @@ function resolve(p: ParsedScenario, file: string, fail: Fail, where: (segs: read
   return s;
 }
 
+
+/** The names of every node and site, which a replica must not take: a fault names each. */
+function nodeNames(servers: readonly UpstreamServer[], instances: number, routed: ResolvedNetwork, sites: Sites | undefined): string[] {
+  const nginx = Array.from({ length: instances }, (_, k) => nginxName(k));
+  const front = [...(routed.topology?.routers ?? []), ...(routed.lvs?.directors ?? []), ...siteFrontNames(sites)];
+  return [...servers.map((v) => v.name), ...nginx, ...front, ...(sites?.list.map((x) => x.name) ?? [])];
+}
 
 /** redis.replicas and what goes with them; null without replicas (the other keys then must stay unset). */
 function resolveReplication(p: ParsedScenario, otherNames: readonly string[], sites: Sites | undefined, fail: Fail): ReplicationConfig | null {
