@@ -17,7 +17,8 @@ const A_TS = [
   '  b;',
   '',
 ].join('\n');
-const B_TS = 'export const n = 1 + 2;\n';
+const B_TS = 'export const n = 1 + 2;\nexport const ok = alpha_alpha_alpha_alpha === 1 && beta_beta_beta_beta_beta === 2 && gamma === 3;\n';
+const LONG_OR = 'alpha_alpha_alpha_alpha === 1 && beta_beta_beta_beta_beta === 2 || gamma === 3';
 
 type Status = 'Killed' | 'Survived' | 'NoCoverage' | 'Timeout' | 'Ignored' | 'RuntimeError';
 /** A mutant as Stryker's incremental file holds it (1-based line and column, end exclusive). */
@@ -32,7 +33,11 @@ const INCREMENTAL = {
     'src/model/front/b.ts': {
       language: 'typescript',
       source: B_TS,
-      mutants: [mutant(10, 'ArithmeticOperator', '1 - 2', 'Survived', [1, 18, 1, 23]), mutant(11, 'ArithmeticOperator', '1 + 2 + 0', 'Killed', [1, 18, 1, 23])],
+      mutants: [
+        mutant(12, 'LogicalOperator', LONG_OR, 'Survived', [2, 19, 2, 97]),
+        mutant(10, 'ArithmeticOperator', '1 - 2', 'Survived', [1, 18, 1, 23]),
+        mutant(11, 'ArithmeticOperator', '1 + 2 + 0', 'Killed', [1, 18, 1, 23]),
+      ],
     },
     'src/engine/a.ts': {
       language: 'typescript',
@@ -64,7 +69,8 @@ const FRONT_TSV = HEADER + 'src/model/front/b.ts\t9:1\tBlockStatement\t{}\taccep
 // engine: 6 counted (Ignored and RuntimeError are not), killed 2 (Killed + Timeout) = 33.3 %;
 // survivors 1:50 (no coverage), 2:10, 4:19, 6:3, sorted by place; the reason at 2:10
 // ConditionalExpression matches a killed mutant: stale. front: 1 of 2 = 50.0 %, its only reason
-// names a place with no mutant. Source spans are read from src/: the block over three lines, the
+// names a place with no mutant; 1 of 3 = 33.3 %; its 78-character `&&` at 2:19 is shown from 20
+// characters before the first difference (index 64, the second `&&`). Source spans are read from src/: the block over three lines, the
 // `&&` over two, each shown on one line.
 const EXPECTED_MD = `# Surviving mutants
 
@@ -74,7 +80,7 @@ Score as \`npm run mutate\` counts it: killed and timed out over all mutants but
 | folder | score | mutants | survivors | explained | unexplained | stale reasons |
 |---|---|---|---|---|---|---|
 | src/engine | 33.3 % | 6 | 4 | 3 | 1 | 1 |
-| src/model/front | 50.0 % | 2 | 1 | 0 | 1 | 1 |
+| src/model/front | 33.3 % | 3 | 2 | 0 | 2 | 1 |
 
 ## src/engine
 
@@ -93,11 +99,12 @@ Score 33.3 % (2 of 6 killed). 4 survivors: 3 explained, 1 unexplained.
 
 ## src/model/front
 
-Score 50.0 % (1 of 2 killed). 1 survivors: 0 explained, 1 unexplained.
+Score 33.3 % (1 of 3 killed). 2 survivors: 0 explained, 2 unexplained.
 
 ### src/model/front/b.ts
 
 - 1:18 ArithmeticOperator: \`1 + 2\` → \`1 - 2\`: **unexplained**
+- 2:19 LogicalOperator: \`…eta_beta_beta === 2 && gamma === 3\` → \`…eta_beta_beta === 2 || gamma === 3\`: **unexplained**
 
 ### Stale reasons (1)
 
@@ -130,7 +137,7 @@ test('writes every survivor with its reason or none, the stale reasons, and a co
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   expect(r.stdout).toBe(
-    'src/engine: 4 survivors, 3 explained, 1 unexplained, 1 stale\n' + 'src/model/front: 1 survivors, 0 explained, 1 unexplained, 1 stale\n',
+    'src/engine: 4 survivors, 3 explained, 1 unexplained, 1 stale\n' + 'src/model/front: 2 survivors, 0 explained, 2 unexplained, 1 stale\n',
   );
   expect(readFileSync(path.join(dir, 'docs/mutation-survivors.md'), 'utf8')).toBe(EXPECTED_MD);
   // written through a temp file renamed into place: nothing else is left in docs/
@@ -145,7 +152,7 @@ test('takes another results file and output path', () => {
   const r = run('test/mutation/stryker-incremental.json', '--out', 'other/out.md');
   expect(r.status).toBe(0);
   expect(r.stdout).toBe(
-    'src/engine: 4 survivors, 3 explained, 1 unexplained, 1 stale\n' + 'src/model/front: 1 survivors, 0 explained, 1 unexplained, 0 stale\n',
+    'src/engine: 4 survivors, 3 explained, 1 unexplained, 1 stale\n' + 'src/model/front: 2 survivors, 0 explained, 2 unexplained, 0 stale\n',
   );
   expect(readFileSync(path.join(dir, 'other/out.md'), 'utf8')).toContain('- 1:18 ArithmeticOperator: `1 + 2` → `1 - 2`: **unexplained**\n');
 });

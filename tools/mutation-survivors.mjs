@@ -25,6 +25,8 @@ const VERDICTS = new Set(['equivalent', 'acceptable']);
 const SURVIVING = new Set(['Survived', 'NoCoverage']);
 /** Longest original or replacement text shown, in characters. */
 const SHOWN_CHARS = 60;
+/** Characters kept before the first difference when a long pair is cut to show where it differs. */
+const CONTEXT_CHARS = 20;
 
 class InputError extends Error {}
 
@@ -146,6 +148,20 @@ export function oneLine(text) {
   return flat.length > SHOWN_CHARS ? `${flat.slice(0, SHOWN_CHARS - 1)}…` : flat;
 }
 
+/** Original and replacement on one line each; a long pair starts shortly before they differ. */
+export function shownPair(original, replacement) {
+  const [a, b] = [original, replacement].map((t) => t.replace(/\s+/g, ' ').trim());
+  if (a.length <= SHOWN_CHARS && b.length <= SHOWN_CHARS) return [a, b];
+  let same = 0;
+  while (same < a.length && a[same] === b[same]) same += 1;
+  const from = Math.max(0, same - CONTEXT_CHARS);
+  const cut = (t) => {
+    const shown = from > 0 ? `…${t.slice(from)}` : t;
+    return shown.length > SHOWN_CHARS ? `${shown.slice(0, SHOWN_CHARS - 1)}…` : shown;
+  };
+  return [cut(a), cut(b)];
+}
+
 /** A markdown code span that holds any text, backticks included. */
 export function codeSpan(text) {
   const runs = text.match(/`+/g) ?? [];
@@ -204,8 +220,9 @@ export function countLine(f) {
 /** A survivor's markdown line: where, mutator, original -> replacement, status, verdict and reason. */
 function survivorLine(s, sourceLines) {
   const original = sourceLines ? spanOf(sourceLines, s.location) : undefined;
-  const shown = original === undefined ? '(source not found)' : codeSpan(oneLine(original));
-  const head = `- ${s.at} ${s.mutator}${s.status === 'NoCoverage' ? ' (no coverage)' : ''}: ${shown} → ${codeSpan(oneLine(s.replacement))}`;
+  const [was, now] = shownPair(original ?? '', s.replacement);
+  const shown = original === undefined ? '(source not found)' : codeSpan(was);
+  const head = `- ${s.at} ${s.mutator}${s.status === 'NoCoverage' ? ' (no coverage)' : ''}: ${shown} → ${codeSpan(now)}`;
   return s.reason ? `${head}: ${s.reason.verdict}: ${s.reason.reason}` : `${head}: **unexplained**`;
 }
 
