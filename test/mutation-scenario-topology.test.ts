@@ -34,8 +34,13 @@ redis:
 const names = (xs: readonly { name: string }[]) => xs.map((x) => x.name);
 const linkRows = (ls: readonly TopologyLink[]) => ls.map((l) => [l.kind, l.index, l.name, l.a.name, l.b.name, l.latency_us, l.rngStream]);
 
+// Each topology is built in beforeEach, not in the describe body: code run outside a test counts
+// for no test in a mutation run, which then never runs this file for the topology's mutants.
 describe('two sites with fronts and a replica in the second', () => {
-  const t = Topology.of(parseScenario(TWO_SITES, 'x.yaml'));
+  let t: Topology;
+  beforeEach(() => {
+    t = Topology.of(parseScenario(TWO_SITES, 'x.yaml'));
+  });
 
   test('nodes, by kind, with their indices', () => {
     expect(t.routed).toBe(true);
@@ -120,8 +125,10 @@ describe('two sites with fronts and a replica in the second', () => {
 });
 
 describe('a Redis per site (tickets.split: per_site)', () => {
-  const t = Topology.of(
-    parseScenario(
+  let t: Topology;
+  beforeEach(() => {
+    t = Topology.of(
+      parseScenario(
       `tickets: { split: per_site }
 nginx:
   instances: 2
@@ -131,9 +138,10 @@ sites:
   - { name: dc1, nginx: [nginx1], servers: [app1] }
   - { name: dc2, nginx: [nginx2], servers: [app2] }
 `,
-      'x.yaml',
-    ),
-  );
+        'x.yaml',
+      ),
+    );
+  });
   test('redis is in every site: no site link on the way to it, and it is not a target of its own', () => {
     expect(t.routed).toBe(false);
     expect([...t.siteOfStackNode]).toEqual([0, 1, 0, 1, -1]);
@@ -148,7 +156,10 @@ sites:
 });
 
 describe('one site, no front', () => {
-  const t = Topology.of(parseScenario('nginx:\n  instances: 2\n  upstream:\n    servers: [{ name: a }, { name: b }, { name: c }]\nredis:\n  replicas: [{ name: rep, link_latency: 3ms }]\n', 'x.yaml'));
+  let t: Topology;
+  beforeEach(() => {
+    t = Topology.of(parseScenario('nginx:\n  instances: 2\n  upstream:\n    servers: [{ name: a }, { name: b }, { name: c }]\nredis:\n  replicas: [{ name: rep, link_latency: 3ms }]\n', 'x.yaml'));
+  });
   test('every node in site 0, every app in every upstream; a replica without a site is -1', () => {
     expect(t.routed).toBe(false);
     expect([...t.siteOfStackNode]).toEqual([0, 0, 0, 0, 0, 0]);
