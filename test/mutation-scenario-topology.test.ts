@@ -152,7 +152,46 @@ sites:
     // the site link (default 5 ms) can still go down
     expect(t.targets('down')).toEqual(['dc1-dc2', 'dc2-dc1']);
     expect(t.siteLinks.map((l) => l.latency_us)).toEqual([5000]);
+    expect([...t.siteOfReplica]).toEqual([]); // no replicas, no entries
   });
+});
+
+// Three sites: one link per pair, in the order (dc1, dc2), (dc1, dc3), (dc2, dc3); a site link is
+// found by its two sites either way round, not by one end alone.
+describe('three sites', () => {
+  let t: Topology;
+  beforeEach(() => {
+    t = Topology.of(
+      parseScenario(
+        `nginx:
+  instances: 3
+  upstream:
+    servers: [{ name: app1 }, { name: app2 }, { name: app3 }]
+sites:
+  - { name: dc1, nginx: [nginx1], servers: [app1] }
+  - { name: dc2, nginx: [nginx2], servers: [app2] }
+  - { name: dc3, nginx: [nginx3], servers: [app3] }
+site_link: { latency: 3ms }
+`,
+        'x.yaml',
+      ),
+    );
+  });
+  test('a link per pair of sites, each found from either end', () => {
+    expect(linkRows(t.siteLinks)).toEqual([
+      ['site', 0, 'dc1-dc2', 'dc1', 'dc2', 3000, 'net:dc1-dc2'],
+      ['site', 1, 'dc1-dc3', 'dc1', 'dc3', 3000, 'net:dc1-dc3'],
+      ['site', 2, 'dc2-dc3', 'dc2', 'dc3', 3000, 'net:dc2-dc3'],
+    ]);
+    expect([t.siteLink(0, 2).name, t.siteLink(2, 0).name, t.siteLink(1, 2).name, t.siteLink(2, 1).name, t.siteLink(1, 0).name]).toEqual(['dc1-dc3', 'dc1-dc3', 'dc2-dc3', 'dc2-dc3', 'dc1-dc2']);
+    // Redis in dc1: app2 and app3 reach it over their site links
+    expect(t.redisLinks.map((l) => l.latency_us)).toEqual([100, 3100, 3100]);
+  });
+});
+
+test('servers without a name are app1, app2, ... in the order listed', () => {
+  const t = Topology.of(parseScenario('nginx:\n  upstream:\n    servers: [{ weight: 2 }, { weight: 1 }]\n', 'x.yaml'));
+  expect(names(t.apps)).toEqual(['app1', 'app2']);
 });
 
 describe('one site, no front', () => {
