@@ -44,6 +44,8 @@ describe('fronts per site', () => {
     ]);
     expect(siteFrontNames(s.sites)).toEqual(['r1', 'lvs1', 'lvs2', 'r2', 'lvs3', 'lvs4']);
     expect(siteFrontNames(undefined)).toEqual([]);
+    // sites without fronts have no front names either
+    expect(siteFrontNames(parseScenario(HEAD + site('dc1', 'nginx1', 'app1') + site('dc2', 'nginx2', 'app2, app3'), 'b.yaml').sites)).toEqual([]);
     // four directors in dc1: dc2's are lvs5, lvs6
     const four = `${HEAD}${site('dc1', 'nginx1', 'app1', front('r1', 1, 4, ', lvs: { directors: 4, mode: active_active }'))}${site('dc2', 'nginx2', 'app2, app3', front('r2', 5))}`;
     expect(parseScenario(four, 'b.yaml').sites?.list.map((x) => x.front?.lvs.directors)).toEqual([['lvs1', 'lvs2', 'lvs3', 'lvs4'], ['lvs5', 'lvs6']]);
