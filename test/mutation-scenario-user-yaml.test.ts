@@ -453,7 +453,7 @@ redis:
   lua_max_instructions: 1000000`);
 });
 
-test('restart, down and up faults; expectations: a number, "== x" as written, an all-digit fingerprint as text', () => {
+test('restart, down and up faults, a random fault on no nodes; expectations: a number, "== x" as written, an all-digit fingerprint as text', () => {
   const text = scenarioToUserYaml(
     parseScenario(
       `nginx:
@@ -465,6 +465,7 @@ faults:
   - { at: 1s, restart: redis }
   - { at: 2s, down: redis-rep1, for: 1s }
   - { at: 4s, up: rep1-redis }
+  - { random: kill, nodes: [], mtbf: 1s, mttr: 1s, until: 2s }
 expect:
   tickets.sold: "== 5"
   tickets.unsold: 7
@@ -473,7 +474,10 @@ expect:
       'x.yaml',
     ),
   );
-  expect(block(text, 'faults')).toBe('faults:\n  - { at: 1s, restart: redis }\n  - { at: 2s, down: redis-rep1, for: 1s }\n  - { at: 4s, up: rep1-redis }');
+  // a random fault on no nodes is accepted; its empty list keeps the fault on one line
+  expect(block(text, 'faults')).toBe(
+    'faults:\n  - { at: 1s, restart: redis }\n  - { at: 2s, down: redis-rep1, for: 1s }\n  - { at: 4s, up: rep1-redis }\n  - { random: kill, nodes: [], mtbf: 1s, mttr: 1s, factor: 10, from: 0s, until: 2s }',
+  );
   expect(block(text, 'expect')).toBe('expect:\n  tickets.sold: == 5\n  tickets.unsold: 7\n  fingerprint: "12345678"');
   // a replica without a site has no site key
   expect(text).toContain('\n  replicas:\n    - { name: rep1, link_latency: 1ms, priority: 100 }\n');
