@@ -156,8 +156,8 @@ sites:
   });
 });
 
-// Three sites: one link per pair, in the order (dc1, dc2), (dc1, dc3), (dc2, dc3); a site link is
-// found by its two sites either way round, not by one end alone.
+// Three sites, Redis in the second: one link per pair, in the order (dc1, dc2), (dc1, dc3), (dc2, dc3);
+// a site link is found by its two sites either way round, not by one end alone.
 describe('three sites', () => {
   let t: Topology;
   beforeEach(() => {
@@ -172,6 +172,7 @@ sites:
   - { name: dc2, nginx: [nginx2], servers: [app2] }
   - { name: dc3, nginx: [nginx3], servers: [app3] }
 site_link: { latency: 3ms }
+redis: { site: dc2 }
 `,
         'x.yaml',
       ),
@@ -184,8 +185,9 @@ site_link: { latency: 3ms }
       ['site', 2, 'dc2-dc3', 'dc2', 'dc3', 3000, 'net:dc2-dc3'],
     ]);
     expect([t.siteLink(0, 2).name, t.siteLink(2, 0).name, t.siteLink(1, 2).name, t.siteLink(2, 1).name, t.siteLink(1, 0).name]).toEqual(['dc1-dc3', 'dc1-dc3', 'dc2-dc3', 'dc2-dc3', 'dc1-dc2']);
-    // Redis in dc1: app2 and app3 reach it over their site links
-    expect(t.redisLinks.map((l) => l.latency_us)).toEqual([100, 3100, 3100]);
+    // Redis in dc2 (the second site, not the first): app1 and app3 reach it over their site links
+    expect([...t.siteOfStackNode]).toEqual([0, 1, 2, 0, 1, 2, 1]);
+    expect(t.redisLinks.map((l) => l.latency_us)).toEqual([3100, 100, 3100]);
   });
 });
 
