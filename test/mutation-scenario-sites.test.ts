@@ -61,6 +61,8 @@ describe('fronts per site', () => {
     expect(refusal(routers('app1'))).toBe('b.yaml:7: sites[1].network.routers[0]: "app1" is already the name of another node');
     expect(refusal(routers('dc1'))).toBe('b.yaml:7: sites[1].network.routers[0]: "dc1" is already the name of another node');
     expect(refusal(routers('redis'))).toBe('b.yaml:7: sites[1].network.routers[0]: "redis" is already the name of another node');
+    // a router named after its own site's director: refused as a node name, not as another site's
+    expect(refusal(routers('lvs3'))).toBe('b.yaml:7: sites[1].network.routers[0]: "lvs3" is already the name of another node');
   });
   test('a front needs its routers; every site has a front or none has', () => {
     const routersRequired = "sites[0].network.routers: is required in a site's front (an implicit router would have the same name in every site)";
