@@ -170,11 +170,10 @@ export function codeSpan(text) {
   return `${fence}${pad}${text}${pad}${fence}`;
 }
 
-const byPlace = (a, b) =>
-  a.file.localeCompare(b.file, 'en') ||
-  compareAt(a.at, b.at) ||
-  a.mutator.localeCompare(b.mutator, 'en') ||
-  a.replacement.localeCompare(b.replacement, 'en');
+/** Code-unit order: the same on every machine, whatever its locale. */
+const compareText = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+
+const byPlace = (a, b) => compareText(a.file, b.file) || compareAt(a.at, b.at) || compareText(a.mutator, b.mutator) || compareText(a.replacement, b.replacement);
 
 /** Per folder: the score's terms, its survivors (each with its reason or none) and its stale reasons. */
 export function collate(mutants, reasons) {
@@ -200,7 +199,7 @@ export function collate(mutants, reasons) {
   for (const r of reasons) {
     if (!used.has(r.key)) folder(folderOf(r.file)).stale.push({ ...r, now: statusOf.get(r.key) });
   }
-  const sorted = [...folders.values()].sort((a, b) => a.name.localeCompare(b.name, 'en'));
+  const sorted = [...folders.values()].sort((a, b) => compareText(a.name, b.name));
   for (const f of sorted) {
     f.survivors.sort(byPlace);
     f.stale.sort(byPlace);
