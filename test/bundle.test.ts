@@ -60,6 +60,13 @@ describe('the sim bin', () => {
     expect(mine.out).toContain('name: million-users\n');
     expect(sim(path.join(copy, 'cli/main.js'), '--version')).toEqual({ code: 0, out: '0.1.0\n', err: '' });
   });
+
+  test("carries zod's English messages only: `import * as z` lets esbuild leave out the other locales", () => {
+    // German, one of the 60-odd locales zod's `z` re-exports (they were half of sim validate's biggest chunk)
+    const chunks = readdirSync(path.join(DIST, 'bundle')).filter((f) => f.endsWith('.js'));
+    expect(chunks.filter((f) => readFileSync(path.join(DIST, 'bundle', f), 'utf8').includes('Eingabe: erwartet'))).toEqual([]);
+    expect(readFileSync('node_modules/zod/v4/locales/de.js', 'utf8')).toContain('Eingabe: erwartet');
+  });
 });
 
 describe('the code cache', () => {
