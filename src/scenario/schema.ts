@@ -4,7 +4,7 @@
 // Units are converted here (durations -> integer µs, rates -> /s). Defaults that depend on other keys
 // (server max_fails, local stock split, name, script text) are filled in by ./load.ts.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ExpectOp, ExpectOver, NextUpstreamCondition, ServiceTime } from './types.js';
 import { parseDuration_us, parseRate_per_s } from './units.js';
 import { lvsSchema, networkKeys } from './network-schema.js';
