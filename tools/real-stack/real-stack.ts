@@ -20,6 +20,8 @@ import { childrenOf, CpuMeter } from './cpu-proc.js';
 import { fitWakeups, leastSquares, type ProcLoad, wakeRejected, wakeupSection } from './wakeups.js';
 import { abCpuFromShell, type MeasuredCpu, perRequest, processGroups, writeOneBox } from './one-box.js';
 import { RespClient } from './resp.js';
+import { earlyLines, parseTimed, saleLines, simTimeline, type Timed } from './early.js';
+import { Tracer } from '../../src/metrics/trace.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 // this file runs as dist/harness/tools/real-stack/real-stack.js: four levels below the repository
@@ -115,6 +117,9 @@ type RealRow = Row & {
   firstAnswer_s: number | null;
   cpu: MeasuredCpu;
   loads: ProcLoad[]; // each process's requests, CPU and wake-ups over the run
+  timeline: Map<string, Timed[]>; // each backend's requests, stamped (early.ts)
+  abStart_us: number; // CLOCK_MONOTONIC µs when ab was started
+  killMono_us: number | null; // and when the kill was sent
 };
 
 /** A function that returns how many lines the files hold now, reading only what is new. */
@@ -220,9 +225,10 @@ async function stopBackends(
   return { cpuPerRequest_us, sections, perBackend, windows };
 }
 
-/** Requests each backend answered and users told success, from the backends' logs. */
-function answersInLogs(s: Scenario, dir: string): { requests: Record<string, number>; succeeded: number } {
+/** Requests each backend answered, users told success, and each request's stamps, from the backends' logs. */
+function answersInLogs(s: Scenario, dir: string): { requests: Record<string, number>; succeeded: number; timeline: Map<string, Timed[]> } {
   const requests: Record<string, number> = {};
+  const timeline = new Map<string, Timed[]>();
   let succeeded = 0;
   for (const sv of s.nginx.upstream.servers) {
     let lines: string[] = [];
@@ -233,8 +239,9 @@ function answersInLogs(s: Scenario, dir: string): { requests: Record<string, num
     }
     requests[sv.name] = lines.length;
     succeeded += lines.filter((l) => l.startsWith('result:1')).length;
+    timeline.set(sv.name, lines.map(parseTimed).filter((t): t is Timed => t !== null));
   }
-  return { requests, succeeded };
+  return { requests, succeeded, timeline };
 }
 
 class RealStack {
@@ -283,13 +290,13 @@ class RealStack {
       const meter = new CpuMeter(() => processGroups(this.redisProc, nginx, backends));
       const calls0 = await this.evalshaCalls();
       meter.start();
-      const { res, killedAt_s, firstAnswer_s, abCpu_us, abWakeups } = await this.runAb(load, nginxPort, killAfter, dir, backends, started, v.killAt_s);
+      const { res, killedAt_s, firstAnswer_s, abCpu_us, abWakeups, abStart_us, killMono_us } = await this.runAb(load, nginxPort, killAfter, dir, backends, started, v.killAt_s);
       const used = meter.stop();
       const calls = (await this.evalshaCalls()) - calls0;
 
       await nginx.stop('SIGTERM');
       const { cpuPerRequest_us, sections, perBackend, windows } = await stopBackends(backends);
-      const { requests, succeeded } = answersInLogs(s, dir);
+      const { requests, succeeded, timeline } = answersInLogs(s, dir);
       const sold = Number(await this.cmd(['HGET', TICKET_HASH_KEY, TICKET_SOLD_FIELD]));
       const inv = s.tickets.inventory;
       return {
@@ -312,6 +319,9 @@ class RealStack {
         firstAnswer_s,
         cpu: perRequest(used, abCpu_us, res.complete, calls, sections, perBackend),
         loads: processLoads(v.label, used, { cpu_us: abCpu_us, wakeups: abWakeups, answered: res.complete }, calls, perBackend),
+        timeline,
+        abStart_us,
+        killMono_us,
       };
     } finally {
       for (const p of started) await p.stop('SIGKILL', 1000);
@@ -379,18 +389,20 @@ class RealStack {
     backends: Map<string, Proc>,
     started: Proc[],
     killAt_s?: number,
-  ): Promise<{ res: Ab; killedAt_s: number | null; firstAnswer_s: number | null; abCpu_us: number; abWakeups: number }> {
+  ): Promise<{ res: Ab; killedAt_s: number | null; firstAnswer_s: number | null; abCpu_us: number; abWakeups: number; abStart_us: number; killMono_us: number | null }> {
     const s = this.s;
     // ab under a shell whose `times` prints its children's CPU time once ab has exited (ab's own
     // /proc entry is gone by then), to the millisecond; GNU time around ab prints ab's voluntary
     // context switches (its wake-ups) from its rusage
     const abArgs = ['-n', String(load.requests), '-c', String(load.concurrency), '-s', String(Math.ceil(s.users.timeout_us / 1e6)), '-r', `http://127.0.0.1:${nginxPort}/buy/ticket`];
+    const abStart_us = monoNow_us();
     const ab = this.track(new Proc('/bin/bash', ['-c', `nice -n ${NICE} ${this.bins.time} -f 'ABWAKEUPS %w' "$0" "$@"; rc=$?; echo ABTIMES >&2; times >&2; exit $rc`, this.bins.ab, ...abArgs], undefined, OWN_SESSION));
     prioritise(ab.pid);
     started.push(ab);
     let killer: NodeJS.Timeout | undefined;
     let killedAt_s: number | null = null;
     let firstAnswer_s: number | null = null;
+    let killMono_us: number | null = null;
     if (killAt_s !== undefined) {
       // `killAt_s` after the first answer (the logs say), not after ab's start: starting ab and
       // its 100 connections takes a while that the simulated run does not have
@@ -403,6 +415,7 @@ class RealStack {
         killer = setTimeout(() => {
           killedAt_s = (Date.now() - t0) / 1000;
           firstAnswer_s = (first - t0) / 1000;
+          killMono_us = monoNow_us();
           void backends.get(KILLED)?.stop('SIGKILL');
         }, killAt_s * 1000);
       }, 1);
@@ -415,6 +428,7 @@ class RealStack {
         if (answered() < killAfter) return;
         clearInterval(killer);
         killedAt_s = (Date.now() - t0) / 1000;
+        killMono_us = monoNow_us();
         void backends.get(KILLED)?.stop('SIGKILL');
       }, 5);
     }
@@ -427,7 +441,7 @@ class RealStack {
     clearInterval(killer);
     clearTimeout(killer);
     if (code !== 0) throw new Error(`ab exited with ${code}:\n${ab.output.slice(-2000)}`);
-    return { res: parseAb(ab.output), killedAt_s, firstAnswer_s, abCpu_us: abCpuFromShell(ab.output), abWakeups: Number(/ABWAKEUPS (\d+)/.exec(ab.output)?.[1] ?? 0) };
+    return { res: parseAb(ab.output), killedAt_s, firstAnswer_s, abCpu_us: abCpuFromShell(ab.output), abWakeups: Number(/ABWAKEUPS (\d+)/.exec(ab.output)?.[1] ?? 0), abStart_us, killMono_us };
   }
 
   /** Stops everything still running, by PID. */
@@ -459,11 +473,19 @@ function simRow(sum: Summary): Row & { seconds: number } {
   };
 }
 
-type SimRun = Row & { seconds: number; answeredBy_s: (k: number) => number; wakeups?: Record<string, number> };
+type SimRun = Row & { seconds: number; answeredBy_s: (k: number) => number; wakeups?: Record<string, number>; timeline?: Map<string, Timed[]> };
 
-function simulate(set: string[], file = SCENARIO_FILE): SimRun {
-  // 1 ms bins, to tell when the k-th answer went out
-  const report = runScenario(loadScenario(file, { set: ['report.bin=1ms', ...set] })).report;
+function simulate(set: string[], file = SCENARIO_FILE, traced = false): SimRun {
+  // 1 ms bins, to tell when the k-th answer went out; traced: each request's hops (early.ts)
+  const traceFile = traced ? path.join(mkdtempSync(path.join(tmpdir(), 'ticketsim-trace-')), 'trace.csv') : null;
+  const tracer = traceFile !== null ? new Tracer(traceFile) : undefined;
+  const report = runScenario(loadScenario(file, { set: ['report.bin=1ms', ...set] }), { tracer }).report;
+  let timeline: Map<string, Timed[]> | undefined;
+  if (tracer !== undefined && traceFile !== null) {
+    tracer.close();
+    timeline = simTimeline(readFileSync(traceFile, 'utf8'));
+    rmSync(path.dirname(traceFile), { recursive: true, force: true });
+  }
   const answeredBy_s = (k: number): number => {
     let n = 0;
     for (const b of report.timeseries) {
@@ -473,8 +495,10 @@ function simulate(set: string[], file = SCENARIO_FILE): SimRun {
     return report.summary.duration_ms / 1000;
   };
   const host = Object.values(report.summary.hosts ?? {})[0];
-  return { ...simRow(report.summary), answeredBy_s, wakeups: host?.wakeups };
+  return { ...simRow(report.summary), answeredBy_s, wakeups: host?.wakeups, timeline };
 }
+
+const monoNow_us = (): number => Number(process.hrtime.bigint() / 1000n);
 
 const faultSet = (at_ms: number): string => `faults=${JSON.stringify([{ at: `${at_ms.toFixed(1)}ms`, kill: KILLED }])}`;
 
@@ -583,12 +607,13 @@ function oneBoxSection(real: RealRow | undefined, killed: RealRow | undefined, l
   const dir = mkdtempSync(path.join(tmpdir(), 'ticketsim-onebox-'));
   const oneRun = (file: string, cpu: MeasuredCpu) => {
     writeOneBox(file, cpu, when);
-    const sim = simulate([], file);
+    const sim = simulate([], file, true);
     // as long after the first answer as the real kill came (0.1 s asked; the timer may fire late
     // on a busy machine), within a millisecond (1 ms bins)
     const after_ms = killed.killedAt_s !== null && killed.firstAnswer_s !== null ? (killed.killedAt_s - killed.firstAnswer_s) * 1000 : 100;
     const kill_ms = after_ms + sim.answeredBy_s(1) * 1000;
-    return { sim, kill_ms, killed: simulate([faultSet(kill_ms)], file) };
+    const lightSet = `users.load={closed: {concurrency: 1, requests: ${VARIANTS[LIGHT]!.requests ?? 0}}}`;
+    return { sim, kill_ms, killed: simulate([faultSet(kill_ms)], file, true), light: simulate([lightSet], file, true) };
   };
   const woken = oneRun(path.join(dir, 'woken.yaml'), { ...c, wakeRejected: undefined });
   const plain = oneRun(path.join(dir, 'plain.yaml'), { ...c, wakeRejected: 'for comparison' });
@@ -620,6 +645,20 @@ function oneBoxSection(real: RealRow | undefined, killed: RealRow | undefined, l
     row('app4 killed at 0.1 s: tickets sold', killed.sold, (v) => v.killed.sold, 0, 0.02),
     row('app4 killed at 0.1 s: answers by app4', killed.requests['app4'] ?? 0, (v) => v.killed.requests['app4'] ?? 0, 0),
     row('app4 killed at 0.1 s: failed upstream attempts', killed.failedAttempts, (v) => v.killed.failedAttempts, 0),
+    '',
+    'The start of the runs, request by request (times from ab\'s start, or the simulated run\'s):',
+    '',
+    ...earlyLines('real, app4 killed', killed.timeline, killed.abStart_us, killed.killMono_us),
+    ...earlyLines('simulated, app4 killed (without wake-up costs)', plain.killed.timeline ?? new Map(), 0, plain.kill_ms * 1000),
+    ...earlyLines('simulated, app4 killed (with wake-up costs)', woken.killed.timeline ?? new Map(), 0, woken.kill_ms * 1000),
+    ...earlyLines('real, all alive', real.timeline, real.abStart_us, null),
+    ...earlyLines('simulated, all alive (without wake-up costs)', plain.sim.timeline ?? new Map(), 0, null),
+    '',
+    'Each sale\'s path through its backend, means over the run (simulated: no stamp when the call is issued, nor for the answer):',
+    '',
+    ...saleLines('real, all alive', real.timeline),
+    ...saleLines('simulated, all alive (without wake-up costs)', plain.sim.timeline ?? new Map()),
+    ...(light === undefined ? [] : [...saleLines('real, light load (ab -c 1)', light.timeline), ...saleLines('simulated, light load (without wake-up costs)', plain.light.timeline ?? new Map())]),
     '',
     `Wake-ups over the run, real / simulated with wake-up costs: ${real.loads.map((p) => `${p.proc} ${p.wakeups} / ${woken.sim.wakeups?.[SIM_PROC[p.proc] ?? p.proc] ?? '-'}`).join(', ')}.`,
     '',
