@@ -54,3 +54,42 @@ test('the written source-ab-one-box loads with the measured costs and the kernel
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the reply turn moves from the backends' cost per request to the Redis client's per call, on the reply side", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ticketsim-onebox-'));
+  try {
+    const file = path.join(dir, 'one-box.yaml');
+    const measured = {
+      users_us: 50,
+      nginx_us: 78,
+      app_us: 200,
+      appEach_us: [346, 268, 198, 161],
+      redis_us: 42,
+      redis_client_us: 106.7,
+      localShare: 0.057,
+      afterShare: 0.194,
+      sendShare: 0.79,
+      machineBusy: 0.92,
+      othersBusy: 0.02,
+      appCallsPerRequest: [0.1, 0.2, 0.1, 0.05],
+      wakeRejected: 'misses by 29 %',
+      replyTurn: { us: 100, rms_us: 55.6, windows: 110, terms: 'request + script call + second awake or asleep' },
+    };
+    writeOneBox(file, measured, 'x');
+    const cpu = loadScenario(file).hosts?.cpu;
+    // per request: 346 - 100 x 0.1, 268 - 100 x 0.2, 198 - 100 x 0.1, 161 - 100 x 0.05
+    expect(cpu?.app_us).toEqual([336, 248, 188, 156]);
+    // per call: 106.7 + 100, of which issuing it stays 0.79 x 106.7 = 84.293 us: 84.293 / 206.7 = 0.4078
+    expect(cpu?.redis_client_us).toBe(207);
+    expect(cpu?.split).toEqual({ app_lock: 0.057, app_after: 0.194, redis_client_send: 0.408 });
+    expect(readFileSync(file, 'utf8')).toContain('  redis_client: 207us  # 107us its own sections + 100us the reply\'s own turn of the event loop');
+    // with the app's wake-up fit written, that fit explains the same CPU: no reply turn
+    writeOneBox(file, { ...measured, wakeRejected: undefined, wake: { users: null, nginx: null, app: { cost_us: 95.8, wake_us: 272.5, points: 8 }, redis: null } }, 'x');
+    expect(loadScenario(file).hosts?.cpu).toMatchObject({ app_us: [96, 96, 96, 96], redis_client_us: 107, split: { redis_client_send: 0.79 } });
+    // no reply turn measured: as before
+    writeOneBox(file, { ...measured, replyTurn: null }, 'x');
+    expect(loadScenario(file).hosts?.cpu).toMatchObject({ app_us: [346, 268, 198, 161], redis_client_us: 107, split: { redis_client_send: 0.79 } });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

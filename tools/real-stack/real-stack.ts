@@ -17,7 +17,7 @@ import { loadScenario } from '../../src/scenario/load.js';
 import type { ClosedLoad, Scenario } from '../../src/scenario/types.js';
 import { freePort, Proc, requireBinary, sleep, stopPid, WARM_HASH_KEY, waitForPort } from './procs.js';
 import { childrenOf, CpuMeter } from './cpu-proc.js';
-import { fitWakeups, leastSquares, type ProcLoad, wakeRejected, wakeupSection } from './wakeups.js';
+import { fitWakeups, fitWindows, type ProcLoad, replyTurnFit, wakeRejected, wakeupSection, type Window, WINDOW_MODELS } from './wakeups.js';
 import { abCpuFromShell, type MeasuredCpu, perRequest, processGroups, writeOneBox } from './one-box.js';
 import { RespClient } from './resp.js';
 import { earlyLines, parseTimed, saleLines, simTimeline, type Timed } from './early.js';
@@ -106,8 +106,6 @@ function parseAb(out: string): Ab {
   };
 }
 
-/** A backend's requests, CPU, its Redis client's part of it, and wake-ups over a window of its run (backend.ts: every 100 requests). */
-type Window = { requests: number; cpu_us: number; client_us: number; wakeups: number; calls: number; wall_us: number };
 
 type RealRow = Row & {
   seconds: number;
@@ -537,24 +535,23 @@ function windowPoints(row: RealRow | undefined, run: string): ProcLoad[] {
   return [...row.windows].flatMap(([name, ws]) => ws.map((w, i): ProcLoad => ({ proc: name, run: `${run} #${i + 1}`, requests: w.requests, cpu_us: w.cpu_us - w.client_us, wakeups: w.wakeups })));
 }
 
+
+/** The backends' windows of 50 requests or more, over the runs given. */
+function fitWindowsOf(rows: (RealRow | undefined)[]): Window[] {
+  return rows.flatMap((r) => (r ? [...r.windows.values()].flat() : [])).filter((w) => w.requests >= 50);
+}
+
+
 /** The windows' CPU (less the Redis client's sections) fitted on other terms too: which explains them. */
 function windowModels(rows: (RealRow | undefined)[]): string[] {
-  const ws = rows.flatMap((r) => (r ? [...r.windows.values()].flat() : [])).filter((w) => w.requests >= 50);
-  const terms: Record<string, (w: Window) => number> = {
-    request: (w) => w.requests,
-    'wake-up': (w) => w.wakeups,
-    'script call': (w) => w.calls,
-    'second awake or asleep': (w) => w.wall_us / 1e6,
-  };
-  const models = [['request', 'wake-up'], ['request', 'script call'], ['request', 'script call', 'wake-up'], ['request', 'script call', 'second awake or asleep'], ['request', 'script call', 'wake-up', 'second awake or asleep']];
-  return models.map((m) => {
-    const y = ws.map((w) => w.cpu_us - w.client_us);
-    const b = leastSquares(ws.map((w) => m.map((t) => terms[t]!(w))), y, ws.map((w) => 1 / w.requests));
-    if (b === null) return `- ${m.join(' + ')}: cannot be told apart`;
-    const rms = Math.sqrt(ws.reduce((a, w, i) => a + ((y[i]! - m.reduce((p, t, j) => p + b[j]! * terms[t]!(w), 0)) / w.requests) ** 2, 0) / Math.max(1, ws.length));
-    return `- ${m.map((t, j) => `${b[j]!.toFixed(1)} us per ${t}`).join(' + ')}: rms residual ${rms.toFixed(1)} us per request`;
+  const ws = fitWindowsOf(rows);
+  return WINDOW_MODELS.map((m) => {
+    const f = fitWindows(ws, m);
+    if (f === null) return `- ${m.join(' + ')}: cannot be told apart`;
+    return `- ${m.map((t, j) => `${f.b[j]!.toFixed(1)} us per ${t}`).join(' + ')}: rms residual ${f.rms_us.toFixed(1)} us per request`;
   });
 }
+
 
 /**
  * The backends' wake-up fit over windows of 100 requests (both runs), and whether the real run's
@@ -595,35 +592,72 @@ function windowLines(real: RealRow, light: RealRow | undefined): string[] {
   ];
 }
 
+/** One variant of source-ab-one-box simulated: the run, the kill at the real kill's distance from the first answer, the light run. */
+function oneBoxRun(file: string, cpu: MeasuredCpu, when: string, killed: RealRow) {
+  writeOneBox(file, cpu, when);
+  const sim = simulate([], file, true);
+  // as long after the first answer as the real kill came (0.1 s asked; the timer may fire late
+  // on a busy machine), within a millisecond (1 ms bins)
+  const after_ms = killed.killedAt_s !== null && killed.firstAnswer_s !== null ? (killed.killedAt_s - killed.firstAnswer_s) * 1000 : 100;
+  const kill_ms = after_ms + sim.answeredBy_s(1) * 1000;
+  const lightSet = `users.load={closed: {concurrency: 1, requests: ${VARIANTS[LIGHT]!.requests ?? 0}}}`;
+  return { sim, kill_ms, killed: simulate([faultSet(kill_ms)], file, true), light: simulate([lightSet], file, true) };
+}
+type OneBoxRun = ReturnType<typeof oneBoxRun>;
+
+/** real against each simulated variant: the targets (throughput and latency within 25 %, tickets sold within 2 %) and app4's kill. */
+function oneBoxTable(real: RealRow, killed: RealRow, runs: [string, OneBoxRun][]): string[] {
+  const cell = (r: number, s: number, digits: number, within: number): string =>
+    `${s.toFixed(digits)} | ${pct(s, r)}${within > 0 ? (Math.abs(s - r) <= within * r ? ' (met)' : ' (missed)') : ''}`;
+  const row = (name: string, r: number, pick: (v: OneBoxRun) => number, digits: number, within = 0): string =>
+    `| ${name} | ${r.toFixed(digits)} | ${runs.map(([, v]) => cell(r, pick(v), digits, within)).join(' | ')} |`;
+  return [
+    `| | real | ${runs.map(([label]) => `${label} | difference`).join(' | ')} |`,
+    `|---|---:|${runs.map(() => '---:|---:').join('|')}|`,
+    row('throughput (answers/s)', real.throughput, (v) => v.sim.throughput, 0, 0.25),
+    row('latency p50 (ms)', real.p50_ms, (v) => v.sim.p50_ms, 1, 0.25),
+    row('latency p90 (ms)', real.p90_ms, (v) => v.sim.p90_ms, 1, 0.25),
+    row('latency p99 (ms)', real.p99_ms, (v) => v.sim.p99_ms, 1, 0.25),
+    row('app4 killed at 0.1 s: tickets sold', killed.sold, (v) => v.killed.sold, 0, 0.02),
+    row('app4 killed at 0.1 s: answers by app4', killed.requests['app4'] ?? 0, (v) => v.killed.requests['app4'] ?? 0, 0),
+    row('app4 killed at 0.1 s: failed upstream attempts', killed.failedAttempts, (v) => v.killed.failedAttempts, 0),
+  ];
+}
+
+/** The runs' start and each sale's path, real beside each simulated variant. */
+function oneBoxTimelines(real: RealRow, killed: RealRow, light: RealRow | undefined, runs: [string, OneBoxRun][]): string[] {
+  return [
+    'The start of the runs, request by request (times from ab\'s start, or the simulated run\'s):',
+    '',
+    ...earlyLines('real, app4 killed', killed.timeline, killed.abStart_us, killed.killMono_us),
+    ...runs.flatMap(([label, v]) => earlyLines(`simulated, app4 killed (${label})`, v.killed.timeline ?? new Map(), 0, v.kill_ms * 1000)),
+    ...earlyLines('real, all alive', real.timeline, real.abStart_us, null),
+    ...runs.flatMap(([label, v]) => earlyLines(`simulated, all alive (${label})`, v.sim.timeline ?? new Map(), 0, null)),
+    '',
+    'Each sale\'s path through its backend, means over the run (simulated: no stamp when the call is issued, nor for the answer):',
+    '',
+    ...saleLines('real, all alive', real.timeline),
+    ...runs.flatMap(([label, v]) => saleLines(`simulated, all alive (${label})`, v.sim.timeline ?? new Map())),
+    ...(light === undefined ? [] : saleLines('real, light load (ab -c 1)', light.timeline)),
+    ...runs.flatMap(([label, v]) => saleLines(`simulated, light load (${label})`, v.light.timeline ?? new Map())),
+  ];
+}
+
 /** The measured CPU costs written to source-ab-one-box.yaml, and that scenario simulated beside the real runs. */
 function oneBoxSection(real: RealRow | undefined, killed: RealRow | undefined, light: RealRow | undefined): string[] {
   if (real === undefined || killed === undefined) return [];
   const wake = wakeFits(real, light);
-  const c: MeasuredCpu = { ...real.cpu, wake, wakeRejected: wakeRejected(kindPoints('app', [real, light])) };
+  const c: MeasuredCpu = { ...real.cpu, wake, wakeRejected: wakeRejected(kindPoints('app', [real, light])), replyTurn: replyTurnFit(fitWindowsOf([real, light])) };
   const when = `Measured ${real.throughput.toFixed(0)} answers/s.`;
   writeOneBox(ONE_BOX_FILE, c, when);
-  // with the fitted wake-up costs, and with one measured cost per request and none (the model
-  // before), whichever was written
+  // what was written, one measured cost per request (the model before the reply turn), and the fitted wake-up costs
   const dir = mkdtempSync(path.join(tmpdir(), 'ticketsim-onebox-'));
-  const oneRun = (file: string, cpu: MeasuredCpu) => {
-    writeOneBox(file, cpu, when);
-    const sim = simulate([], file, true);
-    // as long after the first answer as the real kill came (0.1 s asked; the timer may fire late
-    // on a busy machine), within a millisecond (1 ms bins)
-    const after_ms = killed.killedAt_s !== null && killed.firstAnswer_s !== null ? (killed.killedAt_s - killed.firstAnswer_s) * 1000 : 100;
-    const kill_ms = after_ms + sim.answeredBy_s(1) * 1000;
-    const lightSet = `users.load={closed: {concurrency: 1, requests: ${VARIANTS[LIGHT]!.requests ?? 0}}}`;
-    return { sim, kill_ms, killed: simulate([faultSet(kill_ms)], file, true), light: simulate([lightSet], file, true) };
-  };
-  const woken = oneRun(path.join(dir, 'woken.yaml'), { ...c, wakeRejected: undefined });
-  const plain = oneRun(path.join(dir, 'plain.yaml'), { ...c, wakeRejected: 'for comparison' });
+  const written = oneBoxRun(path.join(dir, 'written.yaml'), c, when, killed);
+  const plain = oneBoxRun(path.join(dir, 'plain.yaml'), { ...c, wakeRejected: 'for comparison', replyTurn: null }, when, killed);
+  const woken = oneBoxRun(path.join(dir, 'woken.yaml'), { ...c, wakeRejected: undefined, replyTurn: null }, when, killed);
   rmSync(dir, { recursive: true, force: true });
-  type Simulated = typeof woken;
-  // the targets: throughput and latency within 25 %, tickets sold within 2 %
-  const cell = (r: number, s: number, digits: number, within: number): string =>
-    `${s.toFixed(digits)} | ${pct(s, r)}${within > 0 ? (Math.abs(s - r) <= within * r ? ' (met)' : ' (missed)') : ''}`;
-  const row = (name: string, r: number, pick: (v: Simulated) => number, digits: number, within = 0): string =>
-    `| ${name} | ${r.toFixed(digits)} | ${cell(r, pick(woken), digits, within)} | ${cell(r, pick(plain), digits, within)} |`;
+  const runs: [string, OneBoxRun][] = [['written', written], ['one cost per request', plain], ['wake-up costs', woken]];
+  const turn = c.replyTurn ? `${c.replyTurn.us.toFixed(1)} us per script call for the reply's own turn of the event loop (${c.replyTurn.terms}, rms ${c.replyTurn.rms_us.toFixed(1)} us per request)` : 'no reply turn (no fit with a positive cost per script call)';
   return [
     '### one host: source-ab-one-box.yaml, CPU costs measured in the first run',
     '',
@@ -633,32 +667,12 @@ function oneBoxSection(real: RealRow | undefined, killed: RealRow | undefined, l
       `(${(c.sendShare * 100).toFixed(0)} % issuing it), Redis ${c.redis_us.toFixed(1)} us per script call. ` +
       `Machine ${(c.machineBusy * 100).toFixed(0)} % busy during the run, ${(c.othersBusy * 100).toFixed(0)} % of it other work.`,
     '',
-    `Written: ${c.wakeRejected === undefined ? wakeWritten(c) : `no wake-up cost: ${c.wakeRejected}; with them it would be ${wakeWritten(c)}`}. Simulated with the fitted wake-up costs, and with one cost per request as measured and no wake-up cost (the model before wake-ups). ` +
-      `app4 killed 0.1 s after the first answer: real at ${killed.killedAt_s?.toFixed(3) ?? '-'} s (first answer at ${killed.firstAnswer_s?.toFixed(3) ?? '-'} s), simulated at ${(woken.kill_ms / 1000).toFixed(3)} / ${(plain.kill_ms / 1000).toFixed(3)} s.`,
+    `Written: ${c.wakeRejected === undefined ? wakeWritten(c) : `no wake-up cost: ${c.wakeRejected}; with them it would be ${wakeWritten(c)}; ${turn}`}. Simulated as written, with one cost per request as measured (the model before the reply turn), and with the fitted wake-up costs. ` +
+      `app4 killed 0.1 s after the first answer: real at ${killed.killedAt_s?.toFixed(3) ?? '-'} s (first answer at ${killed.firstAnswer_s?.toFixed(3) ?? '-'} s), simulated at ${runs.map(([, v]) => (v.kill_ms / 1000).toFixed(3)).join(' / ')} s.`,
     '',
-    '| | real | with wake-up costs | difference | without | difference |',
-    '|---|---:|---:|---:|---:|---:|',
-    row('throughput (answers/s)', real.throughput, (v) => v.sim.throughput, 0, 0.25),
-    row('latency p50 (ms)', real.p50_ms, (v) => v.sim.p50_ms, 1, 0.25),
-    row('latency p90 (ms)', real.p90_ms, (v) => v.sim.p90_ms, 1, 0.25),
-    row('latency p99 (ms)', real.p99_ms, (v) => v.sim.p99_ms, 1, 0.25),
-    row('app4 killed at 0.1 s: tickets sold', killed.sold, (v) => v.killed.sold, 0, 0.02),
-    row('app4 killed at 0.1 s: answers by app4', killed.requests['app4'] ?? 0, (v) => v.killed.requests['app4'] ?? 0, 0),
-    row('app4 killed at 0.1 s: failed upstream attempts', killed.failedAttempts, (v) => v.killed.failedAttempts, 0),
+    ...oneBoxTable(real, killed, runs),
     '',
-    'The start of the runs, request by request (times from ab\'s start, or the simulated run\'s):',
-    '',
-    ...earlyLines('real, app4 killed', killed.timeline, killed.abStart_us, killed.killMono_us),
-    ...earlyLines('simulated, app4 killed (without wake-up costs)', plain.killed.timeline ?? new Map(), 0, plain.kill_ms * 1000),
-    ...earlyLines('simulated, app4 killed (with wake-up costs)', woken.killed.timeline ?? new Map(), 0, woken.kill_ms * 1000),
-    ...earlyLines('real, all alive', real.timeline, real.abStart_us, null),
-    ...earlyLines('simulated, all alive (without wake-up costs)', plain.sim.timeline ?? new Map(), 0, null),
-    '',
-    'Each sale\'s path through its backend, means over the run (simulated: no stamp when the call is issued, nor for the answer):',
-    '',
-    ...saleLines('real, all alive', real.timeline),
-    ...saleLines('simulated, all alive (without wake-up costs)', plain.sim.timeline ?? new Map()),
-    ...(light === undefined ? [] : [...saleLines('real, light load (ab -c 1)', light.timeline), ...saleLines('simulated, light load (without wake-up costs)', plain.light.timeline ?? new Map())]),
+    ...oneBoxTimelines(real, killed, light, runs),
     '',
     `Wake-ups over the run, real / simulated with wake-up costs: ${real.loads.map((p) => `${p.proc} ${p.wakeups} / ${woken.sim.wakeups?.[SIM_PROC[p.proc] ?? p.proc] ?? '-'}`).join(', ')}.`,
     '',
