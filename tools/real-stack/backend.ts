@@ -8,6 +8,7 @@
 // Usage: node backend.js NAME PORT LOCAL_STOCK REDIS_PORT SCRIPT_SHA LOG_FILE
 import { openSync, readFileSync, writeSync } from 'node:fs';
 import http from 'node:http';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../../src/scenario/inventory-scripts.js';
 import { isTruthyReply } from '../../src/model/redis/lua/replies.js';
 import { wakeupsFromStatus } from './cpu-proc.js';
@@ -41,6 +42,7 @@ type Stock = {
   after_us: number;
   handled: number;
   readBase_us: number; // the Redis client's reply parsing before this stock's first request: the other's
+  sched0: number[]; // the main thread's time on a CPU and waiting for one (µs) at the first request
   marks: Mark[]; // at the first request's arrival, then every WINDOW requests handled
 };
 const newStock = (key: string, log: string): Stock => ({
@@ -55,6 +57,7 @@ const newStock = (key: string, log: string): Stock => ({
   after_us: 0,
   handled: 0,
   readBase_us: -1,
+  sched0: [],
   marks: [],
 });
 const stock = newStock(TICKET_HASH_KEY, logFile);
@@ -63,10 +66,26 @@ const warm = newStock(WARM_HASH_KEY, `${logFile}.warm`);
 // its wake-ups (voluntary context switches, /proc/self/status) at every WINDOW requests handled.
 const WINDOW = 100;
 type Mark = { cpu_us: number; client_us: number; wakeups: number; calls: number; wall_us: number };
+// the main thread's time on a CPU and runnable but waiting for one, µs (/proc/thread-self/schedstat):
+// a garbage collection pause is runnable throughout, so its CPU is its length x the share on a CPU
+const sched = (): number[] => readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').slice(0, 2).map((v) => Number(v) / 1000);
 const cpuNow_us = (): number => {
   const c = process.cpuUsage();
   return c.user + c.system;
 };
+
+// V8's garbage collection pauses from the measured run's first request on: how often the event
+// loop stops, and for how long (its CPU is part of the process's, spread over requests)
+const gc = { pauses: 0, total_us: 0, max_us: 0 };
+new PerformanceObserver((list) => {
+  if (stock.readBase_us < 0) return;
+  for (const e of list.getEntries()) {
+    const d = e.duration * 1000;
+    gc.pauses++;
+    gc.total_us += d;
+    if (d > gc.max_us) gc.max_us = d;
+  }
+}).observe({ entryTypes: ['gc'] });
 
 const redis = await RespClient.connect(Number(redisPortArg));
 redis.countCpu = true;
@@ -139,6 +158,7 @@ const server = http.createServer((req, res) => {
   s.requests++;
   if (s.readBase_us < 0) {
     s.readBase_us = redis.readCpu_us; // every earlier reply has been read by now
+    s.sched0 = sched();
     s.marks.push(mark(s));
   }
   void withLock(() => handle(res, s, arrive_us));
@@ -158,7 +178,8 @@ process.on('SIGTERM', () => {
   });
   const reply_us = s.readBase_us < 0 ? 0 : redis.readCpu_us - s.readBase_us;
   const { requests, local_us, send_us, calls, after_us, handled } = s;
-  process.stdout.write(`STATS ${JSON.stringify({ name, requests, cpu_us: end.cpu_us, local_us, send_us, reply_us, calls, after_us, handled, windows })}\n`);
+  const [run_us = 0, wait_us = 0] = s.readBase_us < 0 ? [] : sched().map((v, i) => v - (s.sched0[i] ?? 0));
+  process.stdout.write(`STATS ${JSON.stringify({ name, requests, cpu_us: end.cpu_us, local_us, send_us, reply_us, calls, after_us, handled, windows, gc: { ...gc, run_us, wait_us } })}\n`);
   redis.close();
   server.close();
   process.exit(0);

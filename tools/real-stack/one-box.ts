@@ -30,6 +30,9 @@ export type MeasuredCpu = {
   // the backends' CPU per script call beyond their Redis client's own sections (the reply's own
   // turn of the event loop), fitted over windows of 100 requests; absent or null: none
   replyTurn?: ReplyTurn | null;
+  // the backends' garbage collection pauses: one every `every` requests, of `pause_us` CPU (their
+  // mean length `length_us` x the main thread's share on a CPU while runnable); absent or null: none
+  gc?: { every: number; pause_us: number; pauses: number; length_us: number; onCpu: number } | null;
 };
 
 export type WakeKind = 'users' | 'nginx' | 'app' | 'redis';
@@ -122,11 +125,14 @@ function cpuLines(cpu: MeasuredCpu): string[] {
   // the lock, on the reply); with a wake-up fit for the app that fit explains the same CPU instead
   const turn = app === null && cpu.replyTurn ? cpu.replyTurn : null;
   const turn_us = turn?.us ?? 0;
-  const appEach = cpu.appEach_us.map((v, i) => v - turn_us * (cpu.appCallsPerRequest?.[i] ?? 0));
+  // the pauses' CPU comes out of every request's, as the model spreads them evenly over requests
+  const gc = app === null && cpu.gc && cpu.gc.every > 0 ? cpu.gc : null;
+  const gcPerRequest_us = gc ? gc.pause_us / gc.every : 0;
+  const appEach = cpu.appEach_us.map((v, i) => v - turn_us * (cpu.appCallsPerRequest?.[i] ?? 0) - gcPerRequest_us);
   const client_us = cpu.redis_client_us + turn_us;
   const appLine =
     app === null
-      ? `[${appEach.map(us).join(', ')}]  # per server: a busier Node process spends less per request (${us(cpu.app_us)} over all${turn ? ', less the reply turns' : ''})`
+      ? `[${appEach.map(us).join(', ')}]  # per server: a busier Node process spends less per request (${us(cpu.app_us)} over all${turn ? ', less the reply turns' : ''}${gc ? ', less the garbage collection' : ''})`
       : `${us(app.cost_us)}  # + ${us(app.wake_us)} per wake-up, fitted over ${app.points} backend runs (as measured: ${cpu.appEach_us.map(us).join(', ')} per request)`;
   const clientLine =
     turn === null
@@ -150,6 +156,12 @@ function cpuLines(cpu: MeasuredCpu): string[] {
         : '  # per wake-up from idle: CPU = c x requests + w x wake-ups, fitted over the measured run and a light one (ab -c 1); 0 where the fit is not positive',
     `  wake: { users: ${w('users')}, nginx: ${w('nginx')}, app: ${w('app')}, redis: ${w('redis')} }`,
     `  # of app: inside the lock (the local deduction), after it (the answer, the log line); of redis_client: issuing the call${turn ? ' (the reply turn is on the reply side)' : ''}`,
+    ...(gc
+      ? [
+          `  # garbage collection: ${gc.pauses} pauses of V8 over the run, ${(gc.length_us / 1000).toFixed(2)} ms long on average, the main thread on a CPU ${(gc.onCpu * 100).toFixed(0)} % of its runnable time`,
+          `  gc: { every: ${gc.every}, pause: ${us(gc.pause_us)} }`,
+        ]
+      : []),
     `  split: { app_lock: ${share(cpu.localShare)}, app_after: ${share(cpu.afterShare)}, redis_client_send: ${share(turn ? (cpu.sendShare * cpu.redis_client_us) / client_us : cpu.sendShare)} }`,
   ];
 }

@@ -116,6 +116,7 @@ type RealRow = Row & {
   cpu: MeasuredCpu;
   loads: ProcLoad[]; // each process's requests, CPU and wake-ups over the run
   timeline: Map<string, Timed[]>; // each backend's requests, stamped (early.ts)
+  gc: Map<string, GcOf>;
   abStart_us: number; // CLOCK_MONOTONIC µs when ab was started
   killMono_us: number | null; // and when the kill was sent
 };
@@ -204,23 +205,43 @@ export type HandlerSections = { local_us: number; send_us: number; reply_us: num
  */
 async function stopBackends(
   backends: Map<string, Proc>,
-): Promise<{ cpuPerRequest_us: Record<string, number>; sections: HandlerSections; perBackend: Map<string, HandlerSections>; windows: Map<string, Window[]> }> {
+): Promise<{ cpuPerRequest_us: Record<string, number>; sections: HandlerSections; perBackend: Map<string, HandlerSections>; windows: Map<string, Window[]>; gc: Map<string, GcOf> }> {
   const cpuPerRequest_us: Record<string, number> = {};
   const windows = new Map<string, Window[]>();
   const sections: HandlerSections = { local_us: 0, send_us: 0, reply_us: 0, calls: 0, after_us: 0, handled: 0 };
   const perBackend = new Map<string, HandlerSections>();
+  const gc = new Map<string, GcOf>();
   for (const [name, p] of backends) {
     await p.stop('SIGTERM');
     const m = /STATS (\{.*\})/.exec(p.output);
     if (m) {
-      const st = JSON.parse(m[1]!) as HandlerSections & { requests: number; cpu_us: number; windows: Window[] };
+      const st = JSON.parse(m[1]!) as HandlerSections & { requests: number; cpu_us: number; windows: Window[]; gc?: Omit<GcOf, 'handled'> };
+      if (st.gc) gc.set(name, { ...st.gc, handled: st.handled });
       windows.set(name, st.windows);
       cpuPerRequest_us[name] = st.requests > 0 ? Math.round(st.cpu_us / st.requests) : 0;
       for (const k of Object.keys(sections) as (keyof HandlerSections)[]) sections[k] += st[k];
       perBackend.set(name, st);
     }
   }
-  return { cpuPerRequest_us, sections, perBackend, windows };
+  return { cpuPerRequest_us, sections, perBackend, windows, gc };
+}
+
+/** A backend's garbage collection pauses over a measured run (backend.ts: their count, length, longest), its requests, its main thread's time on a CPU and waiting for one. */
+type GcOf = { pauses: number; total_us: number; max_us: number; handled: number; run_us: number; wait_us: number };
+
+/**
+ * The backends' garbage collection as the model's `cpu.gc`: a pause every `every` requests (all
+ * backends' requests over all their pauses), of CPU = the pauses' mean length x the share of its
+ * runnable time the main thread spent on a CPU (a pause is runnable throughout; the rest of its
+ * length it waited for a core, which the model's host gives it again). null: no pause.
+ */
+function gcPauses(gc: Map<string, GcOf>): MeasuredCpu['gc'] {
+  const sum = (f: (g: GcOf) => number): number => [...gc.values()].reduce((a, g) => a + f(g), 0);
+  const pauses = sum((g) => g.pauses);
+  const runnable = sum((g) => g.run_us + g.wait_us);
+  if (pauses === 0 || runnable <= 0) return null;
+  const onCpu = sum((g) => g.run_us) / runnable;
+  return { every: Math.round(sum((g) => g.handled) / pauses), pause_us: (sum((g) => g.total_us) / pauses) * onCpu, pauses, length_us: sum((g) => g.total_us) / pauses, onCpu };
 }
 
 /** Requests each backend answered, users told success, and each request's stamps, from the backends' logs. */
@@ -293,7 +314,7 @@ class RealStack {
       const calls = (await this.evalshaCalls()) - calls0;
 
       await nginx.stop('SIGTERM');
-      const { cpuPerRequest_us, sections, perBackend, windows } = await stopBackends(backends);
+      const { cpuPerRequest_us, sections, perBackend, windows, gc } = await stopBackends(backends);
       const { requests, succeeded, timeline } = answersInLogs(s, dir);
       const sold = Number(await this.cmd(['HGET', TICKET_HASH_KEY, TICKET_SOLD_FIELD]));
       const inv = s.tickets.inventory;
@@ -315,7 +336,8 @@ class RealStack {
         windows,
         killedAt_s,
         firstAnswer_s,
-        cpu: perRequest(used, abCpu_us, res.complete, calls, sections, perBackend),
+        cpu: { ...perRequest(used, abCpu_us, res.complete, calls, sections, perBackend), gc: gcPauses(gc) },
+        gc,
         loads: processLoads(v.label, used, { cpu_us: abCpu_us, wakeups: abWakeups, answered: res.complete }, calls, perBackend),
         timeline,
         abStart_us,
@@ -653,11 +675,14 @@ function oneBoxSection(real: RealRow | undefined, killed: RealRow | undefined, l
   // what was written, one measured cost per request (the model before the reply turn), and the fitted wake-up costs
   const dir = mkdtempSync(path.join(tmpdir(), 'ticketsim-onebox-'));
   const written = oneBoxRun(path.join(dir, 'written.yaml'), c, when, killed);
-  const plain = oneBoxRun(path.join(dir, 'plain.yaml'), { ...c, wakeRejected: 'for comparison', replyTurn: null }, when, killed);
-  const woken = oneBoxRun(path.join(dir, 'woken.yaml'), { ...c, wakeRejected: undefined, replyTurn: null }, when, killed);
+  const turnOnly = oneBoxRun(path.join(dir, 'turn.yaml'), { ...c, wakeRejected: 'for comparison', gc: null }, when, killed);
+  const plain = oneBoxRun(path.join(dir, 'plain.yaml'), { ...c, wakeRejected: 'for comparison', replyTurn: null, gc: null }, when, killed);
+  const woken = oneBoxRun(path.join(dir, 'woken.yaml'), { ...c, wakeRejected: undefined, replyTurn: null, gc: null }, when, killed);
   rmSync(dir, { recursive: true, force: true });
-  const runs: [string, OneBoxRun][] = [['written', written], ['one cost per request', plain], ['wake-up costs', woken]];
-  const turn = c.replyTurn ? `${c.replyTurn.us.toFixed(1)} us per script call for the reply's own turn of the event loop (${c.replyTurn.terms}, rms ${c.replyTurn.rms_us.toFixed(1)} us per request)` : 'no reply turn (no fit with a positive cost per script call)';
+  const runs: [string, OneBoxRun][] = [['written', written], ['reply turn, no pauses', turnOnly], ['one cost per request', plain], ['wake-up costs', woken]];
+  const turn =
+    (c.replyTurn ? `${c.replyTurn.us.toFixed(1)} us per script call for the reply's own turn of the event loop (${c.replyTurn.terms}, rms ${c.replyTurn.rms_us.toFixed(1)} us per request)` : 'no reply turn (no fit with a positive cost per script call)') +
+    (c.gc ? `; a garbage collection pause every ${c.gc.every} requests of ${c.gc.pause_us.toFixed(0)} us CPU (${c.gc.pauses} pauses ${(c.gc.length_us / 1000).toFixed(2)} ms long on average x ${(c.gc.onCpu * 100).toFixed(0)} % on a CPU)` : '; no garbage collection pause');
   return [
     '### one host: source-ab-one-box.yaml, CPU costs measured in the first run',
     '',
@@ -667,7 +692,7 @@ function oneBoxSection(real: RealRow | undefined, killed: RealRow | undefined, l
       `(${(c.sendShare * 100).toFixed(0)} % issuing it), Redis ${c.redis_us.toFixed(1)} us per script call. ` +
       `Machine ${(c.machineBusy * 100).toFixed(0)} % busy during the run, ${(c.othersBusy * 100).toFixed(0)} % of it other work.`,
     '',
-    `Written: ${c.wakeRejected === undefined ? wakeWritten(c) : `no wake-up cost: ${c.wakeRejected}; with them it would be ${wakeWritten(c)}; ${turn}`}. Simulated as written, with one cost per request as measured (the model before the reply turn), and with the fitted wake-up costs. ` +
+    `Written: ${c.wakeRejected === undefined ? wakeWritten(c) : `no wake-up cost: ${c.wakeRejected}; with them it would be ${wakeWritten(c)}; ${turn}`}. Simulated as written, without the pauses, with one cost per request as measured (the model before the reply turn and the pauses), and with the fitted wake-up costs. ` +
       `app4 killed 0.1 s after the first answer: real at ${killed.killedAt_s?.toFixed(3) ?? '-'} s (first answer at ${killed.firstAnswer_s?.toFixed(3) ?? '-'} s), simulated at ${runs.map(([, v]) => (v.kill_ms / 1000).toFixed(3)).join(' / ')} s.`,
     '',
     ...oneBoxTable(real, killed, runs),
@@ -726,6 +751,33 @@ function calibratedSection(s: Scenario, realRps: number): string[] {
   ];
 }
 
+/**
+ * REAL_KILL_REPEATS=N: the kill at 0.1 s run N more times on the real stack, for its spread from
+ * run to run (one real run against a target of 2 % says little if the real figure moves more).
+ */
+async function killRepeats(stack: RealStack): Promise<string[]> {
+  const n = Number(process.env['REAL_KILL_REPEATS'] ?? 0);
+  const v = VARIANTS.find((x) => x.killAt_s !== undefined);
+  if (!(n > 0) || v === undefined) return [];
+  const rows: RealRow[] = [];
+  for (let i = 0; i < n; i++) {
+    process.stderr.write(`validate:real: ${v.label}, again (${i + 1} of ${n}) ...\n`);
+    rows.push(await stack.run(v, null));
+  }
+  const sold = rows.map((r) => r.sold);
+  const mean = sold.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(sold.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, n - 1));
+  return [
+    `### ${v.label}, ${n} more real runs`,
+    '',
+    `Tickets sold: ${sold.join(', ')} (mean ${mean.toFixed(1)}, sd ${sd.toFixed(1)}, ${((sd / mean) * 100).toFixed(1)} %); answers by app4: ${rows.map((r) => r.requests['app4'] ?? 0).join(', ')}; ` +
+      `killed after the first answer by ${rows.map((r) => (r.killedAt_s !== null && r.firstAnswer_s !== null ? ((r.killedAt_s - r.firstAnswer_s) * 1000).toFixed(0) : '-')).join(', ')} ms.`,
+    '',
+    ...rows.flatMap((r, i) => earlyLines(`run ${i + 1}`, r.timeline, r.abStart_us, r.killMono_us)),
+    '',
+  ];
+}
+
 async function main(): Promise<void> {
   const bins = {
     nginx: requireBinary('nginx', 'nginx-light'),
@@ -775,11 +827,16 @@ async function main(): Promise<void> {
           : '';
       out.push(table(`${v.label}${when}`, names, real, sim));
       out.push(`Real backends' CPU per request (us): ${Object.entries(real.cpuPerRequest_us).map(([n, c]) => `${n} ${c}`).join(', ')}; ab took ${real.seconds.toFixed(2)} s, the simulated run ${sim.seconds.toFixed(2)} s.`, '');
+      out.push(
+        `Garbage collection: ${[...real.gc].map(([n, g]) => `${n} ${g.pauses} pauses over ${g.handled} requests, ${(g.total_us / 1000).toFixed(1)} ms (max ${(g.max_us / 1000).toFixed(2)} ms; main thread on a CPU ${(g.run_us / 1000).toFixed(0)} ms, waiting for one ${(g.wait_us / 1000).toFixed(0)} ms)`).join('; ')}.`,
+        '',
+      );
     }
     const light = reals[LIGHT];
     out.push(...wakeupSection(KINDS.map((kind) => ({ kind, unit: kind === 'redis' ? 'script call' : 'request', points: kindPoints(kind, [reals[0], light]) }))));
     out.push(...oneBoxSection(reals[0], reals[VARIANTS.findIndex((v) => v.killAt_s !== undefined)], light));
     if (baseline !== null) out.push(...calibratedSection(s, baseline.realRps));
+    out.push(...(await killRepeats(stack)));
   } finally {
     await stack.stop();
     rmSync(redisDir, { recursive: true, force: true });
