@@ -65,7 +65,7 @@ const warm = newStock(WARM_HASH_KEY, `${logFile}.warm`);
 // How the cost per request moves through the run: the process's CPU, its Redis client's part and
 // its wake-ups (voluntary context switches, /proc/self/status) at every WINDOW requests handled.
 const WINDOW = 100;
-type Mark = { cpu_us: number; client_us: number; wakeups: number; calls: number; wall_us: number };
+type Mark = { cpu_us: number; client_us: number; wakeups: number; calls: number; wall_us: number; run_us: number; wait_us: number };
 // the main thread's time on a CPU and runnable but waiting for one, µs (/proc/thread-self/schedstat):
 // a garbage collection pause is runnable throughout, so its CPU is its length x the share on a CPU
 const sched = (): number[] => readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').slice(0, 2).map((v) => Number(v) / 1000);
@@ -149,7 +149,8 @@ async function handle(res: http.ServerResponse, s: Stock, arrive_us: number): Pr
 
 function mark(s: Stock): Mark {
   const status = readFileSync('/proc/self/status', 'utf8');
-  return { cpu_us: cpuNow_us(), client_us: s.send_us + redis.readCpu_us - s.readBase_us, wakeups: wakeupsFromStatus(status), calls: s.calls, wall_us: Number(process.hrtime.bigint() / 1000n) };
+  const [run_us = 0, wait_us = 0] = sched();
+  return { cpu_us: cpuNow_us(), client_us: s.send_us + redis.readCpu_us - s.readBase_us, wakeups: wakeupsFromStatus(status), calls: s.calls, wall_us: Number(process.hrtime.bigint() / 1000n), run_us, wait_us };
 }
 
 const server = http.createServer((req, res) => {
@@ -174,7 +175,9 @@ process.on('SIGTERM', () => {
   const marks = s.readBase_us < 0 ? [] : [...s.marks, end];
   const windows = marks.slice(1).map((b, i) => {
     const a = marks[i] ?? b;
-    return { requests: Math.min(WINDOW, s.handled - i * WINDOW), cpu_us: b.cpu_us - a.cpu_us, client_us: b.client_us - a.client_us, wakeups: b.wakeups - a.wakeups, calls: b.calls - a.calls, wall_us: b.wall_us - a.wall_us };
+    return { requests: Math.min(WINDOW, s.handled - i * WINDOW), cpu_us: b.cpu_us - a.cpu_us, client_us: b.client_us - a.client_us, wakeups: b.wakeups - a.wakeups, calls: b.calls - a.calls, wall_us: b.wall_us - a.wall_us,
+      // the main thread neither on a CPU nor waiting for one: asleep (an event loop in epoll_wait)
+      asleep_us: Math.max(0, b.wall_us - a.wall_us - (b.run_us - a.run_us) - (b.wait_us - a.wait_us)) };
   });
   const reply_us = s.readBase_us < 0 ? 0 : redis.readCpu_us - s.readBase_us;
   const { requests, local_us, send_us, calls, after_us, handled } = s;

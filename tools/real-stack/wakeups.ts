@@ -113,15 +113,25 @@ export function leastSquares(x: readonly (readonly number[])[], y: readonly numb
 }
 
 /** A backend's requests, CPU, its Redis client's part of it, and wake-ups over a window of its run (backend.ts: every 100 requests). */
-export type Window = { requests: number; cpu_us: number; client_us: number; wakeups: number; calls: number; wall_us: number };
+export type Window = { requests: number; cpu_us: number; client_us: number; wakeups: number; calls: number; wall_us: number; asleep_us?: number };
 
 const WINDOW_TERMS: Record<string, (w: Window) => number> = {
   request: (w) => w.requests,
   'wake-up': (w) => w.wakeups,
   'script call': (w) => w.calls,
   'second awake or asleep': (w) => w.wall_us / 1e6,
+  'second asleep': (w) => (w.asleep_us ?? 0) / 1e6,
 };
-export const WINDOW_MODELS = [['request', 'wake-up'], ['request', 'script call'], ['request', 'script call', 'wake-up'], ['request', 'script call', 'second awake or asleep'], ['request', 'script call', 'wake-up', 'second awake or asleep']];
+export const WINDOW_MODELS = [
+  ['request', 'wake-up'],
+  ['request', 'script call'],
+  ['request', 'script call', 'wake-up'],
+  ['request', 'script call', 'second awake or asleep'],
+  ['request', 'script call', 'wake-up', 'second awake or asleep'],
+  ['request', 'second asleep'],
+  ['request', 'script call', 'second asleep'],
+  ['request', 'script call', 'wake-up', 'second asleep'],
+];
 
 /** The windows' CPU (less the Redis client's sections) fitted on `terms`: each term's cost and the rms residual per request; null if they cannot be told apart. */
 export function fitWindows(ws: Window[], terms: string[]): { b: number[]; rms_us: number } | null {
