@@ -1,6 +1,6 @@
 // validate:real's request-by-request view of a run's start (tools/real-stack/early.ts): the
 // simulated side read from a trace, the sale rate a lock allows, each sale's steps.
-import { lockPace, parseTimed, saleSteps, simTimeline, type Timed, windowOf } from '../tools/real-stack/early.js';
+import { earlyLines, lockPace, parseTimed, saleSteps, simTimeline, type Timed, windowOf } from '../tools/real-stack/early.js';
 
 const T = (arrive_us: number, lock_us: number, sent_us: number, reply_us: number, answer_us: number, sold = reply_us >= 0): Timed => ({ arrive_us, lock_us, sent_us, reply_us, answer_us, sold });
 
@@ -51,4 +51,11 @@ test('the lock\'s pace: lock to reply over the sales, the cycle only between bac
   expect(s).toEqual({ sales: 3, toSent_us: 10, sentToReply_us: (280 + 440 + 280) / 3, toReply_us: (290 + 450 + 290) / 3, replyToAnswer_us: 50 });
   // a trace has no stamp for the issued call: those steps are unknown (-1)
   expect(saleSteps([T(0, 10, -1, 300, 300)]).toSent_us).toBe(-1);
+});
+
+test("the stack's pace from the first answer to the kill, and each server's start", () => {
+  // answers at 400 and 800 µs fall in [first answer 400, kill 1000): 2 in 0.6 ms; the third (1500) is after the kill
+  const lines = earlyLines('x', new Map([['app4', [T(0, 10, 20, 300, 400), T(5, 400, 410, 700, 800), T(6, 800, -1, -1, 1500)]]]), 0, 1000);
+  expect(lines[0]).toBe('- x: first answer at 0.4 ms, kill at 1.0 ms; 2 answers from the first answer to the kill (3.33 per ms); app4 first request at 0.0 ms, in the first 100 ms 3 answered (2 sold), 2 by the kill (2 sold).');
+  expect(lines[1]).toBe("  app4's sales up to the kill: 2; lock to Redis's reply 0.295 ms each, one sale's lock to the next's (already waiting) 0.390 ms over 1.");
 });

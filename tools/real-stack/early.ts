@@ -104,7 +104,11 @@ export function earlyLines(label: string, timeline: Map<string, Timed[]>, start_
     const k = kill_us === null ? null : windowOf(list, start_us, kill_us);
     return `${name} first request at ${ms(w.firstArrive_us)} ms, in the first 100 ms ${w.answered} answered (${w.sold} sold)${k === null ? '' : `, ${k.answered} by the kill (${k.sold} sold)`}`;
   });
-  const lines = [`- ${label}: first answer at ${ms(firstAnswer)} ms${kill_us === null ? '' : `, kill at ${ms(kill_us)} ms`}; ${each.join('; ')}.`];
+  // the whole stack's pace from the first answer to the kill: the sale, all four servers selling
+  const end_us = kill_us ?? firstAnswer + 100_000;
+  const paced = all.filter((x) => x.answer_us >= firstAnswer && x.answer_us < end_us).length;
+  const pace = `${paced} answers from the first answer to ${kill_us === null ? '100 ms after it' : 'the kill'} (${(paced / Math.max(1e-9, (end_us - firstAnswer) / 1000)).toFixed(2)} per ms)`;
+  const lines = [`- ${label}: first answer at ${ms(firstAnswer)} ms${kill_us === null ? '' : `, kill at ${ms(kill_us)} ms`}; ${pace}; ${each.join('; ')}.`];
   const app4 = timeline.get('app4');
   if (app4 !== undefined) {
     const p = lockPace(app4, kill_us ?? start_us + 100_000);
