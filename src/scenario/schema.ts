@@ -706,6 +706,12 @@ export const scenarioSchema = section({
       app_after: fraction().prefault(0.202), // default: 0.202 (the answer and the log line)
       redis_client_send: fraction().prefault(0.81), // default: 0.81
     }).prefault({}),
+    // the app's garbage collection: a pause of `pause` CPU on its thread every `every` requests it
+    // receives (a runtime that stops its event loop to collect); default: every 0 (none)
+    gc: section({
+      every: int(0, LIMITS.int32).prefault(0),
+      pause: duration().prefault('0us'),
+    }).prefault({}),
   }).optional(),
   faults: z
     .preprocess((v) => (v === null ? [] : v), list(fault, 'faults ({ at: 1s, kill: app1 }, { at: 2s, recover: app1 }, ...)'))
