@@ -126,12 +126,11 @@ describe('frontSections', () => {
 
   test('a fault at 0 detected and converged at 0: 0 ms, not null; a later detection leaves it; a dead router', () => {
     const s = scenario();
-    const st = frontAtRest(s, s.network.topology!, s.lvs!);
+    const st = { ...frontAtRest(s, s.network.topology!, s.lvs!), routerAlive: [0] };
     st.m.faultApplied(0, 'kill', 'edge');
     st.m.detected(0);
     st.m.detected(5_000);
     st.m.converged(0);
-    st.routerAlive[0] = 0;
     const f = frontSections(s, st, 1_000_000)!;
     expect(f.network.reconvergence).toEqual([{ at_ms: 0, action: 'kill', target: 'edge', detected_ms: 0, converged_ms: 0, window_ms: 0, lost: 0 }]);
     expect(f.routers.edge.alive_at_end).toBe(false);
