@@ -1,0 +1,131 @@
+// The redis.* functions and Lua 5.1 shims that the script tests never call: setresp, acl_check_cmd,
+// the debugger stubs, log's argument checks, sha1hex without an argument, error_reply and
+// status_reply with bad arguments, set_repl's checks, math.frexp and ldexp, table.maxn and setn;
+// and the error replies' text (CR/LF, Lua 5.1's type errors past line 9, messages that only look
+// like one). Every reply was read from redis-server 7.0.15 running the same script with EVAL
+// (redis-cli), except setresp(3) (Redis accepts it, the model refuses RESP3 on purpose), error({})
+// (Redis dereferences NULL) and Redis 7.4's log level text.
+import { createHash } from 'node:crypto';
+import { Keyspace, RedisError, RedisStatus } from '../src/model/redis/keyspace.js';
+import { ScriptError } from '../src/model/redis/lua/errors.js';
+import { LuaScript } from '../src/model/redis/lua/script.js';
+
+const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');
+const run = (src: string, redisVersion: '7.0' | '7.4' = '7.0') => new LuaScript(src, new Keyspace(), { redisVersion }).call([], []);
+/** The error reply of a script that raised `msg` at line 1. */
+const raised = (src: string, msg: string) => new RedisError(`ERR ${msg} script: ${sha1(src)}, on @user_script:1.`);
+
+describe('redis.setresp, acl_check_cmd and the debugger stubs', () => {
+  test.each([
+    ['return redis.setresp(2)', null],
+    ['return redis.setresp(4)', 'RESP version must be 2 or 3.'],
+    ['return redis.setresp(1)', 'RESP version must be 2 or 3.'],
+    ['return redis.setresp()', 'redis.setresp() requires one argument.'],
+    ['return redis.setresp(2, 3)', 'redis.setresp() requires one argument.'],
+    ['return redis.setresp(3)', 'RESP3 is not supported by the ticketsim Redis model'],
+    ["return redis.acl_check_cmd('nosuch')", 'Invalid command passed to redis.acl_check_cmd()'],
+    ['return redis.acl_check_cmd()', 'Please specify at least one argument for this redis lib call'],
+    ['return redis.log(7, "x")', 'Invalid debug level.'],
+    ['return redis.log()', 'redis.log() requires two arguments or more.'],
+    ['return redis.sha1hex()', 'wrong number of arguments'],
+    ["return redis.log('x', 'y')", 'First argument must be a number (log level).'],
+    ['return redis.set_repl()', 'redis.set_repl() requires two arguments.'],
+    ['return redis.set_repl(4)', 'Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.'],
+  ])('%s', (src, msg) => {
+    expect(run(src)).toEqual(msg === null ? null : raised(src, msg));
+  });
+
+  test('acl_check_cmd of a known command is true (1); breakpoint false (nil), debug nothing, replicate_commands true', () => {
+    expect(run("return redis.acl_check_cmd('get', 'x')")).toBe(1);
+    expect(run('return redis.breakpoint()')).toBeNull();
+    expect(run("return redis.debug('x')")).toBeNull();
+    expect(run('return redis.replicate_commands()')).toBe(1);
+    expect(run('return redis.log(redis.LOG_WARNING, "hi")')).toBeNull();
+    expect(run('return redis.set_repl(redis.REPL_ALL)')).toBeNull();
+    const log = 'return redis.log(7, "x")';
+    expect(run(log, '7.4')).toEqual(raised(log, 'Invalid log level.'));
+  });
+
+  test('error_reply and status_reply without one string argument answer an error table', () => {
+    expect(run('return redis.error_reply(1)')).toEqual(new RedisError('ERR wrong number or type of arguments'));
+    expect(run('return redis.status_reply()')).toEqual(new RedisError('ERR wrong number or type of arguments'));
+    expect(run("return redis.error_reply('x')")).toEqual(new RedisError('ERR x'));
+    expect(run("return redis.status_reply('FINE')")).toEqual(new RedisStatus('FINE'));
+  });
+});
+
+describe('Lua 5.1 math and table shims', () => {
+  test('math.frexp: m in [0.5, 1) and e with x = m 2^e; 0 gives 0, 0; subnormals too', () => {
+    expect(run('return {math.frexp(8)}')).toEqual([0, 4]); // 0.5 x 2^4, 0.5 truncated to 0 in the reply
+    expect(run('return tostring(math.frexp(8))')).toBe('0.5');
+    expect(run('return {math.frexp(0)}')).toEqual([0, 0]);
+    expect(run('return tostring(math.frexp(-3))')).toBe('-0.75');
+    expect(run('return select(2, math.frexp(-3))')).toBe(2);
+    expect(run('return tostring(math.frexp(0.3))')).toBe('0.6'); // 0.6 x 2^-1
+    expect(run('return select(2, math.frexp(0.3))')).toBe(-1);
+    expect(run('return tostring(select(1, math.frexp(2^-1060)))')).toBe('0.5');
+    expect(run('return select(2, math.frexp(2^-1060))')).toBe(-1059);
+    expect(run('return select(2, math.frexp(1))')).toBe(1); // 0.5 x 2^1
+  });
+
+  test('math.ldexp: x 2^e', () => {
+    expect(run('return math.ldexp(3, 4)')).toBe(48);
+    expect(run('return math.ldexp(1, -2) * 8')).toBe(2);
+  });
+
+  test('table.maxn: the largest positive numeric key, 0 for none; setn is obsolete', () => {
+    expect(run('return table.maxn({1, 2, [7] = 3, x = 9})')).toBe(7);
+    expect(run('return table.maxn({})')).toBe(0);
+    expect(run("return table.maxn({x = 1, [-3] = 2})")).toBe(0);
+    expect(run('return tostring(table.maxn({[2.5] = 1}))')).toBe('2.5');
+    const setn = 'return table.setn({}, 2)';
+    expect(run(setn)).toEqual(raised(setn, "user_script:1: 'setn' is obsolete"));
+  });
+});
+
+describe('error replies', () => {
+  test('CR and LF inside a message become spaces; error_reply trims them at both ends first', () => {
+    const src = "error('a\\nb')";
+    expect(run(src)).toEqual(new RedisError(`ERR user_script:1: a b script: ${sha1(src)}, on @user_script:1.`));
+    expect(run("return redis.error_reply('\\n\\nbad\\nthing\\r\\n')")).toEqual(new RedisError('ERR bad thing'));
+  });
+
+  test("Lua 5.1's wording of a type error, at line 11, for a name of three letters", () => {
+    const src = 'local t = {}' + '\n'.repeat(10) + 't.foo()';
+    expect(run(src)).toEqual(new RedisError(`ERR user_script:11: attempt to call field 'foo' (a nil value) script: ${sha1(src)}, on @user_script:11.`));
+  });
+
+  test('a message that only looks like a 5.3 type error is left alone (not at the end, not at the start)', () => {
+    const notAtEnd = "error(\"attempt to call a nil value (global 'f') x\")";
+    expect(run(notAtEnd)).toEqual(raised(notAtEnd, "user_script:1: attempt to call a nil value (global 'f') x"));
+    const notAtStart = "error({err = \"MY ERR user_script:1: attempt to call a nil value (field 'f')\"})";
+    expect(run(notAtStart)).toEqual(
+      new RedisError(`MY ERR user_script:1: attempt to call a nil value (field 'f') script: ${sha1(notAtStart)}, on @user_script:1.`),
+    );
+  });
+
+  test('an error table without err: the model says so (Redis would dereference NULL)', () => {
+    expect(run('error({})')).toEqual(raised('error({})', 'error object is not a string'));
+  });
+
+  test("a failed command's error table is marked ignore_error_stats_update", () => {
+    expect(run("local e = redis.pcall('nosuch') return tostring(e.ignore_error_stats_update)")).toBe('true');
+  });
+
+  test('a compile error names its line, past 9 too; the error class is ScriptError', () => {
+    const compile = (src: string): ScriptError => {
+      try {
+        new LuaScript(src, new Keyspace());
+      } catch (e) {
+        if (e instanceof ScriptError) return e;
+      }
+      throw new Error('compiled');
+    };
+    const e = compile('\n'.repeat(11) + 'x = = 1');
+    expect([e.name, e.luaLine, e.message]).toEqual([
+      'ScriptError',
+      12,
+      "Error compiling script (new function): user_script:12: unexpected symbol near '='",
+    ]);
+  });
+});
