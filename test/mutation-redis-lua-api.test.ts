@@ -1,6 +1,7 @@
 // The redis.* functions and Lua 5.1 shims that the script tests never call: setresp, acl_check_cmd,
 // the debugger stubs, log's argument checks, sha1hex without an argument, error_reply and
-// status_reply with bad arguments, set_repl's checks, math.frexp and ldexp, table.maxn and setn;
+// status_reply with bad arguments, set_repl's checks, math.frexp and ldexp, table.maxn and setn,
+// math.random's argument errors;
 // and the error replies' text (CR/LF, Lua 5.1's type errors past line 9, messages that only look
 // like one). Every reply was read from redis-server 7.0.15 running the same script with EVAL
 // (redis-cli), except setresp(3) (Redis accepts it, the model refuses RESP3 on purpose), error({})
@@ -66,6 +67,10 @@ describe('Lua 5.1 math and table shims', () => {
     expect(run('return tostring(select(1, math.frexp(2^-1060)))')).toBe('0.5');
     expect(run('return select(2, math.frexp(2^-1060))')).toBe(-1059);
     expect(run('return select(2, math.frexp(1))')).toBe(1); // 0.5 x 2^1
+    // log2(2^53 - 1) rounds to 53: the first guess 2^-54 is a halving too far, undone
+    expect(run('local m, e = math.frexp(2^53 - 1) return {e, m == (2^53 - 1) / 2^53 and 1 or 0}')).toEqual([53, 1]);
+    // near the top of the range, no scaling up first (2^1000 x 2^64 would overflow)
+    expect(run('return {tostring(math.frexp(2^1000)), select(2, math.frexp(2^1000))}')).toEqual(['0.5', 1001]);
   });
 
   test('math.ldexp: x 2^e', () => {
@@ -80,6 +85,18 @@ describe('Lua 5.1 math and table shims', () => {
     expect(run('return tostring(table.maxn({[2.5] = 1}))')).toBe('2.5');
     const setn = 'return table.setn({}, 2)';
     expect(run(setn)).toEqual(raised(setn, "user_script:1: 'setn' is obsolete"));
+    expect(run("return table.maxn({['9'] = 1})")).toBe(0); // a string key, even a numeric one, does not count
+    for (const f of ['setn', 'maxn']) {
+      const src = `return table.${f}(1, 2)`;
+      expect(run(src)).toEqual(raised(src, `user_script:1: bad argument #1 to '${f}' (table expected, got number)`));
+    }
+  });
+
+  test('math.random: an empty interval and three arguments are errors', () => {
+    const empty = 'return math.random(2, 1)';
+    expect(run(empty)).toEqual(raised(empty, "user_script:1: bad argument #2 to 'random' (interval is empty)"));
+    const three = 'return math.random(1, 2, 3)';
+    expect(run(three)).toEqual(raised(three, 'user_script:1: wrong number of arguments'));
   });
 });
 
@@ -88,6 +105,7 @@ describe('error replies', () => {
     const src = "error('a\\nb')";
     expect(run(src)).toEqual(new RedisError(`ERR user_script:1: a b script: ${sha1(src)}, on @user_script:1.`));
     expect(run("return redis.error_reply('\\n\\nbad\\nthing\\r\\n')")).toEqual(new RedisError('ERR bad thing'));
+    expect(run("return redis.error_reply('\\n\\n\\nbad\\r\\n\\r\\n\\r\\n')")).toEqual(new RedisError('ERR bad'));
   });
 
   test("Lua 5.1's wording of a type error, at line 11, for a name of three letters", () => {
