@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { Keyspace, RedisError, RedisStatus } from '../src/model/redis/keyspace.js';
 import { ScriptError } from '../src/model/redis/lua/errors.js';
+import { patternStepBound } from '../src/model/redis/lua/pattern-cost.js';
 import { LuaScript } from '../src/model/redis/lua/script.js';
 
 const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');
@@ -145,5 +146,20 @@ describe('error replies', () => {
       12,
       "Error compiling script (new function): user_script:12: unexpected symbol near '='",
     ]);
+  });
+});
+
+describe('bounds the model sets itself', () => {
+  test("a set opening with ^] holds the ] (Lua's classEnd): [^]*]* is one quantified item over 4 bytes, 5 x 5 steps", () => {
+    expect(patternStepBound(4, new TextEncoder().encode('[^]*]*'))).toBe(25);
+  });
+
+  test('a reply nested deeper than 1000 tables ends in an error (Redis: "reached lua stack limit", further down)', () => {
+    let reply = run('local t = {} local c = t for i = 1, 1001 do c[1] = {} c = c[1] end return t');
+    for (let depth = 0; depth < 1000; depth++) {
+      if (!Array.isArray(reply)) throw new Error(`not an array at depth ${depth}`);
+      reply = reply[0];
+    }
+    expect(reply).toEqual(new RedisError('ERR reached lua stack limit'));
   });
 });
