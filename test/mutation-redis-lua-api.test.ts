@@ -77,6 +77,12 @@ describe('Lua 5.1 math and table shims', () => {
   test('math.ldexp: x 2^e', () => {
     expect(run('return math.ldexp(3, 4)')).toBe(48);
     expect(run('return math.ldexp(1, -2) * 8')).toBe(2);
+    // whole results within int32 are pushed as Lua integers, which print without a fraction
+    expect(run('return {tostring(math.ldexp(3, 4)), tostring(math.ldexp(2147483647, 0)), tostring(math.ldexp(-2147483648, 0))}')).toEqual([
+      '48',
+      '2147483647',
+      '-2147483648',
+    ]);
   });
 
   test('table.maxn: the largest positive numeric key, 0 for none; setn is obsolete', () => {
