@@ -72,6 +72,7 @@ describe('Lua 5.1 math and table shims', () => {
     expect(run('local m, e = math.frexp(2^53 - 1) return {e, m == (2^53 - 1) / 2^53 and 1 or 0}')).toEqual([53, 1]);
     // near the top of the range, no scaling up first (2^1000 x 2^64 would overflow)
     expect(run('return {tostring(math.frexp(2^1000)), select(2, math.frexp(2^1000))}')).toEqual(['0.5', 1001]);
+    expect(run('return {tostring(math.frexp(2^980)), select(2, math.frexp(2^980))}')).toEqual(['0.5', 981]); // 2^980 x 2^64 too
   });
 
   test('math.ldexp: x 2^e', () => {
