@@ -161,6 +161,29 @@ describe('bounds the model sets itself', () => {
     expect(patternStepBound(4, new TextEncoder().encode('[^]*]*'))).toBe(25);
   });
 
+  test('the bound counts %1..%9 (not %.), skips %bxy and whole sets ([a]*, [a*], [ab*]), and a malformed set ends it', () => {
+    const bound = (p: string) => patternStepBound(4, new TextEncoder().encode(p));
+    expect([bound('%9'), bound('%.'), bound('%b+-'), bound('[a]*'), bound('[a*]'), bound('[ab*]'), bound('[a')]).toEqual([25, 5, 5, 25, 5, 5, 5]);
+  });
+
+  test('find, match, gmatch and gsub (even with a count) refuse a search whose bound passes 1e8; exactly 1e8 runs', () => {
+    const subject = "string.rep('b', 200)";
+    const refused = (name: string) =>
+      `${name}: this pattern over 200 bytes may backtrack up to 3.3e+11 steps; the model refuses searches over 1e+8 (a real Redis would run it to its end, blocking the server)`;
+    // anchored: 1 start x 201^5 = 3.3e11; the actual search fails at the first byte
+    for (const [name, call] of [
+      ['string.find', `string.find(${subject}, '^a*a*a*a*a*x')`],
+      ['string.match', `string.match(${subject}, '^a*a*a*a*a*x')`],
+      ['string.gmatch', `string.gmatch(${subject}, '^a*a*a*a*a*x')()`],
+      ['string.gsub', `string.gsub(${subject}, '^a*a*a*a*a*x', '', 1)`],
+    ]) {
+      const src = `return ${call}`;
+      expect(run(src)).toEqual(raised(src, refused(name)));
+    }
+    // 100 starts x 100^3 = 1e8 exactly: allowed (the search finds nothing)
+    expect(run("return string.find(string.rep('x', 99), 'a*b*c*d')")).toBeNull();
+  });
+
   test('a reply nested deeper than 1000 tables ends in an error (Redis: "reached lua stack limit", further down)', () => {
     let reply = run('local t = {} local c = t for i = 1, 1001 do c[1] = {} c = c[1] end return t');
     for (let depth = 0; depth < 1000; depth++) {
