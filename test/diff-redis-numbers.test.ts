@@ -76,6 +76,13 @@ describe('numbers as text in scripts, on redis-server 7.0.15 and on the model', 
     expect({ real: await (real as RealRedis).command(cmd), sim: await sim.command(cmd) }).toEqual({ real: want, sim: want });
   });
 
+  test("redis.call's argument text (%.17g in 7.0) takes a tie to even: 123456789012345.125 is ...45.12", async () => {
+    const src = "redis.call('SET', 'a', 123456789012345.125) redis.call('SET', 'b', 123456789012345.375) return {redis.call('GET', 'a'), redis.call('GET', 'b')}";
+    const cmd = ['EVAL', src, '0'];
+    const want = ['123456789012345.12', '123456789012345.38'];
+    expect({ real: await (real as RealRedis).command(cmd), sim: await sim.command(cmd) }).toEqual({ real: want, sim: want });
+  });
+
   test('error() with a number: the position prefix, then the number as text', async () => {
     const src = 'error(4/2)';
     const want = new RedisError(`ERR user_script:1: 2 script: ${sha1(src)}, on @user_script:1.`);
