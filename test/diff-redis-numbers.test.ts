@@ -123,5 +123,14 @@ describe('numbers as text: what the model still writes differently (both answers
   // JS cannot see a NaN's sign reliably (V8 may change it), so the model writes x86's 0/0 for all.
   test('a NaN with its sign bit clear, -(0/0), is "nan" in Redis, "-nan" in the model', () => differs('-(0/0)', { real: 'nan', sim: '-nan' }));
   // In Lua 5.3, 0 * -1 is the integer 0, which has no sign; in 5.1 it is the double -0.
+  // Lua 5.1's compiler keeps one constant per number value in a function, and 0 == -0: whichever
+  // comes first stands for both. fengari keeps them apart.
+  test('0 and -0.0 in one function: Redis prints both as the first one, the model each as itself', async () => {
+    const cmd = ['EVAL', 'return {tostring(0), tostring(-0.0), (function() return tostring(-0.0), tostring(0) end)()}', '0'];
+    expect({ real: await (real as RealRedis).command(cmd), sim: await sim.command(cmd) }).toEqual({
+      real: ['0', '0', '-0', '-0'],
+      sim: ['0', '-0', '-0', '0'],
+    });
+  });
   test('0 * -1 is "-0" in Redis, "0" in the model (integer arithmetic)', () => differs('0 * -1', { real: '-0', sim: '0' }));
 });
