@@ -99,18 +99,39 @@ jestFilesFactory.inject = jestFactory.inject;
 
 // Reporter "survivors-log": each mutant that survived (or that no test runs) as one line of
 // reports/mutation/survivors.log the moment it is known, so a long run can be read while it goes.
+// A line names the mutant by its whole span and the code it replaces: a line, mutator and
+// replacement alone are ambiguous (every sub-condition of `a && b && c` forced true starts at the
+// same column), and a sibling applied by hand instead of the survivor is killed at once.
 class SurvivorsLog {
   static inject = [];
+  #sourceLines = new Map();
   constructor() {
     fs.mkdirSync('reports/mutation', { recursive: true });
     fs.writeFileSync(SURVIVORS_LOG, '');
   }
   onMutantTested(m) {
     if (m.status !== 'Survived' && m.status !== 'NoCoverage') return;
-    const where = `${m.fileName.replace(`${process.cwd()}/`, '')}:${m.location.start.line}`;
-    fs.appendFileSync(SURVIVORS_LOG, `${m.status} ${where} ${m.mutatorName} ${JSON.stringify(m.replacement ?? '')}\n`);
+    const { start, end } = m.location;
+    const where = `${m.fileName.replace(`${process.cwd()}/`, '')}:${start.line}:${start.column}-${end.line}:${end.column}`;
+    const was = shorten(this.#original(m.fileName, start, end));
+    fs.appendFileSync(SURVIVORS_LOG, `${m.status} ${where} ${m.mutatorName} ${JSON.stringify(m.replacement ?? '')} was ${JSON.stringify(was)}\n`);
+  }
+  // The replaced code; locations are 1-based, the end column exclusive (as in mutation.json).
+  #original(fileName, start, end) {
+    let lines = this.#sourceLines.get(fileName);
+    if (lines === undefined) {
+      lines = fs.existsSync(fileName) ? fs.readFileSync(fileName, 'utf8').split('\n') : [];
+      this.#sourceLines.set(fileName, lines);
+    }
+    const span = lines.slice(start.line - 1, end.line);
+    if (span.length === 0) return '';
+    span[span.length - 1] = span[span.length - 1].slice(0, end.column - 1);
+    span[0] = span[0].slice(start.column - 1);
+    return span.join('\n');
   }
 }
+const SHOWN_CHARS = 80;
+const shorten = (text) => (text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS - 3)}...` : text);
 const SURVIVORS_LOG = 'reports/mutation/survivors.log';
 
 export const strykerPlugins = [
