@@ -3,7 +3,11 @@
 // and no cache, however stale or broken, changes what sim prints. No timing is asserted.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import fc from 'fast-check';
+import { stringWidthStandIn } from '../tools/string-width-stand-in.mjs';
 
 const ROOT = path.resolve('.');
 const DIST = path.join(ROOT, 'dist');
@@ -56,6 +60,13 @@ describe('the sim bin', () => {
     expect(mine.out).toContain('name: million-users\n');
     expect(sim(path.join(copy, 'cli/main.js'), '--version')).toEqual({ code: 0, out: '0.1.0\n', err: '' });
   });
+
+  test("carries zod's English messages only: `import * as z` lets esbuild leave out the other locales", () => {
+    // German, one of the 60-odd locales zod's `z` re-exports (they were half of sim validate's biggest chunk)
+    const chunks = readdirSync(path.join(DIST, 'bundle')).filter((f) => f.endsWith('.js'));
+    expect(chunks.filter((f) => readFileSync(path.join(DIST, 'bundle', f), 'utf8').includes('Eingabe: erwartet'))).toEqual([]);
+    expect(readFileSync('node_modules/zod/v4/locales/de.js', 'utf8')).toContain('Eingabe: erwartet');
+  });
 });
 
 describe('the code cache', () => {
@@ -103,6 +114,52 @@ describe('the code cache', () => {
       expect(r.out.split('\n', 1)[0]).toBe('# Scenario "million-users" from ' + SCENARIO + ', RESOLVED: EVERY DEFAULT FILLED IN.');
     } finally {
       writeFileSync(file, text);
+    }
+  });
+});
+
+describe("string-width: the bundle's stand-in (tools/string-width-stand-in.mjs)", () => {
+  type Width = (text: unknown, options?: object) => number;
+  const req = createRequire(path.join(ROOT, 'package.json'));
+  // the copies the bundle replaces: string-width as yargs, cliui and wrap-ansi each resolve it
+  const copies = ['yargs', 'cliui', 'wrap-ansi'].map((p) => [p, createRequire(req.resolve(p)).resolve('string-width')] as const);
+  const load = async (file: string): Promise<Width> => ((await import(pathToFileURL(file).href)) as { default: Width }).default;
+  const text = fc.oneof(
+    fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)) }),
+    fc.string({ unit: 'grapheme' }),
+    fc.string({ unit: fc.constantFrom('a', ' ', '\t', '\n', '\x1b[31m', '\x7f', '\u00e9', '\u0301', '\u4e2d', '\u{1f44d}', '\u200d', '\u2019') }),
+  );
+
+  test.each(copies)("answers as %s's string-width, and loads it only for text outside printable ASCII", async (_user, file) => {
+    const real = await load(file);
+    let loads = 0;
+    const standIn = stringWidthStandIn(() => {
+      loads += 1;
+      return real;
+    });
+    for (const s of ['', 'sim validate <file>', '~', ' '.repeat(80)]) expect([s, standIn(s)]).toEqual([s, s.length]);
+    expect(loads).toBe(0);
+    for (const s of ['\t', '\x1b[1mbold\x1b[22m', '\u4e2d\u6587', '\u{1f44d}', 'e\u0301', '\x7f']) expect([s, standIn(s)]).toEqual([s, real(s)]);
+    expect(standIn('\u4e2d')).toBe(2);
+    expect(loads).toBe(7);
+    fc.assert(fc.property(text, (s) => standIn(s) === real(s) && standIn(s, { countAnsiEscapeCodes: true }) === real(s, { countAnsiEscapeCodes: true })));
+  });
+
+  test("string-width loads only when help text outside ASCII is laid out: not for sim validate's usual run", () => {
+    // every Intl.Segmenter made (string-width makes one as it loads) says so on stderr
+    const hook = `data:text/javascript,${encodeURIComponent('const S = Intl.Segmenter; Intl.Segmenter = class extends S { constructor(...a) { super(...a); process.stderr.write("new Intl.Segmenter\\n"); } };')}`;
+    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', hook, path.join(DIST, 'cli/main.js'), ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    expect(run('validate', SCENARIO).stderr).toBe('');
+    expect(run('--version').stderr).toBe('');
+    expect(run('explore', '--help').stderr).toMatch(/^(new Intl.Segmenter\n)+$/);
+  });
+
+  test('sim prints the same help and usage errors as the unbundled program (dist/cli/program.js)', () => {
+    // the commands whose help has text outside ASCII (’, ±) among them
+    for (const args of [['--help'], ['explore', '--help'], ['compare', '--help'], ['merge', '--help'], ['validate'], ['bogus']]) {
+      const bundled = sim(path.join(DIST, 'cli/main.js'), ...args);
+      expect([args, bundled]).toEqual([args, sim(path.join(DIST, 'cli/program.js'), ...args)]);
+      expect(bundled.out.length + bundled.err.length).toBeGreaterThan(50);
     }
   });
 });

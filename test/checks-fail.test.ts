@@ -5,11 +5,12 @@ import { Ledger } from '../src/metrics/ledger.js';
 import { Metrics } from '../src/metrics/metrics.js';
 import { OUTCOME_OK, OUTCOME_SOLD_OUT } from '../src/metrics/outcomes.js';
 import { summarize } from '../src/metrics/summarize.js';
-import type { AppStockTotals, NodeLoad, TierSections } from '../src/metrics/tier-sections.js';
+import type { AppStockTotals } from '../src/metrics/tier-sections.js';
 import { runScenario } from '../src/model/stack.js';
 import { parseScenario } from '../src/scenario/load.js';
 import { parseExpectation } from '../src/scenario/schema.js';
 import type { Expectation } from '../src/scenario/types.js';
+import { handTiers } from './support/summary-input.js';
 import { scratch, sim } from './support/sim-cli.js';
 
 const { write } = scratch('sim-checks-fail-');
@@ -221,12 +222,6 @@ describe('conservation and the unsold split, from hand-made counters', () => {
   // twice. Only the run-level arithmetic is under test here, so the tier sections are minimal.
   const scenario = parseScenario('name: hand\ntickets: { inventory: 5 }\nusers:\n  load:\n    closed: { concurrency: 1, requests: 4 }\n', 'hand.yaml');
   // a tier that recorded no load: summarize() needs the series, these tests do not look at them
-  const noLoad = (tier: string): NodeLoad => ({
-    tier,
-    names: [],
-    servers: 1,
-    series: { nodes: 0, bin_us: 100_000, used: 0, busy_us: new Float64Array(0), queue_us: new Float64Array(0), done: new Float64Array(0) },
-  });
   const run = (stock: Partial<AppStockTotals>, hash = { sold: 3, total: 5 }, grantRepliesLost = 0, latencies_us: number[] = []) => {
     const metrics = new Metrics(100_000);
     for (const l of latencies_us) metrics.latency.record(l);
@@ -242,31 +237,7 @@ describe('conservation and the unsold split, from hand-made counters', () => {
       usersFinal: Uint8Array.from([OUTCOME_OK, OUTCOME_OK, OUTCOME_OK, OUTCOME_SOLD_OUT]),
       usersRequests: Uint16Array.from([1, 1, 1, 2]),
     };
-    const tiers: TierSections = {
-      app: { servers: {}, rows: [], stock: { strandedLocal: 0, liveLocalLeft: 0, burnedLocal: 0, strandedAtKills: 0, redisOk: 3, redisOkLost: 0, ...stock }, load: noLoad('app') },
-      nginx: {},
-      redis: {
-        redis: {
-          commands: 3,
-          script_ok: 3,
-          script_refused: 0,
-          script_errors: 0,
-          script_stopped: 0,
-          first_script_error: null,
-          first_script_error_count: 0,
-          first_script_error_ms: null,
-          lost: 0,
-          utilization: 0,
-          max_queue: 0,
-          writes_lost: 0,
-          keyspace: {},
-        },
-        ticketHash: hash,
-        grantRepliesLost,
-        load: noLoad('redis'),
-      },
-      nginxLoad: noLoad('nginx'),
-    };
+    const tiers = handTiers({ bin_us: 100_000, redisOk: 3, scriptCalls: 3, stock, hash, grantRepliesLost });
     return summarize(scenario, metrics, ledger, end, tiers).summary;
   };
 

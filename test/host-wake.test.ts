@@ -145,8 +145,8 @@ describe('cpu.wake in a scenario', () => {
     expect(cpu.split).toEqual({ app_lock: 0.044, app_after: 0.191, redis_client_send: 0.76 });
     // and read back the same
     expect(parseScenario(scenarioToUserYaml(s), 'x.yaml').hosts).toEqual(s.hosts);
-    // without them (no wake cost, the default split) neither key is written
-    const defaults = ['cpu.wake={}', 'cpu.split={app_lock: 0.061, app_after: 0.202, redis_client_send: 0.81}'];
+    // without them (no wake cost, the default split, no garbage collection pause) none of these keys is written
+    const defaults = ['cpu.wake={}', 'cpu.split={app_lock: 0.061, app_after: 0.202, redis_client_send: 0.81}', 'cpu.gc={}'];
     const plain = (scenarioToUser(loadScenario('scenarios/source-ab-one-box.yaml', { set: defaults })) as { cpu: Record<string, unknown> }).cpu;
     expect(Object.keys(plain)).toEqual(['users', 'nginx', 'app', 'redis', 'redis_client', 'threads']);
   });

@@ -54,6 +54,7 @@ describe('hosts, place and cpu keys', () => {
         redis_client_us: 0,
         wake_us: { users: 0, nginx: 0, app: 0, redis: 0 },
         split: { app_lock: 0.061, app_after: 0.202, redis_client_send: 0.81 },
+        gc: { every: 0, pause_us: 0 }, // no garbage collection pauses
       },
     });
   });

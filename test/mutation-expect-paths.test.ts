@@ -48,6 +48,9 @@ describe('expectPathProblem', () => {
     expect(problem('tickets.soldxxx')).toBe('unknown summary.json path (did you mean tickets.sold?)'); // 15 chars: 3 edits allowed, 3 needed
     expect(problem('sxeedx')).toBe('unknown summary.json path (did you mean seed?)'); // 6 chars: 2 allowed, 2 needed
     expect(problem('zzzzzz')).toBe('unknown summary.json path');
+    expect(problem('seedxyz')).toBe('unknown summary.json path'); // 7 chars: 2 allowed, 3 needed (the last character counts too)
+    // one edit from latency_ms.p50 and from latency_ms.p90: the first in the summary's order
+    expect(problem('latency_ms.p70')).toBe('unknown summary.json path (did you mean latency_ms.p50?)');
   });
 });
 
@@ -56,6 +59,7 @@ describe('expectablePaths', () => {
     const root = { a: 1, b: { c: null, d: [1], e: { f: 'x' } }, expect: { x: 1 }, g: false };
     expect(expectablePaths(root)).toEqual(['a', 'b.c', 'b.e.f', 'g']);
     expect(expectablePaths({ keyspace: { k: 1 }, x: 2 }, 'tiers.redis')).toEqual(['tiers.redis.x']);
+    expect(expectablePaths({ keyspace: { k: 1 }, replication: { lag: 1 } }, 'tiers.redis')).toEqual(['tiers.redis.replication.lag']); // only the keyspace
     expect(expectablePaths({ keyspace: { k: 1 } }, 'tiers.app')).toEqual(['tiers.app.keyspace.k']);
     expect([expectablePaths(null), expectablePaths([{ a: 1 }]), expectablePaths(3)]).toEqual([[], [], []]);
   });

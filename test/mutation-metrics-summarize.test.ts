@@ -4,18 +4,12 @@ import { Ledger } from '../src/metrics/ledger.js';
 import { Metrics } from '../src/metrics/metrics.js';
 import { OUTCOME_ERROR, OUTCOME_OK, OUTCOME_SOLD_OUT, OUTCOME_TIMEOUT } from '../src/metrics/outcomes.js';
 import { summarize, type RunEnd } from '../src/metrics/summarize.js';
-import type { AppStockTotals, NodeLoad, TierSections } from '../src/metrics/tier-sections.js';
+import type { AppStockTotals } from '../src/metrics/tier-sections.js';
 import { parseScenario } from '../src/scenario/load.js';
 import type { Scenario } from '../src/scenario/types.js';
+import { handTiers } from './support/summary-input.js';
 
 const base = parseScenario('name: hand\ntickets: { inventory: 8 }\nusers:\n  load:\n    closed: { concurrency: 1, requests: 4 }\n', 'hand.yaml');
-
-const noLoad = (tier: string): NodeLoad => ({
-  tier,
-  names: [],
-  servers: 1,
-  series: { nodes: 0, bin_us: 1000, used: 0, busy_us: new Float64Array(0), queue_us: new Float64Array(0), done: new Float64Array(0) },
-});
 
 type Input = {
   s?: Scenario;
@@ -36,31 +30,7 @@ function report({ s = base, m = new Metrics(1000), granted = 3, stock = {}, end 
   }
   breach?.(ledger);
   const runEnd: RunEnd = { events: 17, fingerprint: 0xabc, usersTotal: 0, usersFinal: new Uint8Array(0), usersRequests: new Uint16Array(0), ...end };
-  const tiers: TierSections = {
-    app: { servers: {}, rows: [], stock: { strandedLocal: 0, liveLocalLeft: 0, burnedLocal: 0, strandedAtKills: 0, redisOk: granted, redisOkLost: 0, ...stock }, load: noLoad('app') },
-    nginx: {},
-    redis: {
-      redis: {
-        commands: 0,
-        script_ok: 0,
-        script_refused: 0,
-        script_errors: 0,
-        script_stopped: 0,
-        first_script_error: null,
-        first_script_error_count: 0,
-        first_script_error_ms: null,
-        lost: 0,
-        utilization: 0,
-        max_queue: 0,
-        writes_lost: 0,
-        keyspace: {},
-      },
-      ticketHash: hash ?? { sold: granted, total: s.tickets.inventory },
-      grantRepliesLost,
-      load: noLoad('redis'),
-    },
-    nginxLoad: noLoad('nginx'),
-  };
+  const tiers = handTiers({ bin_us: 1000, redisOk: granted, scriptCalls: 0, stock, hash: hash ?? { sold: granted, total: s.tickets.inventory }, grantRepliesLost });
   return summarize(s, m, ledger, runEnd, tiers);
 }
 

@@ -218,6 +218,26 @@ describe('Metrics: bins and the users view of each request', () => {
     expect(m.soldOutWithStock()).toBe(4); // 100, 300, 500, 200 (the later 300 was never noted)
   });
 
+  test('a bin just past the used ones counts as used', () => {
+    const b = new Bins();
+    b.add(0, 1); // used 0 -> 1
+    expect(b.used).toBe(1);
+    b.add(1, 1); // used 1 -> 2
+    expect(b.used).toBe(2);
+  });
+
+  test('only "sold out" answers are logged as read with stock left; a sell-out at 0 leaves none before it', () => {
+    const m = new Metrics(1000);
+    m.ended(OUTCOME_OK, 1, 100);
+    m.ended(OUTCOME_ERROR, 1, 100);
+    m.ended(OUTCOME_TIMEOUT, 1, 100);
+    expect(m.soldOutWithStock()).toBe(0);
+    m.ended(OUTCOME_SOLD_OUT, 1, 0); // read at 0, noted while nothing was sold out
+    expect(m.soldOutWithStock()).toBe(1);
+    m.sellOut_us = 0; // sold out at 0: the read at 0 was not before it
+    expect(m.soldOutWithStock()).toBe(0);
+  });
+
   test('a bin exactly at the current length grows the array instead of being dropped', () => {
     const b = new Bins();
     b.add(256, 3);

@@ -7,29 +7,13 @@
 // 300 us (const), app <-> Redis 100 us, Redis 50 us. A sale: 2.75 ms. A connection to a dead app
 // is refused one round trip later: 0.2 ms. max_fails 1, fail_timeout 10 s: a peer that failed once
 // is skipped by later requests for the rest of these runs.
-import { runScenario } from '../src/model/stack.js';
-import { parseScenario } from '../src/scenario/load.js';
 import { RoundRobinPeers } from '../src/model/nginx/pick-peer.js';
+import { FIVE_USERS, flowStack, runSummary, THREE_SERVERS } from './support/flow-stack.js';
 
-const run = (yaml: string, set: string[] = []) => runScenario(parseScenario(yaml, 'test.yaml', { set })).report.summary;
-
-const stack = (users: string, servers: string, faults: string, nginx = '', stock = '[10, 10, 10]') => `name: flow
-seed: 1
-tickets: { inventory: 10, script: fixed }
-users:
-  load:
-    open: ${users}
-nginx:
-${nginx}  upstream:
-    servers:
-${servers}app:
-  local_stock: ${stock}
-  local_check: exact
-faults:
-${faults}`;
-
-const THREE = '      - { name: app1, weight: 1 }\n      - { name: app2, weight: 1 }\n      - { name: app3, weight: 1 }\n';
-const FIVE_USERS = '{ users: 5, rate: 1k/s, shape: uniform }'; // at 0, 1, 2, 3, 4 ms
+const run = runSummary;
+const stack = (users: string, servers: string, faults: string, nginx = '', stock = '[10, 10, 10]') =>
+  flowStack('flow', users, servers, faults, nginx, stock);
+const THREE = THREE_SERVERS;
 const KILL_1 = '  - { at: 0s, kill: app1 }\n';
 
 describe('one primary and one backup', () => {

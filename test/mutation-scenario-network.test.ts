@@ -53,6 +53,13 @@ describe('refused, each with its message', () => {
     ...['spf_delay', 'spf_hold', 'spf_max_hold'].map((k): [string[], string] => [[R1, L2, `network.ospf.${k}=1500us`], `b.yaml: --set network.ospf.${k}: must be whole milliseconds (FRR takes them in ms; got 1500us)`]),
     [[R1, L2, 'network.ospf.dead_interval=10s'], 'b.yaml: --set network.ospf.dead_interval: must be longer than hello_interval'],
     [[R1, L2, 'network.maximum_paths=257'], 'b.yaml: --set network.maximum_paths: must be 1..256 (got 257)'],
+    // routers without links: the directors have none; no links key, so named at network:, line 4
+    [[R1], 'b.yaml:4: network.links: director lvs1 has no link to a router'],
+    // links written director first count for their router too
+    [[...FOUR, 'network.links=[{a: lvs1, b: r1}, {a: lvs3, b: r1}, {a: lvs2, b: r2}, {a: lvs4, b: r2}]'], "b.yaml: --set network.links: router r1 links to directors of two VRRP pairs; in active_backup a router sits on one pair's LAN"],
+    // r1 is on pair 1's LAN only; r2 on both: r2 is named, not r1 (whose own links are fine); either way round
+    [[...FOUR, 'network.links=[{a: r1, b: lvs1}, {a: r1, b: lvs2}, {a: r2, b: lvs3}, {a: r2, b: lvs4}, {a: r2, b: lvs1}]'], "b.yaml: --set network.links: router r2 links to directors of two VRRP pairs; in active_backup a router sits on one pair's LAN"],
+    [[...FOUR, 'network.links=[{a: lvs1, b: r1}, {a: lvs2, b: r1}, {a: lvs3, b: r2}, {a: lvs4, b: r2}, {a: lvs1, b: r2}]'], "b.yaml: --set network.links: router r2 links to directors of two VRRP pairs; in active_backup a router sits on one pair's LAN"],
   ])('%j', (set, message) => {
     expect(refusal(...set)).toBe(message);
   });
@@ -70,6 +77,13 @@ describe('accepted at the edges', () => {
     [[R1, L2, 'network.ospf.spf_delay=2ms', 'network.ospf.spf_hold=0s', 'network.ospf.spf_max_hold=1s']],
     [[R1, L2, 'network.ospf.dead_interval=10000001us']],
     [[R1, L2, 'network.maximum_paths=256']],
+    // the pair rule and the nat rule belong to one mode each
+    [['lvs.mode=active_active', 'lvs.directors=3']],
+    [['lvs.forwarding=nat']],
+    // each router on its own pair's LAN, links written director first
+    [[...FOUR, 'network.links=[{a: lvs1, b: r1}, {a: lvs2, b: r1}, {a: lvs3, b: r2}, {a: lvs4, b: r2}]']],
+    // a-bc and ab-c are two links: a pair's names are kept apart, not run together
+    [['network.routers=[a, ab, bc, c]', 'network.links=[{a: a, b: lvs1}, {a: a, b: lvs2}, {a: a, b: bc}, {a: ab, b: c}]']],
   ])('%j', (set) => {
     expect(refusal(...set)).toBe('');
   });

@@ -44,6 +44,8 @@ describe('fronts per site', () => {
     ]);
     expect(siteFrontNames(s.sites)).toEqual(['r1', 'lvs1', 'lvs2', 'r2', 'lvs3', 'lvs4']);
     expect(siteFrontNames(undefined)).toEqual([]);
+    // sites without fronts have no front names either
+    expect(siteFrontNames(parseScenario(HEAD + site('dc1', 'nginx1', 'app1') + site('dc2', 'nginx2', 'app2, app3'), 'b.yaml').sites)).toEqual([]);
     // four directors in dc1: dc2's are lvs5, lvs6
     const four = `${HEAD}${site('dc1', 'nginx1', 'app1', front('r1', 1, 4, ', lvs: { directors: 4, mode: active_active }'))}${site('dc2', 'nginx2', 'app2, app3', front('r2', 5))}`;
     expect(parseScenario(four, 'b.yaml').sites?.list.map((x) => x.front?.lvs.directors)).toEqual([['lvs1', 'lvs2', 'lvs3', 'lvs4'], ['lvs5', 'lvs6']]);
@@ -59,6 +61,8 @@ describe('fronts per site', () => {
     expect(refusal(routers('app1'))).toBe('b.yaml:7: sites[1].network.routers[0]: "app1" is already the name of another node');
     expect(refusal(routers('dc1'))).toBe('b.yaml:7: sites[1].network.routers[0]: "dc1" is already the name of another node');
     expect(refusal(routers('redis'))).toBe('b.yaml:7: sites[1].network.routers[0]: "redis" is already the name of another node');
+    // a router named after its own site's director: refused as a node name, not as another site's
+    expect(refusal(routers('lvs3'))).toBe('b.yaml:7: sites[1].network.routers[0]: "lvs3" is already the name of another node');
   });
   test('a front needs its routers; every site has a front or none has', () => {
     const routersRequired = "sites[0].network.routers: is required in a site's front (an implicit router would have the same name in every site)";

@@ -34,8 +34,13 @@ redis:
 const names = (xs: readonly { name: string }[]) => xs.map((x) => x.name);
 const linkRows = (ls: readonly TopologyLink[]) => ls.map((l) => [l.kind, l.index, l.name, l.a.name, l.b.name, l.latency_us, l.rngStream]);
 
+// Each topology is built in beforeEach, not in the describe body: code run outside a test counts
+// for no test in a mutation run, which then never runs this file for the topology's mutants.
 describe('two sites with fronts and a replica in the second', () => {
-  const t = Topology.of(parseScenario(TWO_SITES, 'x.yaml'));
+  let t: Topology;
+  beforeEach(() => {
+    t = Topology.of(parseScenario(TWO_SITES, 'x.yaml'));
+  });
 
   test('nodes, by kind, with their indices', () => {
     expect(t.routed).toBe(true);
@@ -120,8 +125,10 @@ describe('two sites with fronts and a replica in the second', () => {
 });
 
 describe('a Redis per site (tickets.split: per_site)', () => {
-  const t = Topology.of(
-    parseScenario(
+  let t: Topology;
+  beforeEach(() => {
+    t = Topology.of(
+      parseScenario(
       `tickets: { split: per_site }
 nginx:
   instances: 2
@@ -131,9 +138,10 @@ sites:
   - { name: dc1, nginx: [nginx1], servers: [app1] }
   - { name: dc2, nginx: [nginx2], servers: [app2] }
 `,
-      'x.yaml',
-    ),
-  );
+        'x.yaml',
+      ),
+    );
+  });
   test('redis is in every site: no site link on the way to it, and it is not a target of its own', () => {
     expect(t.routed).toBe(false);
     expect([...t.siteOfStackNode]).toEqual([0, 1, 0, 1, -1]);
@@ -144,11 +152,55 @@ sites:
     // the site link (default 5 ms) can still go down
     expect(t.targets('down')).toEqual(['dc1-dc2', 'dc2-dc1']);
     expect(t.siteLinks.map((l) => l.latency_us)).toEqual([5000]);
+    expect([...t.siteOfReplica]).toEqual([]); // no replicas, no entries
   });
 });
 
+// Three sites, Redis in the second: one link per pair, in the order (dc1, dc2), (dc1, dc3), (dc2, dc3);
+// a site link is found by its two sites either way round, not by one end alone.
+describe('three sites', () => {
+  let t: Topology;
+  beforeEach(() => {
+    t = Topology.of(
+      parseScenario(
+        `nginx:
+  instances: 3
+  upstream:
+    servers: [{ name: app1 }, { name: app2 }, { name: app3 }]
+sites:
+  - { name: dc1, nginx: [nginx1], servers: [app1] }
+  - { name: dc2, nginx: [nginx2], servers: [app2] }
+  - { name: dc3, nginx: [nginx3], servers: [app3] }
+site_link: { latency: 3ms }
+redis: { site: dc2 }
+`,
+        'x.yaml',
+      ),
+    );
+  });
+  test('a link per pair of sites, each found from either end', () => {
+    expect(linkRows(t.siteLinks)).toEqual([
+      ['site', 0, 'dc1-dc2', 'dc1', 'dc2', 3000, 'net:dc1-dc2'],
+      ['site', 1, 'dc1-dc3', 'dc1', 'dc3', 3000, 'net:dc1-dc3'],
+      ['site', 2, 'dc2-dc3', 'dc2', 'dc3', 3000, 'net:dc2-dc3'],
+    ]);
+    expect([t.siteLink(0, 2).name, t.siteLink(2, 0).name, t.siteLink(1, 2).name, t.siteLink(2, 1).name, t.siteLink(1, 0).name]).toEqual(['dc1-dc3', 'dc1-dc3', 'dc2-dc3', 'dc2-dc3', 'dc1-dc2']);
+    // Redis in dc2 (the second site, not the first): app1 and app3 reach it over their site links
+    expect([...t.siteOfStackNode]).toEqual([0, 1, 2, 0, 1, 2, 1]);
+    expect(t.redisLinks.map((l) => l.latency_us)).toEqual([3100, 100, 3100]);
+  });
+});
+
+test('servers without a name are app1, app2, ... in the order listed', () => {
+  const t = Topology.of(parseScenario('nginx:\n  upstream:\n    servers: [{ weight: 2 }, { weight: 1 }]\n', 'x.yaml'));
+  expect(names(t.apps)).toEqual(['app1', 'app2']);
+});
+
 describe('one site, no front', () => {
-  const t = Topology.of(parseScenario('nginx:\n  instances: 2\n  upstream:\n    servers: [{ name: a }, { name: b }, { name: c }]\nredis:\n  replicas: [{ name: rep, link_latency: 3ms }]\n', 'x.yaml'));
+  let t: Topology;
+  beforeEach(() => {
+    t = Topology.of(parseScenario('nginx:\n  instances: 2\n  upstream:\n    servers: [{ name: a }, { name: b }, { name: c }]\nredis:\n  replicas: [{ name: rep, link_latency: 3ms }]\n', 'x.yaml'));
+  });
   test('every node in site 0, every app in every upstream; a replica without a site is -1', () => {
     expect(t.routed).toBe(false);
     expect([...t.siteOfStackNode]).toEqual([0, 0, 0, 0, 0, 0]);

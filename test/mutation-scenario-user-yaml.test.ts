@@ -406,6 +406,99 @@ test.each([
   [1_000_000, '1M/s'],
   [1_001_000, '1001k/s'],
   [0.5, '0.5/s'],
+  // 0 / 1e6 is a whole number too, but 0 is below every magnitude
+  [0, '0/s'],
+  // / 1e3 rounds to the whole 4563179413700606, whose "k/s" reads back as ...6000, not ...6500
+  [4563179413700606500, '4563179413700606500/s'],
 ])('formatRate(%d) = %s', (perS, text) => {
   expect(formatRate(perS)).toBe(text);
+});
+
+/** The lines of top-level key `key` of a printed scenario, its own line included. */
+function block(text: string, key: string): string {
+  const lines = text.split('\n');
+  const from = lines.indexOf(`${key}:`);
+  const to = lines.findIndex((l, i) => i > from && /^\S/.test(l));
+  return lines.slice(from, to).join('\n');
+}
+
+test('a Redis per site, the fixed script, exponential and lognormal service times', () => {
+  const text = scenarioToUserYaml(
+    parseScenario(
+      `tickets: { script: fixed, split: per_site }
+nginx:
+  instances: 2
+  upstream:
+    servers: [{ name: app1 }, { name: app2 }]
+sites:
+  - { name: dc1, nginx: [nginx1], servers: [app1] }
+  - { name: dc2, nginx: [nginx2], servers: [app2] }
+app:
+  service_time: { exp: 1ms }
+redis:
+  service_time: { lognormal: { median: 50us, p99: 200us } }
+`,
+      'x.yaml',
+    ),
+  );
+  expect(block(text, 'tickets')).toBe('tickets:\n  inventory: 10000\n  script: fixed\n  split: per_site');
+  expect(block(text, 'app').split('\n').at(-1)).toBe('  service_time: { exp: 1ms }');
+  // no redis.site with a Redis per site
+  expect(block(text, 'redis')).toBe(`redis:
+  latency: 100us
+  service_time: { lognormal: { median: 50us, p99: 200us } }
+  appendonly: false
+  appendfsync: everysec
+  save: 3600 1 300 100 60 10000
+  lua_max_instructions: 1000000`);
+});
+
+test('restart, down and up faults, a random fault on no nodes; expectations: a number, "== x" as written, an all-digit fingerprint as text', () => {
+  const text = scenarioToUserYaml(
+    parseScenario(
+      `nginx:
+  upstream:
+    servers: [{ name: app1 }]
+redis:
+  replicas: [{ name: rep1, link_latency: 1ms }]
+faults:
+  - { at: 1s, restart: redis }
+  - { at: 2s, down: redis-rep1, for: 1s }
+  - { at: 4s, up: rep1-redis }
+  - { random: kill, nodes: [], mtbf: 1s, mttr: 1s, until: 2s }
+expect:
+  tickets.sold: "== 5"
+  tickets.unsold: 7
+  fingerprint: "12345678"
+`,
+      'x.yaml',
+    ),
+  );
+  // a random fault on no nodes is accepted; its empty list keeps the fault on one line
+  expect(block(text, 'faults')).toBe(
+    'faults:\n  - { at: 1s, restart: redis }\n  - { at: 2s, down: redis-rep1, for: 1s }\n  - { at: 4s, up: rep1-redis }\n  - { random: kill, nodes: [], mtbf: 1s, mttr: 1s, factor: 10, from: 0s, until: 2s }',
+  );
+  expect(block(text, 'expect')).toBe('expect:\n  tickets.sold: == 5\n  tickets.unsold: 7\n  fingerprint: "12345678"');
+  // a replica without a site has no site key
+  expect(text).toContain('\n  replicas:\n    - { name: rep1, link_latency: 1ms, priority: 100 }\n');
+});
+
+// One host; nginx 1 worker, app threads = the host's 2 cores, users and redis 1: no threads key.
+// Each case pays a wake-up in one process kind only and moves one share of the split only.
+const HOSTS = `nginx:
+  upstream:
+    servers: [{ name: app1 }, { name: app2 }]
+hosts:
+  box: { cores: 2 }
+place:
+  box: [users, nginx1, app1, app2, redis]
+`;
+test.each([
+  ['  app: 100us\n  wake: { users: 5us }\n  split: { app_lock: 0.1 }\n', '  wake: { users: 5us, nginx: 0s, app: 0s, redis: 0s }\n  split: { app_lock: 0.1, app_after: 0.202, redis_client_send: 0.81 }'],
+  ['  app: 100us\n  wake: { nginx: 7us }\n  split: { app_after: 0.3 }\n', '  wake: { users: 0s, nginx: 7us, app: 0s, redis: 0s }\n  split: { app_lock: 0.061, app_after: 0.3, redis_client_send: 0.81 }'],
+  ['  app: 100us\n  wake: { app: 9us }\n  split: { redis_client_send: 0.5 }\n', '  wake: { users: 0s, nginx: 0s, app: 9us, redis: 0s }\n  split: { app_lock: 0.061, app_after: 0.202, redis_client_send: 0.5 }'],
+  ['  app: 100us\n  wake: { redis: 11us }\n', '  wake: { users: 0s, nginx: 0s, app: 0s, redis: 11us }'],
+])('cpu: one app CPU for every server, wake-ups and a split only where set (%#)', (cpu, extra) => {
+  const text = scenarioToUserYaml(parseScenario(`${HOSTS}cpu:\n${cpu}`, 'x.yaml'));
+  expect(block(text, 'cpu')).toBe(`cpu:\n  users: 53us\n  nginx: 85us\n  app: 100us\n  redis: 27us\n  redis_client: 0s\n${extra}`);
 });

@@ -46,6 +46,15 @@ describe('Tracer', () => {
     expect(readFileSync(file, 'utf8')).toBe(want);
   });
 
+  test('while it is written the temp file has no name, so a run killed then leaves nothing behind', () => {
+    const dir = fresh();
+    const t = new Tracer(join(dir, 'trace.csv'));
+    t.hop(1, 1, 1, 1, 'app', 'app1', 'x', 1);
+    expect(readdirSync(dir)).toEqual([]);
+    t.close();
+    expect(readdirSync(dir)).toEqual(['trace.csv']);
+  });
+
   test('an aborted trace leaves no file and no temp', () => {
     const dir = fresh();
     const t = new Tracer(join(dir, 'trace.csv'));
@@ -79,7 +88,8 @@ describe('Tracer', () => {
     const dead = spawnSync('true').pid; // exited by now
     const stale = `.trace.csv.${dead}.tmp`;
     const live = `.trace.csv.${process.ppid}.tmp`;
-    const keep = [live, '.trace.csv.abc.tmp', `.other.csv.${dead}.tmp`, `.trace.csv.${dead}.tmp.bak`];
+    // a pid must be the whole part between the trace's name and .tmp: x<dead> is not one
+    const keep = [live, '.trace.csv.abc.tmp', `.other.csv.${dead}.tmp`, `.trace.csv.${dead}.tmp.bak`, `.trace.csv.x${dead}.tmp`];
     for (const n of [stale, ...keep]) writeFileSync(join(dir, n), 'partial');
     const t = new Tracer(join(dir, 'trace.csv'));
     t.close();

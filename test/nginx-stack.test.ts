@@ -7,29 +7,12 @@
 // fault takes 1 + 0.1 + 0.3 + 0.1 + 0.05 + 0.1 + 0.1 + 1 = 2.75 ms. A connection to a dead app is
 // refused one round trip later: 0.2 ms. With max_fails 1 and fail_timeout 10 s (the defaults), a
 // peer that failed once is skipped by later requests for the rest of these runs.
-import { runScenario } from '../src/model/stack.js';
-import { parseScenario } from '../src/scenario/load.js';
+import { FIVE_USERS, flowStack, runSummary, THREE_SERVERS } from './support/flow-stack.js';
 
-const run = (yaml: string, set: string[] = []) => runScenario(parseScenario(yaml, 'test.yaml', { set })).report.summary;
-
-const stack = (users: string, servers: string, faults: string, nginx = '') => `name: stack
-seed: 1
-tickets: { inventory: 10, script: fixed }
-users:
-  load:
-    open: ${users}
-nginx:
-${nginx}  upstream:
-    servers:
-${servers}app:
-  local_stock: [10, 10, 10]
-  local_check: exact
-faults:
-${faults}`;
-
-const THREE = '      - { name: app1, weight: 1 }\n      - { name: app2, weight: 1 }\n      - { name: app3, weight: 1 }\n';
+const run = runSummary;
+const stack = (users: string, servers: string, faults: string, nginx = '') => flowStack('stack', users, servers, faults, nginx);
+const THREE = THREE_SERVERS;
 const KILL_1_2 = '  - { at: 0s, kill: app1 }\n  - { at: 0s, kill: app2 }\n';
-const FIVE_USERS = '{ users: 5, rate: 1k/s, shape: uniform }'; // at 0, 1, 2, 3, 4 ms
 
 describe('backup servers', () => {
   // app1 and app2 (primaries) are dead from the start, app3 is the backup. User 0: app1 refused,

@@ -6,38 +6,20 @@
 // "dc1's client" writes every 100 ms, at x.x5 s (off the ticks), to the master Sentinel 0 names,
 // as dc1's app servers do: they reach no other Sentinel while the link is cut.
 import fc from 'fast-check';
-import { Engine } from '../src/engine/engine.js';
 import { lookupCommand, RedisError } from '../src/model/redis/keyspace.js';
-import { LoggedKeyspace } from '../src/model/redis/logged-keyspace.js';
-import { Background, Replication } from '../src/model/redis/replication.js';
 import { Sentinels } from '../src/model/redis/sentinel.js';
 import { runScenario } from '../src/model/stack.js';
 import { parseScenario } from '../src/scenario/load.js';
-import type { ReplicationConfig, SentinelConfig } from '../src/scenario/types.js';
+import type { SentinelConfig } from '../src/scenario/types.js';
+import { replicaSites, zeroStream } from './support/replica-sites.js';
 import { TICKET_HASH_KEY, TICKET_SOLD_FIELD } from '../src/scenario/inventory-scripts.js';
 import type { Summary } from '../src/metrics/summary.js';
 
-const zero = { int: (_n: number) => 0, random: () => 0 };
 const HINCRBY = lookupCommand('HINCRBY')!;
 const SENTINEL: SentinelConfig = { sentinels: 3, quorum: 2, down_after_us: 1_000_000, failover_timeout_us: 5_000_000, parallel_syncs: 1 };
 
 function setup(minReplicas: number) {
-  const engine = new Engine();
-  const cfg: ReplicationConfig = {
-    replicas: [{ name: 'replica1', link_latency_us: 2_000, priority: 100, site: 'dc2' }],
-    min_replicas_to_write: minReplicas,
-    min_replicas_max_lag_s: 1,
-    sentinel: SENTINEL,
-    wait: null,
-  };
-  const ks = [new LoggedKeyspace(), new LoggedKeyspace()];
-  ks[0].command(['HSET', 't', 'sold', '0']);
-  ks[0].log.push({ at_us: 0, argv: ['HSET', 't', 'sold', '0'] });
-  ks[1].copyFrom(ks[0]);
-  const bg = new Background(engine);
-  const repl = new Replication(engine, cfg, ['redis', 'replica1'], 100, ks, zero as never, bg, 100_000);
-  const link = { up: true };
-  repl.placeInSites([0, 1], (a, b) => a === b || link.up, (a, b) => (a === b ? 0 : 2_000));
+  const { engine, ks, bg, repl, link, at, endAt } = replicaSites({ link_latency_us: 2_000, min_replicas_to_write: minReplicas, sentinel: SENTINEL });
   const seen = { slaveofNoOne_us: -1, lostAtPromotion: -1, announced: [] as [number, number, number][] };
   const client = {
     promoted: (p: number) => {
@@ -47,11 +29,8 @@ function setup(minReplicas: number) {
     switched: () => {},
     announced: (i: number, to: number) => seen.announced.push([engine.now_us, i, to]),
   };
-  const sentinels = new Sentinels(engine, SENTINEL, repl, client, zero, bg, Int32Array.from([0, 1, 1]));
-  const kEnd = engine.register('test.end', () => {});
-  engine.at(25_000_000, kEnd, 0);
-  let n = 0;
-  const at = (t_us: number, f: () => void) => engine.at(t_us, engine.register(`test.at${n++}`, f), 0);
+  const sentinels = new Sentinels(engine, SENTINEL, repl, client, zeroStream, bg, Int32Array.from([0, 1, 1]));
+  endAt(25_000_000);
   // dc1's client: one sale every 100 ms on the master Sentinel 0 names; [time, instance] of each accepted
   const accepted: [number, number][] = [];
   for (let t = 50_000; t < 25_000_000; t += 100_000) {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { SOURCE_SCRIPT, TICKET_HASH_KEY, TICKET_SOLD_FIELD, TICKET_TOTAL_FIELD } from '../src/scenario/inventory-scripts.js';
 import { freePort, Proc, requireBinary, WARM_HASH_KEY, waitForPort } from '../tools/real-stack/procs.js';
 import { RespClient } from '../tools/real-stack/resp.js';
+import { parseTimed } from '../tools/real-stack/early.js';
 
 const get = (port: number, url: string): Promise<string> =>
   new Promise((resolve, reject) => {
@@ -44,7 +45,19 @@ test('warm-up requests run the handler on their own hash, stock and log', async 
     expect(answers.map((b) => (JSON.parse(b) as { code: number }).code)).toEqual([1, 1, -1, -1]);
     expect(await redis.command(['HGET', WARM_HASH_KEY, TICKET_SOLD_FIELD])).toBe('2');
     expect(await redis.command(['HGET', TICKET_HASH_KEY, TICKET_SOLD_FIELD])).toBe('2');
-    expect(readFileSync(log, 'utf8')).toBe('result:1,localSales:1\nresult:1,localSales:2\nresult:0,localSales:3\nresult:0,localSales:4\n');
+    // the article's line, then the stamps (µs): arrived, took the lock, issued the call, had the reply, answered
+    const lines = readFileSync(log, 'utf8').split('\n').filter((l) => l !== '');
+    expect(lines.map((l) => l.replace(/,t:.*/, ''))).toEqual(['result:1,localSales:1', 'result:1,localSales:2', 'result:0,localSales:3', 'result:0,localSales:4']);
+    const timed = lines.map(parseTimed);
+    expect(timed.map((t) => t?.sold)).toEqual([true, true, false, false]);
+    for (const t of timed.slice(0, 2)) {
+      if (t === null) throw new Error('a line without stamps');
+      expect([t.lock_us - t.arrive_us, t.sent_us - t.lock_us, t.reply_us - t.sent_us, t.answer_us - t.reply_us].every((d) => d >= 0)).toBe(true);
+    }
+    // sold out locally: no script call, so no stamp for it
+    expect(timed.slice(2).map((t) => [t?.sent_us, t?.reply_us])).toEqual([[-1, -1], [-1, -1]]);
+    // one request at a time, in order
+    expect(timed[1]!.arrive_us).toBeGreaterThan(timed[0]!.answer_us);
     expect(readFileSync(`${log}.warm`, 'utf8').split('\n').filter((l) => l !== '')).toHaveLength(5);
     for (let k = 0; k < 98; k++) await get(port, '/buy/ticket');
     await backend.stop('SIGTERM');

@@ -1,39 +1,18 @@
 // A Redis replica placed in a site (`redis.replicas[].site`): its replication link is the site
 // link. Worked by hand: the lost-write window through a cut site link, the app servers dialing a
 // promoted replica in their own site, and a dark site taking its replica and Sentinels with it.
-import { Engine } from '../src/engine/engine.js';
 import type { Summary } from '../src/metrics/summary.js';
 import { lookupCommand } from '../src/model/redis/keyspace.js';
-import { LoggedKeyspace } from '../src/model/redis/logged-keyspace.js';
-import { Background, Replication } from '../src/model/redis/replication.js';
 import { runScenario } from '../src/model/stack.js';
 import { parseScenario } from '../src/scenario/load.js';
-import type { ReplicationConfig } from '../src/scenario/types.js';
+import { replicaSites } from './support/replica-sites.js';
 
-const zero = { int: (_n: number) => 0, random: () => 0 };
 const HINCRBY = lookupCommand('HINCRBY')!;
 
-/** Master in site 0, replica1 in site 1, 5 ms apart; `siteUp` is the site link's state. */
+/** Master in site 0, replica1 in site 1, 5 ms apart; `link.up` is the site link's state. */
 function twoSites() {
-  const engine = new Engine();
-  const cfg: ReplicationConfig = {
-    replicas: [{ name: 'replica1', link_latency_us: 5_000, priority: 100, site: 'dc2' }],
-    min_replicas_to_write: 0,
-    min_replicas_max_lag_s: 1,
-    sentinel: null,
-    wait: null,
-  };
-  const ks = [new LoggedKeyspace(), new LoggedKeyspace()];
-  ks[0].command(['HSET', 't', 'sold', '0']);
-  ks[0].log.push({ at_us: 0, argv: ['HSET', 't', 'sold', '0'] });
-  ks[1].copyFrom(ks[0]);
-  const repl = new Replication(engine, cfg, ['redis', 'replica1'], 100, ks, zero as never, new Background(engine), 100_000);
-  const link = { up: true };
-  repl.placeInSites([0, 1], () => link.up, (a, b) => (a === b ? 0 : 5_000));
-  const kEnd = engine.register('test.end', () => {});
-  engine.at(1_000_000, kEnd, 0);
-  let n = 0;
-  const at = (t_us: number, f: () => void) => engine.at(t_us, engine.register(`test.at${n++}`, f), 0);
+  const { engine, ks, repl, link, at, endAt } = replicaSites({ link_latency_us: 5_000, min_replicas_to_write: 0, sentinel: null });
+  endAt(1_000_000);
   const write = () => {
     ks[0].now_us = engine.now_us;
     ks[0].exec(HINCRBY, ['HINCRBY', 't', 'sold', '1']);

@@ -6,13 +6,13 @@ import ts from 'typescript';
 const MAX_FUNCTION_LINES = 80;
 const ROOTS = ['src', 'tools'];
 
-/** Every .ts file under `dir`, sorted so failure listings are stable. */
+/** Every .ts and .mjs file under `dir` (tools/ holds plain .mjs scripts), sorted so failure listings are stable. */
 function tsFilesUnder(dir: string): string[] {
   const files: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) files.push(...tsFilesUnder(full));
-    else if (entry.isFile() && entry.name.endsWith('.ts')) files.push(full);
+    else if (entry.isFile() && /\.(ts|mjs)$/.test(entry.name)) files.push(full);
   }
   return files.sort();
 }

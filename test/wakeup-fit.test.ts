@@ -2,7 +2,7 @@
 // shell print, and the fit CPU = c x requests + w x wake-ups, worked by hand.
 import { wakeupsFromStatus } from '../tools/real-stack/cpu-proc.js';
 import { abCpuFromShell } from '../tools/real-stack/one-box.js';
-import { fitWakeups, wakeRejected } from '../tools/real-stack/wakeups.js';
+import { fitWakeups, replyTurnFit, wakeRejected, type Window } from '../tools/real-stack/wakeups.js';
 
 test('wake-ups are the voluntary context switches of /proc/PID/status', () => {
   const status = 'Name:\tnode\nThreads:\t7\nvoluntary_ctxt_switches:\t1873\nnonvoluntary_ctxt_switches:\t402\n';
@@ -50,4 +50,26 @@ test('the backends\' fit is written only when it is within 10 % of every run', (
   // (1, 0, 1), (1, 1, 3), (2, 1, 5) fit as 1.25, 3.25, 4.5 (above): the first is 25 % off
   expect(wakeRejected([p(1, 0, 1), p(1, 1, 3), p(2, 1, 5)])).toBe("the backends' fit (1 us per request + 2 us per wake-up) misses a backend run by 25 % (more than 10 %)");
   expect(wakeRejected([p(100, 50, 18_000)])).toBe('the backends cannot separate a cost per wake-up');
+});
+
+// windows of a backend whose CPU is exactly 100 us per request + 80 per script call + 20 per wake-up
+// (client_us 0); its wake-ups rise with its script calls, so a fit without them puts their cost on the calls
+const win = (requests: number, calls: number, wakeups: number, wall_us: number, cpu_us = 100 * requests + 80 * calls + 20 * wakeups): Window => ({ requests, calls, wakeups, wall_us, cpu_us, client_us: 0 });
+const WINDOWS = [win(100, 100, 60, 50_000), win(100, 20, 10, 30_000), win(100, 0, 30, 20_000), win(50, 0, 50, 90_000), win(100, 50, 45, 40_000)];
+
+test('the reply turn is the cost per script call of the best-fitting window model with every cost positive', () => {
+  const t = replyTurnFit(WINDOWS);
+  // request + script call + wake-up fits exactly (rms 0); with the seconds term too it fits as well
+  // (that cost 0): either way 80 us per call
+  expect(t?.us).toBeCloseTo(80, 6);
+  expect(t?.rms_us).toBeCloseTo(0, 6);
+  expect(t?.windows).toBe(5);
+  expect(t?.terms.startsWith('request + script call + wake-up')).toBe(true);
+});
+
+test('no reply turn when every model costs a script call nothing or less', () => {
+  // 100 us per request, -30 per call: every model with a call term finds it negative
+  const ws = WINDOWS.map((w) => ({ ...w, cpu_us: 100 * w.requests - 30 * w.calls }));
+  expect(replyTurnFit(ws)).toBeNull();
+  expect(replyTurnFit([])).toBeNull();
 });

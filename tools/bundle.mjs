@@ -51,6 +51,31 @@ const moduleMeta = {
 };
 
 /**
+ * string-width (yargs' help layout, through cliui and wrap-ansi: three copies) builds an
+ * Intl.Segmenter and Unicode-property regexes when its module loads, ~25 ms of CPU for every
+ * command. Each import of it gets tools/string-width-stand-in.mjs instead, which loads the real one
+ * only for text outside printable ASCII: a `require` of an ES module, which esbuild bundles as a
+ * module initialised on its first call.
+ */
+const STAND_IN = path.join(ROOT, 'tools/string-width-stand-in.mjs');
+const LAZY_STRING_WIDTH = (real) =>
+  `import { stringWidthStandIn } from ${JSON.stringify(STAND_IN)};\n` +
+  `let loaded;\nexport default stringWidthStandIn(() => (loaded ??= require(${JSON.stringify(real)}).default));\n`;
+
+const lazyStringWidth = {
+  name: 'lazy-string-width',
+  setup(build) {
+    build.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.pluginData === 'real' || args.kind !== 'import-statement') return undefined; // CommonJS users (cli-progress) keep theirs
+      const real = await build.resolve('string-width', { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'real' });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: real.path, namespace: 'lazy-string-width' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, (args) => ({ contents: LAZY_STRING_WIDTH(args.path), loader: 'js', resolveDir: path.dirname(args.path) }));
+  },
+};
+
+/**
  * The ESM chunk `code`, as a CommonJS-style function expression. Its `import()`s become
  * `__chunk()`: the launcher's, which runs a chunk or imports a package (a script run by node:vm
  * could import only through an experimental hook that warns on stderr).
@@ -82,7 +107,7 @@ async function main() {
     chunkNames: 'chunk-[hash]',
     entryNames: '[name]',
     external: EXTERNAL,
-    plugins: [moduleMeta],
+    plugins: [moduleMeta, lazyStringWidth],
     metafile: true,
     write: false,
     logLevel: 'warning',

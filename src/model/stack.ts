@@ -152,6 +152,8 @@ function placeOnHosts(engine: Engine, s: Scenario, t: { users: Users; nginx: Ngi
       after_us: cost.app_us.map((c) => c * sp.after),
       send_us: client * sp.send,
       reply_us: client * sp.reply,
+      gc_every: cost.gc.every,
+      gc_us: cost.gc.pause_us,
     });
   }
   const redis = hosts.proc(REDIS_NODE);

@@ -51,6 +51,7 @@ export function resolveHosts(p: ParsedScenario, servers: readonly string[], fail
     threads: {},
     wake: { users: 0, nginx: 0, app: 0, redis: 0 },
     split: { app_lock: APP_LOCK_SHARE, app_after: APP_AFTER_SHARE, redis_client_send: CLIENT_SEND_SHARE },
+    gc: { every: 0, pause: 0 },
   };
   if (cpu.split.app_lock + cpu.split.app_after > 1) fail(['cpu', 'split'], `app_lock + app_after must be at most 1 (got ${cpu.split.app_lock} + ${cpu.split.app_after})`);
   const app = cpu.app;
@@ -81,6 +82,7 @@ export function resolveHosts(p: ParsedScenario, servers: readonly string[], fail
       redis_client_us: cpu.redis_client,
       wake_us: cpu.wake,
       split: cpu.split,
+      gc: { every: cpu.gc.every, pause_us: cpu.gc.pause },
     },
   };
 }

@@ -2,7 +2,7 @@
 // `# yaml-language-server: $schema=...` line of a scenario). Generated from the zod schema, with the
 // type, range and units of the keys whose checks are code (./schema.ts jsonHints), the defaults, and
 // the documented upper bounds of ./bounds.ts. It describes the input: what a user may write.
-import { z } from 'zod';
+import * as z from 'zod';
 import { jsonHints, scenarioSchema } from './schema.js';
 
 const TOP_DOCS: Record<string, string> = {

@@ -413,7 +413,8 @@ export function parseScenario(text: string, file: string, opts: LoadOptions = {}
   checkListSizes(input, (segs, detail) => {
     throw errorAt(segs, detail);
   });
-  const result = scenarioSchema.safeParse(input, { error: scenarioErrorMap });
+  // jitless: zod would compile each object schema into a function for its first parse, and a scenario is parsed once
+  const result = scenarioSchema.safeParse(input, { error: scenarioErrorMap, jitless: true });
   if (!result.success) {
     const problems = problemsOf(result.error.issues, []);
     // The first in document order; errors from overrides (no line) first, as the user just typed them.

@@ -6,7 +6,7 @@
 // ipvsadm (scheduler wlc; --set tcp 900 tcpfin 120).
 // Each schema is built by a function: schema.ts and this file import each other, and functions
 // (unlike top-level constants) are ready whichever of the two loads first.
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration, flag, int, list, oneOf, section, text } from './schema.js';
 
 /** One link: `{ a: edge1, b: lvs1, cost: 10, latency: 50us }`. */

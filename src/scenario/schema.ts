@@ -4,7 +4,7 @@
 // Units are converted here (durations -> integer µs, rates -> /s). Defaults that depend on other keys
 // (server max_fails, local stock split, name, script text) are filled in by ./load.ts.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ExpectOp, ExpectOver, NextUpstreamCondition, ServiceTime } from './types.js';
 import { parseDuration_us, parseRate_per_s } from './units.js';
 import { lvsSchema, networkKeys } from './network-schema.js';
@@ -705,6 +705,12 @@ export const scenarioSchema = section({
       app_lock: fraction().prefault(0.061), // default: 0.061 (the local deduction)
       app_after: fraction().prefault(0.202), // default: 0.202 (the answer and the log line)
       redis_client_send: fraction().prefault(0.81), // default: 0.81
+    }).prefault({}),
+    // the app's garbage collection: a pause of `pause` CPU on its thread every `every` requests it
+    // receives (a runtime that stops its event loop to collect); default: every 0 (none)
+    gc: section({
+      every: int(0, LIMITS.int32).prefault(0),
+      pause: duration().prefault('0us'),
     }).prefault({}),
   }).optional(),
   faults: z

@@ -178,6 +178,8 @@ export type HostsConfig = {
     wake_us: { users: number; nginx: number; app: number; redis: number };
     // shares of app_us inside the lock and after it (the rest before it); of redis_client_us, issuing the call
     split: { app_lock: number; app_after: number; redis_client_send: number };
+    // the app's garbage collection: `pause_us` of CPU on its thread at every `every`-th request it receives (0: none)
+    gc: { every: number; pause_us: number };
   };
 };
 

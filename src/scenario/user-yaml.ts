@@ -244,7 +244,7 @@ function hostsKeys(h: HostsConfig, s: Scenario): Obj {
   };
 }
 
-/** `cpu.wake` when any process pays for waking, `cpu.split` when it is not the default. */
+/** `cpu.wake` when any process pays for waking, `cpu.split` when it is not the default, `cpu.gc` when the app collects. */
 function cpuExtraKeys(cpu: HostsConfig['cpu']): Obj {
   const w = cpu.wake_us;
   const sp = cpu.split;
@@ -252,6 +252,7 @@ function cpuExtraKeys(cpu: HostsConfig['cpu']): Obj {
   return {
     ...(w.users > 0 || w.nginx > 0 || w.app > 0 || w.redis > 0 ? { wake: { users: d(w.users), nginx: d(w.nginx), app: d(w.app), redis: d(w.redis) } } : {}),
     ...(defaultSplit ? {} : { split: { app_lock: sp.app_lock, app_after: sp.app_after, redis_client_send: sp.redis_client_send } }),
+    ...(cpu.gc.every > 0 ? { gc: { every: cpu.gc.every, pause: d(cpu.gc.pause_us) } } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import { kernelSlice_us } from '../../src/scenario/hosts-resolve.js';
 import { childrenOf } from './cpu-proc.js';
 import type { Proc } from './procs.js';
 import type { HandlerSections } from './real-stack.js';
+import type { ReplyTurn } from './wakeups.js';
 
 /** The measured CPU per request (per script call for Redis), and how busy the machine was. */
 export type MeasuredCpu = {
@@ -25,6 +26,13 @@ export type MeasuredCpu = {
   // absent, or null for a kind: no wake-up cost, its CPU per request as measured
   wake?: Record<WakeKind, { cost_us: number; wake_us: number; points: number } | null>;
   wakeRejected?: string; // why no wake-up cost is written although fits were made
+  appCallsPerRequest?: number[]; // per backend, in server order: script calls per request handled
+  // the backends' CPU per script call beyond their Redis client's own sections (the reply's own
+  // turn of the event loop), fitted over windows of 100 requests; absent or null: none
+  replyTurn?: ReplyTurn | null;
+  // the backends' garbage collection pauses: one every `every` requests, of `pause_us` CPU (their
+  // mean length `length_us` x the main thread's share on a CPU while runnable); absent or null: none
+  gc?: { every: number; pause_us: number; pauses: number; length_us: number; onCpu: number } | null;
 };
 
 export type WakeKind = 'users' | 'nginx' | 'app' | 'redis';
@@ -69,6 +77,7 @@ export function perRequest(
     nginx_us: c('nginx') / Math.max(1, answered),
     app_us: app / Math.max(1, handled),
     appEach_us: [...perBackend].map(([name, st]) => (c(`app:${name}`) - st.send_us - st.reply_us) / Math.max(1, st.handled)),
+    appCallsPerRequest: [...perBackend].map(([, st]) => st.calls / Math.max(1, st.handled)),
     redis_us: c('redis') / Math.max(1, scriptCalls),
     redis_client_us: client / Math.max(1, sections.calls),
     localShare: app > 0 ? sections.local_us / app : 0,
@@ -112,10 +121,23 @@ function cpuLines(cpu: MeasuredCpu): string[] {
     return f === null ? us(measured_us) : `${us(f.cost_us)}  # + ${us(f.wake_us)} per wake-up, fitted over ${f.points} runs (${us(measured_us)} per request in the first)`;
   };
   const app = fit('app');
+  // a sale's reply turn moves out of the per-request cost into the Redis client's per call (inside
+  // the lock, on the reply); with a wake-up fit for the app that fit explains the same CPU instead
+  const turn = app === null && cpu.replyTurn ? cpu.replyTurn : null;
+  const turn_us = turn?.us ?? 0;
+  // the pauses' CPU comes out of every request's, as the model spreads them evenly over requests
+  const gc = app === null && cpu.gc && cpu.gc.every > 0 ? cpu.gc : null;
+  const gcPerRequest_us = gc ? gc.pause_us / gc.every : 0;
+  const appEach = cpu.appEach_us.map((v, i) => v - turn_us * (cpu.appCallsPerRequest?.[i] ?? 0) - gcPerRequest_us);
+  const client_us = cpu.redis_client_us + turn_us;
   const appLine =
     app === null
-      ? `[${cpu.appEach_us.map(us).join(', ')}]  # per server: a busier Node process spends less per request (${us(cpu.app_us)} over all)`
+      ? `[${appEach.map(us).join(', ')}]  # per server: a busier Node process spends less per request (${us(cpu.app_us)} over all${turn ? ', less the reply turns' : ''}${gc ? ', less the garbage collection' : ''})`
       : `${us(app.cost_us)}  # + ${us(app.wake_us)} per wake-up, fitted over ${app.points} backend runs (as measured: ${cpu.appEach_us.map(us).join(', ')} per request)`;
+  const clientLine =
+    turn === null
+      ? us(cpu.redis_client_us)
+      : `${us(client_us)}  # ${us(cpu.redis_client_us)} its own sections + ${us(turn_us)} the reply's own turn of the event loop (per script call, fitted over ${turn.windows} windows of 100 requests: ${turn.terms}, rms ${us(turn.rms_us)} per request)`;
   const w = (k: WakeKind): string => {
     const f = fit(k);
     return f === null ? '0us' : us(f.wake_us);
@@ -125,7 +147,7 @@ function cpuLines(cpu: MeasuredCpu): string[] {
     `  nginx: ${per('nginx', cpu.nginx_us)}`,
     `  app: ${appLine}`,
     `  redis: ${per('redis', cpu.redis_us)}`,
-    `  redis_client: ${us(cpu.redis_client_us)}`,
+    `  redis_client: ${clientLine}`,
     `  threads: { app: 1 }  # validate:real's backends are Node: one JavaScript thread each (a Go server would use the cores)`,
     cpu.wake === undefined
       ? '  # per wake-up from idle: not measured in this run'
@@ -133,8 +155,14 @@ function cpuLines(cpu: MeasuredCpu): string[] {
         ? `  # per wake-up from idle: not written, ${cpu.wakeRejected}`
         : '  # per wake-up from idle: CPU = c x requests + w x wake-ups, fitted over the measured run and a light one (ab -c 1); 0 where the fit is not positive',
     `  wake: { users: ${w('users')}, nginx: ${w('nginx')}, app: ${w('app')}, redis: ${w('redis')} }`,
-    `  # of app: inside the lock (the local deduction), after it (the answer, the log line); of redis_client: issuing the call`,
-    `  split: { app_lock: ${share(cpu.localShare)}, app_after: ${share(cpu.afterShare)}, redis_client_send: ${share(cpu.sendShare)} }`,
+    `  # of app: inside the lock (the local deduction), after it (the answer, the log line); of redis_client: issuing the call${turn ? ' (the reply turn is on the reply side)' : ''}`,
+    ...(gc
+      ? [
+          `  # garbage collection: ${gc.pauses} pauses of V8 over the run, ${(gc.length_us / 1000).toFixed(2)} ms long on average, the main thread on a CPU ${(gc.onCpu * 100).toFixed(0)} % of its runnable time`,
+          `  gc: { every: ${gc.every}, pause: ${us(gc.pause_us)} }`,
+        ]
+      : []),
+    `  split: { app_lock: ${share(cpu.localShare)}, app_after: ${share(cpu.afterShare)}, redis_client_send: ${share(turn ? (cpu.sendShare * cpu.redis_client_us) / client_us : cpu.sendShare)} }`,
   ];
 }
 

@@ -111,3 +111,54 @@ export function leastSquares(x: readonly (readonly number[])[], y: readonly numb
   }
   return a.map((row, r) => row[k]! / row[r]!);
 }
+
+/** A backend's requests, CPU, its Redis client's part of it, and wake-ups over a window of its run (backend.ts: every 100 requests). */
+export type Window = { requests: number; cpu_us: number; client_us: number; wakeups: number; calls: number; wall_us: number; asleep_us?: number };
+
+const WINDOW_TERMS: Record<string, (w: Window) => number> = {
+  request: (w) => w.requests,
+  'wake-up': (w) => w.wakeups,
+  'script call': (w) => w.calls,
+  'second awake or asleep': (w) => w.wall_us / 1e6,
+  'second asleep': (w) => (w.asleep_us ?? 0) / 1e6,
+};
+export const WINDOW_MODELS = [
+  ['request', 'wake-up'],
+  ['request', 'script call'],
+  ['request', 'script call', 'wake-up'],
+  ['request', 'script call', 'second awake or asleep'],
+  ['request', 'script call', 'wake-up', 'second awake or asleep'],
+  ['request', 'second asleep'],
+  ['request', 'script call', 'second asleep'],
+  ['request', 'script call', 'wake-up', 'second asleep'],
+];
+
+/** The windows' CPU (less the Redis client's sections) fitted on `terms`: each term's cost and the rms residual per request; null if they cannot be told apart. */
+export function fitWindows(ws: Window[], terms: string[]): { b: number[]; rms_us: number } | null {
+  if (ws.length < terms.length) return null; // fewer windows than costs: nothing to tell them apart
+  const y = ws.map((w) => w.cpu_us - w.client_us);
+  const b = leastSquares(ws.map((w) => terms.map((t) => WINDOW_TERMS[t]!(w))), y, ws.map((w) => 1 / w.requests));
+  if (b === null) return null;
+  const rms = Math.sqrt(ws.reduce((a, w, i) => a + ((y[i]! - terms.reduce((p, t, j) => p + b[j]! * WINDOW_TERMS[t]!(w), 0)) / w.requests) ** 2, 0) / Math.max(1, ws.length));
+  return { b, rms_us: rms };
+}
+
+/** A cost per script call fitted over the backends' windows: the cost, the fit's rms residual per request, the windows, the fit's terms. */
+export type ReplyTurn = { us: number; rms_us: number; windows: number; terms: string };
+
+/**
+ * The CPU a sale costs its backend beyond the Redis client's own sections: the reply's own turn of
+ * the event loop (epoll_wait returning for the Redis socket, libuv's read(2), the promise's
+ * continuation), inside the lock. Of the window models with a cost per script call, the one with
+ * the smallest rms residual whose every cost is positive (a negative cost is no cost); null if none.
+ */
+export function replyTurnFit(ws: Window[]): ReplyTurn | null {
+  let best: ReplyTurn | null = null;
+  for (const m of WINDOW_MODELS) {
+    const k = m.indexOf('script call');
+    const f = fitWindows(ws, m);
+    if (k < 0 || f === null || f.b.some((v) => v <= 0)) continue;
+    if (best === null || f.rms_us < best.rms_us) best = { us: f.b[k]!, rms_us: f.rms_us, windows: ws.length, terms: m.join(' + ') };
+  }
+  return best;
+}

@@ -75,7 +75,9 @@ export class AppTier implements FaultHandler<AppFault> {
   private readonly life: Int32Array;
   // per server: its CPU when placed on a host (null: unlimited), and the work before, inside and after the lock
   private cpu: (ProcCpu | null)[] | null = null;
-  private readonly cpuCost_us = { before: new Float64Array(0), lock: new Float64Array(0), after: new Float64Array(0), send: 0, reply: 0 };
+  private readonly cpuCost_us = { before: new Float64Array(0), lock: new Float64Array(0), after: new Float64Array(0), send: 0, reply: 0, gc: 0 };
+  private gcEvery = 0; // a garbage collection pause at every gcEvery-th request a server receives (0: none)
+  private gcCount = new Int32Array(0); // per server: requests received since its last pause
   private kCpuSend = -1;
   private kCpuReply = -1;
   private kCpuBefore = -1;
@@ -146,14 +148,19 @@ export class AppTier implements FaultHandler<AppFault> {
    * Servers placed on hosts: a handler run spends `before_us` of CPU before it takes the lock,
    * `lock_us` inside it (then its service time, off-CPU) and `after_us` after it (the reply and
    * the log line: Go sends the reply when the handler returns, after `done <- 1` and writeLog).
+   * Every `gc_every`-th request a server receives first waits out a `gc_us` garbage collection
+   * pause on its thread (the runtime stops the event loop to collect).
    */
-  useCpu(cpu: (ProcCpu | null)[], cost: { before_us: number[]; lock_us: number[]; after_us: number[]; send_us: number; reply_us: number }): void {
+  useCpu(cpu: (ProcCpu | null)[], cost: { before_us: number[]; lock_us: number[]; after_us: number[]; send_us: number; reply_us: number; gc_every?: number; gc_us?: number }): void {
     this.cpu = cpu;
     this.cpuCost_us.before = Float64Array.from(cost.before_us);
     this.cpuCost_us.lock = Float64Array.from(cost.lock_us);
     this.cpuCost_us.after = Float64Array.from(cost.after_us);
     this.cpuCost_us.send = cost.send_us;
     this.cpuCost_us.reply = cost.reply_us;
+    this.cpuCost_us.gc = cost.gc_us ?? 0;
+    this.gcEvery = cost.gc_every ?? 0;
+    this.gcCount = new Int32Array(cpu.length);
     // the Redis client, inside the lock: writing the script call, and reading its reply
     this.kCpuSend = this.engine.register('app.cpu_send', (j, use) => {
       if (this.jobs.cols.use[j] === use) this.callRedis(this.jobs.cols.server[j], j, use);
@@ -209,8 +216,15 @@ export class AppTier implements FaultHandler<AppFault> {
     this.nginx.to.connected(r);
     const j = this.newJob(r, s, gen);
     const cpu = this.cpuOf(s);
-    if (cpu) cpu.run(this.cpuCost_us.before[s], this.kCpuBefore, j, this.jobs.cols.use[j]);
+    if (cpu) cpu.run(this.cpuCost_us.before[s] + this.gcPause(s), this.kCpuBefore, j, this.jobs.cols.use[j]);
     else if (this.lock.arrive(s, j, this.engine.now_us)) this.startService(s, j);
+  }
+
+  /** The garbage collection pause that falls on server `s`'s request arriving now: every gcEvery-th one. */
+  private gcPause(s: number): number {
+    if (this.gcEvery <= 0 || ++this.gcCount[s] < this.gcEvery) return 0;
+    this.gcCount[s] = 0;
+    return this.cpuCost_us.gc;
   }
 
   /** The handler's work before `<-done` is done: it queues for the lock, unless its process died meanwhile. */

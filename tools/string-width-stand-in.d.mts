@@ -1,0 +1,1 @@
+export function stringWidthStandIn(real: () => (text: unknown, options?: object) => number): (text: unknown, options?: object) => number;
