@@ -256,6 +256,14 @@ describe('the injector routes each fault to the tier that owns its target', () =
     expect(seen).toEqual(['replicationLink down 0', 'replica kill 0', 'routedLink down 4', 'nginx kill 0', 'router kill 0']);
   });
 
+  test('the event kinds are fault.start and fault.end (they enter the fingerprint)', () => {
+    const s = loadScenario('scenarios/dc-failover-redis.yaml');
+    const engine = new Engine();
+    new FaultInjector(engine, Topology.of(s), [], new Metrics(s.report.bin_us), handlers([], false, false, false));
+    expect(() => engine.register('fault.start', () => {})).toThrow('event kind fault.start is registered twice');
+    expect(() => engine.register('fault.end', () => {})).toThrow('event kind fault.end is registered twice');
+  });
+
   test('a target no tier takes is an internal error, named with its line', () => {
     const bad = (f: Fault, front = false, sites = false) => () => inject('scenarios/router-crash.yaml', [f], (x) => handlers(x, front, sites, false));
     expect(bad(at('kill', 'nosuch'))).toThrow('fault target nosuch (line 4) is not a node of this scenario');

@@ -221,3 +221,54 @@ describe('explain ecmp, vrrp, spf', () => {
     });
   });
 });
+
+describe('explain: no dest to choose, shares at a rounding edge, equal-cost next hops', () => {
+  test('rr over weights 0 only: every pick is (none), null in the JSON', () => {
+    const r = explainIpvs('rr', { names: ['a', 'b'], weights: [0, 0] }, 2);
+    expect(r.text.split('\n').slice(-7)).toEqual(['pick  chosen', '----  ------', '1     (none)', '2     (none)', '', 'order: (none) (none)', '']);
+    expect(r.json).toEqual({ picks: [null, null] });
+  });
+
+  test('sh with no dest: 16 rows of 16 empty buckets (-), every client dropped', () => {
+    const flags = { port: false, fallback: false };
+    const t = explainIpvsShTable({ names: [], weights: [] }, flags);
+    const dashes = Array.from({ length: 16 }, () => '-').join(' ');
+    expect(t.text.split('\n').slice(5)).toEqual([
+      'buckets  dest',
+      '-------  -------------------------------',
+      ...Array.from({ length: 16 }, (_, r) => `${`${16 * r}-${16 * r + 15}`.padEnd(7)}  ${dashes}`),
+      '',
+    ]);
+    expect(t.json).toEqual({ table: Array.from({ length: 256 }, () => '-') });
+    // hash_32(1, 8) = 0x61C88647 >> 24 = 97
+    const p = explainIpvsShPicks({ names: [], weights: [] }, flags, [{ label: 'c', flow: { saddr: 1, sport: 0 } }]);
+    expect(p.text.split('\n').slice(-2)).toEqual(['c       97      -            (none: dropped)', '']);
+    expect(p.json).toEqual({ picks: [null] });
+  });
+
+  test('ecmp 1:31: shares 2^26 / 2^31 = 3.125 % and 96.875 %, printed 3.13 % and 96.88 %', () => {
+    expect(explainEcmp({ names: ['r1', 'r2'], weights: [1, 31] }, new Set()).text.split('\n').slice(-3)).toEqual([
+      'r1        1       yes    67108863     0..67108863           3.13%',
+      'r2        31      yes    2147483647   67108864..2147483647  96.88%',
+      '',
+    ]);
+  });
+
+  test('spf: two equal-cost next hops are listed comma-separated', () => {
+    const links = [
+      { a: 'r1', b: 'r2', cost: 1 },
+      { a: 'r1', b: 'r3', cost: 1 },
+      { a: 'r2', b: 'r4', cost: 1 },
+      { a: 'r3', b: 'r4', cost: 1 },
+    ];
+    const r = explainSpf({ routers: ['r1', 'r2', 'r3', 'r4'], links, stubs: [] }, 4);
+    expect(r.text.split('\n').slice(4, 10)).toEqual([
+      'router r1',
+      'destination  cost  next hops',
+      '-----------  ----  ---------',
+      'r2           1     r2',
+      'r3           1     r3',
+      'r4           2     r2, r3',
+    ]);
+  });
+});

@@ -5,13 +5,14 @@
 // vrrp_init_state, check_tcp.c tcp_epilog), worked out with the phases the model draws.
 import { Engine } from '../src/engine/engine.js';
 import { RngStreams } from '../src/engine/rng.js';
-import { HealthCheckers, type CheckedPool } from '../src/model/front/healthcheck.js';
+import { HealthCheckers } from '../src/model/front/healthcheck.js';
 import { backupTakeoverAt_us, masterDown_us, vrrpSkew_us } from '../src/model/front/keepalived.js';
 import { NetMetrics } from '../src/model/front/counters.js';
 import { nextSendAtOrAfter_us } from '../src/model/front/routers.js';
 import { VRRP_BACKUP, VRRP_DOWN, VRRP_MASTER, VrrpPairs } from '../src/model/front/vrrp.js';
 import { parseScenario } from '../src/scenario/load.js';
 import type { HealthCheck, LvsConfig } from '../src/scenario/network-types.js';
+import { RecordingPool } from './support/checked-pool.js';
 
 const SEED = 7;
 const ADV = 1_000_000;
@@ -119,25 +120,10 @@ describe('VrrpPairs', () => {
   });
 });
 
-class Pool implements CheckedPool {
-  alive = [true, true];
-  verdicts: [number, number, number, boolean][] = [];
-  constructor(private readonly engine: Engine) {}
-  rsAlive(k: number): boolean {
-    return this.alive[k];
-  }
-  rsVerdict(d: number, k: number, up: boolean): void {
-    this.verdicts.push([this.engine.now_us, d, k, up]);
-  }
-  busy(): boolean {
-    return this.engine.now_us < 100_000_000;
-  }
-}
-
 function checkers(hcYaml: string) {
   const cfg = lvsConfig(`  latency: 50us\n  health_check: ${hcYaml}\n`);
   const engine = new Engine();
-  const pool = new Pool(engine);
+  const pool = new RecordingPool(engine);
   const m = new NetMetrics(100_000, 1, 2, 2);
   const hc = new HealthCheckers(engine, cfg, cfg.health_check as HealthCheck, new RngStreams(SEED), m, pool, ['nginx1', 'nginx2']);
   const at = (t: number, f: () => void) => engine.at(t, engine.register(`test.${kinds++}`, f), 0);

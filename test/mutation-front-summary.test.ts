@@ -115,4 +115,24 @@ describe('frontSections', () => {
     expect(f.nginx).toEqual({ nginx1: { lost: 0, alive_at_end: true }, nginx2: { lost: 6, alive_at_end: false } });
     expect([f.load.tier, f.load.names, f.load.servers, f.load.series]).toEqual(['lvs', ['lvs1', 'lvs2'], 1, m.dirLoad]);
   });
+
+  test('four directors in pairs: MASTER, BACKUP, MASTER, BACKUP at rest; a network without an LVS tier: no sections', () => {
+    const s = scenario();
+    const four = { ...s.lvs!, directors: ['lvs1', 'lvs2', 'lvs3', 'lvs4'] }; // frontAtRest reads only names and mode
+    expect(frontAtRest(s, s.network.topology!, four).directorState).toEqual(['MASTER', 'BACKUP', 'MASTER', 'BACKUP']);
+    const st = frontAtRest(s, s.network.topology!, s.lvs!);
+    expect(frontSections({ ...s, lvs: undefined }, st, 1_000_000)).toBeUndefined();
+  });
+
+  test('a fault at 0 detected and converged at 0: 0 ms, not null; a later detection leaves it; a dead router', () => {
+    const s = scenario();
+    const st = { ...frontAtRest(s, s.network.topology!, s.lvs!), routerAlive: [0] };
+    st.m.faultApplied(0, 'kill', 'edge');
+    st.m.detected(0);
+    st.m.detected(5_000);
+    st.m.converged(0);
+    const f = frontSections(s, st, 1_000_000)!;
+    expect(f.network.reconvergence).toEqual([{ at_ms: 0, action: 'kill', target: 'edge', detected_ms: 0, converged_ms: 0, window_ms: 0, lost: 0 }]);
+    expect(f.routers.edge.alive_at_end).toBe(false);
+  });
 });

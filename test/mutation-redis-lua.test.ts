@@ -1,7 +1,8 @@
 // The Lua glue's number conversions (src/model/redis/lua/number-format.ts) at every branch:
 // Redis 7.0's printf("%.17g") (each text checked against redis-server 7.0.15: SET from EVAL, then
 // GET), Redis 7.2's fpconv_dtoa layout (deps/fpconv emit_digits, worked out by hand from the
-// shortest digits), the C casts, and the shebang line.
+// shortest digits; the layout's edges: exponent at exp = digits + 7, at exp 4 past K -7, two exponent
+// digits at 99, one at 9), the C casts, and the shebang line.
 import { ScriptError } from '../src/model/redis/lua/errors.js';
 import { INT32_MIN, formatLuaNumberArg, toCInt, toLongLong } from '../src/model/redis/lua/number-format.js';
 import { parseShebang } from '../src/model/redis/lua/shebang.js';
@@ -48,6 +49,7 @@ describe('Redis 7.2: fpconv_dtoa', () => {
     [2 ** 63, '9223372036854776000'], // K 3 >= 0 and |e| 18 < 16 + 7: digits and zeros
     [2 ** 62, '4611686018427387904'], // an integer up to 2^62: in full
     [-(2 ** 62), '-4611686018427387904'],
+    [-(2 ** 63), '-9223372036854776000'], // below -2^62: the shortest digits and zeros, as 2^63
     [2 ** 53 + 2, '9007199254740994'],
     [-0, '0'],
     [-2.5, '-2.5'],
@@ -102,5 +104,16 @@ describe('the shebang line (eval.c evalExtractShebangFlags)', () => {
     expect(err('#!\nreturn 1')).toBe('ERR Unexpected engine in script shebang: #!');
     expect(err('#!lua foo=bar\nreturn 1')).toBe('ERR Unknown lua shebang option: foo=bar');
     expect(err('#!lua flags=no-writes,bogus\nreturn 1')).toBe('ERR Unexpected flag in script shebang: bogus');
+  });
+});
+
+describe('Redis 7.2 layout edges (fpconv emit_digits)', () => {
+  test.each([
+    [1.234567890123456e23, '1.234567890123456e+23'], // K 8 >= 0 but exp 23 = 16 digits + 7: exponent
+    [1.2345678e-4, '1.2345678e-4'], // K -11 <= -7 and exp 4 is not below 4: exponent
+    [1e99, '1e+99'], // no hundreds: two digits
+    [1e-9, '1e-9'], // one digit, no padding
+  ])('%p -> %s', (n, text) => {
+    expect(formatLuaNumberArg(n, '7.2')).toBe(text);
   });
 });

@@ -163,3 +163,10 @@ describe('moves between sites', () => {
     expect(Array.from(counters.answers)).toEqual([2, 1, 0]);
   });
 });
+
+describe('the checks', () => {
+  test('the event kind is gslb.check (it enters the fingerprint)', () => {
+    const { engine } = gslb([]);
+    expect(() => engine.register('gslb.check', () => {})).toThrow('event kind gslb.check is registered twice');
+  });
+});

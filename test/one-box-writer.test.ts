@@ -6,6 +6,23 @@ import path from 'node:path';
 import { loadScenario } from '../src/scenario/load.js';
 import { machineSlice, writeOneBox } from '../tools/real-stack/one-box.js';
 
+/** Costs of a measured run whose backends make 0.1, 0.2, 0.1 and 0.05 script calls per request. */
+const CALLS_MEASURED = {
+  users_us: 50,
+  nginx_us: 78,
+  app_us: 200,
+  appEach_us: [346, 268, 198, 161],
+  redis_us: 42,
+  redis_client_us: 106.7,
+  localShare: 0.057,
+  afterShare: 0.194,
+  sendShare: 0.79,
+  machineBusy: 0.92,
+  othersBusy: 0.02,
+  appCallsPerRequest: [0.1, 0.2, 0.1, 0.05],
+  wakeRejected: 'misses by 29 %',
+};
+
 test('the written source-ab-one-box loads with the measured costs and the kernel slice', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'ticketsim-onebox-'));
   try {
@@ -61,19 +78,7 @@ test("the reply turn moves from the backends' cost per request to the Redis clie
   try {
     const file = path.join(dir, 'one-box.yaml');
     const measured = {
-      users_us: 50,
-      nginx_us: 78,
-      app_us: 200,
-      appEach_us: [346, 268, 198, 161],
-      redis_us: 42,
-      redis_client_us: 106.7,
-      localShare: 0.057,
-      afterShare: 0.194,
-      sendShare: 0.79,
-      machineBusy: 0.92,
-      othersBusy: 0.02,
-      appCallsPerRequest: [0.1, 0.2, 0.1, 0.05],
-      wakeRejected: 'misses by 29 %',
+      ...CALLS_MEASURED,
       replyTurn: { us: 100, rms_us: 55.6, windows: 110, terms: 'request + script call + second awake or asleep' },
     };
     writeOneBox(file, measured, 'x');
@@ -100,19 +105,7 @@ test("the garbage collection pauses come out of every request's cost and are wri
   try {
     const file = path.join(dir, 'one-box.yaml');
     const measured = {
-      users_us: 50,
-      nginx_us: 78,
-      app_us: 200,
-      appEach_us: [346, 268, 198, 161],
-      redis_us: 42,
-      redis_client_us: 106.7,
-      localShare: 0.057,
-      afterShare: 0.194,
-      sendShare: 0.79,
-      machineBusy: 0.92,
-      othersBusy: 0.02,
-      appCallsPerRequest: [0.1, 0.2, 0.1, 0.05],
-      wakeRejected: 'misses by 29 %',
+      ...CALLS_MEASURED,
       // 40 pauses of 5 ms on average, the thread on a CPU 40 % of its runnable time: 2 ms each; one every 250 requests
       gc: { every: 250, pause_us: 2000, pauses: 40, length_us: 5000, onCpu: 0.4 },
     };

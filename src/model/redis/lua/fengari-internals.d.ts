@@ -1,8 +1,9 @@
-// Types for the few fengari 0.1.5 internals the sandbox reaches into (limits.ts): the table and
-// string code where Redis's patched Lua checks read-only tables, and where a C Lua build would
-// count allocations. Signatures follow fengari's src/ltable.js, src/lstring.js, src/ldebug.js
-// and src/lapi.js; each module is a CommonJS object whose functions other fengari modules call
-// through it, so replacing one takes effect everywhere.
+// Types for the few fengari 0.1.5 internals the sandbox reaches into: the table and string code
+// where Redis's patched Lua checks read-only tables, and where a C Lua build would count
+// allocations (limits.ts); where a number becomes text (number-text.ts). Signatures follow
+// fengari's src/ltable.js, src/lstring.js, src/lobject.js, src/ldebug.js and src/lapi.js; each
+// module is a CommonJS object whose functions other fengari modules call through it, so
+// replacing one takes effect everywhere.
 
 declare module 'fengari/src/ltable.js' {
   import type { lua_State } from 'fengari';
@@ -42,9 +43,23 @@ declare module 'fengari/src/lstring.js' {
 declare module 'fengari/src/lobject.js' {
   import type { lua_State } from 'fengari';
   import type { TString } from 'fengari/src/lstring.js';
+  /** A Lua value in a stack slot. */
+  export interface TValue {
+    /** A number of the integer subtype (a 32-bit integer in fengari), not a float. */
+    ttisinteger(): boolean;
+    readonly value: unknown;
+    /** Makes the slot hold the string ts. */
+    setsvalue(ts: TString): void;
+  }
   interface LObject {
+    /** Set once the sandbox has wrapped these functions. */
+    [mark: symbol]: boolean | undefined;
     /** Pushes a Lua string (as lua_pushstring does once it has made one). */
     pushsvalue2s(L: lua_State, ts: TString): void;
+    /** Turns the number in a stack slot into its text in place (`..`, lua_tolstring). */
+    luaO_tostring(L: lua_State, obj: TValue): void;
+    /** lua_pushfstring: pushes fmt with its % items filled from argp; returns the string's bytes. */
+    luaO_pushvfstring(L: lua_State, fmt: Uint8Array, argp: unknown[]): Uint8Array;
   }
   const lobject: LObject;
   export default lobject;

@@ -17,22 +17,56 @@ const NAN_TEXT = '-nan';
 
 /** How redis.call turns a Lua number argument into a string (luaArgsToRedisArgv). */
 export function formatLuaNumberArg(n: number, version: RedisVersion = '7.0'): string {
-  return version === '7.0' ? formatG17(n) : formatDtoa(n);
+  return version === '7.0' ? formatG(n, 17) : formatDtoa(n);
 }
 
-/** C's printf("%.17g"), as Redis 7.0 uses. */
-function formatG17(n: number): string {
-  if (Number.isSafeInteger(n) && !Object.is(n, -0)) return String(n); // < 1e17: all digits
+/** A Lua 5.1 number as text (tostring, `..`): lua_number2str is printf("%.14g"). */
+export function formatLua51Number(n: number): string {
+  return formatG(n, 14);
+}
+
+/** C's printf("%.<precision>g") as glibc does it: from the double's exact value, ties to even. */
+export function formatG(n: number, precision: number): string {
+  if (Number.isSafeInteger(n) && Math.abs(n) < 10 ** precision && !Object.is(n, -0)) return String(n); // all digits
   if (Number.isNaN(n)) return NAN_TEXT;
   if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
   if (n === 0) return Object.is(n, -0) ? '-0' : '0';
-  const [mant, expStr] = n.toExponential(16).split('e') as [string, string];
-  const x = Number(expStr);
-  const strip = (t: string): string => (t.includes('.') ? t.replace(/\.?0+$/, '') : t);
-  if (x < -4 || x >= 17) {
-    return `${strip(mant)}e${x < 0 ? '-' : '+'}${String(Math.abs(x)).padStart(2, '0')}`;
+  const [digits, x] = significantDigits(Math.abs(n), precision);
+  const sign = n < 0 ? '-' : '';
+  const strip = (t: string): string => t.replace(/0+$/, '').replace(/\.$/, ''); // every t has a '.'
+  if (x < -4 || x >= precision) {
+    const mant = strip(`${digits[0]!}.${digits.slice(1)}`);
+    return `${sign}${mant}e${x < 0 ? '-' : '+'}${String(Math.abs(x)).padStart(2, '0')}`;
   }
-  return strip(n.toFixed(16 - x));
+  const fixed = x >= 0 ? `${digits.slice(0, x + 1)}.${digits.slice(x + 1)}` : `0.${'0'.repeat(-x - 1)}${digits}`;
+  return sign + strip(fixed);
+}
+
+/**
+ * The first `precision` significant digits of a positive finite a, rounded as glibc rounds, and
+ * the decimal exponent of the first. toExponential rounds from the exact value too, but takes a
+ * tie away from zero: a tie shows as a final 5 one digit further that is the exact value's end.
+ */
+function significantDigits(a: number, precision: number): [string, number] {
+  const [wider, wideExp] = a.toExponential(precision).split('e') as [string, string];
+  const wideDigits = wider.replace('.', '');
+  if (wideDigits.endsWith('5') && Number(wideDigits[precision - 1]) % 2 === 0) {
+    if (isExactly(a, BigInt(wideDigits), Number(wideExp) - precision)) return [wideDigits.slice(0, precision), Number(wideExp)];
+  }
+  const [mant, exp] = a.toExponential(precision - 1).split('e') as [string, string];
+  return [mant.replace('.', ''), Number(exp)];
+}
+
+/** Whether a positive finite double is exactly digits * 10^k. */
+function isExactly(a: number, digits: bigint, k: number): boolean {
+  let m = a;
+  let halvings = 0; // a = m / 2^halvings, m an integer (doubling is exact)
+  while (!Number.isInteger(m)) {
+    m *= 2;
+    halvings++;
+  }
+  const lhs = BigInt(m) * 10n ** BigInt(Math.max(0, -k));
+  return lhs === digits * 10n ** BigInt(Math.max(0, k)) * 2n ** BigInt(halvings);
 }
 
 /** Redis 7.2+: integers (|n| <= 2^62) in full, other numbers via fpconv_dtoa. */

@@ -87,7 +87,7 @@ function setReplyFunctions(L: lua_State): void {
 /** Replication is not modelled: set_repl only validates its argument. */
 function setReplicationFunctions(L: lua_State): void {
   setFunction(L, 'set_repl', (st) => {
-    if (lua.lua_gettop(st) !== 1) raise(st, 'redis.set_repl() requires one argument.');
+    if (lua.lua_gettop(st) !== 1) raise(st, 'redis.set_repl() requires two arguments.'); // sic: Redis's text
     if ((toCInt(lua.lua_tonumber(st, -1)) & ~3) !== 0) {
       raise(st, 'Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.');
     }

@@ -9,6 +9,7 @@ import { luaError } from './errors.js';
 import { protectRecursively, isReadonlyTable, READONLY_TABLE_ERROR } from './limits.js';
 import { installLoaders } from './loaders.js';
 import { installMathRandom, type Lrand48 } from './lrand48.js';
+import { installLua51NumberText } from './number-text.js';
 import { redisPcall } from './redis-api.js';
 import { installLua51Compat, installLua51Names, lua51Error, LUA51_COMPAT } from './shims.js';
 
@@ -36,6 +37,7 @@ end
  * names, Redis's pcall and math.random driven by `random`.
  */
 export function openLibraries(L: lua_State, random: Lrand48): void {
+  installLua51NumberText();
   const libs: [string, (L: lua_State) => number][] = [
     ['_G', lualib.luaopen_base],
     ['coroutine', lualib.luaopen_coroutine], // part of the base library in Lua 5.1

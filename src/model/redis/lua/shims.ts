@@ -5,9 +5,9 @@
 // maxn/foreach/foreachi, string.gfind; error(), math.log and string.rep behave as in 5.1
 // (5.3's wording of type errors and of "near <eof>" is rewritten in errors.ts and script.ts).
 // Still different: integers are a separate subtype (32-bit in fengari, so integer arithmetic
-// wraps at 2^31) and integral floats print as "5.0" where 5.1 prints "5"; 5.3 syntax (//, &,
-// goto) compiles; getfenv, setfenv, gcinfo, newproxy and the cjson, cmsgpack, struct and bit
-// libraries are missing.
+// wraps at 2^31, and an integer 0 has no sign); 5.3 syntax (//, &, goto) compiles; getfenv,
+// setfenv, gcinfo, newproxy and the cjson, cmsgpack, struct and bit libraries are missing.
+// Numbers print as 5.1 prints them (number-text.ts).
 
 import fengari from 'fengari';
 import type { lua_State } from 'fengari';
